@@ -1,0 +1,98 @@
+# tvp: one non-recursive Makefile.
+#
+#   make            build build/tvp
+#   make test       install missing packages, build and run every test
+#   make bench      install missing packages, build, run the default suite
+#   make check      the tests again under ASan+UBSan and under TSan
+#   make clean      remove build/
+#
+# Objects go out of tree: build/ by default, build/asan and build/tsan for
+# the sanitizer builds (SAN=address,undefined or SAN=thread).  Every .c under
+# bench/, workloads/ and demos/ is part of the program; bench/main.c alone is
+# left out of the library the tests link against, so adding a module or a
+# test means adding a file, never editing this one.
+
+CC      ?= cc
+SAN     ?=
+BUILD   ?= build
+QUICK   ?=
+PKGS    := hwloc jansson
+
+CSTD     := -std=c11
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
+OPT      ?= -O2 -g
+DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_GNU_SOURCE \
+            -DTVP_VERSION='"$(VERSION)"' -DTVP_GIT_REV='"$(GIT_REV)"'
+INCS     := -I. -Ibench -Iworkloads -Idemos
+VERSION  := 0.1.0
+GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+
+ifneq ($(SAN),)
+  SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer
+  OPT      := -O1 -g
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+
+ALL_CFLAGS  = $(CSTD) $(WARN) $(OPT) $(DEFS) $(INCS) $(PKG_CFLAGS) $(SANFLAGS) -pthread -MMD -MP $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
+LIBS        = $(PKG_LIBS) -lm -lrt
+
+SRCS      := $(sort $(wildcard bench/*.c bench/*/*.c workloads/*.c demos/*.c))
+MAIN_SRC  := bench/main.c
+LIB_SRCS  := $(filter-out $(MAIN_SRC),$(SRCS))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+TEST_SRCS := $(sort $(wildcard tests/test_*.c))
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+TEST_UTIL := $(BUILD)/tests/testutil.o
+TVP       := $(BUILD)/tvp
+
+.PHONY: all test check bench plot clean deps
+.SECONDARY:
+.DEFAULT_GOAL := all
+
+all: $(TVP)
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/libtvp.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(TVP): $(BUILD)/bench/main.o $(BUILD)/libtvp.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_UTIL) $(BUILD)/libtvp.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+# The tests run in a fixed order, each binary under Check with a per-test
+# timeout; scripts/run-tests.sh adds up the results into one closing line.
+test: deps
+	@$(MAKE) --no-print-directory $(TVP) $(TEST_BINS)
+	@TVP_BIN=$(abspath $(TVP)) sh scripts/run-tests.sh $(TEST_BINS)
+
+check: deps
+	$(MAKE) --no-print-directory test BUILD=build/asan SAN=address,undefined
+	$(MAKE) --no-print-directory test BUILD=build/tsan SAN=thread
+
+bench: deps
+	@$(MAKE) --no-print-directory $(TVP)
+	sh scripts/bench.sh $(if $(QUICK),--quick)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/bench/main.d $(TEST_BINS:=.d) $(TEST_UTIL:.o=.d)

@@ -1,0 +1,9 @@
+/* commands.h: the subcommands of `tvp`, each an entry point with main's
+ * signature. Each returns the process exit status: 0 success, 1 a runtime
+ * failure, 2 a bad command line, 130 interrupted. */
+#ifndef COMMANDS_H
+#define COMMANDS_H
+
+int cmd_run(int argc, char **argv);
+
+#endif

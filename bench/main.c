@@ -1,0 +1,53 @@
+/* main.c: `tvp`, the entry point: picks a subcommand and returns its exit
+ * status. Every subcommand lives in its own file (commands.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "util.h"
+
+struct command {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "run", cmd_run, "run workloads under modes and write the measurements as JSON" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tvp COMMAND [OPTIONS]\n"
+		   "       tvp --help | --version\n\n"
+		   "tvp measures when to use threads and when processes on this machine.\n\n"
+		   "commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'tvp COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("tvp %s (%s)\n", TVP_VERSION, TVP_GIT_REV);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].main(argc - 1, argv + 1);
+	fprintf(stderr, "tvp: unknown command '%s'; accepted: ", argv[1]);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", commands[i].name);
+	fprintf(stderr, " (see 'tvp --help')\n");
+	return 2;
+}

@@ -1,0 +1,87 @@
+/* mode.h: the mode interface: how `tvp run` executes a batch of tasks
+ * (serially, a thread per task, a pool of processes, ...). One file per mode,
+ * one line each in bench/modes/registry.c.
+ *
+ * DESIGN
+ * The run loop knows nothing about threads or processes. For one measurement
+ * it fills a struct mode_run, calls setup (not timed: a pool's start-up is
+ * recorded apart as setup_ns), execute (timed: wall_ns is exactly this call),
+ * then teardown. A spawn mode does its creating inside execute, because
+ * creating is what it measures. execute runs every task through
+ * workload_run_task (workloads/workload.h) and leaves each task's status and
+ * result bytes in the arrays the run loop gave it; the run loop verifies them
+ * after the timed region.
+ *
+ * A mode that forks must do so only while the process has one thread: the run
+ * loop guarantees that no thread of an earlier measurement is alive when
+ * setup or execute is called.
+ */
+#ifndef MODE_H
+#define MODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "par/task.h"
+#include "workload.h"
+
+struct pin_plan;
+
+enum mode_flags {
+	MODE_SERIAL  = 1u << 0, /* runs on the calling thread; workers is 1 */
+	MODE_FORKS   = 1u << 1, /* its workers are processes */
+	MODE_CHANNEL = 1u << 2, /* takes a --channel (pipe, shm) */
+};
+
+struct mode_run {
+	/* Set by the run loop before setup; read-only for the mode. */
+	const struct workload_inst *wi;
+	unsigned workers;
+	uint64_t tasks;
+	const char *channel;          /* "pipe"/"shm" for MODE_CHANNEL, else NULL */
+	const struct pin_plan *pin;   /* where worker i runs; NULL: not pinned */
+
+	/* Per task, allocated by the run loop, filled by execute: status[i] is
+	 * 0 or a negative errno, results[i] the bytes task i returned (empty on
+	 * entry). */
+	int *status;
+	struct task_result *results;
+
+	/* Per worker, allocated by the mode and filled by execute; valid until
+	 * teardown, which frees them. */
+	struct worker_stats *wstats;
+	unsigned n_wstats;
+
+	char err[256];                /* why setup or execute failed */
+	void *state;                  /* the mode's own */
+};
+
+struct mode {
+	const char *name;
+	const char *summary;          /* one line, for --help and the JSON */
+	const char *kind;             /* "serial", "thread" or "process" */
+	unsigned flags;               /* enum mode_flags */
+
+	/* Not timed. Returns 0, or a negative errno with m->err set. NULL: no
+	 * setup. */
+	int (*setup)(struct mode_run *m);
+
+	/* Timed. Runs all m->tasks tasks. Returns 0 when every task ran (a task
+	 * may still have failed: see m->status), -EINTR when tvp_interrupted was
+	 * seen between tasks, or another negative errno with m->err set when the
+	 * mode itself failed. */
+	int (*execute)(struct mode_run *m);
+
+	/* Frees what setup and execute made; leaves no thread or child behind.
+	 * Called after every setup that returned 0. NULL: nothing to do. */
+	void (*teardown)(struct mode_run *m);
+};
+
+/* The registry (bench/modes/registry.c), serial first. */
+extern const struct mode *const modes[];
+extern const size_t modes_count;
+
+/* The mode called name, or NULL. */
+const struct mode *mode_find(const char *name);
+
+#endif

@@ -1,0 +1,169 @@
+/* testutil.c: helpers shared by the test files (see testutil.h). */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+TCase *tvp_tcase(Suite *s, const char *name, double timeout_s)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_set_timeout(tc, timeout_s);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+int tvp_count_children(void)
+{
+	char path[64];
+	int n = 0;
+	DIR *d;
+	struct dirent *e;
+
+	/* /proc/PID/task/TID/children lists each thread's children. */
+	snprintf(path, sizeof path, "/proc/%d/task", (int)getpid());
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char cpath[600];
+		FILE *f;
+		int pid;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(cpath, sizeof cpath, "%s/%s/children", path, e->d_name);
+		f = fopen(cpath, "r");
+		if (!f)
+			continue;
+		while (fscanf(f, "%d", &pid) == 1)
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+void tvp_assert_no_children(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < 100; i++) {
+		n = tvp_count_children();
+		if (n == 0)
+			return;
+		sleep_ns(10000000);
+	}
+	ck_abort_msg("%d child process(es) left behind", n);
+}
+
+static char *slurp_fd(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = xmalloc(cap);
+	ssize_t n;
+
+	while ((n = read(fd, buf + len, cap - len - 1)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		len += (size_t)n;
+		if (cap - len < 2)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+void tvp_run_cli(struct tvp_cmd *c, double timeout_s, const char *arg, ...)
+{
+	const char *bin = getenv("TVP_BIN");
+	const char *argv[64];
+	int nargs = 0, st;
+	char outp[] = "/tmp/tvp-test-out-XXXXXX", errp[] = "/tmp/tvp-test-err-XXXXXX";
+	int ofd = mkstemp(outp), efd = mkstemp(errp);
+	va_list ap;
+	pid_t pid;
+	uint64_t deadline;
+
+	ck_assert_msg(bin && *bin, "TVP_BIN is not set (run the tests through make test)");
+	ck_assert(ofd >= 0 && efd >= 0);
+	unlink(outp);
+	unlink(errp);
+	argv[nargs++] = bin;
+	va_start(ap, arg);
+	for (const char *a = arg; a && nargs < 63; a = va_arg(ap, const char *))
+		argv[nargs++] = a;
+	va_end(ap);
+	argv[nargs] = NULL;
+
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+		dup2(nul, 0);
+		dup2(ofd, 1);
+		dup2(efd, 2);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	deadline = now_ns() + (uint64_t)(timeout_s * 1e9);
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			break;
+		if (now_ns() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			ck_abort_msg("tvp %s did not finish within %.0f s", arg ? arg : "", timeout_s);
+		}
+		sleep_ns(2000000);
+	}
+	c->core = WIFSIGNALED(st) && WCOREDUMP(st);
+	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	lseek(ofd, 0, SEEK_SET);
+	lseek(efd, 0, SEEK_SET);
+	c->out = slurp_fd(ofd);
+	c->err = slurp_fd(efd);
+	close(ofd);
+	close(efd);
+}
+
+void tvp_cmd_free(struct tvp_cmd *c)
+{
+	free(c->out);
+	free(c->err);
+	c->out = c->err = NULL;
+}
+
+char *tvp_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *t = xasprintf("%s/tvp-test-XXXXXX", base && *base ? base : "/tmp");
+
+	ck_assert_msg(mkdtemp(t) != NULL, "mkdtemp %s: %s", t, strerror(errno));
+	return t;
+}
+
+void tvp_rm_rf(const char *path)
+{
+	char *cmd = xasprintf("rm -rf '%s'", path);
+
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", path);
+	free(cmd);
+}

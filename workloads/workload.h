@@ -1,0 +1,133 @@
+/* workload.h: the workload interface: what one task does, how its size is
+ * read, how its result is checked. One file per workload, one line each in
+ * workloads/registry.c.
+ *
+ * DESIGN
+ * A workload is a table of functions (struct workload). The run loop makes one
+ * instance (struct workload_inst) per workload and size, calls setup once
+ * before any mode starts a pool (so forked workers inherit what setup made),
+ * then runs tasks through modes. Every mode runs a task through the same
+ * function, workload_run_task(), with a struct task_arg as its argument
+ * bytes: one compiled copy of the measured code, whatever the mode (the same
+ * loop at two code addresses has been seen to run at 1 and 2 cycles per
+ * iteration on these machines, which would fake a speedup).
+ *
+ * A task's result crosses back to the run loop as bytes (par/task.h);
+ * verify() checks each one after the timed region, so checking costs nothing
+ * in the measurement but a wrong answer is still an error.
+ *
+ * Workload-specific options (`--net-delay 5ms`, `--lock mutex`) are declared
+ * in the workload's options table; `tvp run` accepts them, validates them with
+ * the table's check function and hands them over as strings.
+ */
+#ifndef WORKLOAD_H
+#define WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "par/task.h"
+
+struct workload;
+
+/* One option a workload adds to `tvp run`. */
+struct workload_option {
+	const char *name;       /* long option, without "--" */
+	const char *arg;        /* its argument, for --help: "DURATION" */
+	const char *def;        /* default value, as text */
+	const char *help;       /* one line */
+	/* Returns true if text is acceptable; otherwise writes what is accepted
+	 * to err. NULL: any text. */
+	bool (*check)(const char *text, char *err, size_t errlen);
+};
+
+/* One workload at one size, set up for a run. */
+struct workload_inst {
+	const struct workload *wl;
+	uint64_t size;               /* in the workload's own unit */
+	bool quick;                  /* --quick: keep set-up small too */
+	const char *const *opt_values; /* parallel to wl->options: resolved text */
+	void *state;                 /* the workload's own; made by setup */
+};
+
+struct workload {
+	const char *name;
+	const char *summary;          /* one line, for --help and the JSON */
+	const char *size_unit;        /* "iterations", "bytes", "ns" */
+	const char *size_help;        /* what --size accepts, for messages */
+
+	/* Parses one --size item (never "auto"). Returns true and sets *size,
+	 * or returns false with what is accepted written to err. */
+	bool (*parse_size)(const char *text, uint64_t *size, char *err, size_t errlen);
+
+	/* The size when --size is not given (quick: for --quick runs). */
+	uint64_t (*default_size)(bool quick);
+
+	/* --size auto: a size for which one task takes about target_ns on this
+	 * machine. NULL: auto means default_size(false). */
+	uint64_t (*calibrate)(uint64_t target_ns);
+
+	/* Tasks per measurement when --tasks is not given. NULL: one task per
+	 * worker of the largest worker count. */
+	uint64_t (*default_tasks)(unsigned max_workers, bool quick);
+
+	/* Before any mode runs (pools not started yet). Returns 0, or a negative
+	 * errno with the reason in err. NULL: nothing to set up. */
+	int (*setup)(struct workload_inst *wi, char *err, size_t errlen);
+
+	/* Runs task number index (0 <= index < tasks). Called in the parent's
+	 * thread, a pool thread, or a forked worker. See task_fn in par/task.h. */
+	int (*task)(const struct workload_inst *wi, uint64_t index, struct task_result *out);
+
+	/* Checks task index's result. Returns true, or false with why in err. */
+	bool (*verify)(const struct workload_inst *wi, uint64_t index,
+		       const struct task_result *r, char *err, size_t errlen);
+
+	/* After every mode has run; also on error and interrupt. NULL: nothing. */
+	void (*teardown)(struct workload_inst *wi);
+
+	/* A derived rate for the table and JSON (NULL: none): its name in the
+	 * JSON ("ns_per_iter") and table ("ns/iter"), and its value for `tasks`
+	 * tasks taking wall_ns in all. */
+	const char *rate_key;
+	const char *rate_label;
+	double (*rate)(const struct workload_inst *wi, uint64_t tasks, double wall_ns);
+
+	/* Extra `tvp run` options, ending with a {NULL} entry. NULL: none. */
+	const struct workload_option *options;
+};
+
+/* What every mode passes to workload_run_task as argument bytes. The
+ * instance pointer is valid in forked workers because pools start after
+ * workload setup (see DESIGN above). */
+struct task_arg {
+	const struct workload_inst *wi;
+	uint64_t index;
+};
+
+/* The task function every mode submits: runs arg->wi->wl->task(). */
+int workload_run_task(const void *arg, size_t arg_len, struct task_result *out);
+
+/* The registry (workloads/registry.c). */
+extern const struct workload *const workloads[];
+extern const size_t workloads_count;
+
+/* The workload called name, or NULL. */
+const struct workload *workload_find(const char *name);
+
+/* The value of option name for this instance (its default if not given). */
+const char *workload_opt(const struct workload_inst *wi, const char *name);
+
+/* Size parsers for workloads to use. Each returns true and sets *out, or
+ * false with what is accepted in err. Counts take K/M/G (10^3/6/9); bytes
+ * take K/M/G (2^10/20/30, with or without "iB"/"B"); durations take
+ * ns/us/ms/s. The result must lie in [min, max]. */
+bool parse_count(const char *text, uint64_t min, uint64_t max, uint64_t *out,
+		 char *err, size_t errlen);
+bool parse_bytes(const char *text, uint64_t min, uint64_t max, uint64_t *out,
+		 char *err, size_t errlen);
+bool parse_duration(const char *text, uint64_t min_ns, uint64_t max_ns,
+		    uint64_t *out_ns, char *err, size_t errlen);
+
+#endif
