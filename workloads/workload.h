@@ -31,6 +31,13 @@
 
 struct workload;
 
+/* A named figure a workload reports for one measurement, beside the time
+ * ("lost_updates", "connect_errors"). */
+struct workload_counter {
+	const char *name;
+	double value;
+};
+
 /* One option a workload adds to `tvp run`. */
 struct workload_option {
 	const char *name;       /* long option, without "--" */
@@ -83,6 +90,20 @@ struct workload {
 	/* Checks task index's result. Returns true, or false with why in err. */
 	bool (*verify)(const struct workload_inst *wi, uint64_t index,
 		       const struct task_result *r, char *err, size_t errlen);
+
+	/* Before each measurement, not timed: reset what the tasks share (a
+	 * shared counter). Returns 0 or a negative errno with err. NULL: none. */
+	int (*prepare)(struct workload_inst *wi, char *err, size_t errlen);
+
+	/* After each measurement's tasks are verified one by one: checks what
+	 * only the whole batch shows (a shared total). NULL: nothing. */
+	bool (*verify_batch)(const struct workload_inst *wi, uint64_t tasks, char *err,
+			     size_t errlen);
+
+	/* The named figures of the last measurement, written into out (at most
+	 * max); returns how many. Recorded with the sample. NULL: none. */
+	unsigned (*counters)(const struct workload_inst *wi, struct workload_counter *out,
+			     unsigned max);
 
 	/* After every mode has run; also on error and interrupt. NULL: nothing. */
 	void (*teardown)(struct workload_inst *wi);
