@@ -421,16 +421,18 @@ static int tp_progress(struct pool *p, int64_t timeout_ns, const _Atomic int *fl
 
 	if (spin_end > deadline)
 		spin_end = deadline;
-	for (;;) {
-		for (int i = 0; i < 64; i++) {
+	/* A zero timeout (a readiness poll) looks once and leaves. */
+	while (!progress_ready(tp, flag, base)) {
+		if (now_ns() >= spin_end)
+			goto sleep;
+		for (int i = 0; i < 16; i++) {
+			cpu_relax();
 			if (progress_ready(tp, flag, base))
 				goto out;
-			cpu_relax();
 		}
-		now = now_ns();
-		if (now >= spin_end)
-			break;
 	}
+	goto out;
+sleep:
 	for (;;) {
 		uint32_t seq = atomic_load(&tp->done_seq);
 
