@@ -3,8 +3,11 @@
  * channel.h).
  *
  * DESIGN
- * On the wire a message is its length (8 bytes, host order: both ends are
- * the same program on the same machine) followed by its bytes. The inbox
+ * On the wire a message is a 16-byte prefix holding its length (host order:
+ * both ends are the same program on the same machine), its bytes, and zero
+ * padding to a multiple of 16 bytes. The padding keeps every message at a
+ * 16-byte boundary of the inbox (malloc's alignment), so a receiver may cast
+ * records in it to their type without copying them first. The inbox
  * reads in large pieces (64 KiB or what the current message still needs),
  * so many small messages cost one read and a large one is read as it
  * streams; a message is handed out by pointer into the inbox once it is
@@ -15,6 +18,7 @@
 #include "par/channel.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,13 @@
 #include "util.h"
 
 #define IN_CHUNK (64u << 10)
+#define PREFIX 16u                   /* bytes before each message */
+#define PAD(n) (((n) + 15u) & ~(size_t)15u)
+
+#define SPIN_YIELD_AFTER_NS 5000u    /* spin without yielding this long */
+#define SEND_SPIN_NS 50000u         /* a blocked sender's spin window */
+
+static const unsigned char zeros[16];
 
 const char *channel_kind_name(enum pool_channel kind)
 {
@@ -137,21 +148,26 @@ static void out_start(struct channel *ch, const struct iovec *parts, unsigned n)
 
 	for (unsigned i = 0; i < n; i++)
 		total += parts[i].iov_len;
-	ch->out_prefix = total;
-	ch->out_iov[0].iov_base = &ch->out_prefix;
-	ch->out_iov[0].iov_len = sizeof ch->out_prefix;
+	ch->out_prefix[0] = total;
+	ch->out_prefix[1] = 0;
+	ch->out_iov[0].iov_base = ch->out_prefix;
+	ch->out_iov[0].iov_len = PREFIX;
 	ch->out_n = 1;
 	for (unsigned i = 0; i < n; i++)
 		if (parts[i].iov_len)
 			ch->out_iov[ch->out_n++] = parts[i];
-	ch->out_total = total + sizeof ch->out_prefix;
+	if (PAD(total) != total) {
+		ch->out_iov[ch->out_n].iov_base = (void *)zeros;
+		ch->out_iov[ch->out_n++].iov_len = PAD(total) - total;
+	}
+	ch->out_total = PREFIX + PAD(total);
 	ch->out_done = 0;
 }
 
 int channel_flush(struct channel *ch)
 {
 	while (ch->out_n) {
-		struct iovec iov[5];
+		struct iovec iov[6];
 		unsigned n = 0;
 		size_t skip = ch->out_done;
 		ssize_t w;
@@ -207,14 +223,14 @@ static bool in_take(struct channel *ch, const void **msg, size_t *len)
 	size_t have = ch->in_len - ch->in_off;
 	uint64_t mlen;
 
-	if (have < sizeof mlen)
+	if (have < PREFIX)
 		return false;
 	memcpy(&mlen, ch->in + ch->in_off, sizeof mlen);
-	if (have - sizeof mlen < mlen)
+	if (have - PREFIX < PAD(mlen))
 		return false;
-	*msg = ch->in + ch->in_off + sizeof mlen;
+	*msg = ch->in + ch->in_off + PREFIX;
 	*len = (size_t)mlen;
-	ch->in_off += sizeof mlen + (size_t)mlen;
+	ch->in_off += PREFIX + PAD((size_t)mlen);
 	return true;
 }
 
@@ -224,10 +240,10 @@ static size_t in_need(const struct channel *ch)
 	size_t have = ch->in_len - ch->in_off;
 	uint64_t mlen;
 
-	if (have < sizeof mlen)
-		return sizeof mlen;
+	if (have < PREFIX)
+		return PREFIX;
 	memcpy(&mlen, ch->in + ch->in_off, sizeof mlen);
-	return sizeof mlen + (size_t)mlen;
+	return PREFIX + PAD((size_t)mlen);
 }
 
 /* Reads once. Returns the bytes read, 0, or -EPIPE. */
@@ -295,6 +311,16 @@ void channel_disarm(struct channel *ch, const struct pollfd *pfd, unsigned npfd)
 	ch->t->disarm(ch, pfd, npfd);
 }
 
+/* In a spin that began at start: after the first few microseconds, give
+ * the CPU to anyone else runnable on it. A fork pool has a parent and N
+ * workers, often more processes than cores; a spinner that never yields
+ * takes the core from the process it is waiting for. */
+static void spin_yield(uint64_t start)
+{
+	if (now_ns() - start > SPIN_YIELD_AFTER_NS)
+		sched_yield();
+}
+
 static uint64_t deadline_after(int64_t timeout_ns)
 {
 	if (timeout_ns == POOL_FOREVER)
@@ -342,13 +368,15 @@ int channel_send(struct channel *ch, const struct iovec *iov, unsigned n)
 		if (rc <= 0)
 			return rc;
 		if (ch->t->spins) {
-			/* The reader is draining the ring: a short spin usually
-			 * finds room without a sleep. */
-			uint64_t spin_end = now_ns() + 20000;
+			/* The reader is draining the ring (it is mid-stream):
+			 * a bounded spin usually finds room without a sleep,
+			 * which would cost 30-40 us to wake from. */
+			uint64_t spin_end = now_ns() + SEND_SPIN_NS;
 
 			while (now_ns() < spin_end) {
 				for (int i = 0; i < 64; i++)
 					channel_cpu_relax();
+				spin_yield(spin_end - SEND_SPIN_NS);
 				rc = channel_flush(ch);
 				if (rc <= 0)
 					return rc;
@@ -362,7 +390,8 @@ int channel_recv(struct channel *ch, int64_t timeout_ns, uint64_t spin_ns, const
 		 size_t *len)
 {
 	uint64_t deadline = deadline_after(timeout_ns);
-	uint64_t spin_end = ch->t->spins && spin_ns ? now_ns() + spin_ns : 0;
+	uint64_t spin_start = now_ns();
+	uint64_t spin_end = ch->t->spins && spin_ns ? spin_start + spin_ns : 0;
 
 	if (spin_end > deadline)
 		spin_end = deadline;
@@ -383,6 +412,8 @@ int channel_recv(struct channel *ch, int64_t timeout_ns, uint64_t spin_ns, const
 					channel_cpu_relax();
 					seen = ch->t->may_read(ch);
 				}
+				if (!seen)
+					spin_yield(spin_start);
 				if (!seen && now_ns() >= spin_end) {
 					spin_end = 0;
 					break;

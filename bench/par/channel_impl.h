@@ -3,7 +3,8 @@
  * par/channel.h.
  *
  * A transport moves bytes without blocking and knows how to sleep; channel.c
- * does the framing (an 8-byte length before each message), reassembles
+ * does the framing (a 16-byte prefix holding the length before each message,
+ * and padding after it to a multiple of 16 bytes), reassembles
  * messages in the inbox and keeps the unwritten rest of a message in the
  * outbox.
  */
@@ -65,10 +66,10 @@ struct channel {
 	const struct channel_transport *t;
 	enum pool_channel kind;
 
-	/* Outbox: the message being written (prefix, parts). */
-	uint64_t out_prefix;
+	/* Outbox: the message being written (prefix, parts, padding). */
+	uint64_t out_prefix[2];
 	unsigned char out_hdr[64];
-	struct iovec out_iov[5];
+	struct iovec out_iov[6];
 	unsigned out_n;
 	size_t out_total, out_done;
 

@@ -61,6 +61,7 @@
 #include <linux/sched.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdalign.h>
 #include <stdio.h>
@@ -86,6 +87,7 @@
 #define PIECE_BYTES (64u << 10)           /* argument bytes per job message */
 #define RESULT_FLUSH_BYTES (64u << 10)    /* result bytes per result message */
 #define DEATH_CHECK_NS 200000u            /* how often a busy parent looks at pidfds */
+#define SPIN_YIELD_AFTER_NS 5000u         /* spin this long before yielding */
 #define SPAWN_RETRY_NS 10000000u          /* after a failed fork */
 #define TERM_GRACE_NS 200000000u          /* terminate: SIGTERM, then SIGKILL */
 #define JOIN_GRACE_NS 5000000000ull       /* join: end of input, then SIGKILL */
@@ -347,9 +349,16 @@ static void worker_run(struct board_slot *bs, struct channel *ch, const struct w
 					       r.len);
 		rec.status = st;
 		rec.len = (uint32_t)r.len;
-		out_put(o, &rec, sizeof rec);
-		out_put(o, task_result_data(&r), r.len);
-		task_result_release(&r);
+		if (!r.heap && o->cap - o->len >= sizeof rec + TASK_RESULT_INLINE) {
+			/* The common small result: no calls. */
+			memcpy(o->b + o->len, &rec, sizeof rec);
+			memcpy(o->b + o->len + sizeof rec, r.inl, TASK_RESULT_INLINE);
+			o->len += sizeof rec + r.len;
+		} else {
+			out_put(o, &rec, sizeof rec);
+			out_put(o, task_result_data(&r), r.len);
+			task_result_release(&r);
+		}
 		if (o->len >= RESULT_FLUSH_BYTES && i + 1 < h->count) {
 			uint64_t t = now_ns();
 
@@ -399,6 +408,7 @@ static __attribute__((noreturn)) void worker_main(const struct fpool *fp, unsign
 		const void *m;
 		size_t len;
 		struct wire_run h;
+		const unsigned char *args;
 		size_t bytes;
 
 		if (worker_recv(fp, ch, more_expected, me, &m, &len) != 1)
@@ -411,15 +421,19 @@ static __attribute__((noreturn)) void worker_main(const struct fpool *fp, unsign
 		bytes = (size_t)(h.count * h.arg_size);
 		if (len - sizeof h != bytes)
 			_exit(72);
-		/* The bytes sit at any alignment in the inbox; tasks cast them
-		 * to their record type, so copy them to malloc's alignment. */
-		if (abuf_cap < bytes) {
-			abuf = xrealloc(abuf, bytes);
-			abuf_cap = bytes;
+		/* Messages sit at 16-byte boundaries of the inbox (channel.c)
+		 * and the header is 64 bytes, so the records are aligned as
+		 * malloc would align them; copy only if that ever changes. */
+		args = (const unsigned char *)m + sizeof h;
+		if ((uintptr_t)args % alignof(max_align_t) != 0 && bytes) {
+			if (abuf_cap < bytes) {
+				abuf = xrealloc(abuf, bytes);
+				abuf_cap = bytes;
+			}
+			memcpy(abuf, args, bytes);
+			args = abuf;
 		}
-		if (bytes)
-			memcpy(abuf, (const unsigned char *)m + sizeof h, bytes);
-		worker_run(bs, ch, &h, abuf, &o);
+		worker_run(bs, ch, &h, args, &o);
 		more_expected = h.first + h.count < h.job_n;
 	}
 }
@@ -793,7 +807,13 @@ static bool handle_results(struct fpool *fp, struct wslot *s, const void *m, siz
 		if ((size_t)(end - b) < rec.len)
 			goto bad;
 		j->status[k] = rec.status;
-		task_result_set(&j->results[k], b, rec.len);
+		if (rec.len <= TASK_RESULT_INLINE && !j->results[k].heap) {
+			/* The common small result: no calls. */
+			memcpy(j->results[k].inl, b, rec.len);
+			j->results[k].len = rec.len;
+		} else {
+			task_result_set(&j->results[k], b, rec.len);
+		}
 		b += rec.len;
 	}
 	s->done += (size_t)h.count;
@@ -1148,7 +1168,8 @@ static int poll_loop(struct fpool *fp, uint64_t deadline, const _Atomic int *fla
 		     uint64_t base)
 {
 	bool outer = !fp->poller;
-	uint64_t spin_end = now_ns() + fp->spin_ns;
+	uint64_t spin_start = now_ns();
+	uint64_t spin_end = spin_start + fp->spin_ns;
 	int rc;
 
 	fp->poller = true;
@@ -1172,13 +1193,19 @@ static int poll_loop(struct fpool *fp, uint64_t deadline, const _Atomic int *fla
 			rc = -ETIMEDOUT;
 			break;
 		}
-		if (moved)
+		if (moved) {
+			spin_start = now;
 			spin_end = now + fp->spin_ns;
+		}
 		if (now < spin_end) {
 			/* Let submitters in while spinning. */
 			pthread_mutex_unlock(&fp->mu);
 			for (int i = 0; i < 32; i++)
 				cpu_relax();
+			/* After a few microseconds, let a worker that shares
+			 * our core run: it is what we are waiting for. */
+			if (now - spin_start > SPIN_YIELD_AFTER_NS)
+				sched_yield();
 			pthread_mutex_lock(&fp->mu);
 			continue;
 		}
