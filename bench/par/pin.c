@@ -7,8 +7,9 @@
  * topo` can show CPUs this process may not use), and `topo`, the same
  * restricted with hwloc_topology_restrict() to the allowed set: the CPUs the
  * cgroup allows (hwloc's allowed cpuset) AND, when the topology is this
- * machine's, the process's current binding (hwloc_get_cpubind with
- * HWLOC_CPUBIND_PROCESS, which is what `taskset -c 1` sets). Every plan is
+ * machine's, the current binding of the calling (main) thread
+ * (hwloc_get_cpubind with HWLOC_CPUBIND_THREAD: what `taskset -c 1` set
+ * before exec, and what every worker would inherit). Every plan is
  * made from `topo`, so a policy can never name a CPU the process may not
  * use, and logical indexes (pu:0, core:0) count allowed objects only.
  *
@@ -105,10 +106,14 @@ int pin_topology_load(char *err, size_t errlen)
 	allowed = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(machine));
 	hwloc_bitmap_and(allowed, allowed, hwloc_topology_get_topology_cpuset(machine));
 	/* The binding of a synthetic or XML machine means nothing: hwloc would
-	 * answer with this machine's CPUs, or with dummy ones. */
+	 * answer with this machine's CPUs, or with dummy ones. The calling
+	 * thread's binding, not the union over the process's threads: it is
+	 * the mask workers and children inherit, and a runtime's helper thread
+	 * (a sanitizer's, say) may have been started before a taskset-like
+	 * restriction and kept a wider mask. */
 	if (hwloc_topology_is_thissystem(machine)) {
 		binding = hwloc_bitmap_alloc();
-		if (hwloc_get_cpubind(machine, binding, HWLOC_CPUBIND_PROCESS) == 0 &&
+		if (hwloc_get_cpubind(machine, binding, HWLOC_CPUBIND_THREAD) == 0 &&
 		    !hwloc_bitmap_iszero(binding))
 			hwloc_bitmap_and(allowed, allowed, binding);
 	}

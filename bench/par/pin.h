@@ -38,7 +38,8 @@ extern const char pin_policy_help[];
  * HWLOC_SYNTHETIC / HWLOC_XMLFILE from the environment as usual (the tests
  * describe made-up machines that way). The topology is then restricted to
  * the CPUs this process may use: those its cgroup allows and, when the
- * topology is this machine's, those in the process's CPU binding (taskset).
+ * topology is this machine's, those in the calling thread's CPU binding (what
+ * taskset sets, and what workers inherit).
  * Returns 0, or a negative errno with a message in err (no "tvp:" prefix).
  * Call from the main thread before any other thread or worker exists. */
 int pin_topology_load(char *err, size_t errlen);
