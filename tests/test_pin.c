@@ -189,6 +189,43 @@ START_TEST(bad_policies_fail_with_a_message)
 }
 END_TEST
 
+static const struct {
+	const char *text;
+	const char *expect;   /* items joined by " | ", or NULL: -EINVAL */
+} splits[] = {
+	{ "none", "none" },
+	{ "none,compact,scatter", "none | compact | scatter" },
+	{ "pu:0,2,4-7", "pu:0,2,4-7" },
+	{ "none,pu:0,2,4-7,core:1,3,spread", "none | pu:0,2,4-7 | core:1,3 | spread" },
+	{ "pu:a,compact", "pu:a | compact" },   /* split only: pin_plan_new rejects pu:a */
+	{ "compact,2", NULL },
+	{ "3,compact", NULL },
+	{ "none,,compact", NULL },
+	{ "none,", NULL },
+	{ "", NULL },
+};
+
+START_TEST(pin_option_splits_into_policies)
+{
+	char **items = NULL, err[256] = "", joined[256] = "";
+	size_t n = 0;
+	int rc = pin_policies_split(splits[_i].text, &items, &n, err, sizeof err);
+
+	if (!splits[_i].expect) {
+		ck_assert_msg(rc == -EINVAL, "'%s': rc %d", splits[_i].text, rc);
+		ck_assert_msg(strstr(err, "--pin") != NULL, "message: %s", err);
+		ck_assert_ptr_null(items);
+		return;
+	}
+	ck_assert_msg(rc == 0, "'%s': %s", splits[_i].text, err);
+	for (size_t i = 0; i < n; i++)
+		snprintf(joined + strlen(joined), sizeof joined - strlen(joined), "%s%s", i ? " | " : "",
+			 items[i]);
+	ck_assert_str_eq(joined, splits[_i].expect);
+	pin_policies_free(items, n);
+}
+END_TEST
+
 START_TEST(none_plan_binds_nothing)
 {
 	struct pin_plan *p;
@@ -778,6 +815,7 @@ static Suite *pin_suite(void)
 	tcase_add_loop_test(tc, synthetic_plans, 0, ARRAY_SIZE(plans));
 	tcase_add_test(tc, policy_names_are_canonical);
 	tcase_add_loop_test(tc, bad_policies_fail_with_a_message, 0, ARRAY_SIZE(bad));
+	tcase_add_loop_test(tc, pin_option_splits_into_policies, 0, ARRAY_SIZE(splits));
 	tcase_add_test(tc, none_plan_binds_nothing);
 	tcase_add_test(tc, topology_json_of_a_synthetic_machine);
 

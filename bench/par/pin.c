@@ -511,6 +511,55 @@ out_free_plan:
 	return rc;
 }
 
+int pin_policies_split(const char *text, char ***items, size_t *n, char *err, size_t errlen)
+{
+	char **v = NULL;
+	size_t count = 0;
+	const char *s = text;
+
+	*items = NULL;
+	*n = 0;
+	for (;;) {
+		size_t len = strcspn(s, ",");
+
+		if (len == 0) {
+			snprintf(err, errlen, "--pin '%s' has an empty item; give policies separated by "
+				 "commas, e.g. none,compact,pu:0,2", text);
+			pin_policies_free(v, count);
+			return -EINVAL;
+		}
+		if (isdigit((unsigned char)*s)) {
+			/* more of the pu:/core: list before it */
+			char *prev = count ? v[count - 1] : NULL;
+
+			if (!prev || (!after_prefix(prev, "pu:") && !after_prefix(prev, "core:"))) {
+				snprintf(err, errlen, "--pin '%s': '%.*s' is not a policy; a list of PUs "
+					 "or cores is written pu:0,2,4-7 or core:0-3", text, (int)len, s);
+				pin_policies_free(v, count);
+				return -EINVAL;
+			}
+			v[count - 1] = xasprintf("%s,%.*s", prev, (int)len, s);
+			free(prev);
+		} else {
+			v = xrealloc(v, (count + 1) * sizeof *v);
+			v[count++] = xasprintf("%.*s", (int)len, s);
+		}
+		if (s[len] == '\0')
+			break;
+		s += len + 1;
+	}
+	*items = v;
+	*n = count;
+	return 0;
+}
+
+void pin_policies_free(char **items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+}
+
 void pin_plan_free(struct pin_plan *p)
 {
 	if (!p)

@@ -103,6 +103,16 @@ int pin_plan_new(struct pin_plan **out, const char *policy, unsigned workers,
 		 char *err, size_t errlen);
 void pin_plan_free(struct pin_plan *p);
 
+/* Splits a --pin option value into policies: "none,compact,pu:0,2,4-7,core:1"
+ * gives none / compact / pu:0,2,4-7 / core:1. Commas separate policies,
+ * except that an item starting with a digit continues the pu: or core: list
+ * before it. Only splits: check each policy with pin_plan_new. Returns 0 with
+ * *items (malloc'd strings in a malloc'd array; free with pin_policies_free)
+ * and *n set, or -EINVAL with err set (an empty item, or digits with no list
+ * before them). */
+int pin_policies_split(const char *text, char ***items, size_t *n, char *err, size_t errlen);
+void pin_policies_free(char **items, size_t n);
+
 /* The canonical policy: "none", "compact", "scatter", or the list as given
  * ("pu:0,2,4-7"); the string lives as long as the plan. */
 const char *pin_plan_policy(const struct pin_plan *p);
