@@ -354,7 +354,7 @@ START_TEST(refused_once_threads_exist)
 	rc = pool_new(&p, &opt, err, sizeof err);
 	ck_assert_int_eq(rc, -EBUSY);
 	ck_assert_ptr_null(p);
-	ck_assert_msg(strstr(err, "one thread (it has 2)"), "err: %s", err);
+	ck_assert_msg(strstr(err, "one thread (it has "), "err: %s", err);
 	ck_assert_int_eq(tvp_count_children(), 0);
 	ck_assert_int_eq(write(pfd[1], "x", 1), 1);
 	pthread_join(t, NULL);
@@ -378,7 +378,8 @@ static int count_fds(void)
 	return n - 1;   /* the directory's own descriptor */
 }
 
-/* Processes of uid now alive (what RLIMIT_NPROC counts). */
+/* Tasks (threads) of uid now alive: what RLIMIT_NPROC counts. (A
+ * sanitizer's background thread counts too.) */
 static int count_user_processes(uid_t uid)
 {
 	DIR *d = opendir("/proc");
@@ -387,6 +388,8 @@ static int count_user_processes(uid_t uid)
 
 	while (d && (e = readdir(d))) {
 		char path[300], line[256];
+		unsigned ruid = ~0u;
+		int threads = 1;
 		FILE *f;
 
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
@@ -396,18 +399,35 @@ static int count_user_processes(uid_t uid)
 		if (!f)
 			continue;
 		while (fgets(line, sizeof line, f)) {
-			unsigned ruid;
-
-			if (sscanf(line, "Uid: %u", &ruid) == 1) {
-				n += ruid == uid;
-				break;
-			}
+			sscanf(line, "Uid: %u", &ruid);
+			sscanf(line, "Threads: %d", &threads);
 		}
+		if (ruid == uid)
+			n += threads;
 		fclose(f);
 	}
 	if (d)
 		closedir(d);
 	return n;
+}
+
+/* want is the exact message, except that '#' stands for a worker number
+ * (which worker fails depends on how many tasks the process already has: a
+ * sanitizer may run a thread of its own in it and in the fork server). */
+static bool error_matches(const char *err, const char *want)
+{
+	const char *hash = strchr(want, '#');
+	unsigned k;
+	int used = 0;
+
+	if (!hash)
+		return strcmp(err, want) == 0;
+	if (strncmp(err, want, (size_t)(hash - want)) != 0)
+		return false;
+	err += hash - want;
+	if (sscanf(err, "%u%n", &k, &used) != 1 || k >= 8)
+		return false;
+	return strcmp(err + used, hash + 1) == 0;
 }
 
 /* In a child of the test: lower RLIMIT_NPROC so that `room` more processes
@@ -438,7 +458,7 @@ static int nproc_child(int report, int room, const char *want)
 		dprintf(report, "pool_new returned %d (%s), expected -EAGAIN", rc, err);
 		return 1;
 	}
-	if (strcmp(err, want) != 0) {
+	if (!error_matches(err, want)) {
 		dprintf(report, "error '%s', expected '%s'", err, want);
 		return 1;
 	}
@@ -483,8 +503,13 @@ static void check_nproc(int room, const char *want)
 
 START_TEST(fork_fails_under_nproc_limit)
 {
-	/* Room for the fork server and workers 0 and 1: worker 2 fails. */
+	/* Room for the fork server and workers 0 and 1: worker 2 fails.
+	 * (Under TSan its background threads take some of the room.) */
+#ifdef __SANITIZE_THREAD__
+	check_nproc(3, "fork: Resource temporarily unavailable (worker # of 8)");
+#else
 	check_nproc(3, "fork: Resource temporarily unavailable (worker 2 of 8)");
+#endif
 	/* No room at all: the fork server itself fails. */
 	check_nproc(0, "fork: Resource temporarily unavailable (the fork server)");
 }

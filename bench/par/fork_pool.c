@@ -87,6 +87,7 @@
 #define PIECE_BYTES (64u << 10)           /* argument bytes per job message */
 #define RESULT_FLUSH_BYTES (64u << 10)    /* result bytes per result message */
 #define DEATH_CHECK_NS 200000u            /* how often a busy parent looks at pidfds */
+#define MAX_RETIRED 4096u                 /* stats kept for workers gone */
 #define SPIN_YIELD_AFTER_NS 5000u         /* spin this long before yielding */
 #define SPAWN_RETRY_NS 10000000u          /* after a failed fork */
 #define TERM_GRACE_NS 200000000u          /* terminate: SIGTERM, then SIGKILL */
@@ -245,6 +246,16 @@ static int reap(int pidfd)
 		return W_EXITCODE(si.si_status, 0);
 	return si.si_status & 0x7f;     /* killed or dumped: the signal */
 }
+
+/* How many threads a process may have when it forks its fork server: one,
+ * its own. ThreadSanitizer runs a background thread of its own in every
+ * process; its fork() interceptor stops it from holding anything across the
+ * fork, so under TSan that thread is allowed too. */
+#ifdef __SANITIZE_THREAD__
+#define SAFE_THREADS 2
+#else
+#define SAFE_THREADS 1
+#endif
 
 static int count_threads(void)
 {
@@ -644,12 +655,21 @@ out_free_channel:
 	return rc;
 }
 
-/* Records what the process in slot s did since the last take_stats. */
+/* Records what the process in slot s did since the last take_stats. Past
+ * MAX_RETIRED entries (maxtasksperchild 1 over a million tasks, never
+ * taken) the rest are added into the last entry, so memory stays bounded. */
 static void retire_stats(struct fpool *fp, struct wslot *s)
 {
 	struct board_slot *bs = &fp->board->slot[s->id];
+	uint64_t tasks = atomic_load(&bs->tasks) - s->taken_tasks;
+	uint64_t busy = atomic_load(&bs->busy_ns) - s->taken_busy;
 	struct worker_stats *ws;
 
+	if (fp->n_retired == MAX_RETIRED) {
+		fp->retired[MAX_RETIRED - 1].tasks += tasks;
+		fp->retired[MAX_RETIRED - 1].busy_ns += busy;
+		return;
+	}
 	if (fp->n_retired == fp->cap_retired) {
 		fp->cap_retired = fp->cap_retired ? 2 * fp->cap_retired : 8;
 		fp->retired = xrealloc(fp->retired, fp->cap_retired * sizeof *fp->retired);
@@ -658,8 +678,8 @@ static void retire_stats(struct fpool *fp, struct wslot *s)
 	memset(ws, 0, sizeof *ws);
 	ws->pid = s->pid;
 	ws->tid = atomic_load(&bs->tid) ? atomic_load(&bs->tid) : s->pid;
-	ws->tasks = atomic_load(&bs->tasks) - s->taken_tasks;
-	ws->busy_ns = atomic_load(&bs->busy_ns) - s->taken_busy;
+	ws->tasks = tasks;
+	ws->busy_ns = busy;
 	ws->pinned = -1;
 }
 
@@ -1580,7 +1600,7 @@ static int fp_start(struct pool *p, char *err, size_t errlen)
 	pool_base(p)->backend = fp;
 
 	threads = count_threads();
-	if (threads != 1) {
+	if (threads > SAFE_THREADS) {
 		snprintf(err, errlen, "a fork pool must be started while the process has one thread "
 			 "(it has %d): it forks its fork server then", threads);
 		rc = -EBUSY;
