@@ -14,6 +14,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run workloads under modes and write the measurements as JSON" },
+	{ "overhead", cmd_overhead, "what a thread and a process cost: creation, wake-up, IPC, memory" },
 };
 
 static void usage(FILE *f)
