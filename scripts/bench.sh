@@ -5,7 +5,9 @@
 # overhead` (when this tvp has it), then the charts (scripts/plot.sh) and
 # `tvp report`'s findings on the terminal.
 #
-#   sh scripts/bench.sh [--quick] [--out DIR]
+#   sh scripts/bench.sh [--quick] [--out DIR] [--plan]
+#
+# --plan prints what would run and the time estimate, and stops.
 #
 # It is sized from the machine (tvp topo --json, else nproc) and discovers
 # what this build has (the workloads and modes `tvp run` accepts, --pin
@@ -30,13 +32,14 @@ set -eu
 cd "$(dirname "$0")/.."
 TVP=build/tvp
 
-quick=0 out=""
+quick=0 out="" plan_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
+	--plan) plan_only=1 ;;
 	--out) [ $# -ge 2 ] || { echo "bench.sh: --out needs a directory" >&2; exit 2; }; out=$2; shift ;;
 	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "bench.sh: unknown argument '$1'; accepted: --quick, --out DIR" >&2; exit 2 ;;
+	*) echo "bench.sh: unknown argument '$1'; accepted: --quick, --out DIR, --plan" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -164,6 +167,7 @@ done
 [ "$have_overhead" = 1 ] && printf '  %-9s %-32s %-30s %11s  ~%s\n' overhead "tvp overhead" "" "" "$(fmt_s "$ovh_s")"
 [ "$have_overhead" = 1 ] || echo "  overhead  skipped: this tvp has no 'overhead' command yet"
 echo "  $total_cells cells x $runs_per_cell runs each (1 warm-up + $repeat measured): about $(fmt_s "$total_s") in all (an estimate)"
+[ "$plan_only" = 1 ] && exit 0
 echo
 
 # --- the runs ------------------------------------------------------------------

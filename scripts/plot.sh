@@ -80,7 +80,8 @@ for w in $(col workload "$tmp/all.tsv" | sort -u); do
 	select_rows "$tmp/all.tsv" "workload=$w" pin=none "size=$size" >"$t"
 	unit=$(col size_unit "$t" | head -n 1)
 	if [ "$(parallel "$t")" -eq 0 ]; then
-		for c in speedup time efficiency; do note "$c-$w" "only the serial mode was run for $w"; done
+		note "speedup-$w, time-$w, efficiency-$w" "only the serial mode was run for $w"
+		skipped=$((skipped + 2))
 	else
 		draw speedup.gp "speedup-$w" "$t" "$w: speedup against workers (size $size $unit)\\n$machine"
 		draw time.gp "time-$w" "$t" "$w: time per mode and worker count (size $size $unit)\\n$machine"
