@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "the summary of a results file: machine, best modes, warnings, findings" },
 	{ "compare", cmd_compare, "two results files cell by cell, with a significance test" },
 	{ "export", cmd_export, "a results or overhead file as a CSV, TSV or Markdown table" },
+	{ "topo", cmd_topo, "show the machine (hwloc) and where --pin would place workers" },
 };
 
 static void usage(FILE *f)
