@@ -148,7 +148,7 @@ START_TEST(a_quick_run_draws_what_it_has)
 		assert_chart(dir, "efficiency-count");
 	} else {
 		/* Only serial (the pools not merged yet): no chart to draw. */
-		ck_assert(strstr(out, "speedup-count: skipped: only the serial mode"));
+		ck_assert(strstr(out, "speedup-count, time-count, efficiency-count: skipped: only the serial mode"));
 		ck_assert_uint_eq(drawn, 0);
 	}
 	free(out);
