@@ -222,7 +222,7 @@ run_step() {  # NAME WORKLOADS WORKERS PINS SECS EXTRA...
 	fi
 	[ "$rc" -eq 130 ] && { echo "bench.sh: interrupted; the partial results are in $work" >&2; exit 130; }
 	[ "$rc" -ne 0 ] && echo "  (tvp run exit $rc: some cells failed; see $logs/$name.log and the report)"
-	cp "$work/$name.json" "$logs/$name.json"
+	[ -n "$out" ] || cp "$work/$name.json" "$logs/$name.json"
 	parts="$parts $work/$name.json"
 	echo "  done in $(fmt_s $(($(date +%s) - t0))) (estimated ~$(fmt_s "$secs"))"
 }
@@ -285,6 +285,6 @@ fi
 [ -n "$out" ] && cp "$work/report.txt" "$out/report.txt"
 # On the terminal: the machine, the warnings and the findings (the tables are
 # in the report: tvp report FILE).
-sed -n '1,3p; /^warnings$/,$p' "$work/report.txt"
+awk 'NR <= 3 { print; next } /^warnings$/ { on = 1; print "" } on' "$work/report.txt"
 echo
 echo "make bench: done in $(fmt_s $(($(date +%s) - t_start))); full report: $TVP report $final"
