@@ -33,6 +33,7 @@ do for [i=1:words(series)] {
 }
 
 set xlabel "workers (threads or processes)"
+set key inside right bottom opaque box lc rgb "#cccccc"
 set ylabel "speedup over serial (x)"
 set logscale x 2
 set xrange [0.9:maxw * 1.1]
