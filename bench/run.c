@@ -240,8 +240,15 @@ static int measure(struct cell *c, bool record)
 	rc = c->mode->execute(&m);
 	wall_ns = now_ns() - t0;
 	usage_read(RUSAGE_SELF, &s1);
-	if (rc == 0)
+	if (rc == 0) {
 		workers = workers_json(&m);
+		for (unsigned i = 0; i < m.n_wstats && pin_is_strict(); i++)
+			if (m.wstats[i].pinned == 0) {
+				snprintf(m.err, sizeof m.err,
+					 "worker %u could not be bound to its place (--pin-strict)", i);
+				rc = -EPERM;
+			}
+	}
 	if (c->mode->teardown)
 		c->mode->teardown(&m);
 	usage_read(RUSAGE_CHILDREN, &ch1);
