@@ -68,6 +68,7 @@ struct entry {
 	const struct ovh_bench *b;
 	struct ovh_ctx ctx;
 	uint64_t iters;               /* operations per sample */
+	uint64_t ops;                 /* OVH_BATCH: the batch's size */
 	double *v;                    /* [repeat]: ns per operation, or the quantity */
 	double *extra[OVH_MAX_EXTRA]; /* [repeat] */
 	size_t n;
@@ -101,19 +102,21 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: tvp overhead [OPTIONS]\n\n"
 		"Measures what a thread and a process cost on this machine, side by side:\n"
-		"creation, wake-up (ping-pong round trips), IPC bandwidth, memory. Each\n"
-		"benchmark calibrates itself (a sample takes at least 5 ms), runs --repeat\n"
-		"samples interleaved with the others, and reports the median per operation\n"
-		"with its 95%% confidence interval, as JSON (schema tvp.overhead/1) and a table.\n\n"
+		"creation, hand-off to pools, wake-up (ping-pong round trips), IPC bandwidth,\n"
+		"memory. Each benchmark calibrates itself (a sample takes at least 5 ms),\n"
+		"runs --repeat samples interleaved with the others, and reports the median\n"
+		"per operation with its 95%% confidence interval, as JSON (schema\n"
+		"tvp.overhead/1) and a table.\n\n"
 		"options:\n"
 		"  --only LIST     benchmarks to run: names (see --list), groups (creation,\n"
-		"                  wakeup, ipc, memory) or all; comma-separated (default all)\n"
+		"                  handoff, wakeup, ipc, memory) or all; comma-separated\n"
+		"                  (default all)\n"
 		"  --pin LIST      placements of the wake-up ping-pongs: none (the scheduler\n"
 		"                  places both), same (both on one CPU), diff (two different\n"
 		"                  CPUs); comma-separated (default none,same,diff)\n"
 		"  --repeat N      samples per benchmark (default %d; %d with --quick)\n"
-		"  --workers N     workers for the memory benchmarks (default: the PUs this\n"
-		"                  process may use)\n"
+		"  --workers N     workers of the pools and memory benchmarks (default: the\n"
+		"                  PUs this process may use)\n"
 		"  --output FILE   where the JSON goes; - for stdout (default\n"
 		"                  results/overhead-HOST-STAMP.json, linked from\n"
 		"                  results/overhead-latest.json)\n"
@@ -384,7 +387,7 @@ static int calibrate(struct overhead *o, struct entry *e)
 	int rc;
 
 	progress_step(&o->progress, b->name);
-	if (b->flags & OVH_ONCE) {
+	if (b->flags & (OVH_ONCE | OVH_BATCH)) {
 		e->iters = 1;
 		return 0;
 	}
@@ -394,7 +397,7 @@ static int calibrate(struct overhead *o, struct entry *e)
 		return -1;
 	}
 	for (bool warm = true;; warm = false) {
-		struct ovh_sample s = { 0, { 0 } };
+		struct ovh_sample s = { 0 };
 		double mult;
 
 		if (tvp_interrupted) {
@@ -429,7 +432,7 @@ static int calibrate(struct overhead *o, struct entry *e)
 static int sample(struct overhead *o, struct entry *e)
 {
 	const struct ovh_bench *b = e->b;
-	struct ovh_sample s = { 0, { 0 } };
+	struct ovh_sample s = { 0 };
 	char err[512] = "";
 	void *state = NULL;
 	int rc;
@@ -450,7 +453,12 @@ static int sample(struct overhead *o, struct entry *e)
 		entry_failed(o, e, err, rc);
 		return -1;
 	}
-	e->v[e->n] = b->flags & OVH_ONCE ? s.value : s.value / (double)e->iters;
+	if (b->flags & OVH_BATCH) {
+		e->ops = s.ops ? s.ops : 1;
+		e->v[e->n] = s.value / (double)e->ops;
+	} else {
+		e->v[e->n] = b->flags & OVH_ONCE ? s.value : s.value / (double)e->iters;
+	}
 	for (int k = 0; k < OVH_MAX_EXTRA; k++)
 		e->extra[k][e->n] = s.extra[k];
 	e->n++;
@@ -513,7 +521,7 @@ static const struct entry *find_entry(const struct overhead *o, const char *name
 static json_t *entry_json(const struct overhead *o, const struct entry *e)
 {
 	const struct ovh_bench *b = e->b;
-	const char *su = b->flags & OVH_ONCE ? "bytes" : "ns";
+	const char *su = strcmp(b->unit, "bytes") == 0 ? "bytes" : "ns";
 	json_t *j = json_object(), *samples = json_array(), *w = json_array();
 	struct stats st;
 
@@ -527,12 +535,12 @@ static json_t *entry_json(const struct overhead *o, const struct entry *e)
 	json_object_set_new(j, "cpus", e->ctx.cpu[0] >= 0
 					     ? json_pack("[i, i]", e->ctx.cpu[0], e->ctx.cpu[1])
 					     : json_null());
-	json_object_set_new(j, "iterations", json_integer((json_int_t)e->iters));
+	json_object_set_new(j, "iterations", json_integer((json_int_t)(e->ops ? e->ops : e->iters)));
 	json_object_set_new(j, "stats_unit", json_string(su));
 	json_object_set_new(j, "stats", stats_json(&st, su));
 	if (strcmp(b->group, "ipc") == 0) {
 		bool ok = e->n && st.median > 0;
-		json_object_set_new(j, "bytes", json_integer((json_int_t)b->bytes));
+		json_object_set_new(j, "size_bytes", json_integer((json_int_t)b->bytes));
 		json_object_set_new(j, "bytes_per_s", ok ? json_real((double)b->bytes * 1e9 / st.median) : json_null());
 		json_object_set_new(j, "bytes_per_s_ci95_lo",
 				    ok && st.ci_hi > 0 ? json_real((double)b->bytes * 1e9 / st.ci_hi) : json_null());
@@ -548,7 +556,8 @@ static json_t *entry_json(const struct overhead *o, const struct entry *e)
 					    ? json_real((st.median - median_of(base->v, base->n)) / mib)
 					    : json_null());
 	}
-	if (strcmp(b->group, "memory") == 0)
+	if (strcmp(b->group, "memory") == 0 || strcmp(b->group, "handoff") == 0 ||
+	    strncmp(b->name, "pool-start-", 11) == 0)
 		json_object_set_new(j, "workers", json_integer(e->ctx.workers));
 	for (int k = 0; k < OVH_MAX_EXTRA && b->extra[k]; k++)
 		json_object_set_new(j, b->extra[k], e->n ? json_real(median_of(e->extra[k], e->n)) : json_null());
@@ -589,7 +598,7 @@ static void print_table(FILE *f, const struct overhead *o, json_t *results)
 		const struct entry *e = &o->entries[i];
 		const struct ovh_bench *b = e->b;
 		json_t *st = json_object_get(r, "stats");
-		bool bytes = b->flags & OVH_ONCE;
+		bool bytes = strcmp(b->unit, "bytes") == 0;
 		double med = json_number_value(json_object_get(st, bytes ? "median_bytes" : "median_ns"));
 		double lo = json_number_value(json_object_get(st, bytes ? "ci95_lo_bytes" : "ci95_lo_ns"));
 		double hi = json_number_value(json_object_get(st, bytes ? "ci95_hi_bytes" : "ci95_hi_ns"));

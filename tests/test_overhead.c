@@ -50,7 +50,7 @@ START_TEST(every_kernel_gives_positive_finite_figures)
 {
 	const struct ovh_bench *b = ovh_get((size_t)_i);
 	struct ovh_ctx ctx = { .workers = 3, .cpu = { -1, -1 }, .quick = true };
-	struct ovh_sample s = { 0, { 0 } };
+	struct ovh_sample s = { 0 };
 	char err[512] = "";
 	void *state = NULL;
 	int cpus[2], rc;
@@ -86,7 +86,8 @@ START_TEST(registry_names_are_unique_and_complete)
 {
 	static const char *const required[] = { "thread-create-join", "fork-exit-wait",
 						"pipe-roundtrip-process", "fork-exit-wait-256mib",
-						"memcpy-bw-4mib", "pipe-bw-4mib" };
+						"memcpy-bw-4mib", "pipe-bw-4mib",
+						"batch-noop-thread-pool", "pool-start-thread" };
 
 	for (size_t i = 0; i < ovh_count(); i++) {
 		const struct ovh_bench *b = ovh_get(i);

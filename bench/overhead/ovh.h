@@ -14,7 +14,9 @@
  * teardown once per sample.
  *
  * A kernel with OVH_ONCE measures a quantity, not a time (memory in bytes):
- * run is called with iters = 1 and reports the quantity.
+ * run is called with iters = 1 and reports the quantity. A kernel with
+ * OVH_BATCH runs a batch of its own size (a million tasks) per call, with
+ * iters = 1, and says how many operations that was.
  *
  * Threads and fork: a kernel's setup and run may fork only while the process
  * has one thread; every kernel that starts a thread joins it in teardown (or
@@ -38,6 +40,7 @@ enum ovh_pin {
 
 enum ovh_flags {
 	OVH_ONCE = 1u << 0,   /* a quantity per sample, not a time per operation */
+	OVH_BATCH = 1u << 1,  /* one run is a batch of its own size (sample.ops): not calibrated */
 };
 
 #define OVH_MAX_EXTRA 3
@@ -52,6 +55,7 @@ struct ovh_ctx {
 /* What one run reports. */
 struct ovh_sample {
 	double value;                  /* timed kernels: ns for all iters; OVH_ONCE: the quantity */
+	uint64_t ops;                  /* OVH_BATCH: operations the run performed */
 	double extra[OVH_MAX_EXTRA];   /* figures named by ovh_bench.extra (OVH_ONCE kernels) */
 };
 

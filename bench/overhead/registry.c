@@ -6,17 +6,14 @@
 
 #include "util.h"
 
-extern const struct ovh_bench ovh_create_benches[], ovh_wakeup_benches[], ovh_ipc_benches[],
-	ovh_memory_benches[];
-extern const size_t ovh_create_benches_count, ovh_wakeup_benches_count, ovh_ipc_benches_count,
-	ovh_memory_benches_count;
+extern const struct ovh_bench ovh_create_benches[], ovh_handoff_benches[], ovh_wakeup_benches[],
+	ovh_ipc_benches[], ovh_memory_benches[];
+extern const size_t ovh_create_benches_count, ovh_handoff_benches_count, ovh_wakeup_benches_count,
+	ovh_ipc_benches_count, ovh_memory_benches_count;
 
-/* Pool start-up and hand-off kernels (pool_new, pool_apply, executor_submit,
- * the noop batch of `tvp run`) join this table when the pools of branches
- * rt-thread and rt-fork are merged into main; until then they are left out,
- * not imitated. */
 static const struct ovh_set sets[] = {
 	{ ovh_create_benches, &ovh_create_benches_count },
+	{ ovh_handoff_benches, &ovh_handoff_benches_count },
 	{ ovh_wakeup_benches, &ovh_wakeup_benches_count },
 	{ ovh_ipc_benches, &ovh_ipc_benches_count },
 	{ ovh_memory_benches, &ovh_memory_benches_count },
