@@ -23,7 +23,9 @@
  * per operation. Its statistics are stats_compute's, as in `tvp run`.
  *
  * Threads and fork. Kernels join every thread they start before teardown
- * returns, so when the next kernel forks, tvp has one thread.
+ * returns, so when the next kernel forks, tvp has one thread. After every
+ * teardown the heap is trimmed (malloc_trim): the arenas of a kernel's
+ * threads would otherwise stay resident and make every later fork dearer.
  *
  * Interruption. SIGINT/SIGTERM set tvp_interrupted; the kernel under way
  * finishes its run (a few milliseconds), is torn down (its children
@@ -420,6 +422,7 @@ static int calibrate(struct overhead *o, struct entry *e)
 			iters = MAX_ITERS;
 	}
 	b->teardown(state);
+	malloc_trim(0);
 	e->iters = iters;
 	if (rc && rc != -EINTR) {
 		entry_failed(o, e, err, rc);
@@ -446,6 +449,7 @@ static int sample(struct overhead *o, struct entry *e)
 	if (rc == 0) {
 		rc = b->run(state, e->iters, &s, err, sizeof err);
 		b->teardown(state);
+		malloc_trim(0);
 	}
 	if (rc == -EINTR || (rc && tvp_interrupted))
 		return -EINTR;
@@ -703,8 +707,11 @@ int cmd_overhead(int argc, char **argv)
 	if (TVP_SAN[0])
 		warn(o.warnings, "built with -fsanitize=%s: times are not representative", TVP_SAN);
 	build_entries(&o);
-	/* Reading the topology (env_host_json) leaves freed heap behind; give it
-	 * back, so fork-exit-wait measures tvp's live memory, not its garbage. */
+	/* Reading the topology (env_host_json) leaves freed heap behind, and so
+	 * does every kernel whose threads allocate (each gets a malloc arena):
+	 * give it back here and after every teardown, so that a fork measures
+	 * tvp's live memory and not what an earlier kernel left in its arenas
+	 * (20 MiB after the executor batch made fork-exit-wait 5x dearer). */
 	malloc_trim(0);
 	if (json_array_size(o.skipped))
 		warn(o.warnings, "%zu wake-up benchmarks on two different CPUs skipped: only 1 PU is allowed",
