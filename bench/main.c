@@ -14,6 +14,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run workloads under modes and write the measurements as JSON" },
+	{ "lesson", cmd_lesson, "classroom lessons: each concept as a short program that narrates" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,20 @@
+/* registry.c: every lesson `tvp lesson` knows, in teaching order (the order
+ * `tvp lesson all` runs them). */
+#include "lesson.h"
+
+#include <string.h>
+
+extern const struct lesson lesson_process;
+
+const struct lesson *const lessons[] = {
+	&lesson_process,
+};
+const unsigned lessons_count = sizeof lessons / sizeof lessons[0];
+
+const struct lesson *lesson_find(const char *name)
+{
+	for (unsigned i = 0; i < lessons_count; i++)
+		if (strcmp(lessons[i]->name, name) == 0)
+			return lessons[i];
+	return NULL;
+}
