@@ -66,6 +66,9 @@ pid_t lesson_fork(const struct lesson_ctx *c);
 /* waitpid that retries on EINTR and gives up after timeout_ms (-1: never).
  * Returns the pid, 0 on timeout, or -1 with errno. */
 pid_t lesson_wait(pid_t pid, int *status, int timeout_ms);
+/* Reads exactly len bytes from fd within timeout_ms. Returns 0, -ETIMEDOUT,
+ * -EPIPE at end of file, or another negative errno. */
+int lesson_read(int fd, void *buf, size_t len, int timeout_ms);
 /* Kills pid with SIGKILL and reaps it (for error paths); ignores pid <= 0. */
 void lesson_kill(pid_t pid);
 /* Writes "exit code 7" or "killed by signal 9 (Killed)" into buf. */

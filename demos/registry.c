@@ -5,9 +5,11 @@
 #include <string.h>
 
 extern const struct lesson lesson_process;
+extern const struct lesson lesson_daemon;
 
 const struct lesson *const lessons[] = {
 	&lesson_process,
+	&lesson_daemon,
 };
 const unsigned lessons_count = sizeof lessons / sizeof lessons[0];
 
