@@ -6,10 +6,12 @@
 
 extern const struct lesson lesson_process;
 extern const struct lesson lesson_daemon;
+extern const struct lesson lesson_isolation;
 
 const struct lesson *const lessons[] = {
 	&lesson_process,
 	&lesson_daemon,
+	&lesson_isolation,
 };
 const unsigned lessons_count = sizeof lessons / sizeof lessons[0];
 
