@@ -23,8 +23,9 @@
 #define COLOR_OFF    "\033[0m"
 
 /* Prints text word-wrapped to LESSON_COLS: first on the first line, indent on
- * the others; a '\n' in text starts a new line. Words longer than a line are
- * printed whole rather than cut. */
+ * the others; a '\n' in text starts a new line. Spaces between words are
+ * kept (so columns line up) except where a line is broken. Words longer than
+ * a line are printed whole rather than cut. */
 static void wrap(const struct lesson_ctx *c, const char *color, const char *first,
 		 const char *indent, const char *text)
 {
@@ -37,8 +38,9 @@ static void wrap(const struct lesson_ctx *c, const char *color, const char *firs
 		fputs(color, f);
 	fputs(first, f);
 	while (*p) {
-		size_t n;
+		size_t sp = strspn(p, " "), n;
 
+		p += sp;
 		if (*p == '\n') {
 			fprintf(f, "\n%s", indent);
 			col = strlen(indent);
@@ -46,22 +48,18 @@ static void wrap(const struct lesson_ctx *c, const char *color, const char *firs
 			p++;
 			continue;
 		}
-		if (*p == ' ') {
-			p++;
-			continue;
-		}
+		if (!*p)
+			break;
 		n = strcspn(p, " \n");
-		if (!line_empty && col + 1 + n > LESSON_COLS) {
+		if (!line_empty && col + sp + n > LESSON_COLS) {
 			fprintf(f, "\n%s", indent);
 			col = strlen(indent);
 			line_empty = true;
+			sp = 0;
 		}
-		if (!line_empty) {
-			fputc(' ', f);
-			col++;
-		}
+		fprintf(f, "%*s", (int)sp, "");
 		fwrite(p, 1, n, f);
-		col += n;
+		col += sp + n;
 		line_empty = false;
 		p += n;
 	}

@@ -8,12 +8,14 @@ extern const struct lesson lesson_process;
 extern const struct lesson lesson_daemon;
 extern const struct lesson lesson_isolation;
 extern const struct lesson lesson_shared_memory;
+extern const struct lesson lesson_manager;
 
 const struct lesson *const lessons[] = {
 	&lesson_process,
 	&lesson_daemon,
 	&lesson_isolation,
 	&lesson_shared_memory,
+	&lesson_manager,
 };
 const unsigned lessons_count = sizeof lessons / sizeof lessons[0];
 
