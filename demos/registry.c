@@ -9,6 +9,7 @@ extern const struct lesson lesson_daemon;
 extern const struct lesson lesson_isolation;
 extern const struct lesson lesson_shared_memory;
 extern const struct lesson lesson_manager;
+extern const struct lesson lesson_queue;
 
 const struct lesson *const lessons[] = {
 	&lesson_process,
@@ -16,6 +17,7 @@ const struct lesson *const lessons[] = {
 	&lesson_isolation,
 	&lesson_shared_memory,
 	&lesson_manager,
+	&lesson_queue,
 };
 const unsigned lessons_count = sizeof lessons / sizeof lessons[0];
 
