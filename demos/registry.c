@@ -10,6 +10,7 @@ extern const struct lesson lesson_isolation;
 extern const struct lesson lesson_shared_memory;
 extern const struct lesson lesson_manager;
 extern const struct lesson lesson_queue;
+extern const struct lesson lesson_pipe;
 
 const struct lesson *const lessons[] = {
 	&lesson_process,
@@ -18,6 +19,7 @@ const struct lesson *const lessons[] = {
 	&lesson_shared_memory,
 	&lesson_manager,
 	&lesson_queue,
+	&lesson_pipe,
 };
 const unsigned lessons_count = sizeof lessons / sizeof lessons[0];
 
