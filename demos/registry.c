@@ -11,6 +11,7 @@ extern const struct lesson lesson_shared_memory;
 extern const struct lesson lesson_manager;
 extern const struct lesson lesson_queue;
 extern const struct lesson lesson_pipe;
+extern const struct lesson lesson_sync;
 
 const struct lesson *const lessons[] = {
 	&lesson_process,
@@ -20,6 +21,7 @@ const struct lesson *const lessons[] = {
 	&lesson_manager,
 	&lesson_queue,
 	&lesson_pipe,
+	&lesson_sync,
 };
 const unsigned lessons_count = sizeof lessons / sizeof lessons[0];
 
