@@ -161,7 +161,7 @@ out:
 
 const struct lesson lesson_daemon = {
 	.name = "daemon",
-	.summary = "a daemon child ends with its parent; a normal one is adopted",
+	.summary = "a daemon child dies with its parent, a normal one lives on",
 	.seed = "001_47380365a1348ba6.txt",
 	.run = run,
 };
