@@ -250,7 +250,7 @@ out:
 
 const struct lesson lesson_sync = {
 	.name = "sync",
-	.summary = "a lock serialises, a semaphore admits N, an event releases all",
+	.summary = "lock, semaphore and event between processes",
 	.seed = "001_47380365a1348ba6.txt",
 	.run = run,
 };
