@@ -213,7 +213,7 @@ out:
 
 const struct lesson lesson_gil = {
 	.name = "gil",
-	.summary = "the seed's counting race: C and Python, threads vs processes",
+	.summary = "four counting tasks: threads vs processes, C vs Python",
 	.seed = "002_67176fade4ba4dd9.txt",
 	.run = run,
 };
