@@ -12,6 +12,7 @@ extern const struct lesson lesson_manager;
 extern const struct lesson lesson_queue;
 extern const struct lesson lesson_pipe;
 extern const struct lesson lesson_sync;
+extern const struct lesson lesson_pool;
 extern const struct lesson lesson_gil;
 
 const struct lesson *const lessons[] = {
@@ -23,6 +24,7 @@ const struct lesson *const lessons[] = {
 	&lesson_queue,
 	&lesson_pipe,
 	&lesson_sync,
+	&lesson_pool,
 	&lesson_gil,
 };
 const unsigned lessons_count = sizeof lessons / sizeof lessons[0];
