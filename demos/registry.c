@@ -14,6 +14,7 @@ extern const struct lesson lesson_pipe;
 extern const struct lesson lesson_sync;
 extern const struct lesson lesson_pool;
 extern const struct lesson lesson_executor;
+extern const struct lesson lesson_crash;
 extern const struct lesson lesson_gil;
 
 const struct lesson *const lessons[] = {
@@ -27,6 +28,7 @@ const struct lesson *const lessons[] = {
 	&lesson_sync,
 	&lesson_pool,
 	&lesson_executor,
+	&lesson_crash,
 	&lesson_gil,
 };
 const unsigned lessons_count = sizeof lessons / sizeof lessons[0];
