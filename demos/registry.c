@@ -16,6 +16,7 @@ extern const struct lesson lesson_pool;
 extern const struct lesson lesson_executor;
 extern const struct lesson lesson_crash;
 extern const struct lesson lesson_gil;
+extern const struct lesson lesson_choose;
 
 const struct lesson *const lessons[] = {
 	&lesson_process,
@@ -30,6 +31,7 @@ const struct lesson *const lessons[] = {
 	&lesson_executor,
 	&lesson_crash,
 	&lesson_gil,
+	&lesson_choose,
 };
 const unsigned lessons_count = sizeof lessons / sizeof lessons[0];
 
