@@ -212,7 +212,7 @@ static int run(const struct lesson_ctx *c)
 
 const struct lesson lesson_choose = {
 	.name = "choose",
-	.summary = "closing: a quick benchmark says when threads, when processes",
+	.summary = "closing: a quick bench says when threads, when processes",
 	.seed = "002_67176fade4ba4dd9.txt",
 	.run = run,
 };

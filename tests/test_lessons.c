@@ -301,6 +301,80 @@ START_TEST(gil_runs_both_languages)
 }
 END_TEST
 
+START_TEST(pool_orders_pids_and_terminate)
+{
+	struct lesson_run r;
+	unsigned served = 0;
+	int done = -1;
+
+	run_lesson(&r, "pool");
+	claim(&r, "apply: 4 tasks took");
+	claim(&r, "apply_async: 4 tasks took");
+	claim(&r, "4 callbacks ran");
+	claim(&r, "imap: 0 1 2 3 4 5 ");
+	claim(&r, "imap_unordered:");
+	claim(&r, "initializer: every task saw 42");
+	/* maxtasksperchild 2 and 6 tasks: at least 3 different processes. */
+	ck_assert_int_eq(sscanf(claim(&r, "maxtasksperchild: "), "%u", &served), 1);
+	ck_assert_uint_ge(served, 3);
+	claim(&r, "close+join: 6 queued tasks: 6 done, 0 dropped");
+	/* 6 tasks of 20 ms on 2 workers, terminated at once: some never ran. */
+	ck_assert_int_eq(sscanf(claim(&r, "terminate: 6 queued tasks: "), "%d", &done), 1);
+	ck_assert_int_lt(done, 6);
+	lesson_run_free(&r);
+}
+END_TEST
+
+START_TEST(executor_same_answers_over_threads_and_processes)
+{
+	static const char *const kinds[] = { "process", "thread" };
+	struct lesson_run r;
+
+	run_lesson(&r, "executor");
+	for (int i = 0; i < 2; i++) {
+		char *want[4];
+		want[0] = xasprintf("%s: submit; done() at once: no; result() = 9", kinds[i]);
+		want[1] = xasprintf("%s: result(timeout=10 ms) on a 250 ms task: timed out", kinds[i]);
+		want[2] = xasprintf("%s: cancel() of a running task: refused; of a queued one: "
+				    "cancelled", kinds[i]);
+		want[3] = xasprintf("%s: exception() = EDOM: 'math domain error", kinds[i]);
+		for (int k = 0; k < 4; k++) {
+			claim(&r, want[k]);
+			free(want[k]);
+		}
+	}
+	claim(&r, "(another process)");
+	claim(&r, "(this process)");
+	lesson_run_free(&r);
+}
+END_TEST
+
+START_TEST(crash_alone_in_processes_fatal_in_threads)
+{
+	struct lesson_run r;
+
+	run_lesson(&r, "crash");
+	claim(&r, "process pool: task 3 failed alone: worker");
+	claim(&r, "process pool: other workers' results: 5 of 5 present");
+	claim(&r, "process pool goes on: a new task after the crash succeeded");
+	/* killed by signal 11, or under ASan an exit code after its report */
+	claim(&r, "thread pool: the whole process died:");
+	ck_assert_msg(strstr(r.flat, "thread pool: the whole process died: exit code 0") == NULL,
+		      "the thread pool's process did not die");
+	lesson_run_free(&r);
+}
+END_TEST
+
+START_TEST(choose_states_findings_from_a_run)
+{
+	struct lesson_run r;
+
+	run_lesson(&r, "choose");
+	claim(&r, "finding: count: ");
+	lesson_run_free(&r);
+}
+END_TEST
+
 /* ---- the command line ---- */
 
 static void assert_projector_fit(const char *out)
@@ -395,6 +469,10 @@ static Suite *lessons_suite(void)
 	tcase_add_test(tc, pipe_big_messages_corrupt_small_do_not);
 	tcase_add_test(tc, sync_lock_semaphore_event);
 	tcase_add_test(tc, gil_runs_both_languages);
+	tcase_add_test(tc, pool_orders_pids_and_terminate);
+	tcase_add_test(tc, executor_same_answers_over_threads_and_processes);
+	tcase_add_test(tc, crash_alone_in_processes_fatal_in_threads);
+	tcase_add_test(tc, choose_states_findings_from_a_run);
 	tc = tvp_tcase(s, "command", 300);
 	tcase_add_test(tc, list_help_and_bad_name);
 	tcase_add_test(tc, all_in_order_fits_a_projector);
