@@ -95,14 +95,14 @@ int pqueue_put(struct pqueue *q, const void *item, size_t len, int timeout_ms)
 	return rc;
 }
 
-int pqueue_get(struct pqueue *q, void *item, int timeout_ms)
+int pqueue_get(struct pqueue *q, void *item, size_t len, int timeout_ms)
 {
 	int rc;
 
 	pthread_mutex_lock(&q->mu);
 	rc = wait_until(q, &q->not_empty, has_item, timeout_ms);
 	if (rc == 0) {
-		memcpy(item, q->items[q->head], PQUEUE_ITEM);
+		memcpy(item, q->items[q->head], len < PQUEUE_ITEM ? len : PQUEUE_ITEM);
 		q->head = (q->head + 1) % q->capacity;
 		q->count--;
 		pthread_cond_signal(&q->not_full);

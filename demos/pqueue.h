@@ -23,9 +23,9 @@ void pqueue_free(struct pqueue *q);
 
 /* Copies an item in, waiting while the queue is full. 0 or -ETIMEDOUT. */
 int pqueue_put(struct pqueue *q, const void *item, size_t len, int timeout_ms);
-/* Copies the oldest item out (PQUEUE_ITEM bytes), waiting while the queue is
- * empty. 0 or -ETIMEDOUT. */
-int pqueue_get(struct pqueue *q, void *item, int timeout_ms);
+/* Copies the oldest item out (its first len bytes, at most PQUEUE_ITEM),
+ * waiting while the queue is empty. 0 or -ETIMEDOUT. */
+int pqueue_get(struct pqueue *q, void *item, size_t len, int timeout_ms);
 
 /* JoinableQueue: every put counts one unfinished task; task_done counts one
  * finished; join waits until none are unfinished. 0 or -ETIMEDOUT. */

@@ -76,7 +76,7 @@ static int producers_consumers(const struct lesson_ctx *c)
 		pids[i] = lesson_fork(c);
 		if (pids[i] == 0) {
 			struct item it;
-			if (pqueue_get(q, &it, 10000) != 0)
+			if (pqueue_get(q, &it, sizeof it, 10000) != 0)
 				_exit(1);
 			unsigned k = atomic_fetch_add(&b->n, 1);
 			b->r[k] = (struct receipt){ (int)getpid(), it.producer, it.put_ns, now_ns() };
@@ -129,7 +129,7 @@ static int joinable(const struct lesson_ctx *c)
 		workers[i] = lesson_fork(c);
 		if (workers[i] == 0) {
 			struct item it;
-			while (pqueue_get(q, &it, 10000) == 0 && it.seq >= 0) {
+			while (pqueue_get(q, &it, sizeof it, 10000) == 0 && it.seq >= 0) {
 				sleep_ns(5000000);              /* the work */
 				atomic_fetch_add(done, 1);
 				pqueue_task_done(q);
@@ -197,7 +197,7 @@ static int deadlock(const struct lesson_ctx *c)
 		   lesson_proc_state(prod), pqueue_count(q));
 
 	lesson_do(c, "The fix: consume first, then join.");
-	while (got < 8 && pqueue_get(q, &it, 2000) == 0)
+	while (got < 8 && pqueue_get(q, &it, sizeof it, 2000) == 0)
 		got++;
 	t0 = now_ns();
 	lesson_wait(prod, &st, 5000);
