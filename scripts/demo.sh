@@ -1,11 +1,13 @@
 #!/bin/sh
-# demo.sh: a classroom session in about two minutes, for `make demo`: four
-# lessons (isolation, shared memory, the join deadlock, the GIL), a --quick
-# benchmark, its findings, and the charts.
+# demo.sh: a classroom session in about two minutes, for `make demo`: five
+# lessons (isolation, shared memory, the join deadlock, a crash, the GIL), a
+# --quick benchmark, its findings, and the charts.
 #
 #   sh scripts/demo.sh [--pause]
 #
-# --pause waits for Enter between steps (for a teacher talking over it).
+# The lessons run at full size (about 20 s in all, gil the longest), the
+# benchmark with --quick. --pause waits for Enter between steps (for a
+# teacher talking over it).
 # Output goes to results/demo/ (results.json, charts/). Set TVP to use
 # another tvp binary (default: build/tvp beside this script's folder).
 # Exit status: 0, or 1 when a step failed (the others still run).
@@ -40,20 +42,27 @@ run() {
 step "1. Each process has its own memory"
 run "$TVP" lesson isolation
 step "2. Shared memory, and the updates lost without a lock"
-run "$TVP" lesson shared --quick
+run "$TVP" lesson shared
 step "3. Queues between processes, and the join deadlock"
-run "$TVP" lesson queue --quick
-step "4. The seeds' experiment: the GIL, and C without one"
-run "$TVP" lesson gil --quick
+run "$TVP" lesson queue
+step "4. A segfault in a process pool, and in a thread pool"
+run "$TVP" lesson crash
+step "5. The seeds' experiment: the GIL, and C without one"
+run "$TVP" lesson gil
 
-step "5. A quick benchmark: every mode this build has, 1 to 4 workers"
+step "6. A quick benchmark: every mode this build has, 1 to 4 workers"
 mkdir -p "$out"
-run "$TVP" run --quick --workers 1,2,4 --repeat 5 --output "$out/results.json"
+# count, plus the IO and data-moving workloads when this build has them.
+wl=count
+for w in sleep transfer; do
+	"$TVP" run --help 2>/dev/null | grep -q "^ *$w " && wl="$wl,$w"
+done
+run "$TVP" run --quick --workload "$wl" --workers 1,2,4 --repeat 5 --output "$out/results.json"
 if "$TVP" report --help >/dev/null 2>&1; then
 	run "$TVP" report "$out/results.json"
 fi
 
-step "6. The charts"
+step "7. The charts"
 if make -C "$root" -n plot >/dev/null 2>&1; then
 	run make -C "$root" --no-print-directory plot PLOT_IN="$out/results.json" \
 		PLOT_OUT="$out/charts"
