@@ -10,5 +10,6 @@ int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_topo(int argc, char **argv);
+int cmd_lesson(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "compare", cmd_compare, "two results files cell by cell, with a significance test" },
 	{ "export", cmd_export, "a results or overhead file as a CSV, TSV or Markdown table" },
 	{ "topo", cmd_topo, "show the machine (hwloc) and where --pin would place workers" },
+	{ "lesson", cmd_lesson, "classroom lessons: each concept as a short program that narrates" },
 };
 
 static void usage(FILE *f)

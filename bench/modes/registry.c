@@ -7,12 +7,18 @@ extern const struct mode mode_serial;
 extern const struct mode mode_thread_spawn;
 extern const struct mode mode_thread_pool;
 extern const struct mode mode_executor_thread;
+extern const struct mode mode_fork_spawn;
+extern const struct mode mode_fork_pool;
+extern const struct mode mode_executor_fork;
 
 const struct mode *const modes[] = {
 	&mode_serial,
 	&mode_thread_spawn,
 	&mode_thread_pool,
 	&mode_executor_thread,
+	&mode_fork_spawn,
+	&mode_fork_pool,
+	&mode_executor_fork,
 };
 const size_t modes_count = sizeof modes / sizeof modes[0];
 

@@ -1,0 +1,257 @@
+/* fork_spawn.c: the `fork-spawn` mode: a new process for every task, forked
+ * and reaped inside the timed region, its result coming back through a pipe.
+ *
+ * Lesson: this is the seeds' first multiprocessing example
+ * (`Process(target=...)`, `start()`, `join()` in a loop). A fork copies the
+ * process's page tables and a new process must be scheduled, run, and
+ * reaped; with short tasks that is all you measure, which is why pools
+ * exist. The result cannot simply be written into the parent's memory (the
+ * child has its own copy), so it travels back through a pipe.
+ *
+ * DESIGN
+ * At most m->workers children are alive at once, in slots. Each child runs
+ * its task, writes { status, busy_ns, length, bytes } to its pipe and calls
+ * _exit; the parent polls every slot's pipe, reads what arrives, and at end
+ * of file reaps the child (waitpid) and starts the next task in that slot.
+ * A child that dies before writing all of it fails its task with -ECHILD and
+ * a message naming the signal or exit status. Worker statistics are kept per
+ * slot (a million tasks would be a million entries): tasks and busy time add
+ * up over the slot's children, pid and tid are the last child's. The run
+ * loop guarantees one thread here, so fork is safe. On tvp_interrupted the
+ * children alive are killed and reaped, and execute returns -EINTR.
+ */
+#include "modes/mode.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct spawn_head {
+	int32_t status;
+	uint32_t pad;
+	uint64_t busy_ns;
+	uint64_t len;
+};
+
+struct fslot {
+	pid_t pid;                  /* 0: free */
+	int fd;                     /* read end of the child's pipe */
+	uint64_t index;             /* its task */
+	unsigned char *buf;         /* what it sent so far */
+	size_t len, cap;
+};
+
+/* The child: runs task index, sends the outcome, exits. */
+static __attribute__((noreturn)) void child_main(struct mode_run *m, uint64_t index, int fd)
+{
+	struct task_arg ta = { m->wi, index };
+	struct task_result r = TASK_RESULT_INIT;
+	struct spawn_head h;
+	uint64_t t0;
+
+	util_child_after_fork();
+	signal(SIGPIPE, SIG_IGN);
+	t0 = now_ns();
+	h.status = workload_run_task(&ta, sizeof ta, &r);
+	h.busy_ns = now_ns() - t0;
+	h.pad = 0;
+	h.len = r.len;
+	if (write_full(fd, &h, sizeof h) < 0 || write_full(fd, task_result_data(&r), r.len) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+static int start_task(struct mode_run *m, struct fslot *s, uint64_t index)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		snprintf(m->err, sizeof m->err, "pipe: %s (task %" PRIu64 ")", strerror(errno), index);
+		return -errno;
+	}
+	/* The parent's end only: the child's writes may block. */
+	if (fcntl(pfd[0], F_SETFL, O_NONBLOCK) < 0) {
+		int rc = -errno;
+
+		snprintf(m->err, sizeof m->err, "fcntl: %s", strerror(-rc));
+		close(pfd[0]);
+		close(pfd[1]);
+		return rc;
+	}
+	pid = fork();
+	if (pid < 0) {
+		int rc = -errno;
+
+		snprintf(m->err, sizeof m->err, "fork: %s (task %" PRIu64 ")", strerror(-rc), index);
+		close(pfd[0]);
+		close(pfd[1]);
+		return rc;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		child_main(m, index, pfd[1]);
+	}
+	close(pfd[1]);
+	s->pid = pid;
+	s->fd = pfd[0];
+	s->index = index;
+	s->len = 0;
+	return 0;
+}
+
+/* The child of slot s has closed its pipe: reap it, record its outcome. */
+static void finish_task(struct mode_run *m, struct fslot *s, struct worker_stats *ws)
+{
+	uint64_t i = s->index;
+	struct spawn_head h;
+	int st = 0;
+
+	close(s->fd);
+	while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	ws->pid = s->pid;
+	ws->tid = s->pid;
+	ws->tasks++;
+	if (s->len >= sizeof h) {
+		memcpy(&h, s->buf, sizeof h);
+		if (s->len == sizeof h + h.len) {
+			m->status[i] = h.status;
+			task_result_set(&m->results[i], s->buf + sizeof h, (size_t)h.len);
+			ws->busy_ns += h.busy_ns;
+			s->pid = 0;
+			return;
+		}
+	}
+	if (WIFSIGNALED(st))
+		m->status[i] = task_result_error(&m->results[i], -ECHILD,
+						 "process %d for task %" PRIu64 " killed by signal %d (%s)",
+						 (int)s->pid, i, WTERMSIG(st),
+						 sigdescr_np(WTERMSIG(st)) ? sigdescr_np(WTERMSIG(st)) : "?");
+	else
+		m->status[i] = task_result_error(&m->results[i], -ECHILD,
+						 "process %d for task %" PRIu64 " exited with status %d "
+						 "before sending its result", (int)s->pid, i,
+						 WEXITSTATUS(st));
+	s->pid = 0;
+}
+
+/* Reads what is there from slot s; true at end of file. */
+static bool read_slot(struct fslot *s)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (s->cap - s->len < 4096) {
+			s->cap = s->cap ? 2 * s->cap : 8192;
+			s->buf = xrealloc(s->buf, s->cap);
+		}
+		n = read(s->fd, s->buf + s->len, s->cap - s->len);
+		if (n > 0) {
+			s->len += (size_t)n;
+			if (s->len < s->cap)
+				return false;   /* a short read: more later */
+			continue;
+		}
+		if (n == 0)
+			return true;
+		if (errno != EINTR)
+			return errno != EAGAIN;
+	}
+}
+
+static void kill_all(struct fslot *slots, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!slots[i].pid)
+			continue;
+		kill(slots[i].pid, SIGKILL);
+		close(slots[i].fd);
+		while (waitpid(slots[i].pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		slots[i].pid = 0;
+	}
+}
+
+static int fsm_execute(struct mode_run *m)
+{
+	unsigned n = m->workers ? m->workers : 1;
+	struct fslot *slots = xcalloc(n, sizeof *slots);
+	struct pollfd *pfd = xcalloc(n, sizeof *pfd);
+	uint64_t next = 0, done = 0;
+	int rc = 0;
+
+	m->wstats = xcalloc(n, sizeof *m->wstats);
+	m->n_wstats = n;
+	for (unsigned i = 0; i < n; i++)
+		m->wstats[i].pinned = -1;
+	while (done < m->tasks) {
+		unsigned np = 0;
+
+		for (unsigned i = 0; i < n && next < m->tasks; i++) {
+			if (slots[i].pid)
+				continue;
+			if (tvp_interrupted) {
+				rc = -EINTR;
+				goto out;
+			}
+			rc = start_task(m, &slots[i], next);
+			if (rc < 0)
+				goto out;
+			next++;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			pfd[i].fd = slots[i].pid ? slots[i].fd : -1;
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+			np += slots[i].pid != 0;
+		}
+		if (np == 0)
+			break;
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR && tvp_interrupted) {
+				rc = -EINTR;
+				goto out;
+			}
+			continue;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if (pfd[i].revents && read_slot(&slots[i])) {
+				finish_task(m, &slots[i], &m->wstats[i]);
+				done++;
+			}
+		}
+	}
+out:
+	kill_all(slots, n);
+	for (unsigned i = 0; i < n; i++)
+		free(slots[i].buf);
+	free(slots);
+	free(pfd);
+	return rc;
+}
+
+static void fsm_teardown(struct mode_run *m)
+{
+	free(m->wstats);
+	m->wstats = NULL;
+	m->n_wstats = 0;
+}
+
+const struct mode mode_fork_spawn = {
+	.name = "fork-spawn",
+	.summary = "a new process for every task, at most WORKERS at once, results back through a pipe",
+	.kind = "process",
+	.flags = MODE_FORKS,
+	.execute = fsm_execute,
+	.teardown = fsm_teardown,
+};

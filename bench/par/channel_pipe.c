@@ -1,0 +1,228 @@
+/* channel_pipe.c: the pipe transport of channels: one pipe down (jobs), one
+ * pipe up (results), as Python's multiprocessing does it.
+ *
+ * DESIGN
+ * The simple way, kept simple: every byte crosses the kernel twice (a write
+ * and a read), and a reader waiting for bytes sleeps in poll() at once
+ * (spinning on a pipe would mean a system call per look). A dead peer is the
+ * pipe's own end of file: once the worker's process is gone no one holds the
+ * write end of the up pipe.
+ *
+ * Every end is non-blocking; channel.c's loops poll. The pipes are enlarged
+ * to 256 KiB (when the system allows) so that a job or a result of that size
+ * goes across in one write.
+ *
+ * A write to a pipe whose reader is dead raises SIGPIPE, which would kill
+ * the writer. A pool's worker ignores SIGPIPE (it is the pool's own
+ * process); the parent must not change a disposition that belongs to the
+ * program, so unless SIGPIPE is ignored already a write blocks it in the
+ * writing thread for the call and consumes the signal if the write raised
+ * it.
+ */
+#include "par/channel_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PIPE_BYTES (256 << 10)
+
+static ssize_t pipe_write_some(struct channel *ch, const struct iovec *iov, unsigned n)
+{
+	struct pipe_end *pe = &ch->u.pipe;
+	sigset_t pipe_set, old;
+	bool guard = pe->guard_sigpipe;
+	ssize_t w;
+	int err;
+
+	if (guard) {
+		sigemptyset(&pipe_set);
+		sigaddset(&pipe_set, SIGPIPE);
+		pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+		/* Already blocked by the caller: leave its pending set alone. */
+		if (sigismember(&old, SIGPIPE)) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			guard = false;
+		}
+	}
+	do
+		w = writev(pe->wfd, iov, (int)n);
+	while (w < 0 && errno == EINTR);
+	err = errno;
+	if (guard) {
+		if (w < 0 && err == EPIPE) {
+			struct timespec zero = { 0, 0 };
+
+			sigtimedwait(&pipe_set, NULL, &zero);
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (w >= 0)
+		return w;
+	if (err == EAGAIN)
+		return 0;
+	return err == EPIPE ? -EPIPE : -err;
+}
+
+static ssize_t pipe_read_some(struct channel *ch, void *buf, size_t len)
+{
+	ssize_t r;
+
+	do
+		r = read(ch->u.pipe.rfd, buf, len);
+	while (r < 0 && errno == EINTR);
+	if (r > 0)
+		return r;
+	if (r == 0)
+		return -EPIPE;
+	return errno == EAGAIN ? 0 : -EPIPE;
+}
+
+static bool pipe_may_read(struct channel *ch)
+{
+	return true;     /* only a read can tell */
+}
+
+static bool pipe_arm(struct channel *ch, bool want_write)
+{
+	return true;     /* poll itself sees everything */
+}
+
+static unsigned pipe_pollfds(struct channel *ch, bool want_write, struct pollfd *pfd)
+{
+	unsigned n = 0;
+
+	pfd[n].fd = ch->u.pipe.rfd;
+	pfd[n].events = POLLIN;
+	pfd[n++].revents = 0;
+	if (want_write) {
+		pfd[n].fd = ch->u.pipe.wfd;
+		pfd[n].events = POLLOUT;
+		pfd[n++].revents = 0;
+	}
+	return n;
+}
+
+static void pipe_disarm(struct channel *ch, const struct pollfd *pfd, unsigned n)
+{
+}
+
+static unsigned pipe_worker_fds(const struct channel *ch, int *fds)
+{
+	fds[0] = ch->u.pipe.peer_fds[0];
+	fds[1] = ch->u.pipe.peer_fds[1];
+	return 2;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void pipe_parent_ready(struct channel *ch)
+{
+	close_fd(&ch->u.pipe.peer_fds[0]);
+	close_fd(&ch->u.pipe.peer_fds[1]);
+}
+
+static void pipe_close(struct channel *ch, bool quietly)
+{
+	/* Closing the write end is how the peer learns: end of file. */
+	close_fd(&ch->u.pipe.rfd);
+	close_fd(&ch->u.pipe.wfd);
+	pipe_parent_ready(ch);
+}
+
+static const struct channel_transport pipe_transport = {
+	.spins = false,
+	.write_some = pipe_write_some,
+	.read_some = pipe_read_some,
+	.may_read = pipe_may_read,
+	.arm = pipe_arm,
+	.pollfds = pipe_pollfds,
+	.disarm = pipe_disarm,
+	.worker_fds = pipe_worker_fds,
+	.parent_ready = pipe_parent_ready,
+	.close = pipe_close,
+};
+
+/* A write needs the guard unless SIGPIPE is ignored already (as it is in a
+ * pool's worker). */
+static bool sigpipe_needs_guard(void)
+{
+	struct sigaction sa;
+
+	return sigaction(SIGPIPE, NULL, &sa) != 0 || sa.sa_handler != SIG_IGN;
+}
+
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+int channel_pipe_new(struct channel *ch)
+{
+	struct pipe_end *pe = &ch->u.pipe;
+	int down[2], up[2];
+	int rc;
+
+	if (pipe2(down, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(up, O_CLOEXEC) < 0) {
+		rc = -errno;
+		goto out_close_down;
+	}
+	/* Bigger pipes: fewer trips for large jobs and results. Not fatal. */
+	(void)fcntl(down[1], F_SETPIPE_SZ, PIPE_BYTES);
+	(void)fcntl(up[1], F_SETPIPE_SZ, PIPE_BYTES);
+	/* The parent's ends never block (channel.h); these O_NONBLOCK flags
+	 * belong to the parent's open file descriptions only. */
+	if ((rc = set_nonblock(down[1])) < 0 || (rc = set_nonblock(up[0])) < 0)
+		goto out_close_up;
+	pe->wfd = down[1];
+	pe->rfd = up[0];
+	pe->peer_fds[0] = down[0];
+	pe->peer_fds[1] = up[1];
+	pe->guard_sigpipe = sigpipe_needs_guard();
+	ch->t = &pipe_transport;
+	return 0;
+
+out_close_up:
+	close(up[0]);
+	close(up[1]);
+out_close_down:
+	close(down[0]);
+	close(down[1]);
+	return rc;
+}
+
+int channel_pipe_open(struct channel *ch, const int *fds, unsigned nfds)
+{
+	struct pipe_end *pe = &ch->u.pipe;
+	int rc = -EINVAL;
+
+	if (nfds != 2)
+		goto out_close;
+	if ((rc = set_nonblock(fds[0])) < 0 || (rc = set_nonblock(fds[1])) < 0)
+		goto out_close;
+	pe->rfd = fds[0];
+	pe->wfd = fds[1];
+	pe->peer_fds[0] = pe->peer_fds[1] = -1;
+	pe->guard_sigpipe = sigpipe_needs_guard();
+	ch->t = &pipe_transport;
+	return 0;
+
+out_close:
+	for (unsigned i = 0; i < nfds; i++)
+		close(fds[i]);
+	return rc;
+}

@@ -1,0 +1,601 @@
+/* test_pool_fork.c: the fork pool. The shared pool API cases (pool_cases.h)
+ * with the pipe channel (test_pool_fork_shm.c runs them with shm), then
+ * what only processes promise, on both channels: maxtasksperchild replaces
+ * workers, a worker that crashes, aborts, exits or is killed from outside
+ * fails its task with a message that says how and the pool goes on, a task
+ * past its deadline is killed, fork failing under RLIMIT_NPROC gives a clear
+ * error and leaks nothing, a pool is refused once threads exist, large
+ * arguments and results cross intact, many caller threads, an idle pool
+ * sleeps. Every case ends with no child process left. */
+#include "pool_fork_cases.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+static const enum pool_channel chans[] = { CHANNEL_PIPE, CHANNEL_SHM };
+
+static struct pool *fork_pool(enum pool_channel ch, unsigned workers, uint64_t maxtasks)
+{
+	struct pool_options opt = { .kind = POOL_PROCESSES, .workers = workers,
+				    .channel = ch, .maxtasksperchild = maxtasks };
+	struct pool *p = NULL;
+	char err[256] = "";
+	int rc = pool_new(&p, &opt, err, sizeof err);
+
+	ck_assert_msg(rc == 0, "pool_new: %s (%d)", err, rc);
+	return p;
+}
+
+/* Returns { pid }. */
+static int task_pid(const void *arg, size_t len, struct task_result *out)
+{
+	int64_t pid = getpid();
+
+	task_result_set(out, &pid, sizeof pid);
+	return 0;
+}
+
+enum crash_how { CRASH_NONE, CRASH_SEGV, CRASH_ABORT, CRASH_EXIT3, CRASH_HANG };
+
+/* arg: int64 { how, value }: how != NONE crashes that way, else returns
+ * value * 2. */
+static int task_crash(const void *arg, size_t len, struct task_result *out)
+{
+	int64_t a[2];
+
+	memcpy(a, arg, sizeof a);
+	switch (a[0]) {
+	case CRASH_SEGV:
+		/* The default action, whatever a sanitizer installed: the
+		 * case is about a worker the kernel kills. */
+		signal(SIGSEGV, SIG_DFL);
+		{
+			volatile int *volatile bad = (volatile int *)(uintptr_t)16;
+
+			*bad = 1;
+		}
+		break;
+	case CRASH_ABORT:
+		abort();
+	case CRASH_EXIT3:
+		_exit(3);
+	case CRASH_HANG:
+		for (;;)
+			pause();
+	}
+	a[1] *= 2;
+	task_result_set(out, &a[1], sizeof a[1]);
+	return 0;
+}
+
+static const char *msg_of(const struct task_result *r)
+{
+	static char buf[600];
+	size_t n = r->len < sizeof buf - 1 ? r->len : sizeof buf - 1;
+
+	memcpy(buf, task_result_data(r), n);
+	buf[n] = '\0';
+	return buf;
+}
+
+START_TEST(maxtasksperchild_replaces_workers)
+{
+	struct pool *p = fork_pool(chans[_i], 2, 3);
+	enum { N = 30 };
+	int64_t pids[N];
+	int distinct = 0;
+
+	for (int i = 0; i < N; i++) {
+		struct task_result r = TASK_RESULT_INIT;
+
+		ck_assert_int_eq(pool_apply(p, task_pid, NULL, 0, &r), 0);
+		pids[i] = case_i64(&r);
+		task_result_release(&r);
+	}
+	for (int i = 0; i < N; i++) {
+		int same = 0;
+
+		for (int k = 0; k < N; k++)
+			same += pids[k] == pids[i];
+		ck_assert_msg(same <= 3, "pid %lld ran %d tasks, more than maxtasksperchild 3",
+			      (long long)pids[i], same);
+		distinct += 1;
+		for (int k = 0; k < i; k++)
+			if (pids[k] == pids[i]) {
+				distinct--;
+				break;
+			}
+	}
+	ck_assert_int_ge(distinct, N / 3);
+	/* The retired workers' tasks are in the stats. */
+	{
+		struct worker_stats ws[64];
+		unsigned n = pool_take_stats(p, ws, 64);
+		uint64_t total = 0;
+
+		for (unsigned k = 0; k < n; k++)
+			total += ws[k].tasks;
+		ck_assert_uint_eq(total, N);
+	}
+	case_pool_free(p);
+}
+END_TEST
+
+/* Eight records, one per job; record `bad` crashes its worker `how`. */
+static void check_crash(enum pool_channel ch, enum crash_how how, const char *want)
+{
+	struct pool *p = fork_pool(ch, 2, 0);
+	enum { N = 8, BAD = 5 };
+	int64_t args[N][2];
+	int status[N];
+	struct task_result res[N];
+	struct task_result r = TASK_RESULT_INIT;
+	int64_t again[2] = { CRASH_NONE, 21 };
+	char expect[200];
+
+	memset(res, 0, sizeof res);
+	for (int i = 0; i < N; i++) {
+		args[i][0] = i == BAD ? how : CRASH_NONE;
+		args[i][1] = i;
+	}
+	ck_assert_int_eq(pool_map(p, task_crash, args, sizeof args[0], N, 1, res, status), 0);
+	for (int i = 0; i < N; i++) {
+		if (i == BAD)
+			continue;
+		ck_assert_int_eq(status[i], 0);
+		ck_assert_int_eq(case_i64(&res[i]), 2 * i);
+	}
+	ck_assert_int_eq(status[BAD], -ECHILD);
+	snprintf(expect, sizeof expect, "%s while running task %d", want, BAD);
+	ck_assert_msg(strstr(msg_of(&res[BAD]), expect) && strstr(msg_of(&res[BAD]), "(pid "),
+		      "message '%s' lacks '%s'", msg_of(&res[BAD]), expect);
+	/* The pool goes on, with a replacement. */
+	ck_assert_int_eq(pool_apply(p, task_crash, again, sizeof again, &r), 0);
+	ck_assert_int_eq(case_i64(&r), 42);
+	for (int i = 0; i < N; i++)
+		task_result_release(&res[i]);
+	task_result_release(&r);
+	case_pool_free(p);
+}
+
+START_TEST(worker_segfault)
+{
+	check_crash(chans[_i], CRASH_SEGV, "killed by signal 11 (Segmentation fault)");
+}
+END_TEST
+
+START_TEST(worker_abort)
+{
+	check_crash(chans[_i], CRASH_ABORT, "killed by signal 6 (Aborted)");
+}
+END_TEST
+
+START_TEST(worker_exit_status)
+{
+	check_crash(chans[_i], CRASH_EXIT3, "exited with status 3");
+}
+END_TEST
+
+START_TEST(worker_killed_from_outside)
+{
+	struct pool *p = fork_pool(chans[_i], 1, 0);
+	int64_t hang[2] = { CRASH_HANG, 0 }, ok[2] = { CRASH_NONE, 5 };
+	struct pool_async *a;
+	struct task_result r = TASK_RESULT_INIT;
+	struct worker_stats ws[4];
+	char expect[100];
+	uint64_t t0;
+
+	a = pool_apply_async(p, task_crash, hang, sizeof hang, NULL, NULL, NULL, 0);
+	case_wait_running(a);
+	ck_assert_uint_eq(pool_take_stats(p, ws, 4), 1);
+	sleep_ns(20000000);
+	t0 = now_ns();
+	ck_assert_int_eq(kill(ws[0].pid, SIGKILL), 0);
+	ck_assert_int_eq(pool_async_get(a, 10000000000ll, &r), -ECHILD);
+	/* Promptly: a pidfd, not a polling loop with sleeps. Gross bound. */
+	ck_assert_msg(now_ns() - t0 < 2000000000ull, "death noticed after %llu ns",
+		      (unsigned long long)(now_ns() - t0));
+	snprintf(expect, sizeof expect, "worker 0 (pid %d) killed by signal 9 (Killed) while "
+		 "running task 0", (int)ws[0].pid);
+	ck_assert_msg(strstr(msg_of(&r), expect), "message '%s' lacks '%s'", msg_of(&r), expect);
+	pool_async_free(a);
+	ck_assert_int_eq(pool_apply(p, task_crash, ok, sizeof ok, &r), 0);
+	ck_assert_int_eq(case_i64(&r), 10);
+	ck_assert_uint_eq(pool_take_stats(p, ws, 4), 2);   /* the dead one and its replacement */
+	task_result_release(&r);
+	case_pool_free(p);
+}
+END_TEST
+
+START_TEST(task_past_deadline)
+{
+	struct pool *p = fork_pool(chans[_i], 2, 0);
+	int64_t hang[2] = { CRASH_HANG, 0 }, ok[2] = { CRASH_NONE, 8 };
+	struct pool_async *slow, *fast;
+	struct task_result r = TASK_RESULT_INIT;
+	uint64_t t0 = now_ns();
+
+	slow = pool_apply_async(p, task_crash, hang, sizeof hang, NULL, NULL, NULL, 100000000);
+	fast = pool_apply_async(p, task_crash, ok, sizeof ok, NULL, NULL, NULL, 5000000000ull);
+	ck_assert_int_eq(pool_async_get(slow, 10000000000ll, &r), -ETIMEDOUT);
+	ck_assert_msg(strstr(msg_of(&r), "ran past its deadline of 100.00 ms") &&
+		      strstr(msg_of(&r), "was killed and replaced"), "message: %s", msg_of(&r));
+	ck_assert_msg(now_ns() - t0 >= 100000000u, "killed before its deadline");
+	ck_assert_msg(now_ns() - t0 < 3000000000ull, "killed long after its deadline");
+	ck_assert_int_eq(pool_async_get(fast, POOL_FOREVER, &r), 0);
+	ck_assert_int_eq(case_i64(&r), 16);
+	pool_async_free(slow);
+	pool_async_free(fast);
+	/* The pool goes on. */
+	ck_assert_int_eq(pool_apply(p, task_crash, ok, sizeof ok, &r), 0);
+	task_result_release(&r);
+	case_pool_free(p);
+}
+END_TEST
+
+/* A running task is killed by terminate; queued ones are cancelled. */
+START_TEST(terminate_kills_running)
+{
+	struct pool *p = fork_pool(chans[_i], 1, 0);
+	int64_t hang[2] = { CRASH_HANG, 0 }, ok[2] = { CRASH_NONE, 1 };
+	struct pool_async *a, *q;
+	struct task_result r = TASK_RESULT_INIT;
+	uint64_t t0;
+
+	a = pool_apply_async(p, task_crash, hang, sizeof hang, NULL, NULL, NULL, 0);
+	case_wait_running(a);
+	q = pool_apply_async(p, task_crash, ok, sizeof ok, NULL, NULL, NULL, 0);
+	t0 = now_ns();
+	pool_terminate(p);
+	ck_assert_msg(now_ns() - t0 < 3000000000ull, "terminate took too long");
+	ck_assert_int_eq(tvp_count_children(), 0);   /* reaped, not just signalled */
+	ck_assert_int_eq(pool_async_get(a, 0, &r), -ECANCELED);
+	ck_assert_msg(strstr(msg_of(&r), "terminated"), "message: %s", msg_of(&r));
+	ck_assert_int_eq(pool_async_get(q, 0, &r), -ECANCELED);
+	pool_async_free(a);
+	pool_async_free(q);
+	task_result_release(&r);
+	case_pool_free(p);
+}
+END_TEST
+
+/* arg: n bytes; result: 3 * n bytes, each argument byte + 1, three times. */
+static int task_big(const void *arg, size_t len, struct task_result *out)
+{
+	const unsigned char *a = arg;
+	unsigned char *o = task_result_reserve(out, 3 * len);
+
+	for (size_t k = 0; k < 3; k++)
+		for (size_t i = 0; i < len; i++)
+			o[k * len + i] = (unsigned char)(a[i] + 1);
+	return 0;
+}
+
+START_TEST(large_arguments_and_results)
+{
+	struct pool *p = fork_pool(chans[_i], 2, 0);
+	static const size_t sizes[] = { 0, 1, 1000, 300000, 2u << 20 };
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		size_t n = sizes[s];
+		unsigned char *arg = xmalloc(n + 1);
+		struct task_result r = TASK_RESULT_INIT;
+		const unsigned char *o;
+		size_t bad = 0;
+
+		for (size_t i = 0; i < n; i++)
+			arg[i] = (unsigned char)(i * 13 + s);
+		ck_assert_int_eq(pool_apply(p, task_big, arg, n, &r), 0);
+		ck_assert_uint_eq(r.len, 3 * n);
+		o = task_result_data(&r);
+		/* One assertion, not one per byte: each ck_assert writes to
+		 * Check's log. */
+		for (size_t i = 0; i < 3 * n; i++)
+			bad += o[i] != (unsigned char)(arg[i % n] + 1);
+		ck_assert_uint_eq(bad, 0);
+		task_result_release(&r);
+		free(arg);
+	}
+	case_pool_free(p);
+}
+END_TEST
+
+/* A large map: many pieces per job, results streaming back. */
+START_TEST(large_map)
+{
+	struct pool *p = fork_pool(chans[_i], 3, 0);
+	enum { N = 200000 };
+	int64_t *v = xmalloc(N * sizeof *v);
+	int *status = xcalloc(N, sizeof *status);
+	struct task_result *res = xcalloc(N, sizeof *res);
+	int64_t bad = 0;
+
+	for (int64_t i = 0; i < N; i++)
+		v[i] = i;
+	ck_assert_int_eq(pool_map(p, case_square, v, sizeof *v, N, 0, res, status), 0);
+	for (int64_t i = 0; i < N; i++) {
+		bad += status[i] != 0 || case_i64(&res[i]) != i * i;
+		task_result_release(&res[i]);
+	}
+	ck_assert_int_eq(bad, 0);
+	free(v);
+	free(status);
+	free(res);
+	case_pool_free(p);
+}
+END_TEST
+
+/* Waits until its pipe is written to. */
+static void *parked_thread(void *arg)
+{
+	char c;
+
+	while (read(*(int *)arg, &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+START_TEST(refused_once_threads_exist)
+{
+	struct pool_options opt = { .kind = POOL_PROCESSES, .workers = 2 };
+	struct pool *p = NULL;
+	pthread_t t;
+	char err[256] = "";
+	int pfd[2], rc;
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, parked_thread, &pfd[0]), 0);
+	rc = pool_new(&p, &opt, err, sizeof err);
+	ck_assert_int_eq(rc, -EBUSY);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(err, "one thread (it has 2)"), "err: %s", err);
+	ck_assert_int_eq(tvp_count_children(), 0);
+	ck_assert_int_eq(write(pfd[1], "x", 1), 1);
+	pthread_join(t, NULL);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+END_TEST
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;   /* the directory's own descriptor */
+}
+
+/* Processes of uid now alive (what RLIMIT_NPROC counts). */
+static int count_user_processes(uid_t uid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[300], line[256];
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof line, f)) {
+			unsigned ruid;
+
+			if (sscanf(line, "Uid: %u", &ruid) == 1) {
+				n += ruid == uid;
+				break;
+			}
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* In a child of the test: lower RLIMIT_NPROC so that `room` more processes
+ * may start, start a pool of 8, and check the error and that nothing is
+ * left. Writes what went wrong to fd 'report'; exits 0 if all is well, 77 if
+ * the limit cannot be applied here. */
+static int nproc_child(int report, int room, const char *want)
+{
+	struct pool_options opt = { .kind = POOL_PROCESSES, .workers = 8 };
+	struct pool *p = NULL;
+	char err[256] = "";
+	struct rlimit rl;
+	int fds_before, rc;
+
+	/* The limit does not bind root: become nobody first. */
+	if (geteuid() == 0) {
+		if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+		    setresuid(65534, 65534, 65534) != 0)
+			return 77;
+		prctl(PR_SET_DUMPABLE, 1);   /* keep /proc/self readable */
+	}
+	rl.rlim_cur = rl.rlim_max = (rlim_t)(count_user_processes(getuid()) + room);
+	if (setrlimit(RLIMIT_NPROC, &rl) != 0)
+		return 77;
+	fds_before = count_fds();
+	rc = pool_new(&p, &opt, err, sizeof err);
+	if (rc != -EAGAIN || p != NULL) {
+		dprintf(report, "pool_new returned %d (%s), expected -EAGAIN", rc, err);
+		return 1;
+	}
+	if (strcmp(err, want) != 0) {
+		dprintf(report, "error '%s', expected '%s'", err, want);
+		return 1;
+	}
+	if (tvp_count_children() != 0) {
+		dprintf(report, "%d children left", tvp_count_children());
+		return 1;
+	}
+	if (count_fds() != fds_before) {
+		dprintf(report, "%d descriptors before, %d after", fds_before, count_fds());
+		return 1;
+	}
+	return 0;
+}
+
+static void check_nproc(int room, const char *want)
+{
+	int pfd[2], st;
+	char why[400] = "";
+	ssize_t n;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(pfd[0]);
+		_exit(nproc_child(pfd[1], room, want));
+	}
+	close(pfd[1]);
+	n = read(pfd[0], why, sizeof why - 1);
+	why[n > 0 ? n : 0] = '\0';
+	close(pfd[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st), "the child died: status %d", st);
+	if (WEXITSTATUS(st) == 77) {
+		fprintf(stderr, "skipped: RLIMIT_NPROC cannot be applied here\n");
+		return;
+	}
+	ck_assert_msg(WEXITSTATUS(st) == 0, "%s", why);
+	tvp_assert_no_children();
+}
+
+START_TEST(fork_fails_under_nproc_limit)
+{
+	/* Room for the fork server and workers 0 and 1: worker 2 fails. */
+	check_nproc(3, "fork: Resource temporarily unavailable (worker 2 of 8)");
+	/* No room at all: the fork server itself fails. */
+	check_nproc(0, "fork: Resource temporarily unavailable (the fork server)");
+}
+END_TEST
+
+/* Several threads of the parent using one fork pool at once: one of them
+ * pumps, the others wait for its reports. */
+static void *hammer(void *arg)
+{
+	struct pool *p = arg;
+	intptr_t bad = 0;
+
+	for (int64_t i = 0; i < 200; i++) {
+		struct task_result r = TASK_RESULT_INIT;
+		int64_t v = i + (int64_t)(uintptr_t)pthread_self() % 1000;
+
+		if (pool_apply(p, case_square, &v, sizeof v, &r) != 0 || case_i64(&r) != v * v)
+			bad++;
+		task_result_release(&r);
+	}
+	return (void *)bad;
+}
+
+START_TEST(concurrent_callers)
+{
+	struct pool *p = fork_pool(chans[_i], 3, 0);
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, hammer, p), 0);
+	for (int i = 0; i < 4; i++) {
+		void *bad;
+
+		pthread_join(t[i], &bad);
+		ck_assert_int_eq((intptr_t)bad, 0);
+	}
+	case_pool_free(p);
+}
+END_TEST
+
+/* CPU time (user + system) of a process, from /proc, in ns. */
+static double cpu_ns_of(pid_t pid)
+{
+	char path[64], buf[1024], *s;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof buf, f))
+		buf[0] = '\0';
+	fclose(f);
+	s = strrchr(buf, ')');
+	if (s && sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		ut = st = 0;
+	return (double)(ut + st) * 1e9 / (double)sysconf(_SC_CLK_TCK);
+}
+
+START_TEST(idle_pool_sleeps)
+{
+	struct pool *p = fork_pool(chans[_i], 3, 0);
+	struct worker_stats ws[8];
+	struct task_result r = TASK_RESULT_INIT;
+	unsigned n;
+	double before = 0, after = 0;
+	int64_t v = 3;
+
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(pool_apply(p, case_square, &v, sizeof v, &r), 0);
+	n = pool_take_stats(p, ws, 8);
+	sleep_ns(50000000);
+	before = cpu_ns_of(getpid());
+	for (unsigned i = 0; i < n; i++)
+		before += cpu_ns_of(ws[i].pid);
+	sleep_ns(1000000000);
+	after = cpu_ns_of(getpid());
+	for (unsigned i = 0; i < n; i++)
+		after += cpu_ns_of(ws[i].pid);
+	/* Spinning would be a whole core; allow 5% for the machine's noise
+	 * (the clock ticks are 10 ms). */
+	ck_assert_msg(after - before < 0.05e9, "an idle pool used %.0f ms of CPU in 1 s",
+		      (after - before) / 1e6);
+	task_result_release(&r);
+	case_pool_free(p);
+}
+END_TEST
+
+static Suite *pool_fork_suite(void)
+{
+	Suite *s;
+	TCase *tc;
+
+	cases_channel = CHANNEL_PIPE;
+	s = pool_cases_suite("pool-fork", POOL_PROCESSES);
+	tc = tvp_tcase(s, "processes", 60);
+	tcase_add_loop_test(tc, maxtasksperchild_replaces_workers, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, worker_segfault, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, worker_abort, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, worker_exit_status, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, worker_killed_from_outside, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, task_past_deadline, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, terminate_kills_running, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, large_arguments_and_results, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, large_map, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, concurrent_callers, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, idle_pool_sleeps, 0, ARRAY_SIZE(chans));
+	tcase_add_test(tc, fork_fails_under_nproc_limit);
+	tcase_add_test(tc, refused_once_threads_exist);
+	return s;
+}
+
+TVP_TEST_MAIN(pool_fork_suite)
