@@ -202,7 +202,10 @@ struct wlt_frame {
 /* Like a fork pool: nchildren processes forked after setup, child c runs
  * tasks c, c + nchildren, ... and sends each status and result bytes back
  * through a pipe (the copy a fork pool's channel makes); the parent reads
- * all pipes as they fill, reaps the children and checks every result. */
+ * all pipes as they fill, reaps the children and checks every result. As in
+ * a pool, the workers exist before the first task starts: each waits at a
+ * gate (a pipe the parent closes once all are forked), so tasks that should
+ * overlap do, however slow fork is (it is slow under ASan). */
 static inline void wlt_run_forked(struct wlt *t, uint64_t tasks, unsigned nchildren)
 {
 	int *status = xcalloc(tasks, sizeof *status);
@@ -212,8 +215,10 @@ static inline void wlt_run_forked(struct wlt *t, uint64_t tasks, unsigned nchild
 	char **buf = xcalloc(nchildren, sizeof *buf);
 	size_t *len = xcalloc(nchildren, sizeof *len), *cap = xcalloc(nchildren, sizeof *cap);
 	unsigned open_fds = nchildren;
+	int gate[2];
 
 	wlt_prepare(t);
+	ck_assert_int_eq(pipe(gate), 0);
 	for (unsigned c = 0; c < nchildren; c++) {
 		int p[2];
 
@@ -221,7 +226,12 @@ static inline void wlt_run_forked(struct wlt *t, uint64_t tasks, unsigned nchild
 		pid[c] = fork();
 		ck_assert_msg(pid[c] >= 0, "fork: %s", strerror(errno));
 		if (pid[c] == 0) {
+			char go;
+
 			close(p[0]);
+			close(gate[1]);
+			if (read(gate[0], &go, 1) != 0)
+				_exit(4);
 			for (uint64_t i = c; i < tasks; i += nchildren) {
 				struct task_result r = TASK_RESULT_INIT;
 				struct wlt_frame f = { i, 0, 0 };
@@ -238,6 +248,8 @@ static inline void wlt_run_forked(struct wlt *t, uint64_t tasks, unsigned nchild
 		pfd[c].fd = p[0];
 		pfd[c].events = POLLIN;
 	}
+	close(gate[0]);
+	close(gate[1]);   /* go: every child's read returns 0 */
 	while (open_fds > 0) {
 		ck_assert(poll(pfd, nchildren, -1) > 0 || errno == EINTR);
 		for (unsigned c = 0; c < nchildren; c++) {
