@@ -23,7 +23,8 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
 OPT      ?= -O2 -g
 DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_GNU_SOURCE \
-            -DTVP_VERSION='"$(VERSION)"' -DTVP_GIT_REV='"$(GIT_REV)"'
+            -DTVP_VERSION='"$(VERSION)"' -DTVP_GIT_REV='"$(GIT_REV)"' \
+            -DTVP_CFLAGS='"$(OPT) $(SANFLAGS) $(CFLAGS)"' -DTVP_SAN='"$(SAN)"'
 INCS     := -I. -Ibench -Iworkloads -Idemos
 VERSION  := 0.1.0
 GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
@@ -82,7 +83,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_UTIL) $(BUILD)/libtvp.a
 # timeout; scripts/run-tests.sh adds up the results into one closing line.
 test: deps
 	@$(MAKE) --no-print-directory $(TVP) $(TEST_BINS)
-	@TVP_BIN=$(abspath $(TVP)) sh scripts/run-tests.sh $(TEST_BINS)
+	@TVP_BIN=$(abspath $(TVP)) TVP_ROOT=$(CURDIR) sh scripts/run-tests.sh $(TEST_BINS)
 
 check: deps
 	$(MAKE) --no-print-directory test BUILD=build/asan SAN=address,undefined

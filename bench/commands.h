@@ -5,5 +5,6 @@
 #define COMMANDS_H
 
 int cmd_run(int argc, char **argv);
+int cmd_topo(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run workloads under modes and write the measurements as JSON" },
+	{ "topo", cmd_topo, "show the machine (hwloc) and where --pin would place workers" },
 };
 
 static void usage(FILE *f)

@@ -8,7 +8,7 @@
 # provides the libraries some other way).
 set -eu
 
-PACKAGES="pkg-config libhwloc-dev hwloc-nox libjansson-dev check libsubunit-dev gnuplot-nox python3"
+PACKAGES="pkg-config libhwloc-dev hwloc-nox libjansson-dev check libsubunit-dev gnuplot-nox python3 python3-jsonschema"
 
 [ "${TVP_DEPS_SKIP:-0}" = 1 ] && exit 0
 
@@ -34,6 +34,13 @@ fi
 
 echo "deps.sh: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >&2
+log=$(mktemp)
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >&2
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; } >"$log" 2>&1; then
+	cat "$log" >&2
+	rm -f "$log"
+	echo "deps.sh: apt-get failed; the command was: apt-get update && $cmd" >&2
+	exit 1
+fi
+rm -f "$log"
+echo "deps.sh: installed$missing" >&2

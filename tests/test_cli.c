@@ -1,0 +1,223 @@
+/* test_cli.c: build/tvp as a user runs it: bad command lines, a quick run
+ * whose JSON is parsed and validated against the schema, interruption. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "util.h"
+
+static const char *root(void)
+{
+	const char *r = getenv("TVP_ROOT");
+
+	return r && *r ? r : ".";
+}
+
+/* Each case: the arguments after "run" (at most 4) and a word the message
+ * must contain. */
+static const struct {
+	const char *args[5];
+	const char *says;
+} bad[] = {
+	{ { "--workers", "0" }, "--workers" },
+	{ { "--workers", "abc" }, "--workers" },
+	{ { "--repeat", "0" }, "--repeat" },
+	{ { "--workload", "nope" }, "workload" },
+	{ { "--mode", "nope" }, "mode" },
+	{ { "--size", "0" }, "size" },
+	{ { "--size", "99999999999999999999" }, "size" },
+	{ { "--bogus" }, "--bogus" },
+	{ { "--output", "/nonexistent-dir/x.json", "--quick" }, "cannot write" },
+	{ { "--output", "/proc/version/x.json", "--quick" }, "cannot write" },
+	{ { "--tasks", "-1" }, "--tasks" },
+	{ { "--channel", "carrier-pigeon" }, "channel" },
+	{ { "--pin", "pu:zz" }, "pin" },
+};
+
+START_TEST(bad_command_lines_exit_2)
+{
+	struct tvp_cmd c;
+	const char *const *a = bad[_i].args;
+
+	tvp_run_cli(&c, 30, "run", a[0], a[1], a[2], a[3], NULL);
+	ck_assert_msg(c.status == 2, "run %s %s: exit %d (stderr: %s)", a[0], a[1] ? a[1] : "", c.status,
+		      c.err);
+	ck_assert(!c.core);
+	ck_assert_msg(strncmp(c.err, "tvp:", 4) == 0, "message starts with tvp: '%s'", c.err);
+	ck_assert_msg(strchr(c.err, '\n') == c.err + strlen(c.err) - 1, "one line: '%s'", c.err);
+	ck_assert_msg(strstr(c.err, bad[_i].says), "'%s' lacks '%s'", c.err, bad[_i].says);
+	tvp_cmd_free(&c);
+}
+END_TEST
+
+START_TEST(top_level)
+{
+	struct tvp_cmd c;
+
+	tvp_run_cli(&c, 10, "--help", NULL);
+	ck_assert_int_eq(c.status, 0);
+	ck_assert(strstr(c.out, "run"));
+	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 10, "run", "--help", NULL);
+	ck_assert_int_eq(c.status, 0);
+	ck_assert(strstr(c.out, "--workers"));
+	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 10, "--version", NULL);
+	ck_assert_int_eq(c.status, 0);
+	ck_assert(strncmp(c.out, "tvp ", 4) == 0);
+	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 10, "frobnicate", NULL);
+	ck_assert_int_eq(c.status, 2);
+	ck_assert(strncmp(c.err, "tvp: unknown command 'frobnicate'", 33) == 0);
+	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 10, NULL);
+	ck_assert_int_eq(c.status, 2);
+	tvp_cmd_free(&c);
+}
+END_TEST
+
+static int validate(const char *schema, const char *file)
+{
+	char *cmd = xasprintf("sh '%s/scripts/validate-json.sh' '%s/docs/schema/%s' '%s'", root(), root(),
+			      schema, file);
+	int st = system(cmd);
+
+	free(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(quick_run_writes_valid_verified_json)
+{
+	char *dir = tvp_tmpdir(), *out = xasprintf("%s/r.json", dir);
+	struct tvp_cmd c;
+	json_error_t jerr;
+	json_t *doc, *results, *cell;
+	size_t i, serial = 0;
+	int v;
+
+	tvp_run_cli(&c, 120, "run", "--quick", "--workload", "count", "--mode", "all", "--workers", "1,3",
+		    "--repeat", "3", "--quiet", "--output", out, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	tvp_cmd_free(&c);
+	doc = json_load_file(out, 0, &jerr);
+	ck_assert_msg(doc, "%s: %s", out, jerr.text);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "schema")), "tvp.results/1");
+	ck_assert(json_is_false(json_object_get(doc, "interrupted")));
+	results = json_object_get(doc, "results");
+	ck_assert_uint_gt(json_array_size(results), 0);
+	json_array_foreach(results, i, cell) {
+		const char *mode = json_string_value(json_object_get(cell, "mode"));
+		ck_assert_msg(json_is_true(json_object_get(cell, "verified")), "%s not verified", mode);
+		ck_assert_uint_eq(json_array_size(json_object_get(cell, "samples")), 3);
+		ck_assert(json_number_value(json_object_get(json_object_get(cell, "stats"), "median_ns")) > 0);
+		ck_assert(json_number_value(json_object_get(cell, "speedup")) > 0);
+		ck_assert(json_number_value(json_object_get(cell, "ns_per_iter")) > 0);
+		if (strcmp(mode, "serial") == 0) {
+			serial++;
+			ck_assert(json_number_value(json_object_get(cell, "speedup")) == 1.0);
+		}
+	}
+	ck_assert_uint_eq(serial, 1);
+	json_decref(doc);
+	v = validate("tvp.results-1.schema.json", out);
+	if (v == 77)
+		fprintf(stderr, "schema check skipped: no python3-jsonschema\n");
+	else
+		ck_assert_msg(v == 0, "the JSON does not validate against the schema (exit %d)", v);
+	tvp_rm_rf(dir);
+	free(out);
+	free(dir);
+	tvp_assert_no_children();
+}
+END_TEST
+
+START_TEST(stdout_output_is_json_alone)
+{
+	struct tvp_cmd c;
+	json_error_t jerr;
+	json_t *doc;
+
+	tvp_run_cli(&c, 60, "run", "--quick", "--mode", "serial", "--repeat", "1", "--warmup", "0",
+		    "--output", "-", NULL);
+	ck_assert_int_eq(c.status, 0);
+	doc = json_loads(c.out, 0, &jerr);
+	ck_assert_msg(doc, "stdout is not JSON alone: %s", jerr.text);
+	json_decref(doc);
+	tvp_cmd_free(&c);
+}
+END_TEST
+
+static bool dir_has_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	while (d && (e = readdir(d)))
+		found |= strstr(e->d_name, ".tmp") != NULL;
+	if (d)
+		closedir(d);
+	return found;
+}
+
+START_TEST(sigint_writes_what_was_measured)
+{
+	char *dir = tvp_tmpdir(), *out = xasprintf("%s/i.json", dir);
+	const char *bin = getenv("TVP_BIN");
+	json_error_t jerr;
+	json_t *doc, *cell;
+	pid_t pid;
+	int st;
+	size_t i, samples = 0;
+
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execl(bin, bin, "run", "--workload", "count", "--mode", "serial", "--size", "2M",
+		      "--tasks", "2", "--warmup", "0", "--repeat", "100000", "--output", out, (char *)NULL);
+		_exit(127);
+	}
+	sleep_ns(1500000000);   /* long enough for some samples, far from the end */
+	kill(pid, SIGINT);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130, "exit status %d", st);
+	doc = json_load_file(out, 0, &jerr);
+	ck_assert_msg(doc, "%s: %s", out, jerr.text);
+	ck_assert(json_is_true(json_object_get(doc, "interrupted")));
+	json_array_foreach(json_object_get(doc, "results"), i, cell)
+		samples += json_array_size(json_object_get(cell, "samples"));
+	ck_assert_uint_gt(samples, 0);
+	json_decref(doc);
+	ck_assert_msg(!dir_has_tmp(dir), "a temporary file was left in %s", dir);
+	if (validate("tvp.results-1.schema.json", out) != 77)
+		ck_assert_int_eq(validate("tvp.results-1.schema.json", out), 0);
+	tvp_rm_rf(dir);
+	free(out);
+	free(dir);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tvp_tcase(s, "bad", 60);
+
+	tcase_add_loop_test(tc, bad_command_lines_exit_2, 0, sizeof bad / sizeof bad[0]);
+	tcase_add_test(tc, top_level);
+	tc = tvp_tcase(s, "runs", 180);
+	tcase_add_test(tc, quick_run_writes_valid_verified_json);
+	tcase_add_test(tc, stdout_output_is_json_alone);
+	tcase_add_test(tc, sigint_writes_what_was_measured);
+	return s;
+}
+
+TVP_TEST_MAIN(cli_suite)

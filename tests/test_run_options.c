@@ -1,0 +1,158 @@
+/* test_run_options.c: `tvp run` option parsing: tables of accepted and
+ * rejected command lines. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run_options.h"
+#include "testutil.h"
+
+static int parse(struct run_options *o, char *err, size_t errlen, const char *line)
+{
+	char buf[512], *argv[32], *save = NULL;
+	int argc = 0;
+
+	snprintf(buf, sizeof buf, "run %s", line);
+	for (char *t = strtok_r(buf, " ", &save); t && argc < 31; t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	return run_options_parse(o, argc, argv, err, errlen);
+}
+
+static const struct {
+	const char *line;
+	const char *says;     /* the message must contain this */
+} bad[] = {
+	{ "--workers 0", "accepted" },
+	{ "--workers abc", "not a worker count" },
+	{ "--workers 4-2", "bad range" },
+	{ "--workers 1,,2", "empty item" },
+	{ "--workers 5000", "4096" },
+	{ "--repeat 0", "from 1" },
+	{ "--repeat -3", "from 1" },
+	{ "--warmup x", "from 0" },
+	{ "--tasks 0", "from 1" },
+	{ "--workload nope", "accepted: count" },
+	{ "--mode nope", "accepted: serial" },
+	{ "--size 0", "count" },
+	{ "--size 5X", "accepted" },
+	{ "--size nope=5M", "no workload" },
+	{ "--channel tcp", "accepted: pipe, shm" },
+	{ "--bogus", "unknown option '--bogus'" },
+	{ "-z", "unknown option '-z'" },
+	{ "--workers", "needs a value" },
+	{ "stray", "unexpected argument 'stray'" },
+	{ "--seed x", "whole number" },
+};
+
+START_TEST(rejects)
+{
+	struct run_options o;
+	char err[512] = "";
+	int rc = parse(&o, err, sizeof err, bad[_i].line);
+
+	ck_assert_msg(rc == -EINVAL, "'%s' was accepted", bad[_i].line);
+	ck_assert_msg(strstr(err, bad[_i].says), "'%s': message '%s' lacks '%s'", bad[_i].line, err,
+		      bad[_i].says);
+	ck_assert_msg(!strchr(err, '\n'), "one line: '%s'", err);
+	run_options_release(&o);
+}
+END_TEST
+
+START_TEST(defaults)
+{
+	struct run_options o;
+	char err[512];
+
+	ck_assert_int_eq(parse(&o, err, sizeof err, ""), 0);
+	ck_assert_uint_eq(o.n_workloads, 1);
+	ck_assert_str_eq(o.workloads[0].wl->name, "count");
+	ck_assert_uint_eq(o.workloads[0].sizes[0], 0);    /* auto: calibrated later */
+	ck_assert_uint_eq(o.n_modes, modes_count);         /* all */
+	ck_assert_uint_eq(o.repeat, 5);
+	ck_assert_uint_eq(o.warmup, 1);
+	ck_assert_uint_eq(o.workers[0], 1);
+	ck_assert_str_eq(o.pins[0], "none");
+	ck_assert_str_eq(o.channels[0], "shm");
+	run_options_release(&o);
+}
+END_TEST
+
+START_TEST(lists_and_sizes)
+{
+	struct run_options o;
+	char err[512];
+
+	ck_assert_int_eq(parse(&o, err, sizeof err,
+			       "--workers 4,1-3,2 --size 20M,1K --repeat 7 --warmup 0 --tasks 8 --quick --seed 42"),
+			 0);
+	ck_assert_uint_eq(o.n_workers, 4);                 /* sorted, no duplicates */
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_uint_eq(o.workers[i], i + 1);
+	ck_assert_uint_eq(o.workloads[0].n_sizes, 2);
+	ck_assert_uint_eq(o.workloads[0].sizes[0], 20000000);
+	ck_assert_uint_eq(o.workloads[0].sizes[1], 1000);
+	ck_assert_uint_eq(o.repeat, 7);
+	ck_assert_uint_eq(o.warmup, 0);
+	ck_assert_uint_eq(o.tasks, 8);
+	ck_assert(o.quick && o.seed_given && o.seed == 42);
+	run_options_release(&o);
+
+	ck_assert_int_eq(parse(&o, err, sizeof err, "--size count=3M --quick"), 0);
+	ck_assert_uint_eq(o.workloads[0].sizes[0], 3000000);
+	run_options_release(&o);
+	/* --quick without --size: the small default, not auto */
+	ck_assert_int_eq(parse(&o, err, sizeof err, "--quick"), 0);
+	ck_assert_uint_gt(o.workloads[0].sizes[0], 0);
+	run_options_release(&o);
+}
+END_TEST
+
+START_TEST(workers_auto_is_powers_of_two_to_twice_pus)
+{
+	unsigned *w;
+	size_t n;
+	char err[256];
+
+	ck_assert(run_parse_workers("auto", 2, &w, &n, err, sizeof err));
+	ck_assert_uint_eq(n, 3);
+	ck_assert(w[0] == 1 && w[1] == 2 && w[2] == 4);
+	free(w);
+	ck_assert(run_parse_workers("auto", 128, &w, &n, err, sizeof err));
+	ck_assert_uint_eq(n, 9);                           /* 1 .. 256 */
+	ck_assert_uint_eq(w[8], 256);
+	free(w);
+	ck_assert(run_parse_workers("auto", 3, &w, &n, err, sizeof err));
+	ck_assert_uint_eq(w[n - 1], 4);                    /* <= 6 */
+	free(w);
+}
+END_TEST
+
+START_TEST(parsing_twice_is_the_same)
+{
+	struct run_options a, b;
+	char err[512];
+
+	ck_assert_int_eq(parse(&a, err, sizeof err, "--workers 3 --repeat 2"), 0);
+	ck_assert_int_eq(parse(&b, err, sizeof err, "--workers 3 --repeat 2"), 0);
+	ck_assert_uint_eq(a.workers[0], b.workers[0]);
+	ck_assert_uint_eq(a.repeat, b.repeat);
+	run_options_release(&a);
+	run_options_release(&b);
+}
+END_TEST
+
+static Suite *options_suite(void)
+{
+	Suite *s = suite_create("run_options");
+	TCase *tc = tvp_tcase(s, "options", 5);
+
+	tcase_add_loop_test(tc, rejects, 0, sizeof bad / sizeof bad[0]);
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, lists_and_sizes);
+	tcase_add_test(tc, workers_auto_is_powers_of_two_to_twice_pus);
+	tcase_add_test(tc, parsing_twice_is_the_same);
+	return s;
+}
+
+TVP_TEST_MAIN(options_suite)
