@@ -7,7 +7,8 @@
  * mkdir: EPERM), a regular file given as --dir (ENOTDIR) and a path that does
  * not exist (ENOENT); chmod 0500 is tried as well when not root. A write that
  * fails half way is made with RLIMIT_FSIZE in a forked worker (EFBIG, the
- * same path through the code as ENOSPC on a full disk). */
+ * same path through the code as ENOSPC on a full disk). Ctrl-C is tested on
+ * build/tvp itself: SIGINT while a task writes. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -234,6 +235,47 @@ START_TEST(verify_catches_a_wrong_checksum)
 }
 END_TEST
 
+/* build/tvp run --workload fileio, interrupted with SIGINT while a task is
+ * writing: tvp exits 130 and the --dir it was given is empty again. */
+START_TEST(ctrl_c_leaves_nothing)
+{
+	const char *bin = getenv("TVP_BIN");
+	char *base = tvp_tmpdir(), *out = xasprintf("%s.json", base), priv[600];
+	int st, files = 0;
+	pid_t pid;
+
+	ck_assert_msg(bin && *bin, "TVP_BIN is not set (run the tests through make test)");
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execl(bin, bin, "run", "--workload", "fileio", "--size", "256M", "--mode", "serial",
+		      "--workers", "1", "--tasks", "4", "--repeat", "50", "--dir", base, "--quiet",
+		      "--output", out, (char *)NULL);
+		_exit(127);
+	}
+	/* Wait until a task's file exists inside the private directory. */
+	for (int i = 0; i < 2500 && files == 0; i++) {
+		sleep_ns(2000000);
+		if (entries(base, priv, sizeof priv) == 1)
+			files = entries(priv, NULL, 0);
+	}
+	ck_assert_msg(files > 0, "no file appeared in %s within 5 s", base);
+	kill(pid, SIGINT);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130, "tvp ended with status %#x", st);
+	ck_assert_msg(entries(base, NULL, 0) == 0, "%s is not empty after Ctrl-C", base);
+	unlink(out);
+	tvp_rm_rf(base);
+	free(base);
+	free(out);
+	tvp_assert_no_children();
+}
+END_TEST
+
 static Suite *fileio_suite(void)
 {
 	Suite *s = suite_create("fileio");
@@ -245,6 +287,7 @@ static Suite *fileio_suite(void)
 	tcase_add_test(tvp_tcase(s, "write_fails", 20), failed_write_is_a_clear_error_and_leaves_nothing);
 	tcase_add_test(tvp_tcase(s, "killed", 30), teardown_removes_what_a_killed_worker_left);
 	tcase_add_test(tvp_tcase(s, "verify", 10), verify_catches_a_wrong_checksum);
+	tcase_add_test(tvp_tcase(s, "ctrl_c", 60), ctrl_c_leaves_nothing);
 	return s;
 }
 
