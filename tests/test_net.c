@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include "testutil.h"
@@ -363,6 +364,65 @@ START_TEST(duration_options)
 }
 END_TEST
 
+/* The first child of process pid, or 0. */
+static pid_t first_child(pid_t pid)
+{
+	char path[64];
+	FILE *f;
+	int c = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d", &c) != 1)
+		c = 0;
+	fclose(f);
+	return (pid_t)c;
+}
+
+/* build/tvp run --workload net interrupted with SIGINT: tvp exits 130 and
+ * has itself stopped and reaped its server. This process is made a child
+ * subreaper, so a server tvp left behind would become our child (and, killed
+ * by its parent-death signal, our zombie): tvp_assert_no_children sees it. */
+START_TEST(ctrl_c_stops_the_server)
+{
+	const char *bin = getenv("TVP_BIN");
+	char out[] = "/tmp/tvp-test-net-XXXXXX";
+	int fd = mkstemp(out), st;
+	pid_t pid, server = 0;
+
+	ck_assert_msg(bin && *bin, "TVP_BIN is not set (run the tests through make test)");
+	ck_assert(fd >= 0);
+	close(fd);
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execl(bin, bin, "run", "--workload", "net", "--net-delay", "20ms", "--mode", "serial",
+		      "--workers", "1", "--tasks", "4", "--repeat", "200", "--quiet", "--output", out,
+		      (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 2500 && !server; i++) {
+		sleep_ns(2000000);
+		server = first_child(pid);
+	}
+	ck_assert_msg(server > 0, "tvp started no server within 5 s");
+	sleep_ns(100000000);   /* well into the measurements */
+	kill(pid, SIGINT);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130, "tvp ended with status %#x", st);
+	ck_assert_msg(kill(server, 0) != 0 && errno == ESRCH, "server %d still exists", (int)server);
+	unlink(out);
+	tvp_assert_no_children();
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
 	Suite *s = suite_create("net");
@@ -375,6 +435,7 @@ static Suite *net_suite(void)
 			    0, (int)ARRAY_SIZE(bad));
 	tcase_add_test(tvp_tcase(s, "refused", 10), nobody_listening_is_a_connect_error);
 	tcase_add_test(tvp_tcase(s, "silent_many", 20), silent_server_many_workers);
+	tcase_add_test(tvp_tcase(s, "ctrl_c", 30), ctrl_c_stops_the_server);
 	tcase_add_loop_test(tvp_tcase(s, "url", 5), url_check, 0, (int)ARRAY_SIZE(urls));
 	tcase_add_test(tvp_tcase(s, "durations", 5), duration_options);
 	return s;
