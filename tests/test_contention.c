@@ -46,26 +46,28 @@ START_TEST(verify_batch_catches_a_wrong_total)
 END_TEST
 
 /* Without a lock, two workers running at once lose updates. Losing one needs
- * the two to really overlap on two cores; on a busy shared machine the
- * scheduler may happen to run them one after the other, so a run that lost
- * nothing is tried again (up to ten times) before the test fails. With 2 x 1M
- * unlocked increments overlapping, losses are in the hundreds of thousands. */
+ * the two to interleave: on two free cores they do within microseconds; on a
+ * busy shared machine they may share one core, where an update is lost only
+ * when one is preempted between its load and its store. 10M increments each
+ * (tens of milliseconds, several scheduler time slices) make a loss near
+ * certain either way; a run that lost nothing is still tried again (up to
+ * five times) before the test fails, because "near" is not "always". */
 START_TEST(no_lock_loses_updates)
 {
 	struct wlt t;
 	double lost = 0;
 
-	wlt_init(&t, "contention", "1M", "lock", "none", NULL);
+	wlt_init(&t, "contention", "10M", "lock", "none", NULL);
 	wlt_setup(&t);
-	for (int attempt = 0; attempt < 10 && lost <= 0; attempt++) {
+	for (int attempt = 0; attempt < 5 && lost <= 0; attempt++) {
 		if (_i == 0)
 			wlt_run_threads(&t, 2, 2);
 		else
 			wlt_run_forked(&t, 2, 2);
 		lost = wlt_counter(&t, "lost_updates");
 	}
-	ck_assert_msg(lost > 0, "two unlocked workers lost no update in ten tries");
-	ck_assert_msg(lost < 2e6, "lost %.0f of 2M updates", lost);
+	ck_assert_msg(lost > 0, "two unlocked workers lost no update in five tries");
+	ck_assert_msg(lost < 2e7, "lost %.0f of 20M updates", lost);
 	wlt_teardown(&t);
 	tvp_assert_no_children();
 }
@@ -136,6 +138,21 @@ START_TEST(dead_holder_does_not_hang_the_others)
 }
 END_TEST
 
+/* build/tvp runs it under every mode; the run loop checks every result
+ * against serial's. */
+START_TEST(cli_every_mode)
+{
+	char *out = wlt_json_path();
+	struct tvp_cmd c;
+
+	tvp_run_cli(&c, 60, "run", "--workload", "contention", "--lock", "atomic", "--quick", "--workers", "1,3", "--repeat", "1", "--warmup", "0", "--quiet", "--output", out, NULL);
+	wlt_check_every_mode(&c, out, "contention");
+	tvp_cmd_free(&c);
+	free(out);
+	tvp_assert_no_children();
+}
+END_TEST
+
 static Suite *contention_suite(void)
 {
 	Suite *s = suite_create("contention");
@@ -146,6 +163,7 @@ static Suite *contention_suite(void)
 	tcase_add_loop_test(tvp_tcase(s, "none", 60), no_lock_loses_updates, 0, 2);
 	tcase_add_test(tvp_tcase(s, "option", 5), lock_option);
 	tcase_add_test(tvp_tcase(s, "robust", 20), dead_holder_does_not_hang_the_others);
+	tcase_add_test(tvp_tcase(s, "cli", 90), cli_every_mode);
 	return s;
 }
 

@@ -276,6 +276,25 @@ START_TEST(ctrl_c_leaves_nothing)
 }
 END_TEST
 
+/* build/tvp runs it under every mode; the run loop checks every result
+ * against serial's. */
+START_TEST(cli_every_mode)
+{
+	char *out = wlt_json_path();
+	char *base = tvp_tmpdir();
+	struct tvp_cmd c;
+
+	tvp_run_cli(&c, 90, "run", "--workload", "fileio", "--dir", base, "--quick", "--workers", "1,3", "--repeat", "1", "--warmup", "0", "--quiet", "--output", out, NULL);
+	wlt_check_every_mode(&c, out, "fileio");
+	tvp_cmd_free(&c);
+	ck_assert_int_eq(entries(base, NULL, 0), 0);
+	tvp_rm_rf(base);
+	free(base);
+	free(out);
+	tvp_assert_no_children();
+}
+END_TEST
+
 static Suite *fileio_suite(void)
 {
 	Suite *s = suite_create("fileio");
@@ -288,6 +307,7 @@ static Suite *fileio_suite(void)
 	tcase_add_test(tvp_tcase(s, "killed", 30), teardown_removes_what_a_killed_worker_left);
 	tcase_add_test(tvp_tcase(s, "verify", 10), verify_catches_a_wrong_checksum);
 	tcase_add_test(tvp_tcase(s, "ctrl_c", 60), ctrl_c_leaves_nothing);
+	tcase_add_test(tvp_tcase(s, "cli", 120), cli_every_mode);
 	return s;
 }
 

@@ -62,6 +62,21 @@ START_TEST(a_task_lasts_about_its_size)
 }
 END_TEST
 
+/* build/tvp runs it under every mode; the run loop checks every result
+ * against serial's. */
+START_TEST(cli_every_mode)
+{
+	char *out = wlt_json_path();
+	struct tvp_cmd c;
+
+	tvp_run_cli(&c, 60, "run", "--workload", "mixed", "--cpu-fraction", "0.3", "--quick", "--workers", "1,3", "--repeat", "1", "--warmup", "0", "--quiet", "--output", out, NULL);
+	wlt_check_every_mode(&c, out, "mixed");
+	tvp_cmd_free(&c);
+	free(out);
+	tvp_assert_no_children();
+}
+END_TEST
+
 static Suite *mixed_suite(void)
 {
 	Suite *s = suite_create("mixed");
@@ -71,6 +86,7 @@ static Suite *mixed_suite(void)
 			    (int)ARRAY_SIZE(fractions));
 	tcase_add_loop_test(tvp_tcase(s, "length", 30), a_task_lasts_about_its_size, 0,
 			    (int)ARRAY_SIZE(fractions));
+	tcase_add_test(tvp_tcase(s, "cli", 90), cli_every_mode);
 	return s;
 }
 

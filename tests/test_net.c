@@ -423,6 +423,21 @@ START_TEST(ctrl_c_stops_the_server)
 }
 END_TEST
 
+/* build/tvp runs it under every mode; the run loop checks every result
+ * against serial's. */
+START_TEST(cli_every_mode)
+{
+	char *out = wlt_json_path();
+	struct tvp_cmd c;
+
+	tvp_run_cli(&c, 90, "run", "--workload", "net", "--net-delay", "1ms", "--quick", "--workers", "1,3", "--repeat", "1", "--warmup", "0", "--quiet", "--output", out, NULL);
+	wlt_check_every_mode(&c, out, "net");
+	tvp_cmd_free(&c);
+	free(out);
+	tvp_assert_no_children();
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
 	Suite *s = suite_create("net");
@@ -438,6 +453,7 @@ static Suite *net_suite(void)
 	tcase_add_test(tvp_tcase(s, "ctrl_c", 30), ctrl_c_stops_the_server);
 	tcase_add_loop_test(tvp_tcase(s, "url", 5), url_check, 0, (int)ARRAY_SIZE(urls));
 	tcase_add_test(tvp_tcase(s, "durations", 5), duration_options);
+	tcase_add_test(tvp_tcase(s, "cli", 120), cli_every_mode);
 	return s;
 }
 

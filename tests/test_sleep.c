@@ -78,6 +78,21 @@ START_TEST(sleeps_overlap_beyond_the_cores)
 }
 END_TEST
 
+/* build/tvp runs it under every mode; the run loop checks every result
+ * against serial's. */
+START_TEST(cli_every_mode)
+{
+	char *out = wlt_json_path();
+	struct tvp_cmd c;
+
+	tvp_run_cli(&c, 60, "run", "--workload", "sleep", "--quick", "--workers", "1,3", "--repeat", "1", "--warmup", "0", "--quiet", "--output", out, NULL);
+	wlt_check_every_mode(&c, out, "sleep");
+	tvp_cmd_free(&c);
+	free(out);
+	tvp_assert_no_children();
+}
+END_TEST
+
 static Suite *sleep_suite(void)
 {
 	Suite *s = suite_create("sleep");
@@ -86,6 +101,7 @@ static Suite *sleep_suite(void)
 	tcase_add_test(tvp_tcase(s, "modes", 20), every_way_verifies);
 	tcase_add_test(tvp_tcase(s, "verify", 5), verify_catches_a_wrong_index);
 	tcase_add_test(tvp_tcase(s, "overlap", 30), sleeps_overlap_beyond_the_cores);
+	tcase_add_test(tvp_tcase(s, "cli", 90), cli_every_mode);
 	return s;
 }
 

@@ -71,6 +71,21 @@ START_TEST(sizes_and_rate)
 }
 END_TEST
 
+/* build/tvp runs it under every mode; the run loop checks every result
+ * against serial's. */
+START_TEST(cli_every_mode)
+{
+	char *out = wlt_json_path();
+	struct tvp_cmd c;
+
+	tvp_run_cli(&c, 60, "run", "--workload", "transfer", "--size", "64,100K", "--quick", "--workers", "1,3", "--repeat", "1", "--warmup", "0", "--quiet", "--output", out, NULL);
+	wlt_check_every_mode(&c, out, "transfer");
+	tvp_cmd_free(&c);
+	free(out);
+	tvp_assert_no_children();
+}
+END_TEST
+
 static Suite *transfer_suite(void)
 {
 	Suite *s = suite_create("transfer");
@@ -79,6 +94,7 @@ static Suite *transfer_suite(void)
 			    (int)ARRAY_SIZE(sizes));
 	tcase_add_test(tvp_tcase(s, "verify", 5), verify_catches_damage);
 	tcase_add_test(tvp_tcase(s, "sizes", 5), sizes_and_rate);
+	tcase_add_test(tvp_tcase(s, "cli", 90), cli_every_mode);
 	return s;
 }
 

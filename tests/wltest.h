@@ -20,6 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "modes/mode.h"
 #include "testutil.h"
 #include "util.h"
 #include "workload.h"
@@ -161,12 +164,14 @@ struct wlt_threads {
 	_Atomic uint64_t next;
 	int *status;
 	struct task_result *res;
+	pthread_barrier_t gate;      /* all threads start their tasks together */
 };
 
 static inline void *wlt_thread_main(void *p)
 {
 	struct wlt_threads *w = p;
 
+	pthread_barrier_wait(&w->gate);
 	for (;;) {
 		uint64_t i = atomic_fetch_add(&w->next, 1);
 		if (i >= w->tasks)
@@ -175,18 +180,21 @@ static inline void *wlt_thread_main(void *p)
 	}
 }
 
-/* Like a thread pool: nthreads threads take tasks from a shared index. */
+/* Like a thread pool: nthreads threads, all started before the first task,
+ * take tasks from a shared index. */
 static inline void wlt_run_threads(struct wlt *t, uint64_t tasks, unsigned nthreads)
 {
-	struct wlt_threads w = { t, tasks, 0, xcalloc(tasks, sizeof(int)),
-				 xcalloc(tasks, sizeof(struct task_result)) };
+	struct wlt_threads w = { .t = t, .tasks = tasks, .status = xcalloc(tasks, sizeof(int)),
+				 .res = xcalloc(tasks, sizeof(struct task_result)) };
 	pthread_t *th = xcalloc(nthreads, sizeof *th);
 
 	wlt_prepare(t);
+	pthread_barrier_init(&w.gate, NULL, nthreads);
 	for (unsigned k = 0; k < nthreads; k++)
 		ck_assert_int_eq(pthread_create(&th[k], NULL, wlt_thread_main, &w), 0);
 	for (unsigned k = 0; k < nthreads; k++)
 		pthread_join(th[k], NULL);
+	pthread_barrier_destroy(&w.gate);
 	free(th);
 	wlt_check_all(t, tasks, w.status, w.res);
 	wlt_free_results(tasks, w.status, w.res);
@@ -324,6 +332,52 @@ static inline bool wlt_check_option(const char *name, const char *opt, const cha
 			return !wl->options[i].check || wl->options[i].check(text, err, errlen);
 	ck_abort_msg("%s has no option --%s", name, opt);
 	return false;
+}
+
+/* After `tvp run --workload name --output path` (every mode, run by the
+ * caller through tvp_run_cli): checks that the run exited 0 and that the
+ * JSON holds a verified result, with no error, for every registered mode
+ * (each was compared with serial by the run loop). Removes path. */
+static inline void wlt_check_every_mode(struct tvp_cmd *c, const char *path, const char *name)
+{
+	json_error_t jerr;
+	json_t *doc, *results;
+	size_t i, n;
+	json_t *r;
+
+	ck_assert_msg(c->status == 0, "tvp run --workload %s: exit %d\n%s", name, c->status,
+		      c->err);
+	doc = json_load_file(path, 0, &jerr);
+	ck_assert_msg(doc != NULL, "%s: %s", path, jerr.text);
+	results = json_object_get(doc, "results");
+	ck_assert(json_is_array(results));
+	for (size_t m = 0; m < modes_count; m++) {
+		n = 0;
+		json_array_foreach(results, i, r) {
+			if (strcmp(json_string_value(json_object_get(r, "mode")), modes[m]->name) != 0 ||
+			    strcmp(json_string_value(json_object_get(r, "workload")), name) != 0)
+				continue;
+			ck_assert_msg(json_is_true(json_object_get(r, "verified")) &&
+				      json_is_null(json_object_get(r, "error")),
+				      "%s under %s: not verified: %s", name, modes[m]->name,
+				      json_string_value(json_object_get(r, "error")));
+			n++;
+		}
+		ck_assert_msg(n > 0, "%s: no result for mode %s", name, modes[m]->name);
+	}
+	json_decref(doc);
+	unlink(path);
+}
+
+/* A fresh path for a run's JSON output. */
+static inline char *wlt_json_path(void)
+{
+	char *p = xstrdup("/tmp/tvp-test-json-XXXXXX");
+	int fd = mkstemp(p);
+
+	ck_assert(fd >= 0);
+	close(fd);
+	return p;
 }
 
 #endif
