@@ -186,6 +186,13 @@ static int count_with_mutex(struct contention_shared *sh, uint64_t n, struct tas
 			 * lock was one whole increment or none. */
 			atomic_fetch_add(&sh->owner_died, 1);
 			rc = pthread_mutex_consistent(&sh->lock);
+			if (rc) {
+				/* Unlocking it unrepaired makes the mutex
+				 * unrecoverable: the others fail, not hang. */
+				pthread_mutex_unlock(&sh->lock);
+				return task_result_error(out, -rc, "pthread_mutex_consistent: %s",
+							 strerror(rc));
+			}
 		}
 		if (rc)
 			return task_result_error(out, -rc, "pthread_mutex_lock: %s", strerror(rc));

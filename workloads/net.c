@@ -21,10 +21,11 @@
  * network.
  *
  * A task opens one connection per request ("Connection: close"), as a
- * simple client would. Every socket call has a timeout (--net-timeout, by
- * SO_RCVTIMEO/SO_SNDTIMEO, which Linux also applies to connect), and the
- * whole request gets a deadline of twice that, so a server that accepts and
- * says nothing, or trickles bytes, fails the task instead of hanging it.
+ * simple client would. Every socket call waits at most --net-timeout (by
+ * SO_RCVTIMEO/SO_SNDTIMEO, which Linux also applies to connect), and a
+ * request still unfinished after twice that is abandoned at its next call,
+ * so a server that accepts and says nothing, or trickles bytes, fails the
+ * task within about three times --net-timeout instead of hanging it.
  * Failures are counted by kind in MAP_SHARED memory (made in setup, so
  * threads and forked workers count into the same place), reported through
  * the counters hook, reset by prepare, and each failing task also returns
@@ -58,7 +59,9 @@
 #define NET_MIN 0ull
 #define NET_MAX (64ull << 20)          /* 64 MiB a body */
 #define NET_HEAD_MAX 16384             /* bytes of response headers accepted */
-#define NET_BUF 65536
+#define NET_BUF 65536                  /* receive buffer; at least NET_HEAD_MAX */
+
+_Static_assert(NET_BUF >= NET_HEAD_MAX, "the headers are read into the receive buffer");
 
 /* Where tasks send their requests. */
 struct net_url {
@@ -531,7 +534,7 @@ static int net_task(const struct workload_inst *wi, uint64_t index, struct task_
 		}
 		sent += (size_t)n;
 	}
-	buf = xmalloc(NET_BUF + 1 > NET_HEAD_MAX + 1 ? NET_BUF + 1 : NET_HEAD_MAX + 1);
+	buf = xmalloc(NET_BUF + 1);   /* + 1: the headers are NUL-terminated */
 	rc = read_answer(st, wi, fd, buf, deadline, &res, out);
 	free(buf);
 	close(fd);

@@ -14,6 +14,13 @@
  * and the measurement is dominated by moving the bytes, not making them.
  * verify() recomputes the pattern after the timed region and compares every
  * byte, so a torn or truncated copy is an error, not a fast result.
+ *
+ * Every task mallocs a fresh buffer, as a real producer would, so large
+ * sizes also measure first-touch page faults (the kernel zeroes each new
+ * page), and how often malloc can reuse memory freed by the previous
+ * measurement, which differs between the main thread's heap and other
+ * threads' arenas. A fork pool's parent pays such faults again for the copy
+ * it receives. These are part of the cost of moving data, not noise to hide.
  */
 #include <inttypes.h>
 #include <stdio.h>
