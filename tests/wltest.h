@@ -338,31 +338,15 @@ static inline bool wlt_check_option(const char *name, const char *opt, const cha
  * caller through tvp_run_cli): checks that the run exited 0 and that the
  * JSON holds a verified result, with no error, for every registered mode
  * (each was compared with serial by the run loop). Removes path. */
-/* Under ThreadSanitizer the process always has TSan's helper thread, so the
- * fork pools refuse to start (they fork only while the process has one
- * thread): those cells fail by design and are skipped here, with a note. */
-#ifdef __SANITIZE_THREAD__
-#define WLT_TSAN 1
-#else
-#define WLT_TSAN 0
-#endif
-
-static inline bool wlt_tsan_refusal(json_t *r)
-{
-	const char *e = json_string_value(json_object_get(r, "error"));
-
-	return WLT_TSAN && e && strstr(e, "while the process has one thread");
-}
-
 static inline void wlt_check_every_mode(struct tvp_cmd *c, const char *path, const char *name)
 {
 	json_error_t jerr;
 	json_t *doc, *results;
-	size_t i, n, skipped = 0;
+	size_t i, n;
 	json_t *r;
 
-	ck_assert_msg(c->status == 0 || (WLT_TSAN && c->status == 1),
-		      "tvp run --workload %s: exit %d\n%s", name, c->status, c->err);
+	ck_assert_msg(c->status == 0, "tvp run --workload %s: exit %d\n%s", name, c->status,
+		      c->err);
 	doc = json_load_file(path, 0, &jerr);
 	ck_assert_msg(doc != NULL, "%s: %s", path, jerr.text);
 	results = json_object_get(doc, "results");
@@ -373,25 +357,14 @@ static inline void wlt_check_every_mode(struct tvp_cmd *c, const char *path, con
 			if (strcmp(json_string_value(json_object_get(r, "mode")), modes[m]->name) != 0 ||
 			    strcmp(json_string_value(json_object_get(r, "workload")), name) != 0)
 				continue;
-			if (wlt_tsan_refusal(r)) {
-				skipped++;
-				continue;
-			}
 			ck_assert_msg(json_is_true(json_object_get(r, "verified")) &&
 				      json_is_null(json_object_get(r, "error")),
 				      "%s under %s: not verified: %s", name, modes[m]->name,
 				      json_string_value(json_object_get(r, "error")));
 			n++;
 		}
-		ck_assert_msg(n > 0 || (WLT_TSAN && skipped > 0), "%s: no result for mode %s", name,
-			      modes[m]->name);
+		ck_assert_msg(n > 0, "%s: no result for mode %s", name, modes[m]->name);
 	}
-	if (skipped)
-		fprintf(stderr, "%s: %zu fork-pool cells skipped under TSan (pool refuses to "
-			"fork beside TSan's thread)\n", name, skipped);
-	else
-		ck_assert_msg(c->status == 0, "tvp run --workload %s: exit %d\n%s", name, c->status,
-			      c->err);
 	json_decref(doc);
 	unlink(path);
 }
