@@ -18,6 +18,9 @@ BUILD   ?= build
 QUICK   ?=
 PKGS    := hwloc jansson
 
+VERSION  := 0.1.0
+GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+
 CSTD     := -std=c11
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
@@ -26,8 +29,6 @@ DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_GNU_SOURCE \
             -DTVP_VERSION='"$(VERSION)"' -DTVP_GIT_REV='"$(GIT_REV)"' \
             -DTVP_CFLAGS='"$(OPT) $(SANFLAGS) $(CFLAGS)"' -DTVP_SAN='"$(SAN)"'
 INCS     := -I. -Ibench -Iworkloads -Idemos
-VERSION  := 0.1.0
-GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
 ifneq ($(SAN),)
   SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer
@@ -92,6 +93,12 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(TVP)
 	sh scripts/bench.sh $(if $(QUICK),--quick)
+
+# Every chart for a results file (PLOT_IN, default results/latest.json) and
+# the newest overhead file, into PLOT_OUT (default results/charts).
+plot: deps
+	@$(MAKE) --no-print-directory $(TVP)
+	sh scripts/plot.sh "$(or $(PLOT_IN),results/latest.json)" results/overhead-latest.json "$(or $(PLOT_OUT),results/charts)"
 
 clean:
 	rm -rf build

@@ -1,8 +1,8 @@
 /* env.c: describes the machine and the build for the results JSON.
  *
- * Topology figures come from hwloc, restricted to what this process may use
- * (hwloc 2 leaves disallowed PUs out unless asked), so a run under taskset or
- * in a small cgroup reports the machine it really had.
+ * Topology figures come from the topology placement uses (par/pin.h),
+ * restricted to what this process may use, so a run under taskset or in a
+ * small cgroup reports the machine it really had.
  */
 #include "env.h"
 
@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "par/pin.h"
 #include "util.h"
 
 #ifndef TVP_CFLAGS
@@ -96,20 +97,20 @@ static int count_type(hwloc_topology_t t, hwloc_obj_type_t type)
 	return n > 0 ? n : 1;
 }
 
+/* The topology placement uses (par/pin.h): loaded once, restricted to the
+ * CPUs this process may use. NULL if hwloc cannot load one. */
+static hwloc_topology_t topology(void)
+{
+	char err[256];
+
+	return pin_topology_load(err, sizeof err) == 0 ? pin_topology() : NULL;
+}
+
 unsigned env_pus(void)
 {
-	static unsigned pus;
-	hwloc_topology_t t;
+	hwloc_topology_t t = topology();
 
-	if (pus)
-		return pus;
-	pus = 1;
-	if (hwloc_topology_init(&t) == 0) {
-		if (hwloc_topology_load(t) == 0)
-			pus = (unsigned)count_type(t, HWLOC_OBJ_PU);
-		hwloc_topology_destroy(t);
-	}
-	return pus;
+	return t ? (unsigned)count_type(t, HWLOC_OBJ_PU) : 1;
 }
 
 double env_load1(void)
@@ -139,13 +140,12 @@ json_t *env_host_json(void)
 	}
 	cpuinfo_model(buf, sizeof buf);
 	json_object_set_new(h, "cpu_model", json_string(buf));
-	if (hwloc_topology_init(&t) == 0 && hwloc_topology_load(t) == 0) {
+	if ((t = topology())) {
 		json_object_set_new(h, "packages", json_integer(count_type(t, HWLOC_OBJ_PACKAGE)));
 		json_object_set_new(h, "cores", json_integer(count_type(t, HWLOC_OBJ_CORE)));
 		json_object_set_new(h, "pus", json_integer(count_type(t, HWLOC_OBJ_PU)));
 		json_object_set_new(h, "numa_nodes", json_integer(count_type(t, HWLOC_OBJ_NUMANODE)));
 		json_object_set_new(h, "caches", caches_json(t));
-		hwloc_topology_destroy(t);
 	}
 	if (pages > 0 && psize > 0)
 		json_object_set_new(h, "memory_bytes", json_integer((json_int_t)pages * psize));

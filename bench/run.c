@@ -47,6 +47,7 @@
 #include "count.h"
 #include "env.h"
 #include "modes/mode.h"
+#include "par/pin.h"
 #include "progress.h"
 #include "results.h"
 #include "run_options.h"
@@ -66,7 +67,8 @@ struct cell {
 	struct workload_inst *wi;
 	const struct mode *mode;
 	unsigned workers;
-	const char *pin;
+	const char *pin;              /* canonical policy name */
+	struct pin_plan *plan;        /* where each worker runs */
 	const char *channel;          /* NULL unless the mode takes one */
 	uint64_t tasks;
 	struct cell *baseline;        /* the serial cell of the same instance */
@@ -129,6 +131,17 @@ static void shuffle(struct cell **order, size_t n, uint64_t *state)
 	}
 }
 
+/* Writes every page of a fresh array, so that first-touch page faults (40 MB
+ * of result slots for a million tasks) are paid before the clock starts, not
+ * inside it. volatile: a compiler may drop a memset of calloc'd memory. */
+static void prefault(void *p, size_t len)
+{
+	volatile unsigned char *b = p;
+
+	for (size_t i = 0; i < len; i += 4096)
+		b[i] = 0;
+}
+
 static double reference_ns_per_iter(void)
 {
 	uint64_t t0 = now_ns();
@@ -148,8 +161,10 @@ static json_t *workers_json(const struct mode_run *m)
 		if (w->pinned >= 0) {
 			json_object_set_new(o, "pinned", json_boolean(w->pinned > 0));
 			json_object_set_new(o, "bound", json_string(w->bound));
-			json_object_set_new(o, "ran_on", json_string(w->ran_on));
+			json_object_set_new(o, "ran_outside", json_boolean(pin_ran_outside(w)));
 		}
+		if (w->ran_on[0])
+			json_object_set_new(o, "ran_on", json_string(w->ran_on));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -199,9 +214,11 @@ static int measure(struct cell *c, bool record)
 	m.workers = c->workers;
 	m.tasks = c->tasks;
 	m.channel = c->channel;
-	m.pin = NULL;
+	m.pin = c->plan;
 	m.status = xcalloc(c->tasks, sizeof *m.status);
 	m.results = xcalloc(c->tasks, sizeof *m.results);
+	prefault(m.status, c->tasks * sizeof *m.status);
+	prefault(m.results, c->tasks * sizeof *m.results);
 
 	ref = reference_ns_per_iter();
 	if (wl->prepare && (rc = wl->prepare(c->wi, m.err, sizeof m.err)) != 0) {
@@ -223,8 +240,15 @@ static int measure(struct cell *c, bool record)
 	rc = c->mode->execute(&m);
 	wall_ns = now_ns() - t0;
 	usage_read(RUSAGE_SELF, &s1);
-	if (rc == 0)
+	if (rc == 0) {
 		workers = workers_json(&m);
+		for (unsigned i = 0; i < m.n_wstats && pin_is_strict(); i++)
+			if (m.wstats[i].pinned == 0) {
+				snprintf(m.err, sizeof m.err,
+					 "worker %u could not be bound to its place (--pin-strict)", i);
+				rc = -EPERM;
+			}
+	}
 	if (c->mode->teardown)
 		c->mode->teardown(&m);
 	usage_read(RUSAGE_CHILDREN, &ch1);
@@ -356,11 +380,18 @@ static struct cell *add_cell(struct run *r, struct workload_inst *wi, const stru
 			     unsigned workers, const char *pin, const char *channel)
 {
 	struct cell *c = &r->cells[r->n_cells++];
+	char err[256];
 
 	c->wi = wi;
 	c->mode = m;
 	c->workers = workers;
-	c->pin = pin;
+	/* Policies were checked when the options were read; a plan for more
+	 * workers cannot fail on a policy that planned one. */
+	if (pin_plan_new(&c->plan, pin, workers, err, sizeof err) != 0) {
+		fprintf(stderr, "tvp: --pin %s: %s\n", pin, err);
+		abort();
+	}
+	c->pin = pin_plan_policy(c->plan);
 	c->channel = channel;
 	c->tasks = tasks_for(r, wi->wl);
 	c->wall_ns = xcalloc(r->opt.repeat, sizeof *c->wall_ns);
@@ -376,6 +407,9 @@ static void build_cells(struct run *r)
 
 	r->cells = xcalloc(cap, sizeof *r->cells);
 	for (size_t i = 0; i < r->n_insts; i++) {
+		/* The serial baseline is never pinned: binding the calling
+		 * thread would leave the parent bound, and every later fork
+		 * would inherit its mask. */
 		struct cell *base = add_cell(r, &r->insts[i], modes[0], 1, "none", NULL);
 
 		for (size_t m = 0; m < o->n_modes; m++) {
@@ -517,6 +551,26 @@ static json_t *cell_json(const struct run *r, struct cell *c, double best_ref, s
 		     drifted, c->n, 100 * DRIFT_THRESHOLD);
 	if (st->outliers)
 		warn(w, "%zu outlier(s) (modified z-score above %.1f)", st->outliers, STATS_OUTLIER_Z);
+	{
+		size_t outside = 0, unpinned = 0, k;
+		json_t *smp;
+		json_array_foreach(c->samples, k, smp) {
+			size_t wi;
+			json_t *wk;
+			json_array_foreach(json_object_get(smp, "workers"), wi, wk) {
+				outside += json_is_true(json_object_get(wk, "ran_outside"));
+				unpinned += json_is_false(json_object_get(wk, "pinned"));
+			}
+		}
+		if (unpinned)
+			warn(w, "placement %s: %zu worker binding(s) failed (\"pinned\": false)", c->pin,
+			     unpinned);
+		if (outside)
+			warn(w, "placement %s: %zu worker(s) were seen running outside their cpuset", c->pin,
+			     outside);
+		if (pin_plan_wraps(c->plan))
+			warn(w, "placement %s wraps: %u workers share fewer places", c->pin, c->workers);
+	}
 	if (c->workers > env_pus() && c->mode->kind[0] != 's')
 		warn(w, "%u workers on %u PUs: oversubscribed", c->workers, env_pus());
 	json_object_set_new(o, "warnings", w);
@@ -648,6 +702,7 @@ static json_t *document(struct run *r, json_t *host, json_t *build, const char *
 	json_object_set_new(doc, "duration_s", json_real(duration_s));
 	json_object_set_new(doc, "interrupted", json_boolean(interrupted));
 	json_object_set_new(doc, "host", json_incref(host));
+	json_object_set_new(doc, "topology", pin_topology_json());
 	json_object_set_new(doc, "build", json_incref(build));
 	json_object_set_new(doc, "config", config_json(r));
 	json_object_set_new(doc, "reference", json_pack("{s:s, s:I, s:f, s:f}", "loop", "count_loop",
@@ -678,12 +733,24 @@ int cmd_run(int argc, char **argv)
 		run_options_release(&r.opt);
 		return rc < 0 ? 2 : 0;
 	}
-	for (size_t i = 0; i < r.opt.n_pins; i++)
-		if (strcmp(r.opt.pins[i], "none") != 0) {
-			fprintf(stderr, "tvp: run: --pin '%s' is not accepted; accepted: none\n", r.opt.pins[i]);
+	/* The topology is loaded once, before any worker exists; each policy
+	 * is tried now so that a bad one is a usage error, not a failure
+	 * halfway through the run. */
+	if ((rc = pin_topology_load(err, sizeof err)) != 0) {
+		fprintf(stderr, "tvp: run: hwloc: %s\n", err);
+		run_options_release(&r.opt);
+		return 1;
+	}
+	pin_set_strict(r.opt.pin_strict);
+	for (size_t i = 0; i < r.opt.n_pins; i++) {
+		struct pin_plan *p;
+		if ((rc = pin_plan_new(&p, r.opt.pins[i], 1, err, sizeof err)) != 0) {
+			fprintf(stderr, "tvp: run: --pin: %s\n", err);
 			run_options_release(&r.opt);
-			return 2;
+			return rc == -EINVAL ? 2 : 1;
 		}
+		pin_plan_free(p);
+	}
 	if (results_open(&out, r.opt.output, "", err, sizeof err) != 0) {
 		fprintf(stderr, "tvp: run: --output: %s\n", err);
 		run_options_release(&r.opt);
@@ -747,6 +814,7 @@ teardown:
 	for (size_t i = 0; i < r.n_cells; i++) {
 		free(r.cells[i].wall_ns);
 		free(r.cells[i].ref_ns);
+		pin_plan_free(r.cells[i].plan);
 		json_decref(r.cells[i].samples);
 	}
 	free(r.cells);

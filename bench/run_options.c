@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "env.h"
+#include "par/pin.h"
 #include "util.h"
 
 enum {
@@ -352,7 +353,8 @@ void run_options_usage(FILE *f)
 		"                    one workload only\n"
 		"  --repeat N        measurements per cell (default 5)\n"
 		"  --warmup N        unrecorded runs per cell first (default 1)\n"
-		"  --pin LIST        placement policies (default none)\n"
+		"  --pin LIST        placement policies, each a cell (default none):\n"
+		"%s\n"
 		"  --pin-strict      a failed binding is an error, not a warning\n"
 		"  --channel LIST    fork-pool channels: pipe, shm (default shm)\n"
 		"  --output FILE     JSON results (default results/HOST-STAMP.json, linked\n"
@@ -361,7 +363,7 @@ void run_options_usage(FILE *f)
 		"  --quick           small sizes: a smoke run in seconds\n"
 		"  --quiet           no progress bar and no table\n"
 		"  --python          add Python cells (count, sleep) run by python3\n"
-		"  --help            this text\n");
+		"  --help            this text\n", pin_policy_help);
 	for (size_t i = 0; i < workloads_count; i++)
 		for (const struct workload_option *wo = workloads[i]->options; wo && wo->name; wo++)
 			fprintf(f, "  --%s %-*s %s (%s; default %s)\n", wo->name,
@@ -446,8 +448,12 @@ int run_options_parse(struct run_options *o, int argc, char **argv, char *err, s
 			o->output = arg;
 			break;
 		case OPT_PIN:
-			free_list(o->pins, o->n_pins);
-			if (!split_list(arg, "pin", &o->pins, &o->n_pins, err, errlen))
+			/* pu:0,2,4-7 is one policy: pin_policies_split keeps a
+			 * PU list whole where split_list would cut it. */
+			pin_policies_free(o->pins, o->n_pins);
+			o->pins = NULL;
+			o->n_pins = 0;
+			if (pin_policies_split(arg, &o->pins, &o->n_pins, err, errlen) != 0)
 				goto out;
 			break;
 		case OPT_PIN_STRICT: o->pin_strict = true; break;
@@ -539,7 +545,7 @@ void run_options_release(struct run_options *o)
 	free(o->workloads);
 	free(o->modes);
 	free(o->workers);
-	free_list(o->pins, o->n_pins);
+	pin_policies_free(o->pins, o->n_pins);
 	free_list(o->channels, o->n_channels);
 	memset(o, 0, sizeof *o);
 }

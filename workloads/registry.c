@@ -2,6 +2,7 @@
 #include "workload.h"
 
 extern const struct workload workload_count;
+extern const struct workload workload_noop;
 extern const struct workload workload_sleep;
 extern const struct workload workload_fileio;
 extern const struct workload workload_net;
@@ -11,6 +12,7 @@ extern const struct workload workload_contention;
 
 const struct workload *const workloads[] = {
 	&workload_count,
+	&workload_noop,
 	&workload_sleep,
 	&workload_fileio,
 	&workload_net,

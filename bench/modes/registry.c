@@ -4,9 +4,15 @@
 #include <string.h>
 
 extern const struct mode mode_serial;
+extern const struct mode mode_thread_spawn;
+extern const struct mode mode_thread_pool;
+extern const struct mode mode_executor_thread;
 
 const struct mode *const modes[] = {
 	&mode_serial,
+	&mode_thread_spawn,
+	&mode_thread_pool,
+	&mode_executor_thread,
 };
 const size_t modes_count = sizeof modes / sizeof modes[0];
 

@@ -27,6 +27,7 @@
 #ifndef POOL_H
 #define POOL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +52,12 @@ struct pool_options {
 	const struct pin_plan *pin;        /* where worker i runs; NULL: not pinned */
 	uint64_t spin_ns;                  /* how long an idle waiter spins before sleeping; 0: the default */
 };
+
+/* The spin window when spin_ns is 0: 50 us. Long enough that a caller
+ * submitting tasks back to back finds a worker still spinning (waking a
+ * sleeping core costs 30-40 us on the VMs tvp runs on); short enough that an
+ * idle pool stops using CPU almost at once. */
+#define POOL_SPIN_NS_DEFAULT 50000u
 
 struct pool;
 struct pool_async;   /* a pending result (multiprocessing's AsyncResult) */
@@ -124,6 +131,13 @@ void pool_async_free(struct pool_async *a);
  * complete. Returns 0 if one did, -ETIMEDOUT. (For executor_wait and
  * as_completed, which wait on several results at once.) */
 int pool_wait_any(struct pool *p, int64_t timeout_ns);
+
+/* Makes progress and waits up to timeout_ns until *flag is nonzero. Returns
+ * 0 if it is, -ETIMEDOUT. For waiting on several results at once without a
+ * lost wake-up: the caller sets up a flag its callbacks set (as the executor
+ * does), checks its condition, then waits here; pool_wait_any cannot do this
+ * because a completion between the check and the call would go unseen. */
+int pool_wait_flag(struct pool *p, const _Atomic int *flag, int64_t timeout_ns);
 
 /* No more tasks may be submitted. */
 void pool_close(struct pool *p);

@@ -20,6 +20,12 @@
  * pool_job_done may be called from a worker thread (threads) or from the
  * parent thread that is making progress (processes). The front end never
  * holds its own lock while calling into the backend.
+ *
+ * A job belongs to a request the caller may free at any time, so the front
+ * end frees the job's memory as soon as it is reported: a backend must not
+ * touch j (not even j->next) once pool_job_done(p, j) has been called. The
+ * front end fills opt.spin_ns with POOL_SPIN_NS_DEFAULT when it was 0, so a
+ * backend always sees the window to use.
  */
 #ifndef POOL_BACKEND_H
 #define POOL_BACKEND_H
@@ -73,6 +79,11 @@ struct pool_backend_ops {
 	void (*destroy)(struct pool *p);
 	/* As pool_take_stats. */
 	unsigned (*take_stats)(struct pool *p, struct worker_stats *out, unsigned max);
+	/* Wakes every thread waiting in progress so it looks at its flag again:
+	 * the front end calls it after setting a flag itself, outside
+	 * pool_job_done (a job it cancelled). NULL only if no thread can sleep
+	 * in progress past a flag another thread set. */
+	void (*wake)(struct pool *p);
 };
 
 /* The part of struct pool a backend sees. The front end embeds it first in

@@ -1,0 +1,724 @@
+/* pool.c: the pool front end: apply, map, imap, pending results, callbacks
+ * and waiting, once for both backends (see pool.h and pool_backend.h).
+ *
+ * DESIGN
+ * Every call becomes a request (struct req) that owns one or more jobs: apply
+ * makes one job of one record; map and imap cut n records into chunks of
+ * chunksize records, one job each. The backend runs jobs and reports each
+ * with pool_job_done(), which is where the front end calls callbacks, marks
+ * iterator slots and sets the request's done flag.
+ *
+ * Lifetime: a request is reference-counted: one reference for the caller's
+ * handle (pool_async, pool_iter, or the frame of pool_apply / pool_map) and
+ * one per job not yet reported. So a caller may free a pending result at any
+ * time; the last report frees the memory, and nothing ever writes into freed
+ * memory. (Map's result arrays are the caller's and must live until the map
+ * is done, freed handle or not.)
+ *
+ * Waiting: every wait is a loop around ops->progress with a flag that the
+ * front end sets (with release order) after the results are in place: the
+ * request's done flag, an imap job's slot, an imap_unordered "something
+ * arrived" flag. progress is where the fork backend reads its channels, so a
+ * waiting thread is what moves a process pool forward; a thread backend just
+ * spins and sleeps there.
+ *
+ * Callbacks run inside pool_job_done, before the done flag is set (so a get
+ * that returns sees the callback's effects): on the worker thread for
+ * threads, in the parent thread making progress for processes. Each
+ * apply_async gets exactly one call: callback on success, error_callback on
+ * failure, including -ECANCELED when the task was cancelled or dropped by
+ * terminate (multiprocessing would call neither and leave a get hanging).
+ *
+ * Closing races submission without a lock: a submitter announces itself
+ * (submitting++) and then checks closed; close sets closed and then waits
+ * for submitting to reach 0. Both are sequentially consistent, so either the
+ * submitter sees closed or close sees the submitter and waits for its jobs
+ * to be queued before join can look at the queue.
+ *
+ * The fork backend: pool_new takes fork_pool_ops for POOL_PROCESSES. Until
+ * fork_pool.c exists, fork_pool_missing.c defines fork_pool_ops with a start
+ * that fails with -ENOSYS; the branch adding fork_pool.c deletes it (if both
+ * are present the link fails on a duplicate fork_pool_ops, loudly).
+ */
+#include "par/pool.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "par/pool_backend.h"
+#include "util.h"
+
+enum req_kind { REQ_APPLY, REQ_MAP, REQ_IMAP, REQ_IMAP_UNORDERED };
+
+struct req {
+	struct pool *p;
+	enum req_kind kind;
+	_Atomic int refs;             /* the caller's handle + jobs not reported */
+	_Atomic int done;             /* every job reported; the waiters' flag */
+	_Atomic size_t jobs_left;
+
+	size_t n;                     /* records */
+	size_t arg_size;
+	size_t chunksize;
+	size_t njobs;
+	struct job *jobs;
+	unsigned char *args;          /* the copy of every record */
+	int *status;                  /* [n] */
+	struct task_result *results;  /* [n] */
+	bool owns_arrays;             /* imap: status and results are ours */
+
+	pool_callback cb;
+	pool_error_callback ecb;
+	void *ud;
+
+	/* imap: job_done[j] is set when job j is reported; next is the next
+	 * record to hand out (ordered) or how many were handed out (unordered). */
+	_Atomic int *job_done;
+	size_t next;
+	/* imap_unordered: jobs in the order they were reported. */
+	pthread_mutex_t lock;
+	size_t *finished;
+	size_t n_finished;            /* under lock */
+	size_t slot, rec;             /* where the reader is in finished[] */
+	_Atomic int avail;            /* set after each report; the reader clears it */
+
+	/* apply: the single job and its outcome live here. */
+	struct job job1;
+	int status1;
+	struct task_result result1;
+};
+
+/* The caller's handles are requests. */
+struct pool_async {
+	struct req r;
+};
+struct pool_iter {
+	struct req r;
+};
+
+enum pool_phase { PHASE_LIVE, PHASE_JOINED, PHASE_TERMINATED };
+
+struct pool {
+	struct pool_base base;        /* first: what the backend sees */
+	_Atomic int closed;
+	_Atomic int submitting;       /* submitters between their check and submit */
+	_Atomic uint64_t next_task;   /* pool-wide task numbers, for messages */
+	/* Serialises join, terminate and free against each other. Never taken
+	 * by pool_job_done, so holding it while the backend joins is safe. */
+	pthread_mutex_t life_lock;
+	enum pool_phase phase;
+};
+
+static const struct pool_backend_ops *ops_of(struct pool *p)
+{
+	return p->base.ops;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static void req_free(struct req *r)
+{
+	if (r->owns_arrays) {
+		for (size_t i = 0; i < r->n; i++)
+			task_result_release(&r->results[i]);
+		free(r->results);
+		free(r->status);
+	} else if (r->kind == REQ_APPLY) {
+		task_result_release(&r->result1);
+	}
+	if (r->kind == REQ_IMAP_UNORDERED)
+		pthread_mutex_destroy(&r->lock);
+	if (r->jobs != &r->job1) {
+		free(r->jobs);
+		free(r->args);
+	}
+	free(r->job_done);
+	free(r->finished);
+	free(r);
+}
+
+static void req_unref(struct req *r)
+{
+	if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1)
+		req_free(r);
+}
+
+/* A job the backend (terminate) or the front end (cancel) dropped: each of
+ * its records fails with -ECANCELED and says so. */
+static void fill_cancelled(struct job *j)
+{
+	for (size_t k = 0; k < j->n; k++) {
+		j->status[k] = -ECANCELED;
+		task_result_error(&j->results[k], -ECANCELED,
+				  "task %" PRIu64 " was cancelled before it started",
+				  j->first_task + k);
+	}
+}
+
+/* Everything that happens when a job is reported, DONE or CANCELLED. The
+ * last statement may free the request (and j with it). */
+static void job_finished(struct req *r, struct job *j)
+{
+	size_t ji = (size_t)(j - r->jobs);
+
+	switch (r->kind) {
+	case REQ_APPLY:
+		if (r->status1 == 0) {
+			if (r->cb)
+				r->cb(r->ud, &r->result1);
+		} else if (r->ecb) {
+			r->ecb(r->ud, r->status1, &r->result1);
+		}
+		break;
+	case REQ_IMAP:
+		atomic_store_explicit(&r->job_done[ji], 1, memory_order_release);
+		break;
+	case REQ_IMAP_UNORDERED:
+		pthread_mutex_lock(&r->lock);
+		r->finished[r->n_finished++] = ji;
+		pthread_mutex_unlock(&r->lock);
+		atomic_store_explicit(&r->avail, 1, memory_order_release);
+		break;
+	case REQ_MAP:
+		break;
+	}
+	/* acq_rel: the last reporter sees every other job's results, and
+	 * publishes them all with the done flag. */
+	if (atomic_fetch_sub_explicit(&r->jobs_left, 1, memory_order_acq_rel) == 1) {
+		if (r->kind == REQ_MAP && r->cb) {
+			struct task_result empty = TASK_RESULT_INIT;
+
+			r->cb(r->ud, &empty);
+		}
+		atomic_store_explicit(&r->done, 1, memory_order_release);
+	}
+	req_unref(r);
+}
+
+void pool_job_done(struct pool *p, struct job *j)
+{
+	if (atomic_load_explicit(&j->state, memory_order_acquire) == JOB_CANCELLED)
+		fill_cancelled(j);
+	job_finished(j->owner, j);
+}
+
+static void job_init(struct job *j, struct req *r, task_fn fn, unsigned char *args,
+		     size_t arg_size, size_t n, uint64_t first_task, int *status,
+		     struct task_result *results, uint64_t deadline_ns)
+{
+	j->fn = fn;
+	j->args = args;
+	j->arg_size = arg_size;
+	j->n = n;
+	j->first_task = first_task;
+	j->status = status;
+	j->results = results;
+	j->deadline_ns = deadline_ns;
+	atomic_init(&j->state, JOB_QUEUED);
+	j->next = NULL;
+	j->owner = r;
+}
+
+/* Announces a submitter; fails with -EINVAL when the pool is closed. */
+static int submit_begin(struct pool *p)
+{
+	atomic_fetch_add(&p->submitting, 1);
+	if (atomic_load(&p->closed)) {
+		atomic_fetch_sub(&p->submitting, 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void submit_end(struct pool *p)
+{
+	atomic_fetch_sub(&p->submitting, 1);
+}
+
+static void submit_all(struct pool *p, struct req *r)
+{
+	for (size_t i = 0; i < r->njobs; i++)
+		ops_of(p)->submit(p, &r->jobs[i]);
+}
+
+/* ---- waiting ----------------------------------------------------------- */
+
+static uint64_t deadline_of(int64_t timeout_ns)
+{
+	if (timeout_ns == POOL_FOREVER)
+		return UINT64_MAX;
+	if (timeout_ns < 0)
+		timeout_ns = 0;
+	return now_ns() + (uint64_t)timeout_ns;
+}
+
+/* Waits until *flag is set or the deadline passes; always makes progress
+ * at least once, so a zero timeout still pumps a process pool. */
+static int wait_until(struct pool *p, const _Atomic int *flag, uint64_t deadline)
+{
+	bool tried = false;
+
+	for (;;) {
+		int64_t left;
+
+		if (atomic_load_explicit(flag, memory_order_acquire))
+			return 0;
+		if (deadline == UINT64_MAX) {
+			left = POOL_FOREVER;
+		} else {
+			uint64_t now = now_ns();
+
+			if (now >= deadline && tried)
+				return -ETIMEDOUT;
+			left = now >= deadline ? 0 : (int64_t)(deadline - now);
+		}
+		ops_of(p)->progress(p, left, flag);
+		tried = true;
+	}
+}
+
+int pool_wait_flag(struct pool *p, const _Atomic int *flag, int64_t timeout_ns)
+{
+	return wait_until(p, flag, deadline_of(timeout_ns));
+}
+
+int pool_wait_any(struct pool *p, int64_t timeout_ns)
+{
+	if (timeout_ns < 0)
+		timeout_ns = 0;
+	return ops_of(p)->progress(p, timeout_ns, NULL);
+}
+
+/* ---- apply ------------------------------------------------------------- */
+
+struct pool_async *pool_apply_async(struct pool *p, task_fn fn, const void *arg, size_t arg_len,
+				    pool_callback cb, pool_error_callback ecb, void *ud,
+				    uint64_t deadline_ns)
+{
+	/* One allocation: the request, then the argument copy, aligned for any
+	 * record type a task may cast its argument to. */
+	size_t off = (sizeof(struct req) + alignof(max_align_t) - 1) &
+		     ~(alignof(max_align_t) - 1);
+	struct req *r;
+
+	if (submit_begin(p) < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r = xcalloc(1, off + arg_len);
+	r->p = p;
+	r->kind = REQ_APPLY;
+	r->n = 1;
+	r->arg_size = arg_len;
+	r->chunksize = 1;
+	r->njobs = 1;
+	r->jobs = &r->job1;
+	r->args = (unsigned char *)r + off;
+	if (arg_len)
+		memcpy(r->args, arg, arg_len);
+	r->status = &r->status1;
+	r->results = &r->result1;
+	r->cb = cb;
+	r->ecb = ecb;
+	r->ud = ud;
+	atomic_init(&r->refs, 2);
+	atomic_init(&r->jobs_left, 1);
+	job_init(&r->job1, r, fn, r->args, arg_len, 1,
+		 atomic_fetch_add_explicit(&p->next_task, 1, memory_order_relaxed),
+		 &r->status1, &r->result1, deadline_ns);
+	submit_all(p, r);
+	submit_end(p);
+	return (struct pool_async *)r;
+}
+
+int pool_apply(struct pool *p, task_fn fn, const void *arg, size_t arg_len,
+	       struct task_result *out)
+{
+	struct pool_async *a = pool_apply_async(p, fn, arg, arg_len, NULL, NULL, NULL, 0);
+	int rc;
+
+	if (!a)
+		return -EINVAL;
+	rc = pool_async_get(a, POOL_FOREVER, out);
+	pool_async_free(a);
+	return rc;
+}
+
+/* ---- map and imap ------------------------------------------------------ */
+
+/* multiprocessing's default: about four chunks per worker. */
+static size_t default_chunksize(size_t n, unsigned workers)
+{
+	size_t per = 4 * (size_t)workers;
+	size_t c = n / per + (n % per != 0);
+
+	return c ? c : 1;
+}
+
+/* Builds and submits a request over n records. status and results are the
+ * caller's arrays (map) or NULL (imap: the request makes its own). Returns
+ * NULL with errno EINVAL (closed) or EOVERFLOW. */
+static struct req *map_req(struct pool *p, enum req_kind kind, task_fn fn, const void *args,
+			   size_t arg_size, size_t n, size_t chunksize, int *status,
+			   struct task_result *results, pool_callback cb, void *ud)
+{
+	struct req *r;
+	uint64_t first;
+
+	if (arg_size && n > SIZE_MAX / arg_size) {
+		errno = EOVERFLOW;
+		return NULL;
+	}
+	if (submit_begin(p) < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->p = p;
+	r->kind = kind;
+	r->n = n;
+	r->arg_size = arg_size;
+	r->chunksize = chunksize ? chunksize : default_chunksize(n, p->base.opt.workers);
+	r->njobs = n / r->chunksize + (n % r->chunksize != 0);
+	r->jobs = xcalloc(r->njobs, sizeof *r->jobs);
+	r->args = xmalloc(n * arg_size);
+	if (n && arg_size)
+		memcpy(r->args, args, n * arg_size);
+	if (status) {
+		r->status = status;
+		r->results = results;
+	} else {
+		r->owns_arrays = true;
+		r->status = xcalloc(n, sizeof *r->status);
+		r->results = xcalloc(n, sizeof *r->results); /* all zero: TASK_RESULT_INIT */
+	}
+	r->cb = cb;
+	r->ud = ud;
+	if (kind == REQ_IMAP)
+		r->job_done = xcalloc(r->njobs, sizeof *r->job_done);
+	if (kind == REQ_IMAP_UNORDERED) {
+		pthread_mutex_init(&r->lock, NULL);
+		r->finished = xcalloc(r->njobs, sizeof *r->finished);
+	}
+	atomic_init(&r->refs, 1 + (int)r->njobs);
+	atomic_init(&r->jobs_left, r->njobs);
+	first = atomic_fetch_add_explicit(&p->next_task, n, memory_order_relaxed);
+	for (size_t i = 0; i < r->njobs; i++) {
+		size_t lo = i * r->chunksize;
+		size_t cnt = n - lo < r->chunksize ? n - lo : r->chunksize;
+
+		job_init(&r->jobs[i], r, fn, r->args + lo * arg_size, arg_size, cnt, first + lo,
+			 &r->status[lo], &r->results[lo], 0);
+	}
+	if (r->njobs == 0) {
+		if (cb) {
+			struct task_result empty = TASK_RESULT_INIT;
+
+			cb(ud, &empty);
+		}
+		atomic_store(&r->done, 1);
+	}
+	submit_all(p, r);
+	submit_end(p);
+	return r;
+}
+
+struct pool_async *pool_map_async(struct pool *p, task_fn fn, const void *args, size_t arg_size,
+				  size_t n, size_t chunksize, struct task_result *results,
+				  int *status, pool_callback cb, void *ud)
+{
+	return (struct pool_async *)map_req(p, REQ_MAP, fn, args, arg_size, n, chunksize, status,
+					    results, cb, ud);
+}
+
+int pool_map(struct pool *p, task_fn fn, const void *args, size_t arg_size, size_t n,
+	     size_t chunksize, struct task_result *results, int *status)
+{
+	struct pool_async *a = pool_map_async(p, fn, args, arg_size, n, chunksize, results, status,
+					      NULL, NULL);
+
+	if (!a)
+		return -errno;
+	pool_async_wait(a, POOL_FOREVER);
+	pool_async_free(a);
+	return 0;
+}
+
+struct pool_iter *pool_imap(struct pool *p, task_fn fn, const void *args, size_t arg_size,
+			    size_t n, size_t chunksize)
+{
+	return (struct pool_iter *)map_req(p, REQ_IMAP, fn, args, arg_size, n, chunksize, NULL,
+					   NULL, NULL, NULL);
+}
+
+struct pool_iter *pool_imap_unordered(struct pool *p, task_fn fn, const void *args,
+				      size_t arg_size, size_t n, size_t chunksize)
+{
+	return (struct pool_iter *)map_req(p, REQ_IMAP_UNORDERED, fn, args, arg_size, n,
+					   chunksize, NULL, NULL, NULL, NULL);
+}
+
+static void hand_out(struct req *r, size_t rec, size_t *index, int *status,
+		     struct task_result *out)
+{
+	if (index)
+		*index = rec;
+	if (status)
+		*status = r->status[rec];
+	if (out)
+		task_result_move(out, &r->results[rec]);
+	else
+		task_result_release(&r->results[rec]);
+}
+
+/* One reader at a time per iterator. */
+int pool_iter_next(struct pool_iter *it, int64_t timeout_ns, size_t *index, int *status,
+		   struct task_result *out)
+{
+	struct req *r = &it->r;
+	uint64_t deadline = deadline_of(timeout_ns);
+
+	if (r->next >= r->n)
+		return 0;
+	if (r->kind == REQ_IMAP) {
+		size_t rec = r->next;
+		int rc = wait_until(r->p, &r->job_done[rec / r->chunksize], deadline);
+
+		if (rc < 0)
+			return rc;
+		hand_out(r, rec, index, status, out);
+		r->next++;
+		return 1;
+	}
+	for (;;) {
+		int rc;
+
+		/* Clear avail before looking: a report after the look sets it
+		 * again, so the wait below cannot miss it. */
+		pthread_mutex_lock(&r->lock);
+		atomic_store(&r->avail, 0);
+		if (r->slot < r->n_finished) {
+			struct job *j = &r->jobs[r->finished[r->slot]];
+			size_t rec = (size_t)(j->status - r->status) + r->rec;
+
+			if (++r->rec == j->n) {
+				r->slot++;
+				r->rec = 0;
+			}
+			pthread_mutex_unlock(&r->lock);
+			hand_out(r, rec, index, status, out);
+			r->next++;
+			return 1;
+		}
+		pthread_mutex_unlock(&r->lock);
+		rc = wait_until(r->p, &r->avail, deadline);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+void pool_iter_free(struct pool_iter *it)
+{
+	if (it)
+		req_unref(&it->r);
+}
+
+/* ---- pending results --------------------------------------------------- */
+
+bool pool_async_ready(struct pool_async *a)
+{
+	struct req *r = &a->r;
+
+	if (atomic_load_explicit(&r->done, memory_order_acquire))
+		return true;
+	/* Give a process pool the chance to read what has arrived. */
+	ops_of(r->p)->progress(r->p, 0, &r->done);
+	return atomic_load_explicit(&r->done, memory_order_acquire);
+}
+
+bool pool_async_running(struct pool_async *a)
+{
+	struct req *r = &a->r;
+
+	for (size_t i = 0; i < r->njobs; i++) {
+		int s = atomic_load_explicit(&r->jobs[i].state, memory_order_acquire);
+
+		if (s == JOB_RUNNING || s == JOB_DONE)
+			return true;
+	}
+	return false;
+}
+
+int pool_async_wait(struct pool_async *a, int64_t timeout_ns)
+{
+	if (atomic_load_explicit(&a->r.done, memory_order_acquire))
+		return 0;
+	return wait_until(a->r.p, &a->r.done, deadline_of(timeout_ns));
+}
+
+int pool_async_get(struct pool_async *a, int64_t timeout_ns, struct task_result *out)
+{
+	struct req *r = &a->r;
+	int rc = pool_async_wait(a, timeout_ns);
+
+	if (rc < 0)
+		return rc;
+	if (r->kind == REQ_APPLY) {
+		if (out)
+			task_result_move(out, &r->result1);
+		return r->status1;
+	}
+	/* map: the first failure, with a copy of its message (the caller's
+	 * arrays keep the original). */
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->status[i] != 0) {
+			if (out)
+				task_result_set(out, task_result_data(&r->results[i]),
+						r->results[i].len);
+			return r->status[i];
+		}
+	}
+	if (out)
+		task_result_release(out);
+	return 0;
+}
+
+bool pool_async_cancel(struct pool_async *a)
+{
+	struct req *r = &a->r;
+	bool all = true, any = false;
+
+	if (atomic_load_explicit(&r->done, memory_order_acquire))
+		return false;
+	for (size_t i = 0; i < r->njobs; i++) {
+		struct job *j = &r->jobs[i];
+
+		if (ops_of(r->p)->cancel(r->p, j)) {
+			/* The backend has let go of j; report it ourselves. The
+			 * caller's reference keeps r alive through this. */
+			fill_cancelled(j);
+			job_finished(r, j);
+			any = true;
+		} else {
+			all = false;
+		}
+	}
+	if (any && ops_of(r->p)->wake)
+		ops_of(r->p)->wake(r->p);
+	return all;
+}
+
+void pool_async_free(struct pool_async *a)
+{
+	if (a)
+		req_unref(&a->r);
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+int pool_new(struct pool **out, const struct pool_options *opt, char *err, size_t errlen)
+{
+	const struct pool_backend_ops *ops;
+	struct pool *p;
+	int rc;
+
+	*out = NULL;
+	if (!opt || opt->workers == 0) {
+		snprintf(err, errlen, "a pool needs at least 1 worker");
+		return -EINVAL;
+	}
+	switch (opt->kind) {
+	case POOL_THREADS:
+		ops = &thread_pool_ops;
+		break;
+	case POOL_PROCESSES:
+		ops = &fork_pool_ops;
+		break;
+	default:
+		snprintf(err, errlen, "unknown pool kind %d", (int)opt->kind);
+		return -EINVAL;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->base.ops = ops;
+	p->base.opt = *opt;
+	if (p->base.opt.spin_ns == 0)
+		p->base.opt.spin_ns = POOL_SPIN_NS_DEFAULT;
+	pthread_mutex_init(&p->life_lock, NULL);
+	p->phase = PHASE_LIVE;
+	rc = ops->start(p, err, errlen);
+	if (rc < 0) {
+		pthread_mutex_destroy(&p->life_lock);
+		free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+void pool_close(struct pool *p)
+{
+	atomic_store(&p->closed, 1);
+	/* Wait out submitters that passed their check before closed was set,
+	 * so join sees their jobs in the queue. They are between two atomic
+	 * operations and a queue push: a few hundred nanoseconds at most. */
+	while (atomic_load(&p->submitting) > 0)
+		sched_yield();
+}
+
+int pool_join(struct pool *p)
+{
+	int rc = 0;
+
+	if (!atomic_load(&p->closed))
+		return -EINVAL;
+	pthread_mutex_lock(&p->life_lock);
+	if (p->phase == PHASE_LIVE) {
+		rc = ops_of(p)->join(p);
+		if (rc == 0)
+			p->phase = PHASE_JOINED;
+	}
+	pthread_mutex_unlock(&p->life_lock);
+	return rc;
+}
+
+void pool_terminate(struct pool *p)
+{
+	pool_close(p);
+	pthread_mutex_lock(&p->life_lock);
+	if (p->phase == PHASE_LIVE) {
+		ops_of(p)->terminate(p);
+		p->phase = PHASE_TERMINATED;
+	}
+	pthread_mutex_unlock(&p->life_lock);
+}
+
+void pool_free(struct pool *p)
+{
+	if (!p)
+		return;
+	pool_terminate(p);
+	ops_of(p)->destroy(p);
+	pthread_mutex_destroy(&p->life_lock);
+	free(p);
+}
+
+unsigned pool_take_stats(struct pool *p, struct worker_stats *out, unsigned max)
+{
+	return ops_of(p)->take_stats(p, out, max);
+}
+
+unsigned pool_workers(const struct pool *p)
+{
+	return p->base.opt.workers;
+}
+
+enum pool_kind pool_kind(const struct pool *p)
+{
+	return p->base.opt.kind;
+}
