@@ -4,6 +4,8 @@
 #   make test       install missing packages, build and run every test
 #   make bench      install missing packages, build, run the default suite
 #   make check      the tests again under ASan+UBSan and under TSan
+#   make plot       charts for results/latest.json (PLOT_IN, PLOT_OUT)
+#   make demo       a two-minute classroom session
 #   make clean      remove build/
 #
 # Objects go out of tree: build/ by default, build/asan and build/tsan for
@@ -53,7 +55,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL := $(BUILD)/tests/testutil.o
 TVP       := $(BUILD)/tvp
 
-.PHONY: all test check bench plot clean deps
+.PHONY: all test check bench plot demo clean deps
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -99,6 +101,12 @@ bench: deps
 plot: deps
 	@$(MAKE) --no-print-directory $(TVP)
 	sh scripts/plot.sh "$(or $(PLOT_IN),results/latest.json)" results/overhead-latest.json "$(or $(PLOT_OUT),results/charts)"
+
+# A classroom session in about two minutes: a few lessons, a quick bench,
+# the report and the charts (docs/CLASSROOM.md).
+demo: deps
+	@$(MAKE) --no-print-directory $(TVP)
+	sh scripts/demo.sh
 
 clean:
 	rm -rf build
