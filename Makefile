@@ -4,6 +4,8 @@
 #   make test       install missing packages, build and run every test
 #   make bench      install missing packages, build, run the default suite
 #   make check      the tests again under ASan+UBSan and under TSan
+#   make plot       charts for results/latest.json (PLOT_IN, PLOT_OUT)
+#   make demo       a two-minute classroom session
 #   make clean      remove build/
 #
 # Objects go out of tree: build/ by default, build/asan and build/tsan for
@@ -18,6 +20,9 @@ BUILD   ?= build
 QUICK   ?=
 PKGS    := hwloc jansson
 
+VERSION  := 0.1.0
+GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+
 CSTD     := -std=c11
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
@@ -26,8 +31,6 @@ DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_GNU_SOURCE \
             -DTVP_VERSION='"$(VERSION)"' -DTVP_GIT_REV='"$(GIT_REV)"' \
             -DTVP_CFLAGS='"$(OPT) $(SANFLAGS) $(CFLAGS)"' -DTVP_SAN='"$(SAN)"'
 INCS     := -I. -Ibench -Iworkloads -Idemos
-VERSION  := 0.1.0
-GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
 ifneq ($(SAN),)
   SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer
@@ -52,7 +55,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL := $(BUILD)/tests/testutil.o
 TVP       := $(BUILD)/tvp
 
-.PHONY: all test check bench plot clean deps
+.PHONY: all test check bench plot demo clean deps
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -92,6 +95,18 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(TVP)
 	sh scripts/bench.sh $(if $(QUICK),--quick)
+
+# Every chart for a results file (PLOT_IN, default results/latest.json) and
+# the newest overhead file, into PLOT_OUT (default results/charts).
+plot: deps
+	@$(MAKE) --no-print-directory $(TVP)
+	sh scripts/plot.sh "$(or $(PLOT_IN),results/latest.json)" results/overhead-latest.json "$(or $(PLOT_OUT),results/charts)"
+
+# A classroom session in about two minutes: a few lessons, a quick bench,
+# the report and the charts (docs/CLASSROOM.md).
+demo: deps
+	@$(MAKE) --no-print-directory $(TVP)
+	sh scripts/demo.sh
 
 clean:
 	rm -rf build

@@ -5,6 +5,11 @@
 #define COMMANDS_H
 
 int cmd_run(int argc, char **argv);
+int cmd_overhead(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_topo(int argc, char **argv);
+int cmd_lesson(int argc, char **argv);
 
 #endif

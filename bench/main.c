@@ -14,7 +14,12 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run workloads under modes and write the measurements as JSON" },
+	{ "overhead", cmd_overhead, "what a thread and a process cost: creation, wake-up, IPC, memory" },
+	{ "report", cmd_report, "the summary of a results file: machine, best modes, warnings, findings" },
+	{ "compare", cmd_compare, "two results files cell by cell, with a significance test" },
+	{ "export", cmd_export, "a results or overhead file as a CSV, TSV or Markdown table" },
 	{ "topo", cmd_topo, "show the machine (hwloc) and where --pin would place workers" },
+	{ "lesson", cmd_lesson, "classroom lessons: each concept as a short program that narrates" },
 };
 
 static void usage(FILE *f)

@@ -365,10 +365,12 @@ void run_options_usage(FILE *f)
 		"  --python          add Python cells (count, sleep) run by python3\n"
 		"  --help            this text\n", pin_policy_help);
 	for (size_t i = 0; i < workloads_count; i++)
-		for (const struct workload_option *wo = workloads[i]->options; wo && wo->name; wo++)
-			fprintf(f, "  --%s %-*s %s (%s; default %s)\n", wo->name,
-				(int)(16 - strlen(wo->name) > 0 ? 16 - strlen(wo->name) : 1), wo->arg, wo->help,
-				workloads[i]->name, wo->def);
+		for (const struct workload_option *wo = workloads[i]->options; wo && wo->name; wo++) {
+			char flag[64];
+			snprintf(flag, sizeof flag, "--%s %s", wo->name, wo->arg);
+			fprintf(f, "  %-17s %s\n  %-17s (%s%s%s)\n", flag, wo->help, "", workloads[i]->name,
+				wo->def && *wo->def ? "; default " : "", wo->def ? wo->def : "");
+		}
 	fprintf(f, "\nExit status: 0 success, 1 a failure while running (a wrong result, a mode\n"
 		   "that failed), 2 a bad command line, 130 interrupted (results so far written).\n");
 }

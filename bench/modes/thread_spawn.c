@@ -27,9 +27,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "par/pin.h"
 #include "util.h"
 
 struct spawn_slot {
+	unsigned slot;                 /* which of the m->workers places */
 	pthread_t thread;
 	bool alive;
 	struct mode_run *m;
@@ -41,8 +43,14 @@ static void *spawn_main(void *arg)
 {
 	struct spawn_slot *s = arg;
 	struct task_arg ta = { s->m->wi, s->index };
-	uint64_t t0 = now_ns();
+	uint64_t t0;
 
+	/* A new thread starts with its creator's mask (unbound): it binds
+	 * itself to its slot's place before the task, inside the timed region,
+	 * as a spawned worker must. */
+	pin_bind_thread(s->m->pin, s->slot, s->ws);
+	pin_note_cpu(s->ws);
+	t0 = now_ns();
 	s->m->status[s->index] = workload_run_task(&ta, sizeof ta, &s->m->results[s->index]);
 	s->ws->busy_ns += now_ns() - t0;
 	s->ws->tasks++;
@@ -73,6 +81,7 @@ static int spawn_execute(struct mode_run *m)
 		m->wstats[i].pid = (int32_t)getpid();
 		m->wstats[i].pinned = -1;
 		slots[i].ws = &m->wstats[i];
+		slots[i].slot = i;
 		slots[i].m = m;
 	}
 	sigemptyset(&block);

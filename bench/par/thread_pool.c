@@ -51,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "par/pin.h"
 #include "util.h"
 
 #define CACHE_LINE 64
@@ -280,10 +281,18 @@ static void worker_started(struct worker *w)
 {
 	struct tpool *tp = w->tp;
 
+	const struct pool_options *opt = &pool_base(tp->p)->opt;
+	struct worker_stats ws;
+
 	w->tid = (int32_t)syscall(SYS_gettid);
-	w->pinned = -1;
-	w->bound[0] = '\0';
-	/* placement: the lead adds pin_bind_thread() here */
+	/* Each thread binds itself (HWLOC_CPUBIND_THREAD): binding it from the
+	 * creating thread, or process-wide, would move the caller too. A
+	 * failure is recorded as "pinned": false; the run loop decides
+	 * whether that is an error (--pin-strict). */
+	memset(&ws, 0, sizeof ws);
+	pin_bind_thread(opt->pin, w->index, &ws);
+	w->pinned = ws.pinned;
+	snprintf(w->bound, sizeof w->bound, "%s", ws.bound);
 	pthread_mutex_lock(&tp->start_lock);
 	tp->ready++;
 	pthread_cond_signal(&tp->start_cond);

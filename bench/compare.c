@@ -1,0 +1,294 @@
+/* compare.c: `tvp compare OLD.json NEW.json`, two results (or two overhead)
+ * files cell by cell: the change in median and whether it is real.
+ *
+ * DESIGN
+ * Cells are matched on what identifies them (workload, mode, workers, size,
+ * pin, channel, lang: resdoc_cell_key). For each pair, a two-sided
+ * Mann-Whitney U test on the samples' wall_ns decides, as Google Benchmark's
+ * compare.py does: a change is real when p < alpha (0.05 by default). The U
+ * test assumes nothing about the shape of the samples, which suits skewed
+ * benchmark times. With few samples no data can reach p < alpha (three
+ * against three: p >= 0.1); the verdict then says so instead of "same".
+ * Overhead entries without samples fall back to their medians' 95%
+ * confidence intervals: apart means real.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "mannwhitney.h"
+#include "resdoc.h"
+#include "util.h"
+
+enum verdict { V_SAME, V_SLOWER, V_FASTER, V_FEW, V_NONE };
+
+static const char *const verdict_text[] = {
+	[V_SAME] = "same (no significant change)",
+	[V_SLOWER] = "SLOWER",
+	[V_FASTER] = "FASTER",
+	[V_FEW] = "? too few samples to tell",
+	[V_NONE] = "? no samples",
+};
+
+struct pair {
+	const json_t *old, *new_;
+	double m_old, m_new, change_pct, p;
+	enum verdict v;
+	char label[200], how[96];
+};
+
+static const json_t *find_key(const struct resdoc *d, const char *key)
+{
+	const json_t *e;
+	size_t i;
+	char k[512];
+
+	json_array_foreach(d->results, i, e) {
+		resdoc_cell_key(e, k, sizeof k);
+		if (!strcmp(k, key))
+			return e;
+	}
+	return NULL;
+}
+
+/* True when a workload has cells of several sizes in either file: then the
+ * labels must name the size. */
+static bool sizes_vary(const struct resdoc *a, const struct resdoc *b)
+{
+	const struct resdoc *d[2] = { a, b };
+
+	for (int k = 0; k < 2; k++) {
+		const json_t *e, *f;
+		size_t i, j;
+		json_array_foreach(d[k]->results, i, e)
+			json_array_foreach(d[k]->results, j, f)
+				if (!strcmp(resdoc_str(e, "workload", ""), resdoc_str(f, "workload", "")) &&
+				    json_integer_value(json_object_get(e, "size")) !=
+					    json_integer_value(json_object_get(f, "size")))
+					return true;
+	}
+	return false;
+}
+
+/* Higher is better for rates (an overhead entry in B/s), lower for times. */
+static bool higher_is_better(const json_t *e)
+{
+	const char *unit = resdoc_str(e, "unit", "ns");
+
+	return strstr(unit, "/s") != NULL;
+}
+
+static void judge(struct pair *pr, double alpha)
+{
+	size_t no, nn;
+	double *xo = resdoc_samples(pr->old, &no), *xn = resdoc_samples(pr->new_, &nn);
+	bool worse;
+
+	pr->m_old = resdoc_stat(pr->old, "median");
+	pr->m_new = resdoc_stat(pr->new_, "median");
+	pr->change_pct = pr->m_old > 0 ? 100 * (pr->m_new / pr->m_old - 1) : NAN;
+	worse = higher_is_better(pr->old) ? pr->m_new < pr->m_old : pr->m_new > pr->m_old;
+	pr->p = NAN;
+	if (no && nn) {
+		struct mw_result r;
+		mw_test(xo, no, xn, nn, &r);
+		pr->p = r.p;
+		snprintf(pr->how, sizeof pr->how, "U test, %zu vs %zu samples%s", no, nn,
+			 r.exact ? ", exact" : "");
+		if (r.p < alpha)
+			pr->v = worse ? V_SLOWER : V_FASTER;
+		else if (r.min_p >= alpha)
+			pr->v = V_FEW;
+		else
+			pr->v = V_SAME;
+	} else {
+		double ol = resdoc_stat(pr->old, "ci95_lo"), oh = resdoc_stat(pr->old, "ci95_hi");
+		double nl = resdoc_stat(pr->new_, "ci95_lo"), nh = resdoc_stat(pr->new_, "ci95_hi");
+		if (isnan(ol) || isnan(nl)) {
+			pr->v = V_NONE;
+		} else {
+			snprintf(pr->how, sizeof pr->how, "no samples: 95%% CIs of the medians");
+			pr->v = (oh < nl || nh < ol) ? (worse ? V_SLOWER : V_FASTER) : V_SAME;
+		}
+	}
+	free(xo);
+	free(xn);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tvp compare OLD.json NEW.json [--fail-above PCT] [--alpha A]\n\n"
+		   "Compares two results files (or two overhead files) cell by cell, matching\n"
+		   "workload, mode, workers, size, pin, channel and language. For each pair: the\n"
+		   "medians, the change, and a two-sided Mann-Whitney U test on the samples'\n"
+		   "wall_ns (exact for small samples without ties, else the normal approximation\n"
+		   "with tie correction). A change is real (SLOWER or FASTER) when p < alpha; with\n"
+		   "too few samples for any p to go below alpha the verdict says so.\n\n"
+		   "  --fail-above PCT  exit 1 when a real slowdown exceeds PCT percent (for CI)\n"
+		   "  --alpha A         significance level (default 0.05)\n"
+		   "  --help            this text\n\n"
+		   "Exit status: 0 done (and no regression above PCT), 1 a real regression above\n"
+		   "PCT, 2 a bad command line or a file that cannot be read.\n");
+}
+
+static bool parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= lo && v <= hi))
+		return false;
+	*out = v;
+	return true;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	const char *files[2] = { NULL, NULL };
+	double fail_above = NAN, alpha = 0.05;
+	struct resdoc d[2];
+	struct pair *pairs = NULL;
+	size_t np = 0, nfiles = 0, count[5] = { 0 }, only[2] = { 0 }, regress = 0;
+	bool with_size;
+	char err[600];
+	const json_t *e;
+	size_t i;
+	int status = 0;
+
+	memset(d, 0, sizeof d);
+	for (int a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[a], "--fail-above") && a + 1 < argc) {
+			if (!parse_double(argv[++a], 0, 1e9, &fail_above)) {
+				fprintf(stderr, "tvp: compare: --fail-above '%s' is not accepted; accepted: a "
+						"percentage, 0 or more (10 = fail on a real slowdown above 10%%)\n",
+					argv[a]);
+				return 2;
+			}
+		} else if (!strcmp(argv[a], "--alpha") && a + 1 < argc) {
+			if (!parse_double(argv[++a], 1e-12, 0.5, &alpha)) {
+				fprintf(stderr, "tvp: compare: --alpha '%s' is not accepted; accepted: a number "
+						"above 0 and at most 0.5 (default 0.05)\n", argv[a]);
+				return 2;
+			}
+		} else if (argv[a][0] == '-' && argv[a][1]) {
+			fprintf(stderr, "tvp: compare: unknown option or missing argument '%s'; accepted: "
+					"--fail-above PCT, --alpha A, --help\n", argv[a]);
+			return 2;
+		} else if (nfiles < 2) {
+			files[nfiles++] = argv[a];
+		} else {
+			fprintf(stderr, "tvp: compare: two files only (OLD.json NEW.json); '%s' is a third\n",
+				argv[a]);
+			return 2;
+		}
+	}
+	if (nfiles != 2) {
+		fprintf(stderr, "tvp: compare: needs two files; usage: tvp compare OLD.json NEW.json "
+				"[--fail-above PCT]\n");
+		return 2;
+	}
+	for (int k = 0; k < 2; k++)
+		if (resdoc_load(&d[k], files[k], err, sizeof err) != 0) {
+			fprintf(stderr, "tvp: compare: %s\n", err);
+			status = 2;
+			goto out;
+		}
+	if (d[0].kind != d[1].kind) {
+		fprintf(stderr, "tvp: compare: '%s' and '%s' are of different kinds (a results file and "
+				"an overhead file); compare like with like\n", files[0], files[1]);
+		status = 2;
+		goto out;
+	}
+	with_size = sizes_vary(&d[0], &d[1]);
+	pairs = xcalloc(json_array_size(d[0].results) + 1, sizeof *pairs);
+	json_array_foreach(d[0].results, i, e) {
+		char key[512];
+		const json_t *n;
+
+		resdoc_cell_key(e, key, sizeof key);
+		if (!(n = find_key(&d[1], key)))
+			continue;
+		pairs[np].old = e;
+		pairs[np].new_ = n;
+		resdoc_cell_label(e, with_size, pairs[np].label, sizeof pairs[np].label);
+		judge(&pairs[np], alpha);
+		np++;
+	}
+
+	{
+		const json_t *h0 = json_object_get(d[0].root, "host"), *h1 = json_object_get(d[1].root, "host");
+		printf("tvp compare: %s (old, %s) -> %s (new, %s)\n", files[0],
+		       resdoc_str(d[0].root, "created", "?"), files[1], resdoc_str(d[1].root, "created", "?"));
+		if (strcmp(resdoc_str(h0, "hostname", ""), resdoc_str(h1, "hostname", "")) ||
+		    strcmp(resdoc_str(h0, "cpu_model", ""), resdoc_str(h1, "cpu_model", "")))
+			printf("note: different machines (%s, %s): changes may be the machine's\n",
+			       resdoc_str(h0, "hostname", "?"), resdoc_str(h1, "hostname", "?"));
+	}
+	printf("a change is real when the two-sided Mann-Whitney U test gives p < %g\n\n", alpha);
+	printf("%-44s %11s %11s %9s %8s  %s\n", "cell", "old median", "new median", "change", "p",
+	       "verdict");
+	for (size_t k = 0; k < np; k++) {
+		struct pair *pr = &pairs[k];
+		char a[32], b[32], p[16], ch[16];
+		bool ns = !strcmp(resdoc_str(pr->old, "unit", "ns"), "ns");
+
+		if (ns) {
+			format_duration(a, sizeof a, pr->m_old);
+			format_duration(b, sizeof b, pr->m_new);
+		} else {
+			snprintf(a, sizeof a, "%.4g", pr->m_old);
+			snprintf(b, sizeof b, "%.4g", pr->m_new);
+		}
+		snprintf(p, sizeof p, isnan(pr->p) ? "-" : (pr->p < 0.001 ? "%.1e" : "%.3f"), pr->p);
+		snprintf(ch, sizeof ch, isnan(pr->change_pct) ? "-" : "%+.1f%%", pr->change_pct);
+		printf("%-44s %11s %11s %9s %8s  %s%s", pr->label, a, b, ch, p,
+		       pr->v == V_SLOWER || pr->v == V_FASTER ? "** " : "", verdict_text[pr->v]);
+		if (pr->how[0])
+			printf("  [%s]", pr->how);
+		putchar('\n');
+		count[pr->v]++;
+		if (pr->v == V_SLOWER && !isnan(fail_above) && fabs(pr->change_pct) > fail_above)
+			regress++;
+	}
+	for (int k = 0; k < 2; k++) {
+		const struct resdoc *me = &d[k], *other = &d[1 - k];
+		json_array_foreach(me->results, i, e) {
+			char key[512], lab[200];
+			resdoc_cell_key(e, key, sizeof key);
+			if (find_key(other, key))
+				continue;
+			resdoc_cell_label(e, with_size, lab, sizeof lab);
+			printf("only in %s: %s\n", k ? "new" : "old", lab);
+			only[k]++;
+		}
+	}
+	printf("\nsummary: %zu slower, %zu faster, %zu unchanged, %zu undecided (too few or no "
+	       "samples), %zu only in old, %zu only in new\n",
+	       count[V_SLOWER], count[V_FASTER], count[V_SAME], count[V_FEW] + count[V_NONE], only[0],
+	       only[1]);
+	if (!isnan(fail_above)) {
+		if (regress) {
+			printf("FAIL: %zu real slowdown(s) above %g%%\n", regress, fail_above);
+			status = 1;
+		} else {
+			printf("pass: no real slowdown above %g%%\n", fail_above);
+		}
+	}
+	if (fflush(stdout) != 0 && status == 0) {
+		fprintf(stderr, "tvp: compare: cannot write: %s\n", strerror(errno));
+		status = 1;
+	}
+out:
+	free(pairs);
+	resdoc_release(&d[0]);
+	resdoc_release(&d[1]);
+	return status;
+}

@@ -1,0 +1,88 @@
+/* lesson_cmd.c: `tvp lesson`: lists the classroom lessons (demos/) or runs
+ * one, or all of them in teaching order. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "lesson.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tvp lesson [NAME | all] [--quick]\n\n"
+		   "Runs a classroom lesson: a short C program that narrates what it\n"
+		   "does with threads or processes, and measures it on the spot.\n"
+		   "Without NAME, lists the lessons. Each lesson's source is\n"
+		   "demos/NAME.c, written to be read in five minutes.\n\n"
+		   "  --quick    small sizes (seconds become fractions of one)\n"
+		   "  --help     this text\n\n"
+		   "Colour is used when stdout is a terminal and NO_COLOR is unset.\n");
+}
+
+static void list(FILE *f)
+{
+	for (unsigned i = 0; i < lessons_count; i++)
+		fprintf(f, "  %-10s %s\n", lessons[i]->name, lessons[i]->summary);
+	fprintf(f, "\nrun one: tvp lesson NAME   all in order: tvp lesson all\n");
+}
+
+static void bad_name(const char *name)
+{
+	fprintf(stderr, "tvp: unknown lesson '%s'; accepted: ", name);
+	for (unsigned i = 0; i < lessons_count; i++)
+		fprintf(stderr, "%s, ", lessons[i]->name);
+	fprintf(stderr, "all\n");
+}
+
+int cmd_lesson(int argc, char **argv)
+{
+	struct lesson_ctx ctx = { .out = stdout };
+	const char *name = NULL, *no_color = getenv("NO_COLOR");
+	int failed = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quick") == 0) {
+			ctx.quick = true;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "tvp: lesson: unknown option '%s'; accepted: --quick, "
+					"--help\n", argv[i]);
+			return 2;
+		} else if (name) {
+			fprintf(stderr, "tvp: lesson: one lesson at a time ('%s' and '%s'); "
+					"use 'all' for every lesson\n", name, argv[i]);
+			return 2;
+		} else {
+			name = argv[i];
+		}
+	}
+	/* NO_COLOR: https://no-color.org, any value, even empty, turns it off. */
+	ctx.color = isatty(STDOUT_FILENO) && no_color == NULL;
+
+	if (!name) {
+		list(stdout);
+		return 0;
+	}
+	if (strcmp(name, "all") == 0) {
+		for (unsigned i = 0; i < lessons_count; i++)
+			if (lessons[i]->run(&ctx) != 0) {
+				fprintf(stderr, "tvp: lesson %s failed\n", lessons[i]->name);
+				failed++;
+			}
+		return failed ? 1 : 0;
+	}
+	const struct lesson *l = lesson_find(name);
+	if (!l) {
+		bad_name(name);
+		return 2;
+	}
+	if (l->run(&ctx) != 0) {
+		fprintf(stderr, "tvp: lesson %s failed\n", l->name);
+		return 1;
+	}
+	return 0;
+}

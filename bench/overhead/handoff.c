@@ -1,0 +1,224 @@
+/* handoff.c: pool kernels of `tvp overhead`: a pool's start-up, one task
+ * handed to an idle pool or executor and awaited, and the cost per task of a
+ * batch of empty tasks run by the very modes `tvp run --workload noop` uses.
+ *
+ * Lesson: a pool pays creation once; afterwards handing a task over is a
+ * queue operation and a wake-up. One task on an idle pool costs a wake-up
+ * (cheap while the worker still spins, tens of microseconds once it sleeps
+ * on these VMs); a batch spreads the wake-ups over many tasks, so an empty
+ * task costs nanoseconds.
+ *
+ * DESIGN
+ * Every task is workload_run_task over the noop workload (an empty task that
+ * returns its index), as in `tvp run`. pool-start: pool_new with N workers,
+ * which returns once every worker is ready, is timed; pool_free is not.
+ * apply/submit: setup starts the pool (not timed); each operation is one
+ * pool_apply, or executor_submit + future_result + future_free, back to
+ * back, and the result is checked. Batches: the mode itself (modes/mode.h)
+ * runs noop's default task count (1,000,000; 100,000 with --quick): setup
+ * and teardown are not timed, execute is, exactly as the run loop does; the
+ * figure is execute's time divided by the tasks.
+ */
+#include "overhead/ovh.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modes/mode.h"
+#include "par/executor.h"
+#include "par/pool.h"
+#include "util.h"
+#include "workload.h"
+
+enum { HO_POOL_START, HO_APPLY, HO_SUBMIT, HO_BATCH };
+
+struct handoff {
+	const struct ovh_bench *b;
+	const struct ovh_ctx *ctx;
+	struct workload_inst wi;
+	struct pool_options opt;
+	struct pool *pool;
+	struct executor *ex;
+	uint64_t next;                /* the next task index */
+};
+
+static void handoff_teardown(void *state)
+{
+	struct handoff *s = state;
+
+	if (s->ex)
+		executor_free(s->ex);
+	if (s->pool)
+		pool_free(s->pool);
+	free(s);
+}
+
+static int handoff_setup(const struct ovh_bench *b, const struct ovh_ctx *c, void **state,
+			 char *err, size_t errlen)
+{
+	struct handoff *s = xcalloc(1, sizeof *s);
+	int rc = 0;
+
+	s->b = b;
+	s->ctx = c;
+	s->wi.wl = workload_find("noop");
+	s->wi.quick = c->quick;
+	if (!s->wi.wl) {
+		free(s);
+		return ovh_fail(err, errlen, -ENOENT, "the noop workload is not built in");
+	}
+	s->wi.size = s->wi.wl->default_size(c->quick);
+	s->opt.kind = strcmp(b->kind, "process") == 0 ? POOL_PROCESSES : POOL_THREADS;
+	s->opt.workers = c->workers;
+	if (b->variant == HO_APPLY)
+		rc = pool_new(&s->pool, &s->opt, err, errlen);
+	else if (b->variant == HO_SUBMIT)
+		rc = executor_new(&s->ex, &s->opt, err, errlen);
+	if (rc) {
+		handoff_teardown(s);
+		return rc;
+	}
+	*state = s;
+	return 0;
+}
+
+static int check_noop(struct handoff *s, int status, const struct task_result *r, char *err,
+		      size_t errlen)
+{
+	char why[256];
+
+	if (status != 0)
+		return ovh_fail(err, errlen, status < 0 ? status : -EIO, "task %llu failed: %.*s",
+				(unsigned long long)s->next, (int)r->len,
+				(const char *)task_result_data(r));
+	if (!s->wi.wl->verify(&s->wi, s->next, r, why, sizeof why))
+		return ovh_fail(err, errlen, -EIO, "wrong result: %s", why);
+	s->next++;
+	return 0;
+}
+
+/* One batch through the mode named after "batch-noop-" in the kernel's name. */
+static int run_batch(struct handoff *s, struct ovh_sample *out, char *err, size_t errlen)
+{
+	const struct mode *mode = mode_find(s->b->name + strlen("batch-noop-"));
+	struct mode_run m;
+	uint64_t t0, wall_ns;
+	int rc;
+
+	if (!mode)
+		return ovh_fail(err, errlen, -ENOENT, "mode %s is not built in",
+				s->b->name + strlen("batch-noop-"));
+	memset(&m, 0, sizeof m);
+	m.wi = &s->wi;
+	m.workers = s->ctx->workers;
+	m.tasks = s->wi.wl->default_tasks(s->ctx->workers, s->ctx->quick);
+	m.status = xmalloc(m.tasks * sizeof *m.status);
+	m.results = xmalloc(m.tasks * sizeof *m.results);
+	/* Fault the arrays in before the clock starts, as the run loop does. */
+	memset(m.status, 0, m.tasks * sizeof *m.status);
+	memset(m.results, 0, m.tasks * sizeof *m.results);
+	if (mode->setup && (rc = mode->setup(&m)) != 0) {
+		rc = ovh_fail(err, errlen, rc, "%s: setup: %s", mode->name, m.err[0] ? m.err : strerror(-rc));
+		goto out;
+	}
+	t0 = now_ns();
+	rc = mode->execute(&m);
+	wall_ns = now_ns() - t0;
+	if (mode->teardown)
+		mode->teardown(&m);
+	if (rc) {
+		rc = rc == -EINTR ? rc : ovh_fail(err, errlen, rc, "%s: %s", mode->name,
+						  m.err[0] ? m.err : strerror(-rc));
+		goto out;
+	}
+	for (s->next = 0; s->next < m.tasks && rc == 0;)
+		rc = check_noop(s, m.status[s->next], &m.results[s->next], err, errlen);
+	out->value = (double)wall_ns;
+	out->ops = m.tasks;
+out:
+	for (uint64_t i = 0; i < m.tasks; i++)
+		task_result_release(&m.results[i]);
+	free(m.results);
+	free(m.status);
+	return rc;
+}
+
+static int handoff_run(void *state, uint64_t iters, struct ovh_sample *out, char *err,
+		       size_t errlen)
+{
+	struct handoff *s = state;
+	uint64_t t0, total = 0;
+	int rc = 0;
+
+	switch (s->b->variant) {
+	case HO_POOL_START:
+		for (uint64_t i = 0; i < iters; i++) {
+			struct pool *p;
+
+			t0 = now_ns();
+			rc = pool_new(&p, &s->opt, err, errlen);
+			total += now_ns() - t0;
+			if (rc)
+				return rc;
+			pool_free(p);
+		}
+		out->value = (double)total;
+		return 0;
+	case HO_APPLY:
+		t0 = now_ns();
+		for (uint64_t i = 0; i < iters && rc == 0; i++) {
+			struct task_arg arg = { &s->wi, s->next };
+			struct task_result r = TASK_RESULT_INIT;
+			int st = pool_apply(s->pool, workload_run_task, &arg, sizeof arg, &r);
+
+			rc = check_noop(s, st, &r, err, errlen);
+			task_result_release(&r);
+		}
+		out->value = (double)(now_ns() - t0);
+		return rc;
+	case HO_SUBMIT:
+		t0 = now_ns();
+		for (uint64_t i = 0; i < iters && rc == 0; i++) {
+			struct task_arg arg = { &s->wi, s->next };
+			struct task_result r = TASK_RESULT_INIT;
+			struct future *f = executor_submit(s->ex, workload_run_task, &arg, sizeof arg, 0);
+			int st;
+
+			if (!f)
+				return ovh_fail(err, errlen, -errno, "executor_submit: %s", strerror(errno));
+			st = future_result(f, POOL_FOREVER, &r);
+			future_free(f);
+			rc = check_noop(s, st, &r, err, errlen);
+			task_result_release(&r);
+		}
+		out->value = (double)(now_ns() - t0);
+		return rc;
+	default:
+		return run_batch(s, out, err, errlen);
+	}
+}
+
+#define HO(nm, grp, var, knd, fl, sum)                                                        \
+	{ .name = nm, .group = grp, .kind = knd, .unit = "ns", .summary = sum, .flags = fl,  \
+	  .variant = var, .setup = handoff_setup, .run = handoff_run,                        \
+	  .teardown = handoff_teardown }
+
+/* The fork pool (POOL_PROCESSES, branch rt-fork) and its modes fork-pool and
+ * executor-fork, with each channel (pipe, shm), join this table as
+ * "pool-start-process", "handoff-apply-fork-pool-pipe", ... once they are
+ * merged into main; until then they are left out, not imitated. */
+const struct ovh_bench ovh_handoff_benches[] = {
+	HO("pool-start-thread", "creation", HO_POOL_START, "thread", 0,
+	   "pool_new of a thread pool of N workers, until every worker is ready"),
+	HO("handoff-apply-thread-pool", "handoff", HO_APPLY, "thread", 0,
+	   "pool_apply of one noop task on an idle thread pool of N workers, result awaited"),
+	HO("handoff-submit-executor-thread", "handoff", HO_SUBMIT, "thread", 0,
+	   "executor_submit + future_result of one noop task on an idle thread executor"),
+	HO("batch-noop-thread-pool", "handoff", HO_BATCH, "thread", OVH_BATCH,
+	   "per task of `tvp run --workload noop --mode thread-pool` (1,000,000 tasks, N workers)"),
+	HO("batch-noop-executor-thread", "handoff", HO_BATCH, "thread", OVH_BATCH,
+	   "per task of `tvp run --workload noop --mode executor-thread` (1,000,000 tasks, N workers)"),
+};
+const size_t ovh_handoff_benches_count = ARRAY_SIZE(ovh_handoff_benches);

@@ -1,0 +1,141 @@
+/* ovh.h: the benchmark kernels of `tvp overhead` (bench/overhead.c runs
+ * them): what one kernel is, the registry, and the helpers the kernels share
+ * (a partner thread or process, CPU binding, /proc/PID/smaps_rollup).
+ *
+ * DESIGN
+ * A kernel measures one operation (a fork, a round trip, a message) and is a
+ * table of three functions. setup makes what the operation needs and is not
+ * timed: a partner to ping-pong with, buffers, a helper process holding 1 GiB.
+ * run performs `iters` operations and times exactly those with
+ * CLOCK_MONOTONIC (inside the kernel, because only the kernel knows where the
+ * operations start: in a helper process, for instance). teardown undoes
+ * setup and leaves no thread or child behind. The driver grows iters until
+ * one run takes a few milliseconds (calibration), then calls setup, run,
+ * teardown once per sample.
+ *
+ * A kernel with OVH_ONCE measures a quantity, not a time (memory in bytes):
+ * run is called with iters = 1 and reports the quantity. A kernel with
+ * OVH_BATCH runs a batch of its own size (a million tasks) per call, with
+ * iters = 1, and says how many operations that was.
+ *
+ * Threads and fork: a kernel's setup and run may fork only while the process
+ * has one thread; every kernel that starts a thread joins it in teardown (or
+ * before run returns), so the next kernel may fork.
+ */
+#ifndef OVH_H
+#define OVH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <sys/types.h>
+
+/* Where the two parties of a two-party kernel (a ping-pong) run. */
+enum ovh_pin {
+	OVH_PIN_NONE,   /* the scheduler places both */
+	OVH_PIN_SAME,   /* both bound to one PU */
+	OVH_PIN_DIFF,   /* bound to two different PUs */
+};
+
+enum ovh_flags {
+	OVH_ONCE = 1u << 0,   /* a quantity per sample, not a time per operation */
+	OVH_BATCH = 1u << 1,  /* one run is a batch of its own size (sample.ops): not calibrated */
+};
+
+#define OVH_MAX_EXTRA 3
+
+/* What the driver gives every kernel. */
+struct ovh_ctx {
+	unsigned workers;   /* N for the memory kernels (and pools) */
+	int cpu[2];         /* OS CPU numbers of party 0 (the caller) and 1; -1: not bound */
+	bool quick;
+};
+
+/* What one run reports. */
+struct ovh_sample {
+	double value;                  /* timed kernels: ns for all iters; OVH_ONCE: the quantity */
+	uint64_t ops;                  /* OVH_BATCH: operations the run performed */
+	double extra[OVH_MAX_EXTRA];   /* figures named by ovh_bench.extra (OVH_ONCE kernels) */
+};
+
+struct ovh_bench {
+	const char *name;       /* stable: scripts and --only use it */
+	const char *group;      /* creation, handoff, wakeup, ipc, memory */
+	const char *kind;       /* thread, process, none */
+	const char *unit;       /* ns, bytes_per_s, bytes */
+	const char *summary;    /* one line, for --list, the table and the JSON */
+	enum ovh_pin pin;
+	unsigned flags;         /* enum ovh_flags */
+	uint64_t bytes;         /* message size (ipc), bytes touched (fork-touch); 0: none */
+	int variant;            /* the kernel file's own: which mechanism */
+	const char *extra[OVH_MAX_EXTRA];   /* names of sample.extra[], NULL-terminated */
+
+	/* Not timed. Returns 0 with *state set, or a negative errno with why in
+	 * err; on failure nothing is left running. */
+	int (*setup)(const struct ovh_bench *b, const struct ovh_ctx *c, void **state, char *err,
+		     size_t errlen);
+	/* Performs iters operations (1 for OVH_ONCE) and fills out. Returns 0,
+	 * or a negative errno with why in err. */
+	int (*run)(void *state, uint64_t iters, struct ovh_sample *out, char *err, size_t errlen);
+	/* Frees what setup made: no thread or child remains. */
+	void (*teardown)(void *state);
+};
+
+/* The registry (bench/overhead/registry.c): each kernel file exports an
+ * array of kernels and its length, one line each in the registry's table.
+ * ovh_count and ovh_get walk every kernel in --list order; ovh_find returns
+ * the kernel called name, or NULL. */
+struct ovh_set {
+	const struct ovh_bench *benches;
+	const size_t *count;
+};
+size_t ovh_count(void);
+const struct ovh_bench *ovh_get(size_t i);
+const struct ovh_bench *ovh_find(const char *name);
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* A partner: fn(arg) run in a new thread or a forked child (which then
+ * _exits), bound to cpu when cpu >= 0. A forked partner ignores SIGINT and
+ * dies with the parent (util_child_after_fork). */
+struct ovh_partner {
+	bool process;
+	bool running;
+	pid_t pid;
+	pthread_t thread;
+	int cpu;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+/* Starts p. Processes: call while the process has one thread. Returns 0, or
+ * a negative errno with why in err. */
+int ovh_partner_start(struct ovh_partner *p, bool process, int cpu, void (*fn)(void *arg),
+		      void *arg, char *err, size_t errlen);
+
+/* Waits for a partner that has been told to stop. A process that does not
+ * end within timeout_ns is killed. Returns 0, or -ECHILD if a process ended
+ * by a signal or with a non-zero status. Idempotent. */
+int ovh_partner_wait(struct ovh_partner *p, uint64_t timeout_ns);
+
+/* Binds the calling thread to one OS CPU. Returns 0 or a negative errno. */
+int ovh_bind_self(int cpu);
+
+/* The OS CPUs the calling thread may use, in order, into cpus (at most max);
+ * returns how many (at least 1). */
+unsigned ovh_allowed_cpus(int *cpus, unsigned max);
+
+/* Reads Rss and Pss of a process (0: this one) from /proc/PID/smaps_rollup,
+ * in bytes, plus Shared_Clean + Shared_Dirty into *shared (may be NULL).
+ * Does not allocate. Returns 0 or a negative errno. */
+int ovh_smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss, uint64_t *shared);
+
+/* waitpid that retries on EINTR. Returns the status, or a negative errno. */
+int ovh_waitpid(pid_t pid);
+
+/* Writes why into err and returns rc (a negative errno). */
+int ovh_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,286 @@
+/* resdoc.c: loading and checking results and overhead documents.
+ *
+ * DESIGN
+ * Every reader of a results file (export, report, compare) needs the same
+ * guarantees: the file is JSON, of a schema version this build understands,
+ * and every entry has the fields the reader will look at, with the right
+ * types. resdoc_load checks all of that once and reports the first problem in
+ * one line naming the file and the entry; after it the accessors can assume
+ * the shape and never crash on a hand-edited or truncated file. Fields that
+ * the schema allows to be null (speedup, channel) read as NAN or a default.
+ */
+#include "resdoc.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* The members of a results cell that are not its workload's rate. */
+static const char *const fixed_keys[] = {
+	"workload", "mode", "kind", "lang", "workers", "tasks", "size", "size_unit", "pin",
+	"channel", "stats", "setup_ns_median", "speedup", "efficiency", "verified", "error",
+	"warnings", "samples",
+};
+
+static bool is_fixed_key(const char *k)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fixed_keys); i++)
+		if (strcmp(k, fixed_keys[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Checks one entry; returns NULL or what is wrong. */
+static const char *check_entry(const json_t *e, enum resdoc_kind kind)
+{
+	const json_t *st;
+
+	if (!json_is_object(e))
+		return "not an object";
+	st = json_object_get(e, "stats");
+	if (!json_is_object(st))
+		return "no 'stats' object";
+	if (kind == RESDOC_RESULTS) {
+		if (!json_is_string(json_object_get(e, "workload")))
+			return "no 'workload' string";
+		if (!json_is_string(json_object_get(e, "mode")))
+			return "no 'mode' string";
+		if (!json_is_integer(json_object_get(e, "workers")))
+			return "no 'workers' integer";
+		if (!json_is_number(json_object_get(st, "median_ns")))
+			return "no 'stats.median_ns' number";
+		if (json_object_get(e, "samples") && !json_is_array(json_object_get(e, "samples")))
+			return "'samples' is not an array";
+		if (json_object_get(e, "warnings") && !json_is_array(json_object_get(e, "warnings")))
+			return "'warnings' is not an array";
+	} else {
+		if (!json_is_string(json_object_get(e, "name")))
+			return "no 'name' string";
+		if (!json_is_string(json_object_get(e, "unit")))
+			return "no 'unit' string";
+		if (isnan(resdoc_stat(e, "median")))
+			return "no median in 'stats'";
+	}
+	return NULL;
+}
+
+int resdoc_load(struct resdoc *d, const char *path, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	const char *schema;
+	json_t *root, *e;
+	FILE *f;
+	size_t i;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	f = fopen(path, "r");
+	if (!f) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		return rc;
+	}
+	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(f);
+	if (!root) {
+		snprintf(err, errlen, "'%s' is not valid JSON: %s (line %d, column %d)", path, jerr.text,
+			 jerr.line, jerr.column);
+		return -EINVAL;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "'%s' is not a tvp results file: the top level is not an object",
+			 path);
+		rc = -EINVAL;
+		goto fail;
+	}
+	schema = json_string_value(json_object_get(root, "schema"));
+	if (!schema) {
+		snprintf(err, errlen, "'%s' is not a tvp results file: no \"schema\" member", path);
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (strcmp(schema, RESDOC_RESULTS_SCHEMA) == 0) {
+		d->kind = RESDOC_RESULTS;
+	} else if (strcmp(schema, RESDOC_OVERHEAD_SCHEMA) == 0) {
+		d->kind = RESDOC_OVERHEAD;
+	} else {
+		snprintf(err, errlen, "'%s' has schema '%.60s', which this tvp does not read; accepted: %s, %s",
+			 path, schema, RESDOC_RESULTS_SCHEMA, RESDOC_OVERHEAD_SCHEMA);
+		rc = -EPROTO;
+		goto fail;
+	}
+	d->results = json_object_get(root, "results");
+	if (!json_is_array(d->results)) {
+		snprintf(err, errlen, "'%s': no \"results\" array", path);
+		rc = -EINVAL;
+		goto fail;
+	}
+	json_array_foreach(d->results, i, e) {
+		const char *why = check_entry(e, d->kind);
+		if (why) {
+			snprintf(err, errlen, "'%s': results[%zu]: %s", path, i, why);
+			rc = -EINVAL;
+			goto fail;
+		}
+	}
+	d->root = root;
+	d->path = xstrdup(path);
+	return 0;
+fail:
+	json_decref(root);
+	memset(d, 0, sizeof *d);
+	return rc;
+}
+
+void resdoc_release(struct resdoc *d)
+{
+	json_decref(d->root);
+	free(d->path);
+	memset(d, 0, sizeof *d);
+}
+
+const char *resdoc_str(const json_t *o, const char *key, const char *def)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : def;
+}
+
+double resdoc_num(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+double resdoc_stat(const json_t *entry, const char *name)
+{
+	const json_t *st = json_object_get(entry, "stats");
+	const char *unit = json_string_value(json_object_get(entry, "unit"));
+	const char *k;
+	const json_t *v;
+	char key[128];
+	size_t len = strlen(name);
+
+	if (!json_is_object(st))
+		return NAN;
+	if (strcmp(name, "n") == 0 || strcmp(name, "ci_level") == 0 || strcmp(name, "outliers") == 0)
+		return resdoc_num(st, name);
+	snprintf(key, sizeof key, "%s_%s", name, unit ? unit : "ns");
+	if (json_is_number(json_object_get(st, key)))
+		return resdoc_num(st, key);
+	/* An overhead unit with a slash or a space may be spelled otherwise in
+	 * the key; take the one key that starts with "<name>_". */
+	json_object_foreach((json_t *)st, k, v)
+		if (strncmp(k, name, len) == 0 && k[len] == '_' && json_is_number(v) &&
+		    !strchr(k + len + 1, '_'))
+			return json_number_value(v);
+	return NAN;
+}
+
+const char *resdoc_rate(const json_t *cell, double *value)
+{
+	const char *k;
+	const json_t *v;
+
+	json_object_foreach((json_t *)cell, k, v)
+		if (!is_fixed_key(k) && json_is_number(v)) {
+			*value = json_number_value(v);
+			return k;
+		}
+	*value = NAN;
+	return NULL;
+}
+
+void resdoc_cell_key(const json_t *e, char *buf, size_t len)
+{
+	char sz[32];
+
+	if (json_object_get(e, "name")) {
+		/* Overhead: the name, plus whatever parameters it carries. */
+		int n = snprintf(buf, len, "%s", resdoc_str(e, "name", "?"));
+		static const char *const params[] = { "size_bytes", "workers", "pin", "channel" };
+		for (size_t i = 0; i < ARRAY_SIZE(params) && n >= 0 && (size_t)n < len; i++) {
+			const json_t *v = json_object_get(e, params[i]);
+			if (json_is_integer(v))
+				n += snprintf(buf + n, len - (size_t)n, "|%s=%lld", params[i],
+					      (long long)json_integer_value(v));
+			else if (json_is_string(v))
+				n += snprintf(buf + n, len - (size_t)n, "|%s=%s", params[i],
+					      json_string_value(v));
+		}
+		return;
+	}
+	snprintf(sz, sizeof sz, "%lld", (long long)json_integer_value(json_object_get(e, "size")));
+	snprintf(buf, len, "%s|%s|%lld|%s|%s|%s|%s", resdoc_str(e, "workload", "?"),
+		 resdoc_str(e, "mode", "?"), (long long)json_integer_value(json_object_get(e, "workers")),
+		 sz, resdoc_str(e, "pin", "none"), resdoc_str(e, "channel", "-"),
+		 resdoc_str(e, "lang", "c"));
+}
+
+void resdoc_cell_label(const json_t *e, bool with_size, char *buf, size_t len)
+{
+	const char *ch = resdoc_str(e, "channel", NULL), *pin = resdoc_str(e, "pin", "none");
+	const char *lang = resdoc_str(e, "lang", "c");
+	char size[48] = "";
+
+	if (json_object_get(e, "name")) {
+		snprintf(buf, len, "%s", resdoc_str(e, "name", "?"));
+		return;
+	}
+	if (with_size)
+		snprintf(size, sizeof size, " size %lld",
+			 (long long)json_integer_value(json_object_get(e, "size")));
+	snprintf(buf, len, "%s%s %s%s%s%s%s x%lld%s", resdoc_str(e, "workload", "?"), size,
+		 resdoc_str(e, "mode", "?"), ch ? "/" : "", ch ? ch : "", strcmp(pin, "none") ? "@" : "",
+		 strcmp(pin, "none") ? pin : "", (long long)json_integer_value(json_object_get(e, "workers")),
+		 strcmp(lang, "c") ? " (python)" : "");
+}
+
+double *resdoc_samples(const json_t *e, size_t *n)
+{
+	const json_t *a = json_object_get(e, "samples"), *s;
+	double *x;
+	size_t i, k = 0;
+
+	*n = 0;
+	if (!json_is_array(a) || json_array_size(a) == 0)
+		return NULL;
+	x = xcalloc(json_array_size(a), sizeof *x);
+	json_array_foreach(a, i, s) {
+		const json_t *v = json_is_number(s) ? s : json_object_get(s, "wall_ns");
+		if (!v && json_is_object(s))
+			v = json_object_get(s, "value");
+		if (json_is_number(v))
+			x[k++] = json_number_value(v);
+	}
+	if (k == 0) {
+		free(x);
+		return NULL;
+	}
+	*n = k;
+	return x;
+}
+
+void resdoc_format_double(char *buf, size_t len, double v)
+{
+	if (isnan(v)) {
+		snprintf(buf, len, "nan");
+		return;
+	}
+	if (isinf(v)) {
+		snprintf(buf, len, v < 0 ? "-inf" : "inf");
+		return;
+	}
+	/* The shortest of %.15g..%.17g that reads back exactly (17 always does
+	 * for an IEEE double). */
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}

@@ -1,0 +1,152 @@
+#!/bin/sh
+# plot.sh: every chart for a results file (and an overhead file), as SVG and
+# PNG, through `tvp export` and the gnuplot scripts beside this one.
+#
+#   sh scripts/plot.sh IN.json [OVERHEAD.json] OUTDIR
+#
+# `make plot` runs: sh scripts/plot.sh "${PLOT_IN:-results/latest.json}"
+#   results/overhead-latest.json "${PLOT_OUT:-results/charts}"
+#
+# For each workload in IN (its largest size, pin none): speedup-W, time-W,
+# efficiency-W; io-W for sleep and net; transfer (transfer, every size, at
+# the largest worker count up to the cores); pinning-W (count, or the first
+# workload measured under several pin policies); overhead (from
+# OVERHEAD.json, the operations measured in ns). A chart whose data are not
+# in the files is skipped with a one-line note, never drawn empty. Set TVP to
+# use another tvp binary (default: build/tvp beside this script's folder).
+# Exit status: 0 when every chart that had data was drawn, 1 otherwise, 2 a
+# bad command line.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+TVP=${TVP:-$here/../build/tvp}
+tab=$(printf '\t')
+
+case $# in
+2) in=$1 ovh="" outdir=$2 ;;
+3) in=$1 ovh=$2 outdir=$3 ;;
+*) echo "usage: sh scripts/plot.sh IN.json [OVERHEAD.json] OUTDIR" >&2; exit 2 ;;
+esac
+[ -x "$TVP" ] || { echo "plot.sh: no tvp binary at $TVP (run make first)" >&2; exit 1; }
+command -v gnuplot >/dev/null 2>&1 || { echo "plot.sh: gnuplot is not installed (sh scripts/deps.sh installs gnuplot-nox)" >&2; exit 1; }
+[ -r "$in" ] || { echo "plot.sh: cannot read '$in' (run make bench, or name a results file)" >&2; exit 1; }
+mkdir -p "$outdir"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tvp-plot.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+# col NAME FILE: the column called NAME of a TSV table, without its header.
+col() {
+	awk -F'\t' -v c="$1" 'NR==1{for(i=1;i<=NF;i++)if($i==c)k=i;next}{print $k}' "$2"
+}
+# select FILE COL=VAL...: the header and the rows matching every COL=VAL,
+# sorted by series, workers and size (so each chart line is contiguous).
+select_rows() {
+	f=$1; shift
+	awk -F'\t' -v conds="$*" '
+		NR==1 { for (i = 1; i <= NF; i++) h[$i] = i; n = split(conds, c, " "); print; next }
+		{ ok = 1; for (j = 1; j <= n; j++) { split(c[j], kv, "="); if ($h[kv[1]] != kv[2]) ok = 0 } if (ok) print }' "$f" |
+	{ IFS= read -r header; printf '%s\n' "$header"; sort -t"$tab" -k11,11 -k5,5n -k7,7n; }
+}
+rows() { echo $(($(wc -l <"$1") - 1)); }
+# parallel FILE: how many rows are not the serial mode.
+parallel() { col kind "$1" | grep -vc '^serial$' || true; }
+
+drawn=0 skipped=0 failed=0
+note() { echo "plot.sh: $1: skipped: $2"; skipped=$((skipped + 1)); }
+draw() {  # draw SCRIPT NAME TABLE TITLE
+	if gnuplot -e "in='$3'; out='$outdir/$2'; title=\"$4\"; cores=$cores" "$here/$1" 2>"$tmp/gp.err" &&
+	   [ -s "$outdir/$2.svg" ] && [ -s "$outdir/$2.png" ]; then
+		grep -v 'difficulty making room' "$tmp/gp.err" >&2 || true
+		echo "plot.sh: $outdir/$2.svg, .png"
+		drawn=$((drawn + 1))
+	else
+		cat "$tmp/gp.err" >&2
+		echo "plot.sh: $2: gnuplot failed ($1)" >&2
+		failed=$((failed + 1))
+	fi
+}
+clean() { printf '%s' "$1" | tr -d '"\\'"'" | tr '\n\t' '  '; }
+
+"$TVP" export "$in" --format tsv --output "$tmp/all.tsv"
+"$TVP" export "$in" --format tsv --host --output "$tmp/host.tsv"
+cores=$(col cores "$tmp/host.tsv"); cores=${cores:-0}
+pus=$(col pus "$tmp/host.tsv")
+machine=$(clean "$(col hostname "$tmp/host.tsv"): $(col cpu_model "$tmp/host.tsv"), $cores cores, $pus PUs")
+if [ "$(col quick "$tmp/host.tsv")" = true ]; then machine="$machine (quick run: small sizes)"; fi
+
+for w in $(col workload "$tmp/all.tsv" | sort -u); do
+	size=$(select_rows "$tmp/all.tsv" "workload=$w" pin=none | col size /dev/stdin | sort -n | tail -n 1)
+	t="$tmp/w-$w.tsv"
+	select_rows "$tmp/all.tsv" "workload=$w" pin=none "size=$size" >"$t"
+	unit=$(col size_unit "$t" | head -n 1)
+	if [ "$(parallel "$t")" -eq 0 ]; then
+		note "speedup-$w, time-$w, efficiency-$w" "only the serial mode was run for $w"
+		skipped=$((skipped + 2))
+	else
+		draw speedup.gp "speedup-$w" "$t" "$w: speedup against workers (size $size $unit)\\n$machine"
+		draw time.gp "time-$w" "$t" "$w: time per mode and worker count (size $size $unit)\\n$machine"
+		draw efficiency.gp "efficiency-$w" "$t" "$w: parallel efficiency (size $size $unit)\\n$machine"
+	fi
+	case $w in
+	sleep|net)
+		if [ "$(parallel "$t")" -eq 0 ]; then
+			note "io-$w" "only the serial mode was run for $w"
+		else
+			draw io.gp "io-$w" "$t" "$w: IO scaling far past the cores (size $size $unit)\\n$machine"
+		fi ;;
+	esac
+done
+for w in sleep net; do
+	col workload "$tmp/all.tsv" | grep -qx "$w" || note "io-$w" "no $w cells in $in"
+done
+
+# transfer: every size, at the largest worker count up to the cores.
+t="$tmp/transfer-all.tsv"
+select_rows "$tmp/all.tsv" workload=transfer pin=none >"$t"
+nsizes=$(col size "$t" | sort -u | wc -l)
+if [ "$(rows "$t")" -eq 0 ]; then
+	note transfer "no transfer cells in $in"
+elif [ "$nsizes" -lt 2 ] || [ "$(parallel "$t")" -eq 0 ]; then
+	note transfer "needs a parallel mode at two sizes or more (found $nsizes size(s))"
+else
+	wk=$(awk -F'\t' -v c="$cores" 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next}
+		$h["kind"]!="serial"{w=$h["workers"]+0; if ((c==0||w<=c) && w>best) best=w; if (min==""||w<min) min=w}
+		END{print (best ? best : min)}' "$t")
+	select_rows "$t" "workers=$wk" >"$tmp/transfer.tsv"
+	draw transfer.gp transfer "$tmp/transfer.tsv" "transfer: cost of returning a result, by size ($wk workers)\\n$machine"
+fi
+
+# pinning: the first workload (count first) measured under two pin policies.
+pw=""
+for w in count $(col workload "$tmp/all.tsv" | sort -u); do
+	n=$(select_rows "$tmp/all.tsv" "workload=$w" | col pin /dev/stdin | sort -u | wc -l)
+	if [ "$n" -ge 2 ]; then pw=$w; break; fi
+done
+if [ -z "$pw" ]; then
+	note pinning "no workload was measured under two pin policies (tvp run --pin none,scatter)"
+else
+	t="$tmp/pin-all.tsv"
+	size=$(select_rows "$tmp/all.tsv" "workload=$pw" | col size /dev/stdin | sort -n | tail -n 1)
+	select_rows "$tmp/all.tsv" "workload=$pw" "size=$size" >"$t"
+	wk=$(awk -F'\t' -v c="$cores" 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next}
+		$h["pin"]!="none"{w=$h["workers"]+0; if ((c==0||w<=c) && w>best) best=w; if (min==""||w<min) min=w}
+		END{print (best ? best : min)}' "$t")
+	select_rows "$t" "workers=$wk" >"$tmp/pin.tsv"
+	draw pinning.gp "pinning-$pw" "$tmp/pin.tsv" "$pw: speedup by placement policy at $wk workers\\n$machine"
+fi
+
+# overhead: operations measured in ns, grouped.
+if [ -z "$ovh" ] || [ ! -r "$ovh" ]; then
+	note overhead "no overhead file${ovh:+ at $ovh} (tvp overhead writes one)"
+else
+	"$TVP" export "$ovh" --format tsv --where unit=ns --output "$tmp/ovh-all.tsv"
+	{ IFS= read -r header; printf '%s\n' "$header"; sort -s -t"$tab" -k2,2; } <"$tmp/ovh-all.tsv" >"$tmp/ovh.tsv"
+	if [ "$(rows "$tmp/ovh.tsv")" -eq 0 ]; then
+		note overhead "no operation measured in ns in $ovh"
+	else
+		draw overhead.gp overhead "$tmp/ovh.tsv" "what a thread and a process cost\\n$machine"
+	fi
+fi
+
+echo "plot.sh: $drawn chart(s) drawn in $outdir, $skipped skipped, $failed failed"
+[ "$failed" -eq 0 ]

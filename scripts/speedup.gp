@@ -1,0 +1,55 @@
+# speedup.gp: speedup against workers for one workload, one line per mode,
+# with the ideal line (speedup = workers), the core count marked, and for
+# each mode an Amdahl fit of its serial fraction f, printed in the legend.
+#
+#   gnuplot -e "in='count.tsv'; out='speedup-count'; title='...'; cores=2" scripts/speedup.gp
+#
+# in: `tvp export --format tsv` rows of one workload, one size, one pin policy
+# (scripts/plot.sh selects them), sorted by series then workers. The fit uses
+# Amdahl's law with the parallelism a cell can really have, p = min(workers,
+# tasks, cores): speedup(p) = 1 / (f + (1 - f) / p).
+load system("dirname '".ARG0."'")."/common.gp"
+
+series = distinct("series")
+if (words(series) == 0) { print "speedup.gp: no rows in ".in; exit status 1 }
+maxw = maxof("workers")
+maxs = maxof("speedup")
+peff(w, t) = (cores > 0 ? (w < t ? (w < cores ? w : cores) : (t < cores ? t : cores)) : (w < t ? w : t))
+amdahl(p) = 1 / (f + (1 - f) / p)
+
+set fit quiet nolog errorvariables
+array F[words(series)]
+do for [i=1:words(series)] {
+	s = word(series, i)
+	F[i] = NaN
+	# A fit needs a point with more than one worker, and gnuplot more
+	# points than parameters.
+	if (kindof(s) ne "serial" && countif("series", s, "workers", 1) > 0 && countif("series", s, "workers", 0) > 1) {
+		f = 0.05
+		fit amdahl(x) in using (strcol("series") eq s ? \
+			peff(column("workers"), column("tasks")) : NaN):(column("speedup")) via f
+		F[i] = f
+	}
+}
+
+set xlabel "workers (threads or processes)"
+set key inside right bottom opaque box lc rgb "#cccccc"
+set ylabel "speedup over serial (x)"
+set logscale x 2
+set xrange [0.9:maxw * 1.1]
+ytop = (maxs > cores ? maxs : cores) * 1.25
+set yrange [0:(ytop > 1.5 ? ytop : 1.5)]
+if (cores > 0) {
+	set arrow 1 from cores, graph 0 to cores, graph 1 nohead ls 101
+	set label 1 sprintf(" %d cores", cores) at cores, graph 0.96 left textcolor rgb "#c0392b"
+}
+plotcmd = "plot x with lines ls 100 title 'ideal: speedup = workers'"
+do for [i=1:words(series)] {
+	s = word(series, i)
+	k = kindof(s)
+	if (k ne "serial") {
+		t = (F[i] == F[i]) ? sprintf("%s  (Amdahl f = %.1f%%)", s, 100 * F[i]) : s
+		plotcmd = plotcmd.sprintf(", in using (strcol('series') eq '%s' ? column('workers') : NaN):(column('speedup')) with linespoints lw 2 dt %d pt %d ps 1.3 lc rgb '%s' title '%s'", s, dashof(k), pointof(k), colour_(s, i), t)
+	}
+}
+eval render

@@ -1,0 +1,35 @@
+# transfer.gp: what moving a task's result costs against the result's size,
+# log-log: the median time per task for each mode, threads (solid; the result
+# stays in shared memory) against processes (dashed; it is copied through a
+# pipe or a shared-memory ring). Where the dashed lines leave the solid ones
+# is where crossing the process boundary starts to cost.
+#
+#   gnuplot -e "in='transfer.tsv'; out='transfer'; title='...'" scripts/transfer.gp
+#
+# in: `tvp export --format tsv` rows of the transfer workload at one worker
+# count and one pin policy, several sizes.
+load system("dirname '".ARG0."'")."/common.gp"
+
+series = distinct("series")
+if (words(series) == 0) { print "transfer.gp: no rows in ".in; exit status 1 }
+top = maxof("median_ns") / minof("tasks")
+scale = (top >= 1e10 ? 1e9 : (top >= 1e7 ? 1e6 : (top >= 1e4 ? 1e3 : 1)))
+unit = (scale == 1e9 ? "s" : (scale == 1e6 ? "ms" : (scale == 1e3 ? "µs" : "ns")))
+set xlabel "result size per task (bytes)"
+set ylabel sprintf("time per task, median (%s)", unit)
+set logscale xy
+set format x "%.0s%cB"
+set key inside left top
+set errorbars 0 lw 1.5
+plotcmd = "plot"
+n = 0
+do for [i=1:words(series)] {
+	s = word(series, i)
+	k = kindof(s)
+	if (k ne "serial") {
+		plotcmd = plotcmd.sprintf("%s in using (strcol('series') eq '%s' ? column('size') : NaN):(column('median_ns')/column('tasks')/scale):(column('ci95_lo_ns')/column('tasks')/scale):(column('ci95_hi_ns')/column('tasks')/scale) with yerrorlines lw 2 dt %d pt %d ps 1.3 lc rgb '%s' title '%s (%s)'", n > 0 ? "," : "", s, dashof(k), pointof(k), colour_(s, i), s, k)
+		n = n + 1
+	}
+}
+if (n == 0) { print "transfer.gp: only the serial mode in ".in; exit status 1 }
+eval render

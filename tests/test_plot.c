@@ -1,0 +1,207 @@
+/* test_plot.c: the charts: scripts/plot.sh draws every chart from the
+ * fixtures as non-empty SVG and PNG, draws what a real --quick run has data
+ * for and skips the rest with a one-line note (never an empty chart), and
+ * each gnuplot script refuses to run without its input. Skipped (and said)
+ * where gnuplot is not installed. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "testutil.h"
+#include "util.h"
+
+static const char *root(void)
+{
+	const char *r = getenv("TVP_ROOT");
+
+	return r && *r ? r : ".";
+}
+
+static bool have_gnuplot(void)
+{
+	return system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+/* Runs plot.sh; returns its exit status and its output in *out. */
+static int plot(const char *in, const char *ovh, const char *dir, char **out)
+{
+	char *log = xasprintf("%s/plot.log", dir);
+	char *cmd = xasprintf("TVP='%s' sh '%s/scripts/plot.sh' '%s' '%s' '%s/charts' >'%s' 2>&1",
+			      getenv("TVP_BIN"), root(), in, ovh, dir, log);
+	int st = system(cmd);
+	FILE *f = fopen(log, "r");
+	size_t n = 0;
+
+	*out = xcalloc(1, 1 << 16);
+	if (f) {
+		n = fread(*out, 1, (1 << 16) - 1, f);
+		fclose(f);
+	}
+	(*out)[n] = '\0';
+	free(cmd);
+	free(log);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* chart NAME exists in DIR/charts as an SVG document and a PNG image. */
+static void assert_chart(const char *dir, const char *name)
+{
+	static const unsigned char png_magic[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	char *svg = xasprintf("%s/charts/%s.svg", dir, name), *png = xasprintf("%s/charts/%s.png", dir, name);
+	char head[4096] = "";
+	unsigned char magic[8] = { 0 };
+	struct stat st;
+	FILE *f;
+
+	ck_assert_msg(stat(svg, &st) == 0 && st.st_size > 1000, "%s missing or tiny", svg);
+	ck_assert_msg(stat(png, &st) == 0 && st.st_size > 1000, "%s missing or tiny", png);
+	f = fopen(svg, "r");
+	ck_assert(f && fread(head, 1, sizeof head - 1, f) > 0);
+	fclose(f);
+	ck_assert_msg(strstr(head, "<svg"), "%s is not SVG", svg);
+	f = fopen(png, "rb");
+	ck_assert(f && fread(magic, 1, 8, f) == 8);
+	fclose(f);
+	ck_assert_msg(memcmp(magic, png_magic, 8) == 0, "%s is not a PNG", png);
+	free(svg);
+	free(png);
+}
+
+START_TEST(every_chart_from_the_fixtures)
+{
+	static const char *const charts[] = {
+		"speedup-count", "time-count", "efficiency-count", "speedup-sleep", "io-sleep", "io-net",
+		"time-net", "transfer", "pinning-count", "overhead",
+	};
+	char *dir = tvp_tmpdir(), *in = xasprintf("%s/tests/fixtures/full.json", root());
+	char *ovh = xasprintf("%s/tests/fixtures/overhead.json", root()), *out;
+	int st;
+
+	if (!have_gnuplot()) {
+		fprintf(stderr, "test_plot: skipped: gnuplot is not installed (sh scripts/deps.sh)\n");
+		return;
+	}
+	st = plot(in, ovh, dir, &out);
+	ck_assert_msg(st == 0, "plot.sh exit %d:\n%s", st, out);
+	for (size_t i = 0; i < ARRAY_SIZE(charts); i++)
+		assert_chart(dir, charts[i]);
+	ck_assert_msg(!strstr(out, "skipped:"), "nothing should be skipped:\n%s", out);
+	/* The Amdahl fit is in the legend. */
+	{
+		char *svg = xasprintf("%s/charts/speedup-count.svg", dir), buf[1 << 16];
+		FILE *f = fopen(svg, "r");
+		size_t n = fread(buf, 1, sizeof buf - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		ck_assert_msg(strstr(buf, "Amdahl f = "), "no Amdahl fit in the legend");
+		ck_assert(strstr(buf, "2 cores"));
+		free(svg);
+	}
+	free(out);
+	tvp_rm_rf(dir);
+	free(dir);
+	free(in);
+	free(ovh);
+}
+END_TEST
+
+START_TEST(a_quick_run_draws_what_it_has)
+{
+	char *dir = tvp_tmpdir(), *q = xasprintf("%s/q.json", dir), *out, *p;
+	struct tvp_cmd c;
+	json_t *doc, *cell;
+	size_t i, parallel = 0, drawn = 0;
+	int st;
+
+	if (!have_gnuplot()) {
+		fprintf(stderr, "test_plot: skipped: gnuplot is not installed (sh scripts/deps.sh)\n");
+		return;
+	}
+	tvp_run_cli(&c, 120, "run", "--quick", "--workers", "1,2,4", "--repeat", "3", "--quiet",
+		    "--output", q, NULL);
+	ck_assert_msg(c.status == 0, "run: %s", c.err);
+	tvp_cmd_free(&c);
+	doc = json_load_file(q, 0, NULL);
+	json_array_foreach(json_object_get(doc, "results"), i, cell)
+		parallel += strcmp(json_string_value(json_object_get(cell, "kind")), "serial") != 0;
+	json_decref(doc);
+	st = plot(q, "/nonexistent/overhead.json", dir, &out);
+	ck_assert_msg(st == 0, "plot.sh exit %d:\n%s", st, out);
+	/* Each line says a chart was drawn (and it exists), or why it was
+	 * skipped; nothing else is drawn. */
+	for (p = out; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+		char name[256];
+		if (sscanf(p, "plot.sh: %*[^ ]/charts/%255[^.].svg, .png", name) == 1) {
+			assert_chart(dir, name);
+			drawn++;
+		} else {
+			ck_assert_msg(!strncmp(p, "plot.sh: ", 9), "unexpected output line: %.80s", p);
+		}
+	}
+	ck_assert(strstr(out, "overhead: skipped: no overhead file"));
+	if (parallel) {
+		assert_chart(dir, "speedup-count");
+		assert_chart(dir, "time-count");
+		assert_chart(dir, "efficiency-count");
+	} else {
+		/* Only serial (the pools not merged yet): no chart to draw. */
+		ck_assert(strstr(out, "speedup-count, time-count, efficiency-count: skipped: only the serial mode"));
+		ck_assert_uint_eq(drawn, 0);
+	}
+	free(out);
+	tvp_rm_rf(dir);
+	free(q);
+	free(dir);
+	tvp_assert_no_children();
+}
+END_TEST
+
+START_TEST(scripts_need_their_input)
+{
+	static const char *const scripts[] = { "speedup", "time", "efficiency", "io", "transfer",
+					       "pinning", "overhead" };
+
+	if (!have_gnuplot())
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(scripts); i++) {
+		char *cmd = xasprintf("gnuplot '%s/scripts/%s.gp' >/dev/null 2>&1", root(), scripts[i]);
+		int st = system(cmd);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) != 0, "%s.gp ran without in and out", scripts[i]);
+		free(cmd);
+	}
+}
+END_TEST
+
+START_TEST(plot_sh_bad_input)
+{
+	char *dir = tvp_tmpdir(), *out;
+	char *bad = xasprintf("%s/tests/fixtures/schema2.json", root());
+
+	ck_assert_int_ne(plot("/nonexistent/r.json", "", dir, &out), 0);
+	ck_assert(strstr(out, "cannot read"));
+	free(out);
+	ck_assert_int_ne(plot(bad, "", dir, &out), 0);
+	ck_assert(strstr(out, "tvp: export: "));
+	free(out);
+	tvp_rm_rf(dir);
+	free(bad);
+	free(dir);
+}
+END_TEST
+
+static Suite *plot_suite(void)
+{
+	Suite *s = suite_create("plot");
+	TCase *tc = tvp_tcase(s, "plot", 240);
+
+	tcase_add_test(tc, every_chart_from_the_fixtures);
+	tcase_add_test(tc, a_quick_run_draws_what_it_has);
+	tcase_add_test(tc, scripts_need_their_input);
+	tcase_add_test(tc, plot_sh_bad_input);
+	return s;
+}
+
+TVP_TEST_MAIN(plot_suite)
