@@ -49,6 +49,7 @@
 #include "modes/mode.h"
 #include "par/pin.h"
 #include "progress.h"
+#include "python.h"
 #include "results.h"
 #include "run_options.h"
 #include "stats.h"
@@ -577,6 +578,181 @@ static json_t *cell_json(const struct run *r, struct cell *c, double best_ref, s
 	return o;
 }
 
+/* --python: the same experiment in CPython, through the reference scripts in
+ * workloads/python/ (threading, multiprocessing, concurrent.futures), for the
+ * count and sleep instances of this run. Python cells run after the C cells,
+ * not interleaved with them: each is one interpreter doing its own repeats.
+ * Their speedup is against the Python serial cell. Python's counting loop is
+ * about a hundred times slower than C's here (about 25 against 0.28 ns per
+ * iteration), so a Python count task counts to SIZE / PYTHON_COUNT_SCALE and
+ * takes about as long as a C task. */
+#define PYTHON_COUNT_SCALE 100
+
+static const char *const python_modes[] = {
+	"serial", "thread-pool", "fork-pool", "executor-thread", "executor-fork", NULL
+};
+
+static json_t *python_cell(const struct run *r, const struct workload_inst *wi, const char *mode,
+			   unsigned workers, double serial_median, double *median)
+{
+	const char *wl = wi->wl->name;
+	char *script = xasprintf("%s.py", wl), *path = python_script_path(script);
+	char sw[16], st[24], ss[24], sr[16], err[512] = "";
+	uint64_t tasks = tasks_for(r, wi->wl);
+	uint64_t size = strcmp(wl, "count") == 0 ? wi->size / PYTHON_COUNT_SCALE : wi->size;
+	const char *args[] = { "--mode", mode, "--workers", sw, "--tasks", st, "--size", ss,
+			       "--repeat", sr, NULL };
+	json_t *out = NULL, *o = json_object(), *samples = json_array(), *w = json_array(), *v;
+	struct stats stt;
+	double *wall;
+	size_t n, i;
+	bool *outl;
+	int rc;
+
+	if (size < 1000)
+		size = 1000;
+	snprintf(sw, sizeof sw, "%u", workers);
+	snprintf(st, sizeof st, "%llu", (unsigned long long)tasks);
+	snprintf(ss, sizeof ss, "%llu", (unsigned long long)size);
+	snprintf(sr, sizeof sr, "%u", r->opt.repeat);
+	rc = python_run_json(path, args, &out, err, sizeof err);
+	n = rc == 0 ? json_array_size(json_object_get(out, "wall_ns")) : 0;
+	wall = xcalloc(n ? n : 1, sizeof *wall);
+	outl = xcalloc(n ? n : 1, sizeof *outl);
+	json_array_foreach(json_object_get(out, "wall_ns"), i, v)
+		wall[i] = json_number_value(v);
+	stats_compute(wall, n, &stt, outl);
+	for (i = 0; i < n; i++)
+		json_array_append_new(samples, json_pack("{s:I, s:I, s:b, s:b}", "wall_ns", (json_int_t)wall[i],
+							 "setup_ns", json_integer_value(json_object_get(out, "setup_ns")),
+							 "drift", 0, "outlier", outl[i]));
+	*median = stt.median;
+	json_object_set_new(o, "workload", json_string(wl));
+	json_object_set_new(o, "mode", json_string(mode));
+	json_object_set_new(o, "kind", json_string(strcmp(mode, "serial") == 0 ? "serial" :
+						   strstr(mode, "fork") ? "process" : "thread"));
+	json_object_set_new(o, "lang", json_string("python"));
+	json_object_set_new(o, "api", out ? json_incref(json_object_get(out, "api")) : json_null());
+	json_object_set_new(o, "python", out ? json_incref(json_object_get(out, "python")) : json_null());
+	json_object_set_new(o, "workers", json_integer(workers));
+	json_object_set_new(o, "tasks", json_integer((json_int_t)tasks));
+	json_object_set_new(o, "size", json_integer((json_int_t)size));
+	json_object_set_new(o, "size_unit", json_string(wi->wl->size_unit));
+	json_object_set_new(o, "pin", json_string("none"));
+	json_object_set_new(o, "channel", json_null());
+	json_object_set_new(o, "stats", stats_json(&stt, "ns"));
+	if (n && serial_median > 0) {
+		double sp = serial_median / stt.median;
+		json_object_set_new(o, "speedup", json_real(sp));
+		json_object_set_new(o, "efficiency", json_real(sp / (double)(workers < tasks ? workers : tasks)));
+	} else {
+		json_object_set_new(o, "speedup", n && strcmp(mode, "serial") == 0 ? json_real(1) : json_null());
+		json_object_set_new(o, "efficiency", n && strcmp(mode, "serial") == 0 ? json_real(1) : json_null());
+	}
+	if (rc == 0 && !json_is_true(json_object_get(out, "results_ok")))
+		snprintf(err, sizeof err, "%s returned wrong results", script);
+	json_object_set_new(o, "verified", json_boolean(n > 0 && !err[0]));
+	json_object_set_new(o, "error", err[0] ? json_string(err) : json_null());
+	if (n > 0 && n < MIN_SAMPLES)
+		warn(w, "only %zu samples: too few for a reliable median (use --repeat %d or more)", n,
+		     MIN_SAMPLES);
+	if (n > 1 && stt.median > 0 && (stt.ci_hi - stt.ci_lo) / stt.median > NOISY_CI)
+		warn(w, "noisy: the 95%% confidence interval spans %.0f%% of the median",
+		     100 * (stt.ci_hi - stt.ci_lo) / stt.median);
+	json_object_set_new(o, "warnings", w);
+	json_object_set_new(o, "samples", samples);
+	json_decref(out);
+	free(outl);
+	free(wall);
+	free(path);
+	free(script);
+	return o;
+}
+
+/* Runs the Python cells into cells[]. Returns -EINTR when interrupted, else 0;
+ * a machine without python3 gets a run warning and no Python cells. */
+static int python_cells(struct run *r, json_t *cells)
+{
+	char *probe = python_script_path("count.py"), err[256];
+	const char *args[] = { "--list-modes", NULL };
+	json_t *modes_out = NULL;
+	int rc = python_run_json(probe, args, &modes_out, err, sizeof err);
+
+	free(probe);
+	json_decref(modes_out);
+	if (rc == -EINTR)
+		return rc;
+	if (rc != 0) {
+		warn(r->warnings, "--python: Python cells skipped: %s", err);
+		fprintf(stderr, "tvp: --python: Python cells skipped: %s\n", err);
+		return 0;
+	}
+	for (size_t i = 0; i < r->n_insts; i++) {
+		const struct workload_inst *wi = &r->insts[i];
+		double serial = 0, med;
+
+		if (strcmp(wi->wl->name, "count") != 0 && strcmp(wi->wl->name, "sleep") != 0)
+			continue;
+		for (size_t m = 0; python_modes[m]; m++) {
+			bool chosen = m == 0;   /* serial: always, the baseline */
+
+			for (size_t k = 0; k < r->opt.n_modes; k++)
+				chosen |= strcmp(r->opt.modes[k]->name, python_modes[m]) == 0;
+			for (size_t w = 0; chosen && w < (m == 0 ? 1 : r->opt.n_workers); w++) {
+				json_t *cell;
+
+				if (tvp_interrupted)
+					return -EINTR;
+				cell = python_cell(r, wi, python_modes[m], m == 0 ? 1 : r->opt.workers[w],
+						   serial, &med);
+				if (m == 0)
+					serial = med;
+				if (!json_is_null(json_object_get(cell, "error"))) {
+					r->failed = true;
+					fprintf(stderr, "tvp: python %s %s: %s\n", wi->wl->name, python_modes[m],
+						json_string_value(json_object_get(cell, "error")));
+				}
+				json_array_append_new(cells, cell);
+			}
+		}
+	}
+	return 0;
+}
+
+static void print_python_table(FILE *f, json_t *cells)
+{
+	size_t i;
+	json_t *c;
+
+	if (!json_array_size(cells))
+		return;
+	fprintf(f, "\nPython (%s %s, GIL %s), through workloads/python/:\n",
+		json_string_value(json_object_get(json_object_get(json_array_get(cells, 0), "python"), "implementation")),
+		json_string_value(json_object_get(json_object_get(json_array_get(cells, 0), "python"), "version")),
+		json_is_false(json_object_get(json_object_get(json_array_get(cells, 0), "python"), "gil")) ? "off" : "on");
+	fprintf(f, "%-10s %-10s %-54s %7s %11s %8s %8s %6s\n", "workload", "size", "mode (api)", "workers",
+		"median", "ci95", "speedup", "eff");
+	json_array_foreach(cells, i, c) {
+		json_t *st = json_object_get(c, "stats");
+		double med = json_number_value(json_object_get(st, "median_ns"));
+		double lo = json_number_value(json_object_get(st, "ci95_lo_ns"));
+		double hi = json_number_value(json_object_get(st, "ci95_hi_ns"));
+		char mode[64], medbuf[24];
+
+		snprintf(mode, sizeof mode, "%s (%s)", json_string_value(json_object_get(c, "mode")),
+			 json_is_string(json_object_get(c, "api")) ? json_string_value(json_object_get(c, "api")) : "?");
+		format_duration(medbuf, sizeof medbuf, med);
+		fprintf(f, "%-10s %-10lld %-54s %7lld %11s   +-%4.1f%% %8.2f %6.2f%s\n",
+			json_string_value(json_object_get(c, "workload")),
+			(long long)json_integer_value(json_object_get(c, "size")), mode,
+			(long long)json_integer_value(json_object_get(c, "workers")), medbuf,
+			med > 0 ? 50 * (hi - lo) / med : 0.0,
+			json_number_value(json_object_get(c, "speedup")),
+			json_number_value(json_object_get(c, "efficiency")),
+			json_is_null(json_object_get(c, "error")) ? "" : "  FAILED");
+	}
+}
+
 static json_t *config_json(const struct run *r)
 {
 	const struct run_options *o = &r->opt;
@@ -634,6 +810,8 @@ static void print_table(FILE *f, const struct run *r, json_t *results)
 	fprintf(f, "%-10s %-10s %-16s %7s %11s %8s %8s %6s %10s  %s\n", "workload", "size", "mode",
 		"workers", "median", "ci95", "speedup", "eff", "rate", "notes");
 	json_array_foreach(results, i, cell) {
+		if (i >= r->n_cells)
+			break;   /* Python cells follow: print_python_table */
 		const struct cell *c = &r->cells[i];
 		const struct workload *wl = c->wi->wl;
 		json_t *st = json_object_get(cell, "stats");
@@ -677,17 +855,23 @@ static void print_warnings(FILE *f, const struct run *r, json_t *results)
 	json_array_foreach(r->warnings, k, w)
 		fprintf(f, "warning: %s\n", json_string_value(w));
 	json_array_foreach(results, i, cell) {
+		if (i >= r->n_cells)
+			snprintf(label, sizeof label, "python %s %s x%lld",
+				 json_string_value(json_object_get(cell, "workload")),
+				 json_string_value(json_object_get(cell, "mode")),
+				 (long long)json_integer_value(json_object_get(cell, "workers")));
+		else
+			cell_label(&r->cells[i], label, sizeof label);
 		json_array_foreach(json_object_get(cell, "warnings"), k, w)
-			fprintf(f, "warning: %s: %s\n", cell_label(&r->cells[i], label, sizeof label),
-				json_string_value(w));
-		if (r->cells[i].failed)
+			fprintf(f, "warning: %s: %s\n", label, json_string_value(w));
+		if (i < r->n_cells && r->cells[i].failed)
 			fprintf(f, "error: %s: %s\n", cell_label(&r->cells[i], label, sizeof label),
 				r->cells[i].error);
 	}
 }
 
 static json_t *document(struct run *r, json_t *host, json_t *build, const char *created,
-			bool interrupted, double duration_s, json_t **results_out)
+			bool interrupted, double duration_s, json_t *python, json_t **results_out)
 {
 	json_t *doc = json_object(), *results = json_array();
 	double best = best_reference(r);
@@ -696,6 +880,7 @@ static json_t *document(struct run *r, json_t *host, json_t *build, const char *
 		struct stats st;
 		json_array_append_new(results, cell_json(r, &r->cells[i], best, &st));
 	}
+	json_array_extend(results, python);
 	json_object_set_new(doc, "schema", json_string(SCHEMA));
 	json_object_set_new(doc, "tool", env_tool_json());
 	json_object_set_new(doc, "created", json_string(created));
@@ -719,7 +904,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct run r;
 	struct results_out *out = NULL;
-	json_t *host = NULL, *build = NULL, *doc, *results;
+	json_t *host = NULL, *build = NULL, *doc, *results, *python = json_array();
 	char err[512], created[32];
 	uint64_t t0 = now_ns();
 	double load;
@@ -778,6 +963,8 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "tvp: %zu cells x (%u warm-up + %u measured) runs, seed %" PRIu64 "\n",
 			r.n_cells, r.opt.warmup, r.opt.repeat, r.seed);
 	rc = run_all(&r);
+	if (rc == 0 && r.opt.python)
+		rc = python_cells(&r, python);
 	if (rc == -EINTR) {
 		fprintf(stderr, "tvp: interrupted (%s); writing what was measured\n",
 			tvp_interrupted == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -789,11 +976,14 @@ teardown:
 	for (size_t i = 0; i < r.n_insts; i++)
 		if (r.insts[i].wl->teardown)
 			r.insts[i].wl->teardown(&r.insts[i]);
-	doc = document(&r, host, build, created, status == 130, (double)(now_ns() - t0) / 1e9, &results);
+	doc = document(&r, host, build, created, status == 130, (double)(now_ns() - t0) / 1e9, python,
+		       &results);
 	if (!r.opt.quiet || r.failed) {
 		FILE *tf = strcmp(results_path(out), "-") == 0 ? stderr : stdout;
-		if (!r.opt.quiet)
+		if (!r.opt.quiet) {
 			print_table(tf, &r, results);
+			print_python_table(tf, python);
+		}
 		print_warnings(stderr, &r, results);
 	}
 	{
@@ -811,6 +1001,7 @@ teardown:
 	json_decref(host);
 	json_decref(build);
 	json_decref(r.warnings);
+	json_decref(python);
 	for (size_t i = 0; i < r.n_cells; i++) {
 		free(r.cells[i].wall_ns);
 		free(r.cells[i].ref_ns);

@@ -24,6 +24,7 @@
 
 #include "count.h"
 #include "lesson.h"
+#include "python.h"
 #include "util.h"
 
 #define TASKS 4
@@ -66,67 +67,19 @@ static uint64_t c_run(const struct lesson_ctx *c, int way, uint64_t n)
 	return ok ? now_ns() - t0 : 0;
 }
 
-/* Where the reference scripts are: $TVP_PYTHON_DIR, or workloads/python
- * next to the tree this tvp was built in, or under the current directory. */
-static char *find_script(const char *name)
-{
-	const char *env = getenv("TVP_PYTHON_DIR");
-	char exe[PATH_MAX], *path;
-	struct stat sb;
-	ssize_t n;
-
-	if (env && *env)
-		return xasprintf("%s/%s", env, name);
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	for (char *slash; (slash = strrchr(exe, '/')); *slash = '\0') {
-		path = xasprintf("%.*s/workloads/python/%s", (int)(slash - exe), exe, name);
-		if (stat(path, &sb) == 0)
-			return path;
-		free(path);
-	}
-	return xasprintf("workloads/python/%s", name);
-}
-
 /* Runs `python3 count.py --mode MODE --tasks 4 --workers 4 --size N` and
  * returns its first wall time (0 on failure, with why in err). */
-static uint64_t py_run(const struct lesson_ctx *c, const char *script, const char *mode,
-		       uint64_t n, bool *gil, char *err, size_t errlen)
+static uint64_t py_run(const char *script, const char *mode, uint64_t n, bool *gil, char *err,
+		       size_t errlen)
 {
-	const char *py = getenv("TVP_PYTHON");
-	char size[32], buf[8192];
-	size_t len = 0;
+	char size[32];
+	const char *args[] = { "--mode", mode, "--tasks", "4", "--workers", "4", "--size", size, NULL };
 	uint64_t wall = 0;
 	json_t *j, *w;
-	int fd[2], st;
-	ssize_t r;
-	pid_t pid;
 
 	snprintf(size, sizeof size, "%llu", (unsigned long long)n);
-	if (pipe(fd))
-		return snprintf(err, errlen, "pipe: %s", strerror(errno)), 0;
-	pid = lesson_fork(c);
-	if (pid == 0) {
-		dup2(fd[1], STDOUT_FILENO);
-		close(fd[0]);
-		close(fd[1]);
-		execlp(py && *py ? py : "python3", "python3", script, "--mode", mode,
-		       "--tasks", "4", "--workers", "4", "--size", size, (char *)NULL);
-		_exit(127);
-	}
-	close(fd[1]);
-	while (pid > 0 && len < sizeof buf - 1 &&
-	       ((r = read(fd[0], buf + len, sizeof buf - 1 - len)) > 0 || (r < 0 && errno == EINTR)))
-		len += r > 0 ? (size_t)r : 0;
-	buf[len] = '\0';
-	close(fd[0]);
-	if (pid < 0 || lesson_wait(pid, &st, -1) != pid || st != 0) {
-		snprintf(err, errlen, pid < 0 ? "fork failed" :
-			 WIFEXITED(st) && WEXITSTATUS(st) == 127 ? "no python3 found" :
-			 "%s failed (status %d)", script, st);
+	if (python_run_json(script, args, &j, err, errlen) != 0)
 		return 0;
-	}
-	j = json_loads(buf, 0, NULL);
 	w = json_array_get(json_object_get(j, "wall_ns"), 0);
 	if (json_is_integer(w) && json_is_true(json_object_get(j, "results_ok"))) {
 		wall = (uint64_t)json_integer_value(w);
@@ -153,7 +106,7 @@ static int run(const struct lesson_ctx *c)
 {
 	uint64_t target_ns = c->quick ? 20000000u : 500000000u;
 	uint64_t tc[NWAYS] = { 0 }, tp[NWAYS] = { 0 }, nc, np, t0;
-	char *script = find_script("count.py"), err[256] = "";
+	char *script = python_script_path("count.py"), err[256] = "";
 	bool gil = true, have_py = true;
 	int rc = 1;
 
@@ -167,7 +120,7 @@ static int run(const struct lesson_ctx *c)
 	count_loop(20000000);
 	nc = (uint64_t)(20000000.0 * (double)target_ns / (double)(now_ns() - t0 + 1));
 	np = c->quick ? 200000 : 1000000;
-	t0 = py_run(c, script, "serial", np, &gil, err, sizeof err);
+	t0 = py_run(script, "serial", np, &gil, err, sizeof err);
 	if (t0)                         /* that was 4 tasks: scale from one */
 		np = (uint64_t)((double)np * (double)target_ns / ((double)t0 / TASKS));
 	lesson_saw(c, "N = %llu for C and %llu for Python: about %s per task each",
@@ -179,7 +132,7 @@ static int run(const struct lesson_ctx *c)
 			goto out;
 		}
 	for (int w = 0; w < NWAYS && have_py; w++)
-		if (!(tp[w] = py_run(c, script, py_modes[w], np, &gil, err, sizeof err)))
+		if (!(tp[w] = py_run(script, py_modes[w], np, &gil, err, sizeof err)))
 			have_py = false;
 
 	lesson_saw(c, "%-8s %11s %11s %11s", "", "serial", "threads", "processes");

@@ -153,6 +153,48 @@ START_TEST(stdout_output_is_json_alone)
 }
 END_TEST
 
+START_TEST(python_cells_beside_c)
+{
+	char *dir = tvp_tmpdir(), *out = xasprintf("%s/py.json", dir);
+	struct tvp_cmd c;
+	json_error_t jerr;
+	json_t *doc, *cell;
+	size_t i, py = 0;
+
+	tvp_run_cli(&c, 120, "run", "--quick", "--workload", "count", "--mode", "thread-pool,fork-pool",
+		    "--workers", "2", "--repeat", "2", "--python", "--quiet", "--output", out, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	tvp_cmd_free(&c);
+	doc = json_load_file(out, 0, &jerr);
+	ck_assert_msg(doc, "%s", jerr.text);
+	json_array_foreach(json_object_get(doc, "results"), i, cell) {
+		if (strcmp(json_string_value(json_object_get(cell, "lang")), "python") != 0)
+			continue;
+		py++;
+		ck_assert(json_is_true(json_object_get(cell, "verified")));
+		ck_assert_uint_eq(json_array_size(json_object_get(cell, "samples")), 2);
+		ck_assert(json_is_string(json_object_get(cell, "api")));
+	}
+	/* serial, thread-pool x2, fork-pool x2 */
+	ck_assert_uint_eq(py, 3);
+	json_decref(doc);
+	if (validate("tvp.results-1.schema.json", out) != 77)
+		ck_assert_int_eq(validate("tvp.results-1.schema.json", out), 0);
+
+	/* No interpreter: the C cells still run; the run says what it skipped. */
+	setenv("TVP_PYTHON", "/nonexistent/python3", 1);
+	tvp_run_cli(&c, 60, "run", "--quick", "--mode", "serial", "--repeat", "1", "--python", "--quiet",
+		    "--output", out, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	ck_assert_msg(strstr(c.err, "Python cells skipped"), "%s", c.err);
+	tvp_cmd_free(&c);
+	tvp_rm_rf(dir);
+	free(out);
+	free(dir);
+	tvp_assert_no_children();
+}
+END_TEST
+
 static bool dir_has_tmp(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -217,6 +259,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, quick_run_writes_valid_verified_json);
 	tcase_add_test(tc, stdout_output_is_json_alone);
 	tcase_add_test(tc, sigint_writes_what_was_measured);
+	tcase_add_test(tc, python_cells_beside_c);
 	return s;
 }
 
