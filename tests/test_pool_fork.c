@@ -16,6 +16,13 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <string.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <sys/mman.h>
 
 static const enum pool_channel chans[] = { CHANNEL_PIPE, CHANNEL_SHM };
 
@@ -599,6 +606,59 @@ START_TEST(idle_pool_sleeps)
 }
 END_TEST
 
+/* A robust process-shared mutex in shared memory, for the next test. */
+static pthread_mutex_t *robust;
+
+/* Locks the robust mutex and returns {owner glibc recorded, real tid};
+ * with arg 1 it dies holding it. */
+static int lock_robust(const void *arg, size_t len, struct task_result *out)
+{
+	int v[2], rc = pthread_mutex_lock(robust);
+
+	if (rc == EOWNERDEAD)
+		pthread_mutex_consistent(robust);
+	v[0] = rc == EOWNERDEAD ? -EOWNERDEAD : robust->__data.__owner;
+	v[1] = (int)syscall(SYS_gettid);
+	if (*(const int *)arg == 1)
+		abort();
+	pthread_mutex_unlock(robust);
+	task_result_set(out, v, sizeof v);
+	return 0;
+}
+
+/* A worker that dies holding a robust mutex must not hang the others: the
+ * next locker gets EOWNERDEAD. That needs glibc's own fork in the worker
+ * (its thread id and robust list); a raw clone broke it (fork_pool.c). */
+START_TEST(robust_mutex_survives_worker_death)
+{
+	struct pool *p;
+	pthread_mutexattr_t a;
+	struct task_result r = TASK_RESULT_INIT;
+	const int ok = 0, die = 1;
+	int v[2];
+
+	robust = mmap(NULL, sizeof *robust, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert(robust != MAP_FAILED);
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(robust, &a);
+	pthread_mutexattr_destroy(&a);
+	p = fork_pool(chans[_i], 2, 0);   /* after the mapping: workers inherit it */
+	ck_assert_int_eq(pool_apply(p, lock_robust, &ok, sizeof ok, &r), 0);
+	memcpy(v, task_result_data(&r), sizeof v);
+	ck_assert_msg(v[0] == v[1], "glibc recorded owner %d, the worker's tid is %d", v[0], v[1]);
+	ck_assert_int_eq(pool_apply(p, lock_robust, &die, sizeof die, &r), -ECHILD);
+	ck_assert_int_eq(pool_apply(p, lock_robust, &ok, sizeof ok, &r), 0);
+	memcpy(v, task_result_data(&r), sizeof v);
+	ck_assert_int_eq(v[0], -EOWNERDEAD);
+	task_result_release(&r);
+	pool_free(p);
+	munmap(robust, sizeof *robust);
+	tvp_assert_no_children();
+}
+END_TEST
+
 static Suite *pool_fork_suite(void)
 {
 	Suite *s;
@@ -618,6 +678,7 @@ static Suite *pool_fork_suite(void)
 	tcase_add_loop_test(tc, large_map, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, concurrent_callers, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, idle_pool_sleeps, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, robust_mutex_survives_worker_death, 0, ARRAY_SIZE(chans));
 	tcase_add_test(tc, fork_fails_under_nproc_limit);
 	tcase_add_test(tc, refused_once_threads_exist);
 	return s;

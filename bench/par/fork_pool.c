@@ -7,20 +7,27 @@
  * copy of every lock some other thread was holding, and no thread to release
  * it), yet a pool must start replacement workers long after the program may
  * have started threads. So pool_new, which must be called while the process
- * has one thread (it checks, and refuses otherwise), forks exactly one
+ * has one thread (it checks, and refuses otherwise), forks one extra
  * process: the fork server, a single-threaded copy of the parent as it was
- * then (CPython's forkserver design). Every worker, the first N and every
- * replacement, is forked by the server: the parent sends it the new worker's
- * channel descriptors over a UNIX socket (SCM_RIGHTS), the server clones
- * itself and answers with a pidfd of the child. The server clones with
- * CLONE_PARENT, so each worker is the parent's own child, not the server's:
- * the parent reaps it and reads its exact exit status with waitid(P_PIDFD)
- * (no status relayed by a third process), and PR_SET_PDEATHSIG ties it to
- * the parent. The price is a raw clone() system call in the server instead
- * of glibc's fork(): no atfork handlers run, which is fine in a process with
- * one thread that runs nothing but this file. Workers inherit memory as it
- * was at pool_new, which is what task.h promises (a task_fn and any argument
- * pointing into memory made before the pool started are valid in them).
+ * then (CPython's forkserver design). A worker is forked by the parent
+ * itself, with glibc's fork(), whenever the parent still has one thread (the
+ * first N always; replacements in tvp run, whose loop never starts threads
+ * beside a fork pool). Only when the parent has started threads since
+ * pool_new does a replacement come from the server: the parent sends it the
+ * new worker's channel descriptors over a UNIX socket (SCM_RIGHTS), the
+ * server clones itself and answers with a pidfd of the child. The server
+ * clones with CLONE_PARENT, so each worker is the parent's own child either
+ * way: the parent reaps it and reads its exact exit status with
+ * waitid(P_PIDFD), and PR_SET_PDEATHSIG ties it to the parent. The price of
+ * the server's raw clone() is that glibc's fork bookkeeping does not run in
+ * that child: its cached thread id is the server's and its robust-mutex list
+ * is not registered with the kernel, so a robust or priority-inheritance
+ * mutex held by such a worker is not recovered when it dies (a robust mutex
+ * locked by a worker that then died hung the next locker, which is why the
+ * parent forks directly whenever it can). Workers inherit memory as it was
+ * when they were forked, at pool_new or later, which is what task.h
+ * promises (a task_fn and any argument pointing into memory made before the
+ * pool started are valid in them).
  *
  * One parent thread does everything. The parent has no helper thread: all
  * progress (posting jobs, reading results, noticing deaths, killing tasks
@@ -611,8 +618,75 @@ static void board_reset(struct board_slot *bs)
 	atomic_store(&bs->tid, 0);
 }
 
-/* Asks the server for a worker in slot s. Returns 0, or a negative errno
- * with err set. */
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Forks the worker for slot id from this (single-threaded) process with
+ * glibc's fork(). The child keeps stdio and its channel descriptors and
+ * closes everything else, as the server's children do. Returns 0 with
+ * rep->pid and *pidfd set, or a negative errno. */
+static int fork_direct(struct fpool *fp, unsigned id, int *fds, unsigned nfds,
+		       struct spawn_reply *rep, int *pidfd)
+{
+	sigset_t all, old;
+	pid_t pid;
+	int e;
+
+	/* Signals stay blocked across the fork until the child has reset the
+	 * handlers it inherited: a SIGTERM from terminate that reached a new
+	 * worker first would otherwise run the parent's handler in it (a test
+	 * runner's handler that kills its whole process group did exactly
+	 * that). posix_spawn does the same. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	e = errno;
+	if (pid == 0) {
+		int keep[CHANNEL_MAX_FDS];
+		unsigned lo = 3;
+		sigset_t none;
+
+		for (int sig = 1; sig < NSIG; sig++) {
+			struct sigaction sa;
+			if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
+			    sa.sa_handler != SIG_IGN)
+				signal(sig, SIG_DFL);
+		}
+		util_child_after_fork();
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+
+		memcpy(keep, fds, nfds * sizeof *keep);
+		qsort(keep, nfds, sizeof *keep, cmp_int);
+		for (unsigned i = 0; i < nfds; i++) {
+			if ((unsigned)keep[i] > lo)
+				close_range(lo, (unsigned)keep[i] - 1, 0);
+			lo = (unsigned)keep[i] + 1;
+		}
+		close_range(lo, ~0u, 0);
+		worker_main(fp, id, fds, nfds);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0)
+		return -e;
+	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (*pidfd < 0) {
+		e = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -e;
+	}
+	rep->pid = (int32_t)pid;
+	rep->err = 0;
+	return 0;
+}
+
+/* Starts a worker in slot s: forked here while this process has one thread,
+ * else by the fork server. Returns 0, or a negative errno with err set. */
 static int spawn(struct fpool *fp, struct wslot *s, char *err, size_t errlen)
 {
 	struct spawn_req req = { s->id, 0 };
@@ -620,6 +694,7 @@ static int spawn(struct fpool *fp, struct wslot *s, char *err, size_t errlen)
 	int fds[CHANNEL_MAX_FDS];
 	unsigned nfds;
 	struct channel *ch;
+	bool direct;
 	ssize_t r;
 	int rc;
 
@@ -631,8 +706,12 @@ static int spawn(struct fpool *fp, struct wslot *s, char *err, size_t errlen)
 	}
 	board_reset(&fp->board->slot[s->id]);
 	req.nfds = channel_worker_fds(ch, fds);
-	rc = send_with_fds(fp->server_sock, &req, sizeof req, fds, req.nfds);
-	if (rc == 0) {
+	direct = count_threads() <= SAFE_THREADS;
+	if (direct)   /* one thread: fork here, with glibc's fork (see DESIGN) */
+		rc = fork_direct(fp, s->id, fds, req.nfds, &rep, &fds[0]);
+	else
+		rc = send_with_fds(fp->server_sock, &req, sizeof req, fds, req.nfds);
+	if (rc == 0 && !direct) {
 		r = recv_with_fds(fp->server_sock, &rep, sizeof rep, fds, &nfds);
 		if (r < 0)
 			rc = (int)r;
