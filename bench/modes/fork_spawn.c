@@ -27,22 +27,29 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "par/pin.h"
 #include "util.h"
 
 struct spawn_head {
 	int32_t status;
-	uint32_t pad;
+	int32_t pinned;             /* as worker_stats.pinned */
 	uint64_t busy_ns;
 	uint64_t len;
+	int32_t cpu;                /* where the task ended, or -1 */
+	char bound[96];
 };
 
 struct fslot {
+	unsigned slot;              /* which of the m->workers places */
+	_Atomic uint64_t cpus[PIN_CPU_WORDS];   /* CPUs its children ended on */
 	pid_t pid;                  /* 0: free */
 	int fd;                     /* read end of the child's pipe */
 	uint64_t index;             /* its task */
@@ -51,19 +58,28 @@ struct fslot {
 };
 
 /* The child: runs task index, sends the outcome, exits. */
-static __attribute__((noreturn)) void child_main(struct mode_run *m, uint64_t index, int fd)
+static __attribute__((noreturn)) void child_main(struct mode_run *m, unsigned slot, uint64_t index,
+						  int fd)
 {
 	struct task_arg ta = { m->wi, index };
 	struct task_result r = TASK_RESULT_INIT;
 	struct spawn_head h;
+	struct worker_stats ws;
 	uint64_t t0;
 
 	util_child_after_fork();
 	signal(SIGPIPE, SIG_IGN);
+	/* A new process binds itself to its slot's place (the parent is never
+	 * bound): part of what spawning a worker costs, so inside the timing. */
+	memset(&h, 0, sizeof h);
+	memset(&ws, 0, sizeof ws);
+	pin_bind_process(m->pin, slot, &ws);
+	h.pinned = ws.pinned;
+	memcpy(h.bound, ws.bound, sizeof h.bound);
 	t0 = now_ns();
 	h.status = workload_run_task(&ta, sizeof ta, &r);
 	h.busy_ns = now_ns() - t0;
-	h.pad = 0;
+	h.cpu = sched_getcpu();
 	h.len = r.len;
 	if (write_full(fd, &h, sizeof h) < 0 || write_full(fd, task_result_data(&r), r.len) < 0)
 		_exit(1);
@@ -99,7 +115,7 @@ static int start_task(struct mode_run *m, struct fslot *s, uint64_t index)
 	}
 	if (pid == 0) {
 		close(pfd[0]);
-		child_main(m, index, pfd[1]);
+		child_main(m, s->slot, index, pfd[1]);
 	}
 	close(pfd[1]);
 	s->pid = pid;
@@ -128,6 +144,10 @@ static void finish_task(struct mode_run *m, struct fslot *s, struct worker_stats
 			m->status[i] = h.status;
 			task_result_set(&m->results[i], s->buf + sizeof h, (size_t)h.len);
 			ws->busy_ns += h.busy_ns;
+			ws->pinned = h.pinned;
+			memcpy(ws->bound, h.bound, sizeof ws->bound);
+			if (h.cpu >= 0 && h.cpu < PIN_CPU_WORDS * 64)
+				atomic_fetch_or(&s->cpus[h.cpu / 64], 1ull << (h.cpu % 64));
 			s->pid = 0;
 			return;
 		}
@@ -192,8 +212,10 @@ static int fsm_execute(struct mode_run *m)
 
 	m->wstats = xcalloc(n, sizeof *m->wstats);
 	m->n_wstats = n;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		m->wstats[i].pinned = -1;
+		slots[i].slot = i;
+	}
 	while (done < m->tasks) {
 		unsigned np = 0;
 
@@ -233,8 +255,10 @@ static int fsm_execute(struct mode_run *m)
 	}
 out:
 	kill_all(slots, n);
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		pin_cpu_bits_take(slots[i].cpus, m->wstats[i].ran_on, sizeof m->wstats[i].ran_on);
 		free(slots[i].buf);
+	}
 	free(slots);
 	free(pfd);
 	return rc;

@@ -89,6 +89,7 @@
 #include <unistd.h>
 
 #include "par/channel.h"
+#include "par/pin.h"
 #include "util.h"
 
 #ifndef P_PIDFD
@@ -143,6 +144,10 @@ struct board_slot {
 	_Atomic uint64_t busy_ns;
 	_Atomic int32_t pid;
 	_Atomic int32_t tid;
+	/* Placement, written by the worker (par/pin.h). */
+	_Atomic int32_t pinned;                 /* -1 not asked, 0 failed, 1 bound */
+	char bound[96];                         /* written before the worker's first task */
+	_Atomic uint64_t cpus_seen[PIN_CPU_WORDS];
 };
 
 struct board {
@@ -288,9 +293,16 @@ static int count_threads(void)
 /* Where a worker process starts, before its channel is opened. */
 static void worker_enter(const struct fpool *fp, unsigned id)
 {
-	/* placement: the lead adds pin_bind_process() here */
-	(void)fp;
-	(void)id;
+	struct board_slot *bs = &fp->board->slot[id];
+	struct worker_stats ws;
+
+	/* The worker binds itself, after the fork (HWLOC_CPUBIND_PROCESS):
+	 * the parent is never bound, so nothing it forks later inherits a
+	 * mask. A failure is recorded; the run loop decides (--pin-strict). */
+	memset(&ws, 0, sizeof ws);
+	pin_bind_process(pool_base(fp->p)->opt.pin, id, &ws);
+	memcpy(bs->bound, ws.bound, sizeof bs->bound);
+	atomic_store(&bs->pinned, ws.pinned);
 }
 
 /* Gives up the spinner token if this worker still holds it. */
@@ -401,6 +413,7 @@ static void worker_run(struct board_slot *bs, struct channel *ch, const struct w
 		}
 	}
 	busy += now_ns() - t0;
+	pin_cpu_bits_note(bs->cpus_seen);
 	atomic_store_explicit(&bs->running, 0, memory_order_relaxed);
 	atomic_store_explicit(&bs->tasks, atomic_load(&bs->tasks) + (h->count - sent_to),
 			      memory_order_relaxed);
@@ -616,6 +629,10 @@ static void board_reset(struct board_slot *bs)
 	atomic_store(&bs->busy_ns, 0);
 	atomic_store(&bs->pid, 0);
 	atomic_store(&bs->tid, 0);
+	atomic_store(&bs->pinned, -1);
+	bs->bound[0] = '\0';
+	for (int k = 0; k < PIN_CPU_WORDS; k++)
+		atomic_store(&bs->cpus_seen[k], 0);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -771,7 +788,9 @@ static void retire_stats(struct fpool *fp, struct wslot *s)
 	ws->tid = atomic_load(&bs->tid) ? atomic_load(&bs->tid) : s->pid;
 	ws->tasks = tasks;
 	ws->busy_ns = busy;
-	ws->pinned = -1;
+	ws->pinned = atomic_load(&bs->pinned);
+	memcpy(ws->bound, bs->bound, sizeof ws->bound);
+	pin_cpu_bits_take(bs->cpus_seen, ws->ran_on, sizeof ws->ran_on);
 }
 
 static void push_done(struct job **fin, struct job *j)
@@ -1660,7 +1679,9 @@ static unsigned fp_take_stats(struct pool *p, struct worker_stats *out, unsigned
 			out[k].tid = atomic_load(&bs->tid) ? atomic_load(&bs->tid) : s->pid;
 			out[k].tasks = tasks - s->taken_tasks;
 			out[k].busy_ns = busy - s->taken_busy;
-			out[k].pinned = -1;
+			out[k].pinned = atomic_load(&bs->pinned);
+			memcpy(out[k].bound, bs->bound, sizeof out[k].bound);
+			pin_cpu_bits_take(bs->cpus_seen, out[k].ran_on, sizeof out[k].ran_on);
 			k++;
 		}
 		s->taken_tasks = tasks;

@@ -761,3 +761,45 @@ bool pin_ran_outside(const struct worker_stats *ws)
 	hwloc_bitmap_free(ran);
 	return outside;
 }
+
+static void format_cpu_bits(const uint64_t *words, char *buf, size_t len)
+{
+	size_t used = 0;
+	int start = -1;
+
+	buf[0] = '\0';
+	for (int c = 0; c <= PIN_CPU_WORDS * 64; c++) {
+		bool on = c < PIN_CPU_WORDS * 64 && (words[c / 64] >> (c % 64) & 1);
+
+		if (on && start < 0)
+			start = c;
+		if (!on && start >= 0) {
+			int n = start == c - 1 ?
+				snprintf(buf + used, len - used, "%s%d", used ? "," : "", start) :
+				snprintf(buf + used, len - used, "%s%d-%d", used ? "," : "", start,
+					 c - 1);
+
+			if (n < 0 || (size_t)n >= len - used)
+				return;
+			used += (size_t)n;
+			start = -1;
+		}
+	}
+}
+
+void pin_cpu_bits_note(_Atomic uint64_t *words)
+{
+	int cpu = sched_getcpu();
+
+	if (cpu >= 0 && cpu < PIN_CPU_WORDS * 64)
+		atomic_fetch_or_explicit(&words[cpu / 64], 1ull << (cpu % 64), memory_order_relaxed);
+}
+
+void pin_cpu_bits_take(_Atomic uint64_t *words, char *buf, size_t len)
+{
+	uint64_t seen[PIN_CPU_WORDS];
+
+	for (int k = 0; k < PIN_CPU_WORDS; k++)
+		seen[k] = atomic_exchange_explicit(&words[k], 0, memory_order_relaxed);
+	format_cpu_bits(seen, buf, len);
+}

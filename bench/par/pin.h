@@ -20,6 +20,7 @@
 #ifndef PIN_H
 #define PIN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -112,6 +113,19 @@ void pin_plan_free(struct pin_plan *p);
  * before them). */
 int pin_policies_split(const char *text, char ***items, size_t *n, char *err, size_t errlen);
 void pin_policies_free(char **items, size_t n);
+
+/* CPUs a worker was seen on, as a bitmap a worker can update without locks
+ * and without allocating (in a thread, or in shared memory for a forked
+ * worker): CPUs 0 to PIN_CPU_WORDS * 64 - 1. */
+#define PIN_CPU_WORDS 16
+
+/* Sets the bit of the CPU the caller runs on now (sched_getcpu). Safe from
+ * any thread or process; a few tens of nanoseconds. */
+void pin_cpu_bits_note(_Atomic uint64_t *words);
+
+/* Takes the bitmap (reading and clearing it) and writes it as hwloc list
+ * text ("0-1,4") into buf. */
+void pin_cpu_bits_take(_Atomic uint64_t *words, char *buf, size_t len);
 
 /* The canonical policy: "none", "compact", "scatter", or the list as given
  * ("pu:0,2,4-7"); the string lives as long as the plan. */

@@ -55,7 +55,6 @@
 #include "util.h"
 
 #define CACHE_LINE 64
-#define CPU_WORDS 16            /* CPUs 0-1023 are recorded in ran_on */
 
 struct worker {
 	struct tpool *tp;
@@ -67,7 +66,7 @@ struct worker {
 	/* Written by the worker, taken by take_stats. */
 	_Atomic uint64_t tasks;
 	_Atomic uint64_t busy_ns;
-	_Atomic uint64_t cpus_seen[CPU_WORDS];
+	_Atomic uint64_t cpus_seen[PIN_CPU_WORDS];
 } __attribute__((aligned(CACHE_LINE)));  /* no false sharing between workers */
 
 struct tpool {
@@ -251,11 +250,7 @@ static void wait_for_work(struct tpool *tp)
 
 static void note_cpu(struct worker *w)
 {
-	int cpu = sched_getcpu();
-
-	if (cpu >= 0 && cpu < CPU_WORDS * 64)
-		atomic_fetch_or_explicit(&w->cpus_seen[cpu / 64], 1ull << (cpu % 64),
-					 memory_order_relaxed);
+	pin_cpu_bits_note(w->cpus_seen);
 }
 
 static void run_job(struct worker *w, struct job *j)
@@ -505,31 +500,6 @@ static void tp_destroy(struct pool *p)
 }
 
 /* Writes the set bits as an hwloc-style list: "0-3,6". */
-static void format_cpus(const uint64_t *words, char *buf, size_t len)
-{
-	size_t used = 0;
-	int start = -1;
-
-	buf[0] = '\0';
-	for (int c = 0; c <= CPU_WORDS * 64; c++) {
-		bool on = c < CPU_WORDS * 64 && (words[c / 64] >> (c % 64) & 1);
-
-		if (on && start < 0)
-			start = c;
-		if (!on && start >= 0) {
-			int n = start == c - 1 ?
-				snprintf(buf + used, len - used, "%s%d", used ? "," : "", start) :
-				snprintf(buf + used, len - used, "%s%d-%d", used ? "," : "", start,
-					 c - 1);
-
-			if (n < 0 || (size_t)n >= len - used)
-				return;
-			used += (size_t)n;
-			start = -1;
-		}
-	}
-}
-
 static unsigned tp_take_stats(struct pool *p, struct worker_stats *out, unsigned max)
 {
 	struct tpool *tp = tpool_of(p);
@@ -538,7 +508,6 @@ static unsigned tp_take_stats(struct pool *p, struct worker_stats *out, unsigned
 
 	for (unsigned i = 0; i < n; i++) {
 		struct worker *w = &tp->w[i];
-		uint64_t seen[CPU_WORDS];
 
 		memset(&out[i], 0, sizeof out[i]);
 		out[i].pid = pid;
@@ -547,9 +516,7 @@ static unsigned tp_take_stats(struct pool *p, struct worker_stats *out, unsigned
 		out[i].busy_ns = atomic_exchange_explicit(&w->busy_ns, 0, memory_order_relaxed);
 		out[i].pinned = w->pinned;
 		snprintf(out[i].bound, sizeof out[i].bound, "%s", w->bound);
-		for (int k = 0; k < CPU_WORDS; k++)
-			seen[k] = atomic_exchange_explicit(&w->cpus_seen[k], 0, memory_order_relaxed);
-		format_cpus(seen, out[i].ran_on, sizeof out[i].ran_on);
+		pin_cpu_bits_take(w->cpus_seen, out[i].ran_on, sizeof out[i].ran_on);
 	}
 	return n;
 }
