@@ -904,7 +904,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct run r;
 	struct results_out *out = NULL;
-	json_t *host = NULL, *build = NULL, *doc, *results, *python = json_array();
+	json_t *host = NULL, *build = NULL, *doc, *results, *python;
 	char err[512], created[32];
 	uint64_t t0 = now_ns();
 	double load;
@@ -942,6 +942,7 @@ int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	util_catch_interrupts();
+	python = json_array();
 	r.seed = r.opt.seed_given ? r.opt.seed : now_ns() ^ ((uint64_t)getpid() << 32);
 	r.warnings = json_array();
 	env_utc_stamp(created, sizeof created, false);
