@@ -1,0 +1,182 @@
+/* pooled.c: the body of the pool modes (pooled.h).
+ *
+ * DESIGN
+ * setup (not timed: the run loop records it as setup_ns) starts the pool and
+ * builds one struct task_arg per task; a process pool forks its workers
+ * here, while the run loop has one thread. execute (timed) hands the tasks
+ * over and waits; statuses and results land in the run loop's arrays
+ * (threads write them in place; processes' results are copied back through
+ * the channel). Waits are cut into INTERRUPT_POLL_NS slices so that a Ctrl-C
+ * is noticed within 50 ms: the pool is then terminated (queued work dropped;
+ * worker processes SIGTERMed, SIGKILLed after a grace, all reaped) and
+ * execute returns -EINTR.
+ *
+ * The executor path keeps at most WINDOW futures outstanding: it submits
+ * ahead and collects the oldest future's result before submitting more, so a
+ * million tasks never hold a million futures, and results come out in order.
+ */
+#include "modes/pooled.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "par/channel.h"
+#include "par/executor.h"
+#include "util.h"
+
+#define INTERRUPT_POLL_NS 50000000
+#define WINDOW 65536
+#define EXTRA_STATS 64          /* room for process workers replaced during a run */
+
+struct pooled {
+	struct pool *p;             /* the pool (map), or the executor's */
+	struct executor *ex;        /* NULL for the map modes */
+	struct task_arg *args;
+};
+
+static int start(struct mode_run *m, enum pool_kind kind, bool executor)
+{
+	struct pooled *st;
+	struct pool_options opt = {
+		.kind = kind,
+		.workers = m->workers ? m->workers : 1,
+		.pin = m->pin,
+	};
+	int rc;
+
+	if (kind == POOL_PROCESSES &&
+	    channel_kind_parse(m->channel ? m->channel : "pipe", &opt.channel) < 0) {
+		snprintf(m->err, sizeof m->err, "unknown channel '%s' (accepted: pipe, shm)", m->channel);
+		return -EINVAL;
+	}
+	st = xcalloc(1, sizeof *st);
+	if (executor) {
+		rc = executor_new(&st->ex, &opt, m->err, sizeof m->err);
+		st->p = rc == 0 ? executor_pool(st->ex) : NULL;
+	} else {
+		rc = pool_new(&st->p, &opt, m->err, sizeof m->err);
+	}
+	if (rc < 0) {
+		free(st);
+		return rc;
+	}
+	st->args = xmalloc(m->tasks * sizeof *st->args);
+	for (uint64_t i = 0; i < m->tasks; i++) {
+		st->args[i].wi = m->wi;
+		st->args[i].index = i;
+	}
+	m->state = st;
+	return 0;
+}
+
+int pooled_map_setup(struct mode_run *m, enum pool_kind kind)
+{
+	return start(m, kind, false);
+}
+
+int pooled_executor_setup(struct mode_run *m, enum pool_kind kind)
+{
+	return start(m, kind, true);
+}
+
+static void take_stats(struct mode_run *m, struct pool *p)
+{
+	unsigned n = pool_workers(p) + (pool_kind(p) == POOL_PROCESSES ? EXTRA_STATS : 0);
+
+	m->wstats = xcalloc(n, sizeof *m->wstats);
+	m->n_wstats = pool_take_stats(p, m->wstats, n);
+}
+
+int pooled_map_execute(struct mode_run *m)
+{
+	struct pooled *st = m->state;
+	struct pool_async *a;
+	int rc = 0;
+
+	a = pool_map_async(st->p, workload_run_task, st->args, sizeof *st->args, m->tasks, 0,
+			   m->results, m->status, NULL, NULL);
+	if (!a)
+		return -errno;
+	while (pool_async_wait(a, INTERRUPT_POLL_NS) == -ETIMEDOUT) {
+		if (tvp_interrupted) {
+			pool_terminate(st->p);
+			pool_async_wait(a, POOL_FOREVER);
+			rc = -EINTR;
+			break;
+		}
+	}
+	pool_async_free(a);
+	take_stats(m, st->p);
+	return rc;
+}
+
+int pooled_executor_execute(struct mode_run *m)
+{
+	struct pooled *st = m->state;
+	struct future **fs = xcalloc(WINDOW, sizeof *fs);
+	uint64_t sent = 0, got = 0;
+	int rc = 0;
+
+	while (got < m->tasks) {
+		while (sent < m->tasks && sent - got < WINDOW) {
+			struct future *f;
+
+			if ((sent & 1023) == 0 && tvp_interrupted) {
+				rc = -EINTR;
+				goto out;
+			}
+			f = executor_submit(st->ex, workload_run_task, &st->args[sent],
+					    sizeof st->args[sent], 0);
+			if (!f) {
+				rc = -errno;
+				snprintf(m->err, sizeof m->err, "submit: executor shut down");
+				goto out;
+			}
+			fs[sent % WINDOW] = f;
+			sent++;
+		}
+		for (;;) {
+			int st_rc = future_result(fs[got % WINDOW], INTERRUPT_POLL_NS, &m->results[got]);
+
+			if (st_rc != -ETIMEDOUT) {
+				m->status[got] = st_rc;
+				break;
+			}
+			if (tvp_interrupted) {
+				rc = -EINTR;
+				goto out;
+			}
+		}
+		future_free(fs[got % WINDOW]);
+		fs[got % WINDOW] = NULL;
+		got++;
+	}
+out:
+	if (rc < 0) {
+		executor_shutdown(st->ex, true, true);
+		for (; got < sent; got++)
+			future_free(fs[got % WINDOW]);
+	}
+	free(fs);
+	take_stats(m, st->p);
+	return rc;
+}
+
+void pooled_teardown(struct mode_run *m)
+{
+	struct pooled *st = m->state;
+
+	if (st) {
+		if (st->ex)
+			executor_free(st->ex);
+		else
+			pool_free(st->p);
+		free(st->args);
+		free(st);
+		m->state = NULL;
+	}
+	free(m->wstats);
+	m->wstats = NULL;
+	m->n_wstats = 0;
+}
