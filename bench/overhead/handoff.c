@@ -55,6 +55,25 @@ static void handoff_teardown(void *state)
 	free(s);
 }
 
+/* Process kernels name their channel last ("...-pipe", "...-shm"). */
+static enum pool_channel channel_of(const struct ovh_bench *b)
+{
+	size_t n = strlen(b->name);
+
+	return n > 5 && strcmp(b->name + n - 5, "-pipe") == 0 ? CHANNEL_PIPE : CHANNEL_SHM;
+}
+
+static const char *channel_suffix(const struct ovh_bench *b)
+{
+	size_t n = strlen(b->name);
+
+	if (n > 5 && strcmp(b->name + n - 5, "-pipe") == 0)
+		return "-pipe";
+	if (n > 4 && strcmp(b->name + n - 4, "-shm") == 0)
+		return "-shm";
+	return "";
+}
+
 static int handoff_setup(const struct ovh_bench *b, const struct ovh_ctx *c, void **state,
 			 char *err, size_t errlen)
 {
@@ -71,6 +90,7 @@ static int handoff_setup(const struct ovh_bench *b, const struct ovh_ctx *c, voi
 	}
 	s->wi.size = s->wi.wl->default_size(c->quick);
 	s->opt.kind = strcmp(b->kind, "process") == 0 ? POOL_PROCESSES : POOL_THREADS;
+	s->opt.channel = channel_of(b);
 	s->opt.workers = c->workers;
 	if (b->variant == HO_APPLY)
 		rc = pool_new(&s->pool, &s->opt, err, errlen);
@@ -99,19 +119,26 @@ static int check_noop(struct handoff *s, int status, const struct task_result *r
 	return 0;
 }
 
-/* One batch through the mode named after "batch-noop-" in the kernel's name. */
+/* One batch through the mode named after "batch-noop-" in the kernel's name
+ * (less its channel suffix). */
 static int run_batch(struct handoff *s, struct ovh_sample *out, char *err, size_t errlen)
 {
-	const struct mode *mode = mode_find(s->b->name + strlen("batch-noop-"));
+	const char *suffix = channel_suffix(s->b);
+	char name[64];
+	const struct mode *mode;
 	struct mode_run m;
 	uint64_t t0, wall_ns;
 	int rc;
 
+	snprintf(name, sizeof name, "%.*s",
+		 (int)(strlen(s->b->name) - strlen("batch-noop-") - strlen(suffix)),
+		 s->b->name + strlen("batch-noop-"));
+	mode = mode_find(name);
 	if (!mode)
-		return ovh_fail(err, errlen, -ENOENT, "mode %s is not built in",
-				s->b->name + strlen("batch-noop-"));
+		return ovh_fail(err, errlen, -ENOENT, "mode %s is not built in", name);
 	memset(&m, 0, sizeof m);
 	m.wi = &s->wi;
+	m.channel = *suffix ? suffix + 1 : NULL;
 	m.workers = s->ctx->workers;
 	m.tasks = s->wi.wl->default_tasks(s->ctx->workers, s->ctx->quick);
 	m.status = xmalloc(m.tasks * sizeof *m.status);
@@ -205,10 +232,9 @@ static int handoff_run(void *state, uint64_t iters, struct ovh_sample *out, char
 	  .variant = var, .setup = handoff_setup, .run = handoff_run,                        \
 	  .teardown = handoff_teardown }
 
-/* The fork pool (POOL_PROCESSES, branch rt-fork) and its modes fork-pool and
- * executor-fork, with each channel (pipe, shm), join this table as
- * "pool-start-process", "handoff-apply-fork-pool-pipe", ... once they are
- * merged into main; until then they are left out, not imitated. */
+/* Process kernels end in their channel. executor-fork has no batch entry: a
+ * million futures at several microseconds each would take a minute a
+ * sample; handoff-submit-executor-fork-* gives its cost per task. */
 const struct ovh_bench ovh_handoff_benches[] = {
 	HO("pool-start-thread", "creation", HO_POOL_START, "thread", 0,
 	   "pool_new of a thread pool of N workers, until every worker is ready"),
@@ -220,5 +246,21 @@ const struct ovh_bench ovh_handoff_benches[] = {
 	   "per task of `tvp run --workload noop --mode thread-pool` (1,000,000 tasks, N workers)"),
 	HO("batch-noop-executor-thread", "handoff", HO_BATCH, "thread", OVH_BATCH,
 	   "per task of `tvp run --workload noop --mode executor-thread` (1,000,000 tasks, N workers)"),
+	HO("pool-start-process-pipe", "creation", HO_POOL_START, "process", 0,
+	   "pool_new of a fork pool of N workers (pipe channel), until every worker is ready"),
+	HO("pool-start-process-shm", "creation", HO_POOL_START, "process", 0,
+	   "pool_new of a fork pool of N workers (shm channel), until every worker is ready"),
+	HO("handoff-apply-fork-pool-pipe", "handoff", HO_APPLY, "process", 0,
+	   "pool_apply of one noop task on an idle fork pool (pipe channel), result awaited"),
+	HO("handoff-apply-fork-pool-shm", "handoff", HO_APPLY, "process", 0,
+	   "pool_apply of one noop task on an idle fork pool (shm channel), result awaited"),
+	HO("handoff-submit-executor-fork-pipe", "handoff", HO_SUBMIT, "process", 0,
+	   "executor_submit + future_result of one noop task on an idle process executor (pipe)"),
+	HO("handoff-submit-executor-fork-shm", "handoff", HO_SUBMIT, "process", 0,
+	   "executor_submit + future_result of one noop task on an idle process executor (shm)"),
+	HO("batch-noop-fork-pool-pipe", "handoff", HO_BATCH, "process", OVH_BATCH,
+	   "per task of `tvp run --workload noop --mode fork-pool --channel pipe` (1,000,000 tasks)"),
+	HO("batch-noop-fork-pool-shm", "handoff", HO_BATCH, "process", OVH_BATCH,
+	   "per task of `tvp run --workload noop --mode fork-pool --channel shm` (1,000,000 tasks)"),
 };
 const size_t ovh_handoff_benches_count = ARRAY_SIZE(ovh_handoff_benches);
