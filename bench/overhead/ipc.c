@@ -20,6 +20,11 @@
  * Pipes keep the system's default capacity (64 KiB on Linux), as a program
  * that does not ask for more gets.
  *
+ * The shm-ring kernels send through the fork pool's own channel
+ * (par/channel.h, CHANNEL_SHM): the child is the worker end and sends whole
+ * messages with channel_send; the driver takes them with channel_try_recv
+ * as the fork pool's parent does, message by message, reassembled.
+ *
  * memcpy copies the same two buffers, both touched beforehand, so it is the
  * cache-hot best case; an empty asm with a memory clobber after each copy
  * keeps the compiler from dropping or merging copies.
@@ -28,15 +33,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "par/channel.h"
 #include "util.h"
 
-enum { IPC_MEMCPY, IPC_PIPE, IPC_SOCKETPAIR };
+enum { IPC_MEMCPY, IPC_PIPE, IPC_SOCKETPAIR, IPC_SHM_RING };
 
 #define READ_BYTES (256u << 10)
 
@@ -47,6 +54,7 @@ struct ipc {
 	size_t rbuf_len;
 	int ctl[2];                   /* driver -> sender: message counts */
 	int data[2];                  /* sender writes data[1], driver reads data[0] */
+	struct channel *ch;           /* IPC_SHM_RING: the parent's end */
 	struct ovh_partner partner;
 };
 
@@ -59,6 +67,59 @@ static void sender(void *arg)
 		for (uint64_t i = 0; i < n; i++)
 			if (write_full(s->data[1], s->src, s->b->bytes) != 0)
 				return;
+}
+
+/* The shm-ring sender: the fork pool's worker end of a shared-memory channel
+ * (par/channel.h), one whole message per channel_send, as a worker sends a
+ * result. */
+static void ring_sender(void *arg)
+{
+	struct ipc *s = arg;
+	struct iovec iov = { s->src, s->b->bytes };
+	struct channel *w;
+	uint64_t n;
+
+	if (channel_become_worker(s->ch, &w) != 0)
+		return;
+	while (read_full(s->ctl[0], &n, sizeof n) == 0 && n > 0)
+		for (uint64_t i = 0; i < n; i++)
+			if (channel_send(w, &iov, 1) != 0)
+				goto out;
+out:
+	channel_free(w);
+}
+
+/* The parent's side of the ring: takes iters whole messages as the fork
+ * pool's parent does (channel_try_recv, sleeping in poll when nothing has
+ * arrived after a short spin). */
+static int ring_receive(struct ipc *s, uint64_t iters)
+{
+	uint64_t got = 0;
+
+	while (got < iters) {
+		const void *msg;
+		size_t len;
+		int r = channel_try_recv(s->ch, &msg, &len);
+
+		if (r == 1) {
+			if (len != s->b->bytes)
+				return -EPROTO;
+			got++;
+			continue;
+		}
+		if (r < 0)
+			return r;
+		for (int k = 0; k < 2000 && !channel_may_have_input(s->ch); k++)
+			;
+		if (!channel_may_have_input(s->ch) && channel_arm(s->ch)) {
+			struct pollfd pfd[CHANNEL_MAX_POLLFDS];
+			unsigned np = channel_pollfds(s->ch, pfd);
+
+			poll(pfd, np, 1000);
+			channel_disarm(s->ch, pfd, np);
+		}
+	}
+	return 0;
 }
 
 static int ipc_run(void *state, uint64_t iters, struct ovh_sample *out, char *err, size_t errlen);
@@ -78,6 +139,7 @@ static void ipc_teardown(void *state)
 		if (s->data[i] >= 0)
 			close(s->data[i]);
 	}
+	channel_free(s->ch);
 	free(s->src);
 	free(s->dst);
 	free(s->rbuf);
@@ -104,13 +166,23 @@ static int ipc_setup(const struct ovh_bench *b, const struct ovh_ctx *c, void **
 		rc = ovh_fail(err, errlen, -errno, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	if (b->variant == IPC_PIPE ? pipe2(s->data, O_CLOEXEC) != 0
-				   : socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->data) != 0) {
+	if (b->variant == IPC_SHM_RING) {
+		rc = channel_new(&s->ch, CHANNEL_SHM);
+		if (rc < 0) {
+			rc = ovh_fail(err, errlen, rc, "shm channel: %s", strerror(-rc));
+			goto out;
+		}
+		rc = ovh_partner_start(&s->partner, true, -1, ring_sender, s, err, errlen);
+		if (rc == 0)
+			channel_parent_ready(s->ch);
+	} else if (b->variant == IPC_PIPE ? pipe2(s->data, O_CLOEXEC) != 0
+					  : socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->data) != 0) {
 		rc = ovh_fail(err, errlen, -errno, "%s: %s", b->variant == IPC_PIPE ? "pipe" : "socketpair",
 			      strerror(errno));
 		goto out;
+	} else {
+		rc = ovh_partner_start(&s->partner, true, -1, sender, s, err, errlen);
 	}
-	rc = ovh_partner_start(&s->partner, true, -1, sender, s, err, errlen);
 	if (rc == 0) {
 		/* One message, not timed: the sender is running and its pages are
 		 * faulted in before the first timed run. */
@@ -142,6 +214,10 @@ static int ipc_run(void *state, uint64_t iters, struct ovh_sample *out, char *er
 		return 0;
 	}
 	rc = write_full(s->ctl[1], &iters, sizeof iters);
+	if (rc == 0 && s->b->variant == IPC_SHM_RING) {
+		rc = ring_receive(s, iters);
+		left = 0;
+	}
 	while (left > 0 && rc == 0) {
 		ssize_t n = read(s->data[0], s->rbuf, left < s->rbuf_len ? left : s->rbuf_len);
 
@@ -170,13 +246,12 @@ static int ipc_run(void *state, uint64_t iters, struct ovh_sample *out, char *er
 	IPC(base "-1mib", var, knd, 1u << 20, what ", 1 MiB messages"),                     \
 	IPC(base "-4mib", var, knd, 4u << 20, what ", 4 MiB messages")
 
-/* The fork pool's shared-memory ring (bench/par/channel.h, branch rt-fork)
- * belongs here as "shm-ring-bw-*" once that branch is merged into main; it is
- * left out until then rather than imitated. */
 const struct ovh_bench ovh_ipc_benches[] = {
 	IPC_SIZES("memcpy-bw", IPC_MEMCPY, "none", "memcpy between two buffers in one process"),
 	IPC_SIZES("pipe-bw", IPC_PIPE, "process", "child to parent through a pipe"),
 	IPC_SIZES("socketpair-bw", IPC_SOCKETPAIR, "process",
 		  "child to parent through a UNIX stream socket pair"),
+	IPC_SIZES("shm-ring-bw", IPC_SHM_RING, "process",
+		  "child to parent through the fork pool's shared-memory ring, whole messages"),
 };
 const size_t ovh_ipc_benches_count = ARRAY_SIZE(ovh_ipc_benches);
