@@ -28,9 +28,9 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
 OPT      ?= -O2 -g
 DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_GNU_SOURCE \
-            -DTVP_VERSION='"$(VERSION)"' -DTVP_GIT_REV='"$(GIT_REV)"' \
+            -DTVP_VERSION='"$(VERSION)"' \
             -DTVP_CFLAGS='"$(OPT) $(SANFLAGS) $(CFLAGS)"' -DTVP_SAN='"$(SAN)"'
-INCS     := -I. -Ibench -Iworkloads -Idemos
+INCS     := -I. -Ibench -Iworkloads -Idemos -I$(BUILD)
 
 ifneq ($(SAN),)
   SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer
@@ -55,7 +55,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL := $(BUILD)/tests/testutil.o
 TVP       := $(BUILD)/tvp
 
-.PHONY: all test check bench plot demo clean deps
+.PHONY: all test check bench plot demo clean deps FORCE
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -81,6 +81,17 @@ $(BUILD)/tests/%.o: tests/%.c
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_UTIL) $(BUILD)/libtvp.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+# The git revision lives in a generated header, rewritten only when it
+# changes, so that every object that reports it is rebuilt then (a -D flag
+# would leave old objects with an old revision).
+GITREV_H := $(BUILD)/gitrev.h
+$(GITREV_H): FORCE
+	@mkdir -p $(@D)
+	@echo '#define TVP_GIT_REV "$(GIT_REV)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
+$(LIB_OBJS) $(BUILD)/bench/main.o: | $(GITREV_H)
 
 # The tests run in a fixed order, each binary under Check with a per-test
 # timeout; scripts/run-tests.sh adds up the results into one closing line.

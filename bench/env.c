@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gitrev.h"
 #include "par/pin.h"
 #include "util.h"
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gitrev.h"
 #include "commands.h"
 #include "util.h"
 

@@ -5,8 +5,8 @@
 #
 #   gnuplot -e "in='overhead.tsv'; out='overhead'; title='...'" scripts/overhead.gp
 #
-# in: `tvp export --format tsv` rows of an overhead file whose unit is ns,
-# ordered by group (scripts/plot.sh selects and sorts them).
+# in: `tvp export --format tsv` rows of an overhead file whose unit is ns, in
+# the order to draw them (scripts/plot.sh picks thread/process pairs).
 load system("dirname '".ARG0."'")."/common.gp"
 
 n = int(system(awkcols("name", "name")." | wc -l"))
@@ -25,6 +25,6 @@ set boxwidth 0.7
 set errorbars 0.4 lw 1.5
 set bmargin 10
 kindcolour(k) = (k eq "thread" ? 0x1f77b4 : (k eq "process" ? 0xd62728 : 0x7f7f7f))
-plotcmd = "plot in using 0:(column('median')):(column('ci95_lo')):(column('ci95_hi')):(0.7):(kindcolour(strcol('kind'))):xtic(sprintf('%s (%s)', strcol('name'), strcol('group'))) with boxerrorbars lc rgb variable notitle, \
+plotcmd = "plot in using 0:(column('median')):(column('ci95_lo')):(column('ci95_hi')):(0.7):(kindcolour(strcol('kind'))):xtic(strcol('name')) with boxerrorbars lc rgb variable notitle, \
 	NaN with boxes lc rgb '#1f77b4' title 'thread', NaN with boxes lc rgb '#d62728' title 'process', NaN with boxes lc rgb '#7f7f7f' title 'other'"
 eval render

@@ -140,7 +140,21 @@ if [ -z "$ovh" ] || [ ! -r "$ovh" ]; then
 	note overhead "no overhead file${ovh:+ at $ovh} (tvp overhead writes one)"
 else
 	"$TVP" export "$ovh" --format tsv --where unit=ns --output "$tmp/ovh-all.tsv"
-	{ IFS= read -r header; printf '%s\n' "$header"; sort -s -t"$tab" -k2,2; } <"$tmp/ovh-all.tsv" >"$tmp/ovh.tsv"
+	# The chart compares like with like, thread beside process, in this
+	# order (names a run did not measure are left out); the full table is
+	# `tvp export` of the overhead file.
+	pairs="thread-create-join fork-exit-wait pool-start-thread pool-start-process-shm
+		handoff-apply-thread-pool handoff-apply-fork-pool-shm
+		handoff-submit-executor-thread handoff-submit-executor-fork-shm
+		batch-noop-thread-pool batch-noop-fork-pool-shm
+		pipe-roundtrip-thread-diffcpu pipe-roundtrip-process-diffcpu
+		futex-roundtrip-thread-diffcpu futex-roundtrip-process-diffcpu
+		spin-roundtrip-thread-diffcpu spin-roundtrip-process-diffcpu"
+	awk -F'\t' -v want="$pairs" 'BEGIN { n = split(want, W, /[ \t\n]+/); for (i = 1; i <= n; i++) if (W[i] != "") pos[W[i]] = i }
+		NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; print; next }
+		($h["name"] in pos) { row[pos[$h["name"]]] = $0 }
+		END { for (i = 1; i <= n; i++) if (i in row) print row[i] }' "$tmp/ovh-all.tsv" >"$tmp/ovh.tsv"
+	[ "$(rows "$tmp/ovh.tsv")" -gt 0 ] || cp "$tmp/ovh-all.tsv" "$tmp/ovh.tsv"
 	if [ "$(rows "$tmp/ovh.tsv")" -eq 0 ]; then
 		note overhead "no operation measured in ns in $ovh"
 	else

@@ -35,4 +35,6 @@ rm -rf results/sample.old
 [ -d results/sample ] && mv results/sample results/sample.old
 mv "$new" results/sample
 rm -rf results/sample.old
+# The report names the file it read, under its temporary folder name.
+sed -i "s|results/sample.new/|results/sample/|g" results/sample/report.txt
 echo "sample.sh: results/sample/ regenerated"
