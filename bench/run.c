@@ -132,17 +132,6 @@ static void shuffle(struct cell **order, size_t n, uint64_t *state)
 	}
 }
 
-/* Writes every page of a fresh array, so that first-touch page faults (40 MB
- * of result slots for a million tasks) are paid before the clock starts, not
- * inside it. volatile: a compiler may drop a memset of calloc'd memory. */
-static void prefault(void *p, size_t len)
-{
-	volatile unsigned char *b = p;
-
-	for (size_t i = 0; i < len; i += 4096)
-		b[i] = 0;
-}
-
 static double reference_ns_per_iter(void)
 {
 	uint64_t t0 = now_ns();
@@ -216,10 +205,7 @@ static int measure(struct cell *c, bool record)
 	m.tasks = c->tasks;
 	m.channel = c->channel;
 	m.pin = c->plan;
-	m.status = xcalloc(c->tasks, sizeof *m.status);
-	m.results = xcalloc(c->tasks, sizeof *m.results);
-	prefault(m.status, c->tasks * sizeof *m.status);
-	prefault(m.results, c->tasks * sizeof *m.results);
+	mode_run_alloc_arrays(&m, c->tasks);
 
 	ref = reference_ns_per_iter();
 	if (wl->prepare && (rc = wl->prepare(c->wi, m.err, sizeof m.err)) != 0) {
@@ -296,10 +282,7 @@ static int measure(struct cell *c, bool record)
 	rc = 0;
 out:
 	json_decref(workers);
-	for (uint64_t i = 0; i < c->tasks; i++)
-		task_result_release(&m.results[i]);
-	free(m.results);
-	free(m.status);
+	mode_run_free_arrays(&m);
 	if (rc == -1)
 		c->failed = true;
 	return rc;

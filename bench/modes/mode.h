@@ -77,6 +77,16 @@ struct mode {
 	void (*teardown)(struct mode_run *m);
 };
 
+/* Allocates m->status and m->results for tasks tasks (empty results, zero
+ * statuses), every page already written, in memory a fork does not copy
+ * (MADV_DONTFORK): workers send results through their channel or pipe and
+ * never touch these arrays, so neither the page faults of a fresh array nor
+ * copy-on-write faults after a fork land in the timed region, and a fork
+ * does not copy their page tables. Sets m->tasks. Call before setup; free with
+ * mode_run_free_arrays (which releases the results too). */
+void mode_run_alloc_arrays(struct mode_run *m, uint64_t tasks);
+void mode_run_free_arrays(struct mode_run *m);
+
 /* The registry (bench/modes/registry.c), serial first. */
 extern const struct mode *const modes[];
 extern const size_t modes_count;

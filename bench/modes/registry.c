@@ -1,7 +1,12 @@
 /* registry.c: every mode `tvp run --mode` knows; serial first, the baseline. */
 #include "modes/mode.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#include "util.h"
 
 extern const struct mode mode_serial;
 extern const struct mode mode_thread_spawn;
@@ -28,4 +33,42 @@ const struct mode *mode_find(const char *name)
 		if (strcmp(modes[i]->name, name) == 0)
 			return modes[i];
 	return NULL;
+}
+
+/* One anonymous mapping per array, so that MADV_DONTFORK covers exactly it. */
+static void *map_array(size_t bytes)
+{
+	void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	volatile unsigned char *b = p;
+
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "tvp: out of memory mapping %zu bytes\n", bytes);
+		abort();
+	}
+	madvise(p, bytes, MADV_DONTFORK);
+	/* Write every page now: a fresh mapping's first touches are page
+	 * faults, which must not be timed. (Zero is what the page holds.) */
+	for (size_t i = 0; i < bytes; i += 4096)
+		b[i] = 0;
+	return p;
+}
+
+void mode_run_alloc_arrays(struct mode_run *m, uint64_t tasks)
+{
+	m->tasks = tasks;
+	m->status = map_array(tasks * sizeof *m->status);
+	m->results = map_array(tasks * sizeof *m->results);
+}
+
+void mode_run_free_arrays(struct mode_run *m)
+{
+	for (uint64_t i = 0; i < m->tasks && m->results; i++)
+		task_result_release(&m->results[i]);
+	if (m->status)
+		munmap(m->status, m->tasks ? m->tasks * sizeof *m->status : 1);
+	if (m->results)
+		munmap(m->results, m->tasks ? m->tasks * sizeof *m->results : 1);
+	m->status = NULL;
+	m->results = NULL;
 }

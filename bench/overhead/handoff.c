@@ -141,11 +141,7 @@ static int run_batch(struct handoff *s, struct ovh_sample *out, char *err, size_
 	m.channel = *suffix ? suffix + 1 : NULL;
 	m.workers = s->ctx->workers;
 	m.tasks = s->wi.wl->default_tasks(s->ctx->workers, s->ctx->quick);
-	m.status = xmalloc(m.tasks * sizeof *m.status);
-	m.results = xmalloc(m.tasks * sizeof *m.results);
-	/* Fault the arrays in before the clock starts, as the run loop does. */
-	memset(m.status, 0, m.tasks * sizeof *m.status);
-	memset(m.results, 0, m.tasks * sizeof *m.results);
+	mode_run_alloc_arrays(&m, m.tasks);   /* as the run loop does */
 	if (mode->setup && (rc = mode->setup(&m)) != 0) {
 		rc = ovh_fail(err, errlen, rc, "%s: setup: %s", mode->name, m.err[0] ? m.err : strerror(-rc));
 		goto out;
@@ -165,10 +161,7 @@ static int run_batch(struct handoff *s, struct ovh_sample *out, char *err, size_
 	out->value = (double)wall_ns;
 	out->ops = m.tasks;
 out:
-	for (uint64_t i = 0; i < m.tasks; i++)
-		task_result_release(&m.results[i]);
-	free(m.results);
-	free(m.status);
+	mode_run_free_arrays(&m);
 	return rc;
 }
 
