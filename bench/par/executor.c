@@ -173,7 +173,11 @@ bool future_cancel(struct future *f)
  * makes concurrent result calls on one future safe. */
 static int future_take(struct future *f, int64_t timeout_ns)
 {
-	int rc = pool_async_wait(f->a, timeout_ns);
+	/* The pool runs a job's callback (which marks the future done) just
+	 * before it publishes the result as ready, as CPython's AsyncResult
+	 * does. A future already seen done must not time out in that gap: its
+	 * result is a few instructions away. */
+	int rc = pool_async_wait(f->a, atomic_load(&f->done) ? POOL_FOREVER : timeout_ns);
 
 	if (rc < 0)
 		return rc;
