@@ -324,18 +324,6 @@ static bool selected(const struct overhead *o, const struct ovh_bench *b)
 	return false;
 }
 
-static void warn(json_t *warnings, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(json_t *warnings, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	json_array_append_new(warnings, json_string(buf));
-}
-
 static void build_entries(struct overhead *o)
 {
 	size_t n = ovh_count();
@@ -569,10 +557,10 @@ static json_t *entry_json(const struct overhead *o, const struct entry *e)
 		json_array_append_new(samples, json_real(e->v[k]));
 	json_object_set_new(j, "samples", samples);
 	if (e->n > 0 && e->n < MIN_SAMPLES)
-		warn(w, "only %zu samples: too few for a reliable median (use --repeat %d or more)", e->n,
+		results_warn(w, "only %zu samples: too few for a reliable median (use --repeat %d or more)", e->n,
 		     MIN_SAMPLES);
 	if (e->n > 1 && st.median > 0 && (st.ci_hi - st.ci_lo) / st.median > NOISY_CI)
-		warn(w, "noisy: the 95%% confidence interval spans %.0f%% of the median",
+		results_warn(w, "noisy: the 95%% confidence interval spans %.0f%% of the median",
 		     100 * (st.ci_hi - st.ci_lo) / st.median);
 	json_object_set_new(j, "warnings", w);
 	json_object_set_new(j, "error", e->failed ? json_string(e->error) : json_null());
@@ -702,10 +690,10 @@ int cmd_overhead(int argc, char **argv)
 	host = env_host_json();
 	build = env_build_json();
 	if (env_load1() >= 0.5 * env_pus())
-		warn(o.warnings, "the machine was busy at the start: load average %.2f on %u PUs",
+		results_warn(o.warnings, "the machine was busy at the start: load average %.2f on %u PUs",
 		     env_load1(), env_pus());
 	if (TVP_SAN[0])
-		warn(o.warnings, "built with -fsanitize=%s: times are not representative", TVP_SAN);
+		results_warn(o.warnings, "built with -fsanitize=%s: times are not representative", TVP_SAN);
 	build_entries(&o);
 	/* Reading the topology (env_host_json) leaves freed heap behind, and so
 	 * does every kernel whose threads allocate (each gets a malloc arena):
@@ -714,7 +702,7 @@ int cmd_overhead(int argc, char **argv)
 	 * (20 MiB after the executor batch made fork-exit-wait 5x dearer). */
 	malloc_trim(0);
 	if (json_array_size(o.skipped))
-		warn(o.warnings, "%zu wake-up benchmarks on two different CPUs skipped: only 1 PU is allowed",
+		results_warn(o.warnings, "%zu wake-up benchmarks on two different CPUs skipped: only 1 PU is allowed",
 		     json_array_size(o.skipped));
 	if (!o.quiet)
 		fprintf(stderr, "tvp: overhead: %zu benchmarks x (calibration + %u samples)\n",

@@ -12,6 +12,7 @@
 #include "results.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -153,4 +154,15 @@ void results_abort(struct results_out *r)
 	free(r->tmp);
 	free(r->path);
 	free(r);
+}
+
+void results_warn(json_t *warnings, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	json_array_append_new(warnings, json_string(buf));
 }

@@ -27,6 +27,10 @@ const char *results_path(const struct results_out *r);
  * appears). */
 int results_commit(struct results_out *r, const json_t *doc, char *err, size_t errlen);
 
+/* Appends a formatted warning (one line, at most 511 bytes) to the JSON
+ * array warnings, as every results document's "warnings" lists are. */
+void results_warn(json_t *warnings, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Gives up: removes the temporary file and frees r. NULL is fine. */
 void results_abort(struct results_out *r);
 

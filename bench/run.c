@@ -440,18 +440,6 @@ static int run_all(struct run *r)
 	return tvp_interrupted ? -EINTR : rc;
 }
 
-static void warn(json_t *warnings, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(json_t *warnings, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	json_array_append_new(warnings, json_string(buf));
-}
-
 static double best_reference(const struct run *r)
 {
 	double best = INFINITY;
@@ -525,16 +513,16 @@ static json_t *cell_json(const struct run *r, struct cell *c, double best_ref, s
 	json_object_set_new(o, "samples", json_incref(c->samples));
 
 	if (c->n > 0 && c->n < MIN_SAMPLES)
-		warn(w, "only %zu samples: too few for a reliable median (use --repeat %d or more)", c->n,
+		results_warn(w, "only %zu samples: too few for a reliable median (use --repeat %d or more)", c->n,
 		     MIN_SAMPLES);
 	if (c->n > 1 && st->median > 0 && (st->ci_hi - st->ci_lo) / st->median > NOISY_CI)
-		warn(w, "noisy: the 95%% confidence interval spans %.0f%% of the median",
+		results_warn(w, "noisy: the 95%% confidence interval spans %.0f%% of the median",
 		     100 * (st->ci_hi - st->ci_lo) / st->median);
 	if (drifted)
-		warn(w, "%zu of %zu samples taken while the machine ran over %.0f%% slower than its best (reference loop)",
+		results_warn(w, "%zu of %zu samples taken while the machine ran over %.0f%% slower than its best (reference loop)",
 		     drifted, c->n, 100 * DRIFT_THRESHOLD);
 	if (st->outliers)
-		warn(w, "%zu outlier(s) (modified z-score above %.1f)", st->outliers, STATS_OUTLIER_Z);
+		results_warn(w, "%zu outlier(s) (modified z-score above %.1f)", st->outliers, STATS_OUTLIER_Z);
 	{
 		size_t outside = 0, unpinned = 0, k;
 		json_t *smp;
@@ -547,16 +535,16 @@ static json_t *cell_json(const struct run *r, struct cell *c, double best_ref, s
 			}
 		}
 		if (unpinned)
-			warn(w, "placement %s: %zu worker binding(s) failed (\"pinned\": false)", c->pin,
+			results_warn(w, "placement %s: %zu worker binding(s) failed (\"pinned\": false)", c->pin,
 			     unpinned);
 		if (outside)
-			warn(w, "placement %s: %zu worker(s) were seen running outside their cpuset", c->pin,
+			results_warn(w, "placement %s: %zu worker(s) were seen running outside their cpuset", c->pin,
 			     outside);
 		if (pin_plan_wraps(c->plan))
-			warn(w, "placement %s wraps: %u workers share fewer places", c->pin, c->workers);
+			results_warn(w, "placement %s wraps: %u workers share fewer places", c->pin, c->workers);
 	}
 	if (c->workers > env_pus() && c->mode->kind[0] != 's')
-		warn(w, "%u workers on %u PUs: oversubscribed", c->workers, env_pus());
+		results_warn(w, "%u workers on %u PUs: oversubscribed", c->workers, env_pus());
 	json_object_set_new(o, "warnings", w);
 	return o;
 }
@@ -637,10 +625,10 @@ static json_t *python_cell(const struct run *r, const struct workload_inst *wi, 
 	json_object_set_new(o, "verified", json_boolean(n > 0 && !err[0]));
 	json_object_set_new(o, "error", err[0] ? json_string(err) : json_null());
 	if (n > 0 && n < MIN_SAMPLES)
-		warn(w, "only %zu samples: too few for a reliable median (use --repeat %d or more)", n,
+		results_warn(w, "only %zu samples: too few for a reliable median (use --repeat %d or more)", n,
 		     MIN_SAMPLES);
 	if (n > 1 && stt.median > 0 && (stt.ci_hi - stt.ci_lo) / stt.median > NOISY_CI)
-		warn(w, "noisy: the 95%% confidence interval spans %.0f%% of the median",
+		results_warn(w, "noisy: the 95%% confidence interval spans %.0f%% of the median",
 		     100 * (stt.ci_hi - stt.ci_lo) / stt.median);
 	json_object_set_new(o, "warnings", w);
 	json_object_set_new(o, "samples", samples);
@@ -666,7 +654,7 @@ static int python_cells(struct run *r, json_t *cells)
 	if (rc == -EINTR)
 		return rc;
 	if (rc != 0) {
-		warn(r->warnings, "--python: Python cells skipped: %s", err);
+		results_warn(r->warnings, "--python: Python cells skipped: %s", err);
 		fprintf(stderr, "tvp: --python: Python cells skipped: %s\n", err);
 		return 0;
 	}
@@ -933,10 +921,10 @@ int cmd_run(int argc, char **argv)
 	build = env_build_json();
 	load = env_load1();
 	if (load >= 0.5 * env_pus())
-		warn(r.warnings, "the machine was busy at the start: load average %.2f on %u PUs", load,
+		results_warn(r.warnings, "the machine was busy at the start: load average %.2f on %u PUs", load,
 		     env_pus());
 	if (TVP_SAN[0])
-		warn(r.warnings, "built with -fsanitize=%s: times are not representative", TVP_SAN);
+		results_warn(r.warnings, "built with -fsanitize=%s: times are not representative", TVP_SAN);
 
 	if (setup_instances(&r) != 0) {
 		status = 1;
