@@ -265,20 +265,7 @@ static int contention_task(const struct workload_inst *wi, uint64_t index,
 static bool contention_verify(const struct workload_inst *wi, uint64_t index,
 			      const struct task_result *r, char *err, size_t errlen)
 {
-	uint64_t n;
-
-	if (r->len != sizeof n) {
-		snprintf(err, errlen, "task %" PRIu64 " returned %zu bytes, expected %zu", index,
-			 r->len, sizeof n);
-		return false;
-	}
-	memcpy(&n, task_result_data(r), sizeof n);
-	if (n != wi->size) {
-		snprintf(err, errlen, "task %" PRIu64 " did %" PRIu64 " increments, expected %" PRIu64,
-			 index, n, wi->size);
-		return false;
-	}
-	return true;
+	return workload_verify_u64(r, index, wi->size, "increments done", err, errlen);
 }
 
 static uint64_t counter_value(const struct contention_shared *sh)

@@ -89,20 +89,7 @@ static int count_task(const struct workload_inst *wi, uint64_t index, struct tas
 static bool count_verify(const struct workload_inst *wi, uint64_t index,
 			 const struct task_result *r, char *err, size_t errlen)
 {
-	uint64_t n;
-
-	if (r->len != sizeof n) {
-		snprintf(err, errlen, "task %" PRIu64 " returned %zu bytes, expected %zu",
-			 index, r->len, sizeof n);
-		return false;
-	}
-	memcpy(&n, task_result_data(r), sizeof n);
-	if (n != wi->size) {
-		snprintf(err, errlen, "task %" PRIu64 " counted to %" PRIu64 ", expected %" PRIu64,
-			 index, n, wi->size);
-		return false;
-	}
-	return true;
+	return workload_verify_u64(r, index, wi->size, "counted to", err, errlen);
 }
 
 static double count_rate(const struct workload_inst *wi, uint64_t tasks, double wall_ns)

@@ -130,20 +130,8 @@ static bool mixed_verify(const struct workload_inst *wi, uint64_t index,
 			 const struct task_result *r, char *err, size_t errlen)
 {
 	const struct mixed_state *st = wi->state;
-	uint64_t n;
 
-	if (r->len != sizeof n) {
-		snprintf(err, errlen, "task %" PRIu64 " returned %zu bytes, expected %zu", index,
-			 r->len, sizeof n);
-		return false;
-	}
-	memcpy(&n, task_result_data(r), sizeof n);
-	if (n != st->cpu_iters) {
-		snprintf(err, errlen, "task %" PRIu64 " counted to %" PRIu64 ", expected %" PRIu64,
-			 index, n, st->cpu_iters);
-		return false;
-	}
-	return true;
+	return workload_verify_u64(r, index, st->cpu_iters, "counted to", err, errlen);
 }
 
 /* What setup calibrated, recorded with every sample so a reader can see how

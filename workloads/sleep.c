@@ -41,19 +41,7 @@ static int sleep_task(const struct workload_inst *wi, uint64_t index, struct tas
 static bool sleep_verify(const struct workload_inst *wi, uint64_t index,
 			 const struct task_result *r, char *err, size_t errlen)
 {
-	uint64_t got;
-
-	if (r->len != sizeof got) {
-		snprintf(err, errlen, "task %" PRIu64 " returned %zu bytes, expected %zu", index,
-			 r->len, sizeof got);
-		return false;
-	}
-	memcpy(&got, task_result_data(r), sizeof got);
-	if (got != index) {
-		snprintf(err, errlen, "task %" PRIu64 " returned index %" PRIu64, index, got);
-		return false;
-	}
-	return true;
+	return workload_verify_u64(r, index, index, "returned index", err, errlen);
 }
 
 const struct workload workload_sleep = {

@@ -19,6 +19,25 @@ int workload_run_task(const void *arg, size_t arg_len, struct task_result *out)
 	return ta->wi->wl->task(ta->wi, ta->index, out);
 }
 
+bool workload_verify_u64(const struct task_result *r, uint64_t index, uint64_t want,
+			 const char *what, char *err, size_t errlen)
+{
+	uint64_t got;
+
+	if (r->len != sizeof got) {
+		snprintf(err, errlen, "task %" PRIu64 " returned %zu bytes, expected %zu", index, r->len,
+			 sizeof got);
+		return false;
+	}
+	memcpy(&got, task_result_data(r), sizeof got);
+	if (got != want) {
+		snprintf(err, errlen, "task %" PRIu64 ": %s %" PRIu64 ", expected %" PRIu64, index, what,
+			 got, want);
+		return false;
+	}
+	return true;
+}
+
 const struct workload *workload_find(const char *name)
 {
 	for (size_t i = 0; i < workloads_count; i++)

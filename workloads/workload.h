@@ -140,6 +140,12 @@ const struct workload *workload_find(const char *name);
 /* The value of option name for this instance (its default if not given). */
 const char *workload_opt(const struct workload_inst *wi, const char *name);
 
+/* For workloads whose task returns one uint64_t: true if r holds exactly
+ * that and it equals want; otherwise false with "task I: WHAT V, expected W"
+ * (or the wrong length) in err. what reads as a phrase: "counted to". */
+bool workload_verify_u64(const struct task_result *r, uint64_t index, uint64_t want,
+			 const char *what, char *err, size_t errlen);
+
 /* Size parsers for workloads to use. Each returns true and sets *out, or
  * false with what is accepted in err. Counts take K/M/G (10^3/6/9); bytes
  * take K/M/G (2^10/20/30, with or without "iB"/"B"); durations take
