@@ -317,7 +317,6 @@ static int step(struct run *r, struct cell *c, bool record)
 static int setup_instances(struct run *r)
 {
 	size_t n = 0;
-	unsigned max_workers = r->opt.workers[r->opt.n_workers - 1];
 
 	for (size_t w = 0; w < r->opt.n_workloads; w++)
 		n += r->opt.workloads[w].n_sizes;
@@ -343,7 +342,6 @@ static int setup_instances(struct run *r)
 				return 1;
 			}
 			r->n_insts++;
-			(void)max_workers;
 		}
 	}
 	return 0;

@@ -7,55 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mode_cases.h"
 #include "modes/mode.h"
 #include "testutil.h"
 #include "util.h"
 #include "workload.h"
-
-struct outcome {
-	int *status;
-	struct task_result *results;
-	uint64_t tasks_in_stats;
-	unsigned n_wstats;
-};
-
-static void run_mode(const char *name, const char *channel, struct workload_inst *wi,
-		     unsigned workers, uint64_t tasks, struct outcome *o)
-{
-	const struct mode *md = mode_find(name);
-	struct mode_run m;
-	int rc;
-
-	ck_assert_msg(md != NULL, "mode %s is not registered", name);
-	memset(&m, 0, sizeof m);
-	m.wi = wi;
-	m.workers = workers;
-	m.tasks = tasks;
-	m.channel = md->flags & MODE_CHANNEL ? channel : NULL;
-	m.status = xcalloc(tasks, sizeof *m.status);
-	m.results = xcalloc(tasks, sizeof *m.results);
-	rc = md->setup ? md->setup(&m) : 0;
-	ck_assert_msg(rc == 0, "%s setup: %s", name, m.err);
-	rc = md->execute(&m);
-	ck_assert_msg(rc == 0, "%s execute: %d %s", name, rc, m.err);
-	o->tasks_in_stats = 0;
-	for (unsigned i = 0; i < m.n_wstats; i++)
-		o->tasks_in_stats += m.wstats[i].tasks;
-	o->n_wstats = m.n_wstats;
-	if (md->teardown)
-		md->teardown(&m);
-	o->status = m.status;
-	o->results = m.results;
-	tvp_assert_no_children();
-}
-
-static void free_outcome(struct outcome *o, uint64_t tasks)
-{
-	for (uint64_t i = 0; i < tasks; i++)
-		task_result_release(&o->results[i]);
-	free(o->results);
-	free(o->status);
-}
 
 static void check_workload(const char *wname, const char *size)
 {
@@ -99,10 +55,10 @@ static void check_workload(const char *wname, const char *size)
 			ck_assert_msg(bad == 0, "%s %s/%s x%u: %zu tasks differ from serial", wname,
 				      runs[k].mode, runs[k].channel ? runs[k].channel : "-",
 				      worker_counts[w], bad);
-			free_outcome(&o, tasks);
+			free_outcome(&o);
 		}
 	}
-	free_outcome(&serial, tasks);
+	free_outcome(&serial);
 	if (wl->teardown)
 		wl->teardown(&wi);
 }

@@ -5,54 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mode_cases.h"
 #include "modes/mode.h"
 #include "testutil.h"
 #include "util.h"
 #include "workload.h"
-
-struct outcome {
-	int *status;
-	struct task_result *results;
-	uint64_t tasks_in_stats;
-	unsigned n_wstats;
-};
-
-static void run_mode(const char *name, struct workload_inst *wi, unsigned workers,
-		     uint64_t tasks, struct outcome *o)
-{
-	const struct mode *md = mode_find(name);
-	struct mode_run m;
-	int rc;
-
-	ck_assert_msg(md != NULL, "mode %s is not registered", name);
-	ck_assert_str_eq(md->kind, strcmp(name, "serial") ? "thread" : "serial");
-	memset(&m, 0, sizeof m);
-	m.wi = wi;
-	m.workers = workers;
-	m.tasks = tasks;
-	m.status = xcalloc(tasks, sizeof *m.status);
-	m.results = xcalloc(tasks, sizeof *m.results);
-	rc = md->setup ? md->setup(&m) : 0;
-	ck_assert_msg(rc == 0, "%s setup: %s", name, m.err);
-	rc = md->execute(&m);
-	ck_assert_msg(rc == 0, "%s execute: %d %s", name, rc, m.err);
-	o->tasks_in_stats = 0;
-	for (unsigned i = 0; i < m.n_wstats; i++)
-		o->tasks_in_stats += m.wstats[i].tasks;
-	o->n_wstats = m.n_wstats;
-	if (md->teardown)
-		md->teardown(&m);
-	o->status = m.status;
-	o->results = m.results;
-}
-
-static void free_outcome(struct outcome *o, uint64_t tasks)
-{
-	for (uint64_t i = 0; i < tasks; i++)
-		task_result_release(&o->results[i]);
-	free(o->results);
-	free(o->status);
-}
 
 static void check_workload(const char *wname, const char *size)
 {
@@ -69,16 +26,18 @@ static void check_workload(const char *wname, const char *size)
 	ck_assert_msg(wl->parse_size(size, &wi.size, err, sizeof err), "%s", err);
 	if (wl->setup)
 		ck_assert_int_eq(wl->setup(&wi, err, sizeof err), 0);
-	run_mode("serial", &wi, 1, tasks, &serial);
+	run_mode("serial", NULL, &wi, 1, tasks, &serial);
 	for (uint64_t i = 0; i < tasks; i++) {
 		ck_assert_int_eq(serial.status[i], 0);
 		ck_assert_msg(wl->verify(&wi, i, &serial.results[i], err, sizeof err), "%s", err);
 	}
+	ck_assert_str_eq(mode_find("serial")->kind, "serial");
 	for (size_t k = 0; k < sizeof thread_modes / sizeof thread_modes[0]; k++) {
+		ck_assert_str_eq(mode_find(thread_modes[k])->kind, "thread");
 		for (size_t w = 0; w < sizeof worker_counts / sizeof worker_counts[0]; w++) {
 			struct outcome o;
 
-			run_mode(thread_modes[k], &wi, worker_counts[w], tasks, &o);
+			run_mode(thread_modes[k], NULL, &wi, worker_counts[w], tasks, &o);
 			ck_assert_uint_eq(o.n_wstats, worker_counts[w]);
 			ck_assert_uint_eq(o.tasks_in_stats, tasks);
 			for (uint64_t i = 0; i < tasks; i++) {
@@ -91,10 +50,10 @@ static void check_workload(const char *wname, const char *size)
 					      thread_modes[k], worker_counts[w],
 					      (unsigned long long)i);
 			}
-			free_outcome(&o, tasks);
+			free_outcome(&o);
 		}
 	}
-	free_outcome(&serial, tasks);
+	free_outcome(&serial);
 	if (wl->teardown)
 		wl->teardown(&wi);
 	tvp_assert_no_children();
