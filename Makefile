@@ -10,8 +10,8 @@
 #
 # Objects go out of tree: build/ by default, build/asan and build/tsan for
 # the sanitizer builds (SAN=address,undefined or SAN=thread).  Every .c under
-# bench/, workloads/ and demos/ is part of the program; bench/main.c alone is
-# left out of the library the tests link against, so adding a module or a
+# par/, bench/, workloads/ and demos/ is part of the program; bench/main.c
+# alone is left out of the libraries the tests link against, so adding a module or a
 # test means adding a file, never editing this one.
 
 CC      ?= cc
@@ -30,7 +30,7 @@ OPT      ?= -O2 -g
 DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_GNU_SOURCE \
             -DTVP_VERSION='"$(VERSION)"' \
             -DTVP_CFLAGS='"$(OPT) $(SANFLAGS) $(CFLAGS)"' -DTVP_SAN='"$(SAN)"'
-INCS     := -I. -Ibench -Iworkloads -Idemos -I$(BUILD)
+INCS     := -I. -I$(BUILD)
 
 ifneq ($(SAN),)
   SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer
@@ -46,10 +46,16 @@ ALL_CFLAGS  = $(CSTD) $(WARN) $(OPT) $(DEFS) $(INCS) $(PKG_CFLAGS) $(SANFLAGS) -
 ALL_LDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lm -lrt
 
-SRCS      := $(sort $(wildcard bench/*.c bench/*/*.c workloads/*.c demos/*.c))
+# The runtime (par/) is a library of its own, libtvp.a: pools, executor,
+# channels, placement, the task ABI. It includes nothing from the driver.
+# Everything else but bench/main.c is libtvpdrv.a, which the tests link too.
+PAR_SRCS  := $(sort $(wildcard par/*.c))
+PAR_OBJS  := $(PAR_SRCS:%.c=$(BUILD)/%.o)
 MAIN_SRC  := bench/main.c
-LIB_SRCS  := $(filter-out $(MAIN_SRC),$(SRCS))
-LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+DRV_SRCS  := $(filter-out $(MAIN_SRC),$(sort $(wildcard bench/*.c bench/*/*.c workloads/*.c demos/*.c)))
+DRV_OBJS  := $(DRV_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS  := $(PAR_OBJS) $(DRV_OBJS)
+LIBS_A    := $(BUILD)/libtvpdrv.a $(BUILD)/libtvp.a
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL := $(BUILD)/tests/testutil.o
@@ -64,11 +70,15 @@ all: $(TVP)
 deps:
 	@sh scripts/deps.sh
 
-$(BUILD)/libtvp.a: $(LIB_OBJS)
+$(BUILD)/libtvp.a: $(PAR_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(TVP): $(BUILD)/bench/main.o $(BUILD)/libtvp.a
+$(BUILD)/libtvpdrv.a: $(DRV_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(TVP): $(BUILD)/bench/main.o $(LIBS_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/%.o: %.c
@@ -79,7 +89,7 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_UTIL) $(BUILD)/libtvp.a
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_UTIL) $(LIBS_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 # The git revision lives in a generated header, rewritten only when it

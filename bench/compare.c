@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "mannwhitney.h"
-#include "resdoc.h"
-#include "util.h"
+#include "bench/commands.h"
+#include "bench/mannwhitney.h"
+#include "bench/resdoc.h"
+#include "bench/util.h"
 
 enum verdict { V_SAME, V_SLOWER, V_FASTER, V_FEW, V_NONE };
 

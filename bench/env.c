@@ -4,7 +4,7 @@
  * restricted to what this process may use, so a run under taskset or in a
  * small cgroup reports the machine it really had.
  */
-#include "env.h"
+#include "bench/env.h"
 
 #include <hwloc.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@
 
 #include "gitrev.h"
 #include "par/pin.h"
-#include "util.h"
+#include "bench/util.h"
 
 #ifndef TVP_CFLAGS
 #define TVP_CFLAGS "unknown"

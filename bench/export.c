@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "resdoc.h"
-#include "util.h"
+#include "bench/commands.h"
+#include "bench/resdoc.h"
+#include "bench/util.h"
 
 enum format { FMT_CSV, FMT_TSV, FMT_MD };
 

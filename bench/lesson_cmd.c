@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "lesson.h"
+#include "bench/commands.h"
+#include "demos/lesson.h"
 
 static void usage(FILE *f)
 {

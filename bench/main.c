@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "gitrev.h"
-#include "commands.h"
-#include "util.h"
+#include "bench/commands.h"
+#include "bench/util.h"
 
 struct command {
 	const char *name;

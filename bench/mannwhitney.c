@@ -11,14 +11,14 @@
  * about 1.4e11). Otherwise the normal approximation with the tie-corrected
  * variance and a continuity correction, as scipy's mannwhitneyu does.
  */
-#include "mannwhitney.h"
+#include "bench/mannwhitney.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 struct tagged {
 	double v;

@@ -44,13 +44,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "env.h"
-#include "overhead/ovh.h"
-#include "progress.h"
-#include "results.h"
-#include "stats.h"
-#include "util.h"
+#include "bench/cli.h"
+#include "bench/commands.h"
+#include "bench/env.h"
+#include "bench/overhead/ovh.h"
+#include "bench/progress.h"
+#include "bench/results.h"
+#include "bench/rounds.h"
+#include "bench/stats.h"
+#include "bench/util.h"
 
 #define SCHEMA "tvp.overhead/1"
 #define TARGET_NS 5000000ull          /* one sample takes at least 5 ms */
@@ -59,8 +61,6 @@
 #define REPEAT_DEFAULT 15
 #define REPEAT_QUICK 5
 #define MAX_REPEAT 10000
-#define MIN_SAMPLES 5
-#define NOISY_CI 0.10
 #define MAX_CPUS 1024
 
 static const char *const groups[] = { "creation", "handoff", "wakeup", "ipc", "memory" };
@@ -142,48 +142,6 @@ static int bad(const char *fmt, ...)
 	return -EINVAL;
 }
 
-static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
-/* Splits a comma list into malloc'd items; false on an empty item. */
-static bool split(const char *text, char ***items, size_t *n)
-{
-	char *copy = xstrdup(text), *save = NULL, *tok;
-	size_t len = strlen(text);
-
-	*items = NULL;
-	*n = 0;
-	if (len == 0 || text[0] == ',' || text[len - 1] == ',' || strstr(text, ",,")) {
-		free(copy);
-		return false;
-	}
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		*items = xrealloc(*items, (*n + 1) * sizeof **items);
-		(*items)[(*n)++] = xstrdup(tok);
-	}
-	free(copy);
-	return true;
-}
-
-static void free_items(char **items, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(items[i]);
-	free(items);
-}
-
 static bool is_group(const char *s)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(groups); i++)
@@ -223,6 +181,7 @@ static int parse_options(struct overhead *o, int argc, char **argv)
 	};
 	char **items;
 	size_t n;
+	uint64_t v;
 	int c;
 	bool list = false;
 
@@ -232,10 +191,10 @@ static int parse_options(struct overhead *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ONLY:
-			free_items(o->only, o->n_only);
+			cli_free_list(o->only, o->n_only);
 			o->only = NULL;
 			o->n_only = 0;
-			if (!split(optarg, &o->only, &o->n_only))
+			if (!cli_split_list(optarg, &o->only, &o->n_only))
 				return bad("--only '%s' has an empty item; give a comma-separated list of names (see --list)",
 					   optarg);
 			for (size_t i = 0; i < o->n_only; i++)
@@ -243,7 +202,7 @@ static int parse_options(struct overhead *o, int argc, char **argv)
 					return unknown_name(o->only[i]);
 			break;
 		case OPT_PIN:
-			if (!split(optarg, &items, &n))
+			if (!cli_split_list(optarg, &items, &n))
 				return bad("--pin '%s' has an empty item; accepted: a comma-separated list of none, same, diff",
 					   optarg);
 			o->pins[0] = o->pins[1] = o->pins[2] = false;
@@ -255,20 +214,22 @@ static int parse_options(struct overhead *o, int argc, char **argv)
 				if (k == ARRAY_SIZE(pin_names)) {
 					bad("--pin '%s' is not accepted; accepted: a comma-separated list of none, same, diff",
 					    items[i]);
-					free_items(items, n);
+					cli_free_list(items, n);
 					return -EINVAL;
 				}
 				o->pins[k] = true;
 			}
-			free_items(items, n);
+			cli_free_list(items, n);
 			break;
 		case OPT_REPEAT:
-			if (!parse_uint(optarg, 1, MAX_REPEAT, &o->repeat))
+			if (!cli_parse_uint(optarg, 1, MAX_REPEAT, &v))
 				return bad("--repeat '%s' is not accepted; accepted: 1 to %d", optarg, MAX_REPEAT);
+			o->repeat = (unsigned)v;
 			break;
 		case OPT_WORKERS:
-			if (!parse_uint(optarg, 1, 1024, &o->workers))
+			if (!cli_parse_uint(optarg, 1, 1024, &v))
 				return bad("--workers '%s' is not accepted; accepted: 1 to 1024", optarg);
+			o->workers = (unsigned)v;
 			break;
 		case OPT_OUTPUT:
 			o->output = optarg;
@@ -457,14 +418,11 @@ static int sample(struct overhead *o, struct entry *e)
 	return 0;
 }
 
-/* splitmix64, for the shuffled order. */
-static uint64_t next_random(uint64_t *state)
+/* One benchmark's sample in a round; a failed sample is recorded in the
+ * entry and the rounds go on. */
+static int round_step(void *ctx, void *item, bool record)
 {
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return sample(ctx, item) == -EINTR ? -EINTR : 0;
 }
 
 /* Calibrates, then runs the rounds. Returns 0 or -EINTR. */
@@ -472,6 +430,8 @@ static int run_all(struct overhead *o)
 {
 	struct entry **order = xcalloc(o->n_entries ? o->n_entries : 1, sizeof *order);
 	uint64_t rng = o->seed;
+	struct rounds rounds = { .items = (void **)order, .n = o->n_entries, .repeat = o->repeat,
+				 .rng = &rng, .step = round_step, .ctx = o };
 	int rc = 0;
 
 	progress_start(&o->progress, (uint64_t)o->n_entries * (1 + o->repeat), !o->quiet);
@@ -479,16 +439,8 @@ static int run_all(struct overhead *o)
 		order[i] = &o->entries[i];
 		rc = calibrate(o, &o->entries[i]);
 	}
-	for (unsigned r = 0; r < o->repeat && rc != -EINTR; r++) {
-		for (size_t i = o->n_entries; i > 1; i--) {
-			size_t j = (size_t)(next_random(&rng) % i);
-			struct entry *t = order[i - 1];
-			order[i - 1] = order[j];
-			order[j] = t;
-		}
-		for (size_t i = 0; i < o->n_entries && rc != -EINTR; i++)
-			rc = sample(o, order[i]);
-	}
+	if (rc != -EINTR)
+		rc = rounds_run(&rounds);
 	progress_end(&o->progress);
 	free(order);
 	return tvp_interrupted || rc == -EINTR ? -EINTR : 0;
@@ -556,12 +508,7 @@ static json_t *entry_json(const struct overhead *o, const struct entry *e)
 	for (size_t k = 0; k < e->n; k++)
 		json_array_append_new(samples, json_real(e->v[k]));
 	json_object_set_new(j, "samples", samples);
-	if (e->n > 0 && e->n < MIN_SAMPLES)
-		results_warn(w, "only %zu samples: too few for a reliable median (use --repeat %d or more)", e->n,
-		     MIN_SAMPLES);
-	if (e->n > 1 && st.median > 0 && (st.ci_hi - st.ci_lo) / st.median > NOISY_CI)
-		results_warn(w, "noisy: the 95%% confidence interval spans %.0f%% of the median",
-		     100 * (st.ci_hi - st.ci_lo) / st.median);
+	results_warn_stats(w, &st);
 	json_object_set_new(j, "warnings", w);
 	json_object_set_new(j, "error", e->failed ? json_string(e->error) : json_null());
 	return j;
@@ -672,12 +619,12 @@ int cmd_overhead(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	rc = parse_options(&o, argc, argv);
 	if (rc != 0) {
-		free_items(o.only, o.n_only);
+		cli_free_list(o.only, o.n_only);
 		return rc < 0 ? 2 : 0;
 	}
 	if (results_open(&out, o.output, "overhead-", err, sizeof err) != 0) {
 		fprintf(stderr, "tvp: overhead: --output: %s\n", err);
-		free_items(o.only, o.n_only);
+		cli_free_list(o.only, o.n_only);
 		return 2;
 	}
 	util_catch_interrupts();
@@ -754,6 +701,6 @@ int cmd_overhead(int argc, char **argv)
 			free(o.entries[i].extra[k]);
 	}
 	free(o.entries);
-	free_items(o.only, o.n_only);
+	cli_free_list(o.only, o.n_only);
 	return status;
 }

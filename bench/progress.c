@@ -1,12 +1,12 @@
 /* progress.c: the progress bar of long runs (see progress.h). The estimate
  * assumes the remaining steps take as long as the average step so far; cells
  * are shuffled, so the average soon mixes every kind of step. */
-#include "progress.h"
+#include "bench/progress.h"
 
 #include <stdio.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 void progress_start(struct progress *p, uint64_t total, bool enabled)
 {

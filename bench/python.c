@@ -4,7 +4,7 @@
  * reaches tvp (the run loop's handler sets tvp_interrupted; read() returns
  * EINTR because the handler has no SA_RESTART) kills the child at once, so an
  * interrupted run never waits for a slow Python cell. */
-#include "python.h"
+#include "bench/python.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 char *python_script_path(const char *name)
 {

@@ -22,9 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "resdoc.h"
-#include "util.h"
+#include "bench/commands.h"
+#include "bench/resdoc.h"
+#include "bench/util.h"
 
 /* One cell, with the figures the report compares. */
 struct ref {

@@ -9,7 +9,7 @@
  * the shape and never crash on a hand-edited or truncated file. Fields that
  * the schema allows to be null (speedup, channel) read as NAN or a default.
  */
-#include "resdoc.h"
+#include "bench/resdoc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 /* The members of a results cell that are not its workload's rate. */
 static const char *const fixed_keys[] = {

@@ -9,7 +9,9 @@
  * is writable before any measurement is spent. results/latest.json is a
  * relative symbolic link, replaced the same way (a new link, then rename).
  */
-#include "results.h"
+#include "bench/results.h"
+
+#include "bench/stats.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -21,8 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "env.h"
-#include "util.h"
+#include "bench/env.h"
+#include "bench/util.h"
 
 struct results_out {
 	char *path;       /* target, or "-" */
@@ -165,4 +167,14 @@ void results_warn(json_t *warnings, const char *fmt, ...)
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	json_array_append_new(warnings, json_string(buf));
+}
+
+void results_warn_stats(json_t *w, const struct stats *s)
+{
+	if (s->n > 0 && s->n < RESULTS_MIN_SAMPLES)
+		results_warn(w, "only %zu samples: too few for a reliable median (use --repeat %d or more)",
+			     s->n, RESULTS_MIN_SAMPLES);
+	if (s->n > 1 && s->median > 0 && (s->ci_hi - s->ci_lo) / s->median > RESULTS_NOISY_CI)
+		results_warn(w, "noisy: the 95%% confidence interval spans %.0f%% of the median",
+			     100 * (s->ci_hi - s->ci_lo) / s->median);
 }

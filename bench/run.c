@@ -43,24 +43,24 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "count.h"
-#include "env.h"
-#include "modes/mode.h"
+#include "bench/commands.h"
+#include "workloads/count.h"
+#include "bench/env.h"
+#include "bench/modes/mode.h"
+#include "bench/pin_json.h"
 #include "par/pin.h"
-#include "progress.h"
-#include "python.h"
-#include "results.h"
-#include "run_options.h"
-#include "stats.h"
-#include "util.h"
-#include "workload.h"
+#include "bench/progress.h"
+#include "bench/python.h"
+#include "bench/results.h"
+#include "bench/run_options.h"
+#include "bench/stats.h"
+#include "bench/rounds.h"
+#include "bench/util.h"
+#include "workloads/workload.h"
 
 #define SCHEMA "tvp.results/1"
 #define REF_ITERS 2000000ull          /* reference loop: 1-3 ms here */
 #define DRIFT_THRESHOLD 0.10          /* flag samples >10% slower than the best */
-#define NOISY_CI 0.10                 /* warn when the CI spans >10% of the median */
-#define MIN_SAMPLES 5
 #define AUTO_TARGET_NS 200000000ull   /* --size auto: one task takes about 0.2 s */
 #define MAX_COUNTERS 16
 
@@ -110,26 +110,6 @@ static void usage_read(int who, struct usage *u)
 	u->minflt = ru.ru_minflt;
 	u->majflt = ru.ru_majflt;
 	u->maxrss_kb = ru.ru_maxrss;
-}
-
-/* splitmix64: a small, well-mixed generator for the shuffled order. */
-static uint64_t next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static void shuffle(struct cell **order, size_t n, uint64_t *state)
-{
-	for (size_t i = n; i > 1; i--) {
-		size_t j = (size_t)(next_random(state) % i);
-		struct cell *t = order[i - 1];
-		order[i - 1] = order[j];
-		order[j] = t;
-	}
 }
 
 static double reference_ns_per_iter(void)
@@ -412,30 +392,28 @@ static void build_cells(struct run *r)
 	}
 }
 
+static int round_step(void *ctx, void *item, bool record)
+{
+	return step(ctx, item, record);
+}
+
 /* Runs warm-ups and rounds. Returns 0, or -EINTR when interrupted. */
 static int run_all(struct run *r)
 {
 	struct cell **order = xcalloc(r->n_cells, sizeof *order);
 	uint64_t rng = r->seed;
-	int rc = 0;
+	struct rounds rounds = { .items = (void **)order, .n = r->n_cells, .warmup = r->opt.warmup,
+				 .repeat = r->opt.repeat, .rng = &rng, .step = round_step, .ctx = r };
+	int rc;
 
 	for (size_t i = 0; i < r->n_cells; i++)
 		order[i] = &r->cells[i];
 	progress_start(&r->progress, (uint64_t)r->n_cells * (r->opt.warmup + r->opt.repeat),
 		       !r->opt.quiet);
-	for (unsigned k = 0; k < r->opt.warmup && rc == 0; k++) {
-		shuffle(order, r->n_cells, &rng);
-		for (size_t i = 0; i < r->n_cells && rc == 0; i++)
-			rc = tvp_interrupted ? -EINTR : step(r, order[i], false);
-	}
-	for (unsigned k = 0; k < r->opt.repeat && rc == 0; k++) {
-		shuffle(order, r->n_cells, &rng);
-		for (size_t i = 0; i < r->n_cells && rc == 0; i++)
-			rc = tvp_interrupted ? -EINTR : step(r, order[i], true);
-	}
+	rc = rounds_run(&rounds);
 	progress_end(&r->progress);
 	free(order);
-	return tvp_interrupted ? -EINTR : rc;
+	return rc;
 }
 
 static double best_reference(const struct run *r)
@@ -510,12 +488,7 @@ static json_t *cell_json(const struct run *r, struct cell *c, double best_ref, s
 	json_object_set_new(o, "error", c->failed ? json_string(c->error) : json_null());
 	json_object_set_new(o, "samples", json_incref(c->samples));
 
-	if (c->n > 0 && c->n < MIN_SAMPLES)
-		results_warn(w, "only %zu samples: too few for a reliable median (use --repeat %d or more)", c->n,
-		     MIN_SAMPLES);
-	if (c->n > 1 && st->median > 0 && (st->ci_hi - st->ci_lo) / st->median > NOISY_CI)
-		results_warn(w, "noisy: the 95%% confidence interval spans %.0f%% of the median",
-		     100 * (st->ci_hi - st->ci_lo) / st->median);
+	results_warn_stats(w, st);
 	if (drifted)
 		results_warn(w, "%zu of %zu samples taken while the machine ran over %.0f%% slower than its best (reference loop)",
 		     drifted, c->n, 100 * DRIFT_THRESHOLD);
@@ -622,12 +595,7 @@ static json_t *python_cell(const struct run *r, const struct workload_inst *wi, 
 		snprintf(err, sizeof err, "%s returned wrong results", script);
 	json_object_set_new(o, "verified", json_boolean(n > 0 && !err[0]));
 	json_object_set_new(o, "error", err[0] ? json_string(err) : json_null());
-	if (n > 0 && n < MIN_SAMPLES)
-		results_warn(w, "only %zu samples: too few for a reliable median (use --repeat %d or more)", n,
-		     MIN_SAMPLES);
-	if (n > 1 && stt.median > 0 && (stt.ci_hi - stt.ci_lo) / stt.median > NOISY_CI)
-		results_warn(w, "noisy: the 95%% confidence interval spans %.0f%% of the median",
-		     100 * (stt.ci_hi - stt.ci_lo) / stt.median);
+	results_warn_stats(w, &stt);
 	json_object_set_new(o, "warnings", w);
 	json_object_set_new(o, "samples", samples);
 	json_decref(out);
@@ -856,7 +824,7 @@ static json_t *document(struct run *r, json_t *host, json_t *build, const char *
 	json_object_set_new(doc, "duration_s", json_real(duration_s));
 	json_object_set_new(doc, "interrupted", json_boolean(interrupted));
 	json_object_set_new(doc, "host", json_incref(host));
-	json_object_set_new(doc, "topology", pin_topology_json());
+	json_object_set_new(doc, "topology", pin_json_topology());
 	json_object_set_new(doc, "build", json_incref(build));
 	json_object_set_new(doc, "config", config_json(r));
 	json_object_set_new(doc, "reference", json_pack("{s:s, s:I, s:f, s:f}", "loop", "count_loop",

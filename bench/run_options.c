@@ -1,6 +1,6 @@
 /* run_options.c: reads and checks the command line of `tvp run`. Every
  * rejection names the value and what is accepted; the caller exits 2. */
-#include "run_options.h"
+#include "bench/run_options.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "env.h"
+#include "bench/cli.h"
+#include "bench/env.h"
+#include "bench/pin_json.h"
 #include "par/pin.h"
-#include "util.h"
+#include "bench/util.h"
 
 enum {
 	OPT_WORKLOAD = 256, OPT_MODE, OPT_WORKERS, OPT_TASKS, OPT_SIZE, OPT_REPEAT, OPT_WARMUP,
@@ -57,50 +59,13 @@ static bool fail(char *err, size_t errlen, const char *fmt, ...)
 	return false;
 }
 
-/* Splits a comma-separated list into malloc'd items; empty items are an
- * error. */
+/* cli_split_list, with the usage message for --what. */
 static bool split_list(const char *text, const char *what, char ***items, size_t *n, char *err,
 		       size_t errlen)
 {
-	char *copy = xstrdup(text), *save = NULL, *tok;
-	size_t len = strlen(text);
-
-	*items = NULL;
-	*n = 0;
-	if (len == 0 || text[0] == ',' || text[len - 1] == ',' || strstr(text, ",,")) {
-		free(copy);
-		return fail(err, errlen, "--%s '%s' has an empty item; give a comma-separated list", what,
-			    text);
-	}
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		*items = xrealloc(*items, (*n + 1) * sizeof **items);
-		(*items)[(*n)++] = xstrdup(tok);
-	}
-	free(copy);
-	return true;
-}
-
-static void free_list(char **items, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(items[i]);
-	free(items);
-}
-
-/* A whole decimal number in [min, max]. */
-static bool parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!text || !(*text >= '0' && *text <= '9'))
-		return false;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
+	if (cli_split_list(text, items, n))
+		return true;
+	return fail(err, errlen, "--%s '%s' has an empty item; give a comma-separated list", what, text);
 }
 
 static int cmp_unsigned(const void *a, const void *b)
@@ -137,13 +102,13 @@ bool run_parse_workers(const char *text, unsigned pus, unsigned **out, size_t *n
 		}
 		if (dash) {
 			*dash = '\0';
-			if (!parse_uint(items[i], 1, RUN_MAX_WORKERS, &lo) ||
-			    !parse_uint(dash + 1, 1, RUN_MAX_WORKERS, &hi) || hi < lo) {
+			if (!cli_parse_uint(items[i], 1, RUN_MAX_WORKERS, &lo) ||
+			    !cli_parse_uint(dash + 1, 1, RUN_MAX_WORKERS, &hi) || hi < lo) {
 				*dash = '-';
 				fail(err, errlen, "--workers: bad range '%s'; %s", items[i], accepted);
 				goto bad;
 			}
-		} else if (!parse_uint(items[i], 1, RUN_MAX_WORKERS, &lo)) {
+		} else if (!cli_parse_uint(items[i], 1, RUN_MAX_WORKERS, &lo)) {
 			fail(err, errlen, "--workers: '%s' is not a worker count; %s", items[i], accepted);
 			goto bad;
 		} else {
@@ -154,7 +119,7 @@ bool run_parse_workers(const char *text, unsigned pus, unsigned **out, size_t *n
 			w[nw++] = (unsigned)k;
 		}
 	}
-	free_list(items, count);
+	cli_free_list(items, count);
 	qsort(w, nw, sizeof *w, cmp_unsigned);
 	*n = 0;
 	for (size_t i = 0; i < nw; i++)
@@ -163,7 +128,7 @@ bool run_parse_workers(const char *text, unsigned pus, unsigned **out, size_t *n
 	*out = w;
 	return true;
 bad:
-	free_list(items, count);
+	cli_free_list(items, count);
 	free(w);
 	return false;
 }
@@ -188,7 +153,7 @@ static bool parse_workloads(struct run_options *o, const char *text, char *err, 
 				snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
 					 k ? ", " : "", workloads[k]->name);
 			fail(err, errlen, "unknown workload '%s'; accepted: %s, all", items[i], names);
-			free_list(items, n);
+			cli_free_list(items, n);
 			return false;
 		}
 		for (size_t k = 0; k < workloads_count; k++) {
@@ -204,7 +169,7 @@ static bool parse_workloads(struct run_options *o, const char *text, char *err, 
 			o->workloads[o->n_workloads++].wl = workloads[k];
 		}
 	}
-	free_list(items, n);
+	cli_free_list(items, n);
 	return true;
 }
 
@@ -228,7 +193,7 @@ static bool parse_modes(struct run_options *o, const char *text, char *err, size
 				snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
 					 k ? ", " : "", modes[k]->name);
 			fail(err, errlen, "unknown mode '%s'; accepted: %s, all", items[i], names);
-			free_list(items, n);
+			cli_free_list(items, n);
 			return false;
 		}
 		for (size_t k = 0; k < modes_count; k++) {
@@ -243,7 +208,7 @@ static bool parse_modes(struct run_options *o, const char *text, char *err, size
 			}
 		}
 	}
-	free_list(items, n);
+	cli_free_list(items, n);
 	return true;
 }
 
@@ -305,7 +270,7 @@ static bool resolve_sizes(struct run_options *o, const char *text, char *err, si
 	}
 	ok = true;
 out:
-	free_list(items, n);
+	cli_free_list(items, n);
 	return ok;
 }
 
@@ -314,7 +279,7 @@ static bool check_list(const char *text, const char *what, const char *const *ac
 {
 	char list[256] = "";
 
-	free_list(*items, *n);
+	cli_free_list(*items, *n);
 	if (!split_list(text, what, items, n, err, errlen))
 		return false;
 	for (size_t k = 0; accepted[k]; k++)
@@ -363,7 +328,7 @@ void run_options_usage(FILE *f)
 		"  --quick           small sizes: a smoke run in seconds\n"
 		"  --quiet           no progress bar and no table\n"
 		"  --python          add Python cells (count, sleep) run by python3\n"
-		"  --help            this text\n", pin_policy_help);
+		"  --help            this text\n", pin_json_policy_help);
 	for (size_t i = 0; i < workloads_count; i++)
 		for (const struct workload_option *wo = workloads[i]->options; wo && wo->name; wo++) {
 			char flag[64];
@@ -416,27 +381,27 @@ int run_options_parse(struct run_options *o, int argc, char **argv, char *err, s
 		case OPT_WORKERS: workers_text = arg; break;
 		case OPT_SIZE: size_text = arg; break;
 		case OPT_TASKS:
-			if (!parse_uint(arg, 1, 1000000000ull, &o->tasks)) {
+			if (!cli_parse_uint(arg, 1, 1000000000ull, &o->tasks)) {
 				fail(err, errlen, "--tasks '%s' is not accepted; accepted: a whole number from 1 to 1000000000", arg);
 				goto out;
 			}
 			break;
 		case OPT_REPEAT:
-			if (!parse_uint(arg, 1, 100000, &v)) {
+			if (!cli_parse_uint(arg, 1, 100000, &v)) {
 				fail(err, errlen, "--repeat '%s' is not accepted; accepted: a whole number from 1 to 100000", arg);
 				goto out;
 			}
 			o->repeat = (unsigned)v;
 			break;
 		case OPT_WARMUP:
-			if (!parse_uint(arg, 0, 100000, &v)) {
+			if (!cli_parse_uint(arg, 0, 100000, &v)) {
 				fail(err, errlen, "--warmup '%s' is not accepted; accepted: a whole number from 0 to 100000", arg);
 				goto out;
 			}
 			o->warmup = (unsigned)v;
 			break;
 		case OPT_SEED:
-			if (!parse_uint(arg, 0, UINT64_MAX, &o->seed)) {
+			if (!cli_parse_uint(arg, 0, UINT64_MAX, &o->seed)) {
 				fail(err, errlen, "--seed '%s' is not accepted; accepted: a whole number from 0 to 2^64-1", arg);
 				goto out;
 			}
@@ -548,6 +513,6 @@ void run_options_release(struct run_options *o)
 	free(o->modes);
 	free(o->workers);
 	pin_policies_free(o->pins, o->n_pins);
-	free_list(o->channels, o->n_channels);
+	cli_free_list(o->channels, o->n_channels);
 	memset(o, 0, sizeof *o);
 }

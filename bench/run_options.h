@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "modes/mode.h"
-#include "workload.h"
+#include "bench/modes/mode.h"
+#include "workloads/workload.h"
 
 #define RUN_MAX_WORKERS 4096u
 

@@ -8,14 +8,14 @@
  * shape of the samples. The mean and standard deviation are recorded too, for
  * readers who expect them, but no finding is drawn from them.
  */
-#include "stats.h"
+#include "bench/stats.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 int stats_cmp_double(const void *a, const void *b)
 {

@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
+#include "bench/commands.h"
+#include "bench/pin_json.h"
 #include "par/pin.h"
-#include "util.h"
+#include "bench/util.h"
 
 #define TOPO_MAX_WORKERS 65536
 
@@ -25,7 +26,7 @@ static void usage(FILE *f)
 		   "  --help         this text\n\n"
 		   "HWLOC_SYNTHETIC=\"pack:2 core:4 pu:2\" or HWLOC_XMLFILE=FILE describe another\n"
 		   "machine (plans only: nothing is bound).\n",
-		pin_policy_help);
+		pin_json_policy_help);
 }
 
 static void format_size(char *buf, size_t len, uint64_t bytes)
@@ -198,7 +199,7 @@ static void print_plan(const struct pin_plan *p)
 
 static json_t *plan_json(const struct pin_plan *p)
 {
-	json_t *j = pin_plan_json(p), *placement = json_array();
+	json_t *j = pin_json_plan(p), *placement = json_array();
 
 	if (!pin_plan_is_none(p))
 		for (unsigned i = 0; i < pin_plan_workers(p); i++) {
@@ -308,7 +309,7 @@ int cmd_topo(int argc, char **argv)
 		}
 	}
 
-	topology = pin_topology_json();
+	topology = pin_json_topology();
 	if (json) {
 		json_t *out = json_pack("{s:o}", "topology", topology);
 

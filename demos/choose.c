@@ -19,9 +19,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "lesson.h"
-#include "util.h"
-#include "workload.h"
+#include "demos/lesson.h"
+#include "bench/util.h"
+#include "workloads/workload.h"
 
 static const struct {
 	const char *name, *what;

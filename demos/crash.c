@@ -16,9 +16,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "lesson.h"
+#include "demos/lesson.h"
 #include "par/pool.h"
-#include "util.h"
+#include "bench/util.h"
 
 #define TASKS 6
 #define BAD 3                   /* the task that crashes */

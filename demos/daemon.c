@@ -18,8 +18,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "lesson.h"
-#include "util.h"
+#include "demos/lesson.h"
+#include "bench/util.h"
 
 enum who { DAEMON_UP, NORMAL_UP, NORMAL_MOVED };
 

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lesson.h"
+#include "demos/lesson.h"
 #include "par/executor.h"
-#include "util.h"
+#include "bench/util.h"
 
 struct job {
 	int value;

@@ -22,10 +22,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "count.h"
-#include "lesson.h"
-#include "python.h"
-#include "util.h"
+#include "workloads/count.h"
+#include "demos/lesson.h"
+#include "bench/python.h"
+#include "bench/util.h"
 
 #define TASKS 4
 

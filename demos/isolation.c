@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lesson.h"
-#include "util.h"
+#include "demos/lesson.h"
+#include "bench/util.h"
 
 #define N 4
 

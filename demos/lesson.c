@@ -1,7 +1,7 @@
 /* lesson.c: what every lesson shares: narration wrapped for a projector, and
  * the few process and shared-memory helpers the lessons would otherwise each
  * repeat (see lesson.h). */
-#include "lesson.h"
+#include "demos/lesson.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 #define COLOR_BOLD   "\033[1m"
 #define COLOR_CYAN   "\033[36m"

@@ -20,8 +20,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "lesson.h"
-#include "util.h"
+#include "demos/lesson.h"
+#include "bench/util.h"
 
 enum op { OP_APPEND, OP_LEN, OP_GET, OP_SET, OP_INCR, OP_LOOKUP, OP_STOP };
 

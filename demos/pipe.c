@@ -19,8 +19,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "lesson.h"
-#include "util.h"
+#include "demos/lesson.h"
+#include "bench/util.h"
 
 /* send and recv: a 4-byte length, then the bytes. */
 static int msg_send(int fd, const char *text)

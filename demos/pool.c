@@ -20,9 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lesson.h"
+#include "demos/lesson.h"
 #include "par/pool.h"
-#include "util.h"
+#include "bench/util.h"
 
 struct job_arg {
 	int value;

@@ -9,13 +9,13 @@
  * holding the mutex would leave it locked; the lesson's processes hold it
  * only for a copy, never across anything that can fail.
  */
-#include "pqueue.h"
+#include "demos/pqueue.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
-#include "lesson.h"
+#include "demos/lesson.h"
 
 #define PQUEUE_MAX 64
 

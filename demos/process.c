@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lesson.h"
-#include "util.h"
+#include "demos/lesson.h"
+#include "bench/util.h"
 
 struct report {
 	uint64_t started_ns;   /* when the child's code began, CLOCK_MONOTONIC */

@@ -19,9 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lesson.h"
-#include "pqueue.h"
-#include "util.h"
+#include "demos/lesson.h"
+#include "demos/pqueue.h"
+#include "bench/util.h"
 
 #define PAIRS 10
 

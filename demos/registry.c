@@ -1,6 +1,6 @@
 /* registry.c: every lesson `tvp lesson` knows, in teaching order (the order
  * `tvp lesson all` runs them). */
-#include "lesson.h"
+#include "demos/lesson.h"
 
 #include <string.h>
 

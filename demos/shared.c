@@ -17,9 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "count.h"
-#include "lesson.h"
-#include "util.h"
+#include "workloads/count.h"
+#include "demos/lesson.h"
+#include "bench/util.h"
 
 #define NPROC 4
 

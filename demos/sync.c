@@ -21,8 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lesson.h"
-#include "util.h"
+#include "demos/lesson.h"
+#include "bench/util.h"
 
 #define WORKERS 3
 #define SEM_WORKERS 6

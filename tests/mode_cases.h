@@ -6,9 +6,9 @@
 
 #include <string.h>
 
-#include "modes/mode.h"
+#include "bench/modes/mode.h"
 #include "testutil.h"
-#include "workload.h"
+#include "workloads/workload.h"
 
 struct outcome {
 	int *status;

@@ -32,7 +32,7 @@
 #include "par/executor.h"
 #include "par/pool.h"
 #include "testutil.h"
-#include "util.h"
+#include "bench/util.h"
 
 static enum pool_kind cases_kind = POOL_THREADS;
 

@@ -13,7 +13,7 @@
 #include "par/executor.h"
 #include "par/pool.h"
 
-static enum pool_channel cases_channel = CHANNEL_PIPE;
+static enum channel_kind cases_channel = CHANNEL_PIPE;
 
 static int chan_pool_new(struct pool **out, const struct pool_options *opt, char *err,
 			 size_t errlen)

@@ -10,10 +10,11 @@
 #include <unistd.h>
 
 #include "par/channel.h"
+#include "par/pool.h"
 #include "testutil.h"
-#include "util.h"
+#include "bench/util.h"
 
-static const enum pool_channel kinds[] = { CHANNEL_PIPE, CHANNEL_SHM };
+static const enum channel_kind kinds[] = { CHANNEL_PIPE, CHANNEL_SHM };
 
 /* Byte i of message seq: a pattern that catches reordering and tearing. */
 static unsigned char pattern(uint64_t seq, size_t i)
@@ -310,7 +311,7 @@ END_TEST
 
 START_TEST(kind_names)
 {
-	enum pool_channel k;
+	enum channel_kind k;
 
 	ck_assert_int_eq(channel_kind_parse("pipe", &k), 0);
 	ck_assert_int_eq(k, CHANNEL_PIPE);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "util.h"
+#include "bench/util.h"
 
 static const char *root(void)
 {

@@ -3,7 +3,7 @@
  * and a worker killed while holding the robust mutex. */
 #include <signal.h>
 
-#include "contention.h"
+#include "workloads/contention.h"
 #include "testutil.h"
 #include "wltest.h"
 

@@ -2,10 +2,10 @@
  * and a wrong checksum is caught. */
 #include <string.h>
 
-#include "count.h"
+#include "workloads/count.h"
 #include "testutil.h"
-#include "util.h"
-#include "workload.h"
+#include "bench/util.h"
+#include "workloads/workload.h"
 
 START_TEST(loop_counts_exactly)
 {

@@ -7,9 +7,9 @@
 
 #include <signal.h>
 
-static const enum pool_channel chans[] = { CHANNEL_PIPE, CHANNEL_SHM };
+static const enum channel_kind chans[] = { CHANNEL_PIPE, CHANNEL_SHM };
 
-static struct executor *fork_executor(enum pool_channel ch, unsigned workers)
+static struct executor *fork_executor(enum channel_kind ch, unsigned workers)
 {
 	struct pool_options opt = { .kind = POOL_PROCESSES, .workers = workers, .channel = ch };
 	struct executor *ex = NULL;

@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "mode_cases.h"
-#include "modes/mode.h"
+#include "bench/modes/mode.h"
 #include "testutil.h"
-#include "util.h"
-#include "workload.h"
+#include "bench/util.h"
+#include "workloads/workload.h"
 
 static void check_workload(const char *wname, const char *size)
 {

@@ -17,9 +17,9 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "lesson.h"
+#include "demos/lesson.h"
 #include "testutil.h"
-#include "util.h"
+#include "bench/util.h"
 
 /* Under TSan a process keeps TSan's own helper thread once it has made any
  * thread, and a fork pool refuses to start in a process with two threads;

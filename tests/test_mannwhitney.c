@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "mannwhitney.h"
+#include "bench/mannwhitney.h"
 #include "testutil.h"
 
 /* Brute force: every way of choosing which nx of the pooled values are x's,

@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "overhead/ovh.h"
+#include "bench/overhead/ovh.h"
 #include "testutil.h"
-#include "util.h"
+#include "bench/util.h"
 
 static const char *root(void)
 {

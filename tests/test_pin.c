@@ -12,9 +12,10 @@
 
 #include <jansson.h>
 
+#include "bench/pin_json.h"
 #include "par/pin.h"
 #include "testutil.h"
-#include "util.h"
+#include "bench/util.h"
 
 #define SYN16 "pack:2 core:4 pu:2"   /* 16 PUs, 8 cores, 2 per core */
 #define SYN2  "pack:1 core:2 pu:1"   /* 2 PUs, 2 cores */
@@ -246,7 +247,7 @@ START_TEST(none_plan_binds_nothing)
 	ck_assert_int_eq(ws.pinned, -1);
 	ck_assert_int_eq(pin_bind_process(NULL, 0, &ws), 0);
 	ck_assert_int_eq(ws.pinned, -1);
-	j = pin_plan_json(p);
+	j = pin_json_plan(p);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "policy")), "none");
 	ck_assert_uint_eq(json_array_size(json_object_get(j, "cpusets")), 0);
 	json_decref(j);
@@ -265,7 +266,7 @@ START_TEST(topology_json_of_a_synthetic_machine)
 	first = pin_topology();
 	ck_assert_int_eq(pin_topology_load(err, sizeof err), 0);   /* idempotent */
 	ck_assert_ptr_eq(pin_topology(), first);
-	j = pin_topology_json();
+	j = pin_json_topology();
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "packages")), 2);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "cores")), 8);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "pus")), 16);
@@ -276,7 +277,7 @@ START_TEST(topology_json_of_a_synthetic_machine)
 	json_decref(j);
 
 	ck_assert_int_eq(pin_plan_new(&p, "scatter", 3, err, sizeof err), 0);
-	j = pin_plan_json(p);
+	j = pin_json_plan(p);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "policy")), "scatter");
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "workers")), 3);
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "cpusets"), 1)), "4");

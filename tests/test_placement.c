@@ -8,10 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "par/pin.h"
 #include "par/pool.h"
 #include "testutil.h"
-#include "util.h"
+#include "bench/util.h"
 
 /* "0-1" etc.: this process's Cpus_allowed_list. */
 static void allowed_list(char *buf, size_t len)
@@ -57,7 +59,7 @@ static bool can_test(void)
 	return true;
 }
 
-static void bound_to_pu1(enum pool_kind kind, enum pool_channel ch)
+static void bound_to_pu1(enum pool_kind kind, enum channel_kind ch)
 {
 	struct pin_plan *plan;
 	struct pool *p;

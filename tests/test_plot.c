@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 
 #include "testutil.h"
-#include "util.h"
+#include "bench/util.h"
 
 static const char *root(void)
 {

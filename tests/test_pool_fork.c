@@ -24,9 +24,9 @@
 #include <sys/syscall.h>
 #include <sys/mman.h>
 
-static const enum pool_channel chans[] = { CHANNEL_PIPE, CHANNEL_SHM };
+static const enum channel_kind chans[] = { CHANNEL_PIPE, CHANNEL_SHM };
 
-static struct pool *fork_pool(enum pool_channel ch, unsigned workers, uint64_t maxtasks)
+static struct pool *fork_pool(enum channel_kind ch, unsigned workers, uint64_t maxtasks)
 {
 	struct pool_options opt = { .kind = POOL_PROCESSES, .workers = workers,
 				    .channel = ch, .maxtasksperchild = maxtasks };
@@ -134,7 +134,7 @@ START_TEST(maxtasksperchild_replaces_workers)
 END_TEST
 
 /* Eight records, one per job; record `bad` crashes its worker `how`. */
-static void check_crash(enum pool_channel ch, enum crash_how how, const char *want)
+static void check_crash(enum channel_kind ch, enum crash_how how, const char *want)
 {
 	struct pool *p = fork_pool(ch, 2, 0);
 	enum { N = 8, BAD = 5 };

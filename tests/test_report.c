@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "util.h"
+#include "bench/util.h"
 
 static char *fixture(const char *name)
 {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run_options.h"
+#include "bench/run_options.h"
 #include "testutil.h"
 
 static int parse(struct run_options *o, char *err, size_t errlen, const char *line)

@@ -1,7 +1,7 @@
 /* test_stats.c: statistics against cases computed by hand. */
 #include <math.h>
 
-#include "stats.h"
+#include "bench/stats.h"
 #include "testutil.h"
 
 #define NEAR(a, b) ck_assert_msg(fabs((a) - (b)) < 1e-9, "%s = %.12g, expected %.12g", #a, (double)(a), (double)(b))

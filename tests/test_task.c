@@ -5,7 +5,7 @@
 
 #include "par/task.h"
 #include "testutil.h"
-#include "workload.h"
+#include "workloads/workload.h"
 
 START_TEST(small_results_are_inline)
 {

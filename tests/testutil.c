@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 TCase *tvp_tcase(Suite *s, const char *name, double timeout_s)
 {

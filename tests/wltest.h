@@ -22,10 +22,10 @@
 
 #include <jansson.h>
 
-#include "modes/mode.h"
+#include "bench/modes/mode.h"
 #include "testutil.h"
-#include "util.h"
-#include "workload.h"
+#include "bench/util.h"
+#include "workloads/workload.h"
 
 #define WLT_MAX_OPTS 8
 

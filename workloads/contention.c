@@ -32,7 +32,7 @@
  * told the task count: lost_updates = expected - counter. prepare() resets
  * everything (and re-initialises the mutex) before each measurement.
  */
-#include "contention.h"
+#include "workloads/contention.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -43,8 +43,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "util.h"
-#include "workload.h"
+#include "bench/util.h"
+#include "workloads/workload.h"
 
 #define CONTENTION_MIN 1ull
 #define CONTENTION_MAX 1000000000000ull

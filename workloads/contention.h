@@ -5,7 +5,7 @@
 
 #include <pthread.h>
 
-#include "workload.h"
+#include "workloads/workload.h"
 
 /* The process-shared robust mutex of a contention instance that setup made
  * (any --lock kind). It lives in MAP_SHARED memory: a process forked after

@@ -16,15 +16,15 @@
  * the result at compile time nor vectorise the loop: one increment, compare
  * and branch per iteration, about one cycle.
  */
-#include "count.h"
+#include "workloads/count.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
-#include "workload.h"
+#include "bench/util.h"
+#include "workloads/workload.h"
 
 #define COUNT_MIN 1ull
 #define COUNT_MAX 1000000000000ull   /* 10^12: about ten minutes a task */

@@ -34,8 +34,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
-#include "workload.h"
+#include "bench/util.h"
+#include "workloads/workload.h"
 
 #define FILEIO_MIN 1ull
 #define FILEIO_MAX (1ull << 30)      /* 1 GiB a task */

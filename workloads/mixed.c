@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "count.h"
-#include "util.h"
-#include "workload.h"
+#include "workloads/count.h"
+#include "bench/util.h"
+#include "workloads/workload.h"
 
 #define MIXED_MIN_NS 1000ull                 /* 1 us */
 #define MIXED_MAX_NS 3600000000000ull        /* 1 h */

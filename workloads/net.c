@@ -52,9 +52,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "net_server.h"
-#include "util.h"
-#include "workload.h"
+#include "workloads/net_server.h"
+#include "bench/util.h"
+#include "workloads/workload.h"
 
 #define NET_MIN 0ull
 #define NET_MAX (64ull << 20)          /* 64 MiB a body */

@@ -20,7 +20,7 @@
  * one connection fail, never the server. The server never exits on its own:
  * net_server_stop() kills it, and it dies with its parent otherwise.
  */
-#include "net_server.h"
+#include "workloads/net_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,7 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 #define REQ_MAX 8192              /* bytes of request headers we accept */
 
@@ -309,7 +309,7 @@ int net_server_start(struct net_server *s, uint64_t body_bytes, uint64_t delay_n
 		goto out_close;
 	}
 	if (pid == 0) {
-		util_child_after_fork();
+		sys_child_after_fork();
 		if (getppid() != parent)
 			_exit(0);   /* the parent died before PDEATHSIG was set */
 		serve(fd, body_bytes, delay_ns);

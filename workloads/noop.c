@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "workload.h"
+#include "workloads/workload.h"
 
 static bool noop_parse_size(const char *text, uint64_t *size, char *err, size_t errlen)
 {

@@ -1,5 +1,5 @@
 /* registry.c: every workload `tvp run --workload` knows, in --help order. */
-#include "workload.h"
+#include "workloads/workload.h"
 
 extern const struct workload workload_count;
 extern const struct workload workload_noop;

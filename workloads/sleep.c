@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
-#include "workload.h"
+#include "bench/util.h"
+#include "workloads/workload.h"
 
 #define SLEEP_MIN_NS 1000ull                 /* 1 us */
 #define SLEEP_MAX_NS 3600000000000ull        /* 1 h */

@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
-#include "workload.h"
+#include "bench/util.h"
+#include "workloads/workload.h"
 
 #define TRANSFER_MIN 1ull
 #define TRANSFER_MAX (1ull << 30)   /* 1 GiB a task */

@@ -1,6 +1,6 @@
 /* workload.c: the registry look-up, the one task function every mode runs,
  * and the size parsers workloads share. */
-#include "workload.h"
+#include "workloads/workload.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -10,7 +10,7 @@
  *
  * How it measures: bench/modes/pooled.c.
  */
-#include "modes/pooled.h"
+#include "bench/modes/pooled.h"
 
 static int exf_setup(struct mode_run *m)
 {

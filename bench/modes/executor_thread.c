@@ -9,7 +9,7 @@
  *
  * How it measures: bench/modes/pooled.c.
  */
-#include "modes/pooled.h"
+#include "bench/modes/pooled.h"
 
 static int exm_setup(struct mode_run *m)
 {

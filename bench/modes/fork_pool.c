@@ -11,7 +11,7 @@
  *
  * How it measures: bench/modes/pooled.c.
  */
-#include "modes/pooled.h"
+#include "bench/modes/pooled.h"
 
 static int fpm_setup(struct mode_run *m)
 {

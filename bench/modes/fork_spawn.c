@@ -20,7 +20,7 @@
  * loop guarantees one thread here, so fork is safe. On tvp_interrupted the
  * children alive are killed and reaped, and execute returns -EINTR.
  */
-#include "modes/mode.h"
+#include "bench/modes/mode.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "par/pin.h"
-#include "util.h"
+#include "bench/util.h"
 
 struct spawn_head {
 	int32_t status;
@@ -67,7 +67,7 @@ static __attribute__((noreturn)) void child_main(struct mode_run *m, unsigned sl
 	struct worker_stats ws;
 	uint64_t t0;
 
-	util_child_after_fork();
+	sys_child_after_fork();
 	signal(SIGPIPE, SIG_IGN);
 	/* A new process binds itself to its slot's place (the parent is never
 	 * bound): part of what spawning a worker costs, so inside the timing. */

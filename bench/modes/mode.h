@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "par/task.h"
-#include "workload.h"
+#include "workloads/workload.h"
 
 struct pin_plan;
 

@@ -15,7 +15,7 @@
  * ahead and collects the oldest future's result before submitting more, so a
  * million tasks never hold a million futures, and results come out in order.
  */
-#include "modes/pooled.h"
+#include "bench/modes/pooled.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,7 +23,7 @@
 
 #include "par/channel.h"
 #include "par/executor.h"
-#include "util.h"
+#include "bench/util.h"
 
 #define INTERRUPT_POLL_NS 50000000
 #define WINDOW 65536

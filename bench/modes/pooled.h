@@ -4,7 +4,7 @@
 #ifndef POOLED_H
 #define POOLED_H
 
-#include "modes/mode.h"
+#include "bench/modes/mode.h"
 #include "par/pool.h"
 
 /* setup: starts a pool (map: par/pool.h) or an executor (par/executor.h) of

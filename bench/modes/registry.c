@@ -1,12 +1,12 @@
 /* registry.c: every mode `tvp run --mode` knows; serial first, the baseline. */
-#include "modes/mode.h"
+#include "bench/modes/mode.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 extern const struct mode mode_serial;
 extern const struct mode mode_thread_spawn;

@@ -1,14 +1,14 @@
 /* serial.c: the `serial` mode: the calling thread runs every task in order.
  * The baseline every speedup is measured against, and the oracle every other
  * mode's results are checked against. */
-#include "modes/mode.h"
+#include "bench/modes/mode.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 static int serial_execute(struct mode_run *m)
 {

@@ -8,7 +8,7 @@
  *
  * How it measures: bench/modes/pooled.c.
  */
-#include "modes/pooled.h"
+#include "bench/modes/pooled.h"
 
 static int tpm_setup(struct mode_run *m)
 {

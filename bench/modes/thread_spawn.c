@@ -16,7 +16,7 @@
  * one thread at a time and read only after pthread_join, so it needs no
  * lock. Threads block SIGINT and SIGTERM so they reach the run loop's thread.
  */
-#include "modes/mode.h"
+#include "bench/modes/mode.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "par/pin.h"
-#include "util.h"
+#include "bench/util.h"
 
 struct spawn_slot {
 	unsigned slot;                 /* which of the m->workers places */

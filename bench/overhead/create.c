@@ -21,7 +21,7 @@
  * setting), writes one byte per page, then forks and reaps in a loop when
  * asked, timing the loop itself, and sends back the nanoseconds.
  */
-#include "overhead/ovh.h"
+#include "bench/overhead/ovh.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 extern char **environ;
 
@@ -152,7 +152,7 @@ static int start_helper(struct create *s, char *err, size_t errlen)
 		return ovh_fail(err, errlen, rc, "fork: %s", strerror(-rc));
 	}
 	if (s->helper == 0) {
-		util_child_after_fork();
+		sys_child_after_fork();
 		close(cmd[1]);
 		close(res[0]);
 		touched_helper(cmd[0], res[1], s->b->bytes);

@@ -21,18 +21,18 @@
  * and teardown are not timed, execute is, exactly as the run loop does; the
  * figure is execute's time divided by the tasks.
  */
-#include "overhead/ovh.h"
+#include "bench/overhead/ovh.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "modes/mode.h"
+#include "bench/modes/mode.h"
 #include "par/executor.h"
 #include "par/pool.h"
-#include "util.h"
-#include "workload.h"
+#include "bench/util.h"
+#include "workloads/workload.h"
 
 enum { HO_POOL_START, HO_APPLY, HO_SUBMIT, HO_BATCH };
 
@@ -58,7 +58,7 @@ static void handoff_teardown(void *state)
 }
 
 /* Process kernels name their channel last ("...-pipe", "...-shm"). */
-static enum pool_channel channel_of(const struct ovh_bench *b)
+static enum channel_kind channel_of(const struct ovh_bench *b)
 {
 	size_t n = strlen(b->name);
 

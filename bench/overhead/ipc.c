@@ -29,7 +29,7 @@
  * cache-hot best case; an empty asm with a memory clobber after each copy
  * keeps the compiler from dropping or merging copies.
  */
-#include "overhead/ovh.h"
+#include "bench/overhead/ovh.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #include "par/channel.h"
-#include "util.h"
+#include "bench/util.h"
 
 enum { IPC_MEMCPY, IPC_PIPE, IPC_SOCKETPAIR, IPC_SHM_RING };
 

@@ -28,7 +28,7 @@
  *
  * All figures come from /proc/PID/smaps_rollup, read without allocating.
  */
-#include "overhead/ovh.h"
+#include "bench/overhead/ovh.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +41,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 enum { MEM_THREADS, MEM_PROCESSES, MEM_COW_BEFORE, MEM_COW_AFTER };
 
@@ -182,7 +182,7 @@ static unsigned fork_idle(unsigned n, pid_t *pids, int ready_fd, int rel[2], int
 		if (pids[i] == 0) {
 			char c = 'r';
 
-			util_child_after_fork();
+			sys_child_after_fork();
 			close(rel[1]);
 			if (go)
 				close(go[1]);
@@ -343,7 +343,7 @@ static int measure_cow(struct mem *s, struct ovh_sample *out, char *err, size_t 
 		return ovh_fail(err, errlen, rc, "fork: %s", strerror(-rc));
 	}
 	if (helper == 0) {
-		util_child_after_fork();
+		sys_child_after_fork();
 		close(res[0]);
 		r = cow_helper(s->workers);
 		write_full(res[1], &r, sizeof r);

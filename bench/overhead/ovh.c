@@ -1,6 +1,6 @@
 /* ovh.c: what the kernels of `tvp overhead` share (see ovh.h): partners,
  * binding, smaps_rollup, waiting for children. */
-#include "overhead/ovh.h"
+#include "bench/overhead/ovh.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 int ovh_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -145,7 +145,7 @@ int ovh_partner_start(struct ovh_partner *p, bool process, int cpu, void (*fn)(v
 	if (p->pid < 0)
 		return ovh_fail(err, errlen, -errno, "fork: %s", strerror(errno));
 	if (p->pid == 0) {
-		util_child_after_fork();
+		sys_child_after_fork();
 		if (cpu >= 0)
 			ovh_bind_self(cpu);
 		fn(arg);

@@ -98,7 +98,7 @@ const struct ovh_bench *ovh_find(const char *name);
 
 /* A partner: fn(arg) run in a new thread or a forked child (which then
  * _exits), bound to cpu when cpu >= 0. A forked partner ignores SIGINT and
- * dies with the parent (util_child_after_fork). */
+ * dies with the parent (sys_child_after_fork). */
 struct ovh_partner {
 	bool process;
 	bool running;

@@ -1,10 +1,10 @@
 /* registry.c: every kernel `tvp overhead` knows, one line per kernel file,
  * in --list order (see ovh.h). */
-#include "overhead/ovh.h"
+#include "bench/overhead/ovh.h"
 
 #include <string.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 extern const struct ovh_bench ovh_create_benches[], ovh_handoff_benches[], ovh_wakeup_benches[],
 	ovh_ipc_benches[], ovh_memory_benches[];

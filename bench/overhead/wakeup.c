@@ -21,7 +21,7 @@
  * the driver writes odd values, the partner answers with the next even one.
  * To stop, the driver raises the stop flag and sends one more ping.
  */
-#include "overhead/ovh.h"
+#include "bench/overhead/ovh.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +36,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "bench/util.h"
 
 enum { MECH_PIPE, MECH_EVENTFD, MECH_FUTEX, MECH_SPIN };
 
@@ -55,15 +55,6 @@ struct pingpong {
 	bool bound;
 	cpu_set_t saved;              /* the driver's affinity before binding */
 };
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
 
 static void futex_wait(_Atomic uint32_t *w, uint32_t val, bool private)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "par/sys.h"
 
 void task_result_release(struct task_result *r)
 {

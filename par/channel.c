@@ -26,7 +26,8 @@
 #include <unistd.h>
 
 #include "par/channel_impl.h"
-#include "util.h"
+#include "par/pool.h"
+#include "par/sys.h"
 
 #define IN_CHUNK (64u << 10)
 #define PREFIX 16u                   /* bytes before each message */
@@ -36,12 +37,12 @@
 
 static const unsigned char zeros[16];
 
-const char *channel_kind_name(enum pool_channel kind)
+const char *channel_kind_name(enum channel_kind kind)
 {
 	return kind == CHANNEL_SHM ? "shm" : "pipe";
 }
 
-int channel_kind_parse(const char *name, enum pool_channel *kind)
+int channel_kind_parse(const char *name, enum channel_kind *kind)
 {
 	if (name && strcmp(name, "pipe") == 0)
 		*kind = CHANNEL_PIPE;
@@ -52,7 +53,7 @@ int channel_kind_parse(const char *name, enum pool_channel *kind)
 	return 0;
 }
 
-int channel_new(struct channel **out, enum pool_channel kind)
+int channel_new(struct channel **out, enum channel_kind kind)
 {
 	struct channel *ch = xcalloc(1, sizeof *ch);
 	int rc;
@@ -78,7 +79,7 @@ void channel_parent_ready(struct channel *ch)
 	ch->t->parent_ready(ch);
 }
 
-int channel_open_worker(struct channel **out, enum pool_channel kind, const int *fds,
+int channel_open_worker(struct channel **out, enum channel_kind kind, const int *fds,
 			unsigned nfds)
 {
 	struct channel *ch = xcalloc(1, sizeof *ch);
@@ -97,7 +98,7 @@ int channel_open_worker(struct channel **out, enum pool_channel kind, const int 
 
 int channel_become_worker(struct channel *parent_end, struct channel **out)
 {
-	enum pool_channel kind = parent_end->kind;
+	enum channel_kind kind = parent_end->kind;
 	int fds[CHANNEL_MAX_FDS];
 	unsigned n = channel_worker_fds(parent_end, fds);
 
@@ -375,7 +376,7 @@ int channel_send(struct channel *ch, const struct iovec *iov, unsigned n)
 
 			while (now_ns() < spin_end) {
 				for (int i = 0; i < 64; i++)
-					channel_cpu_relax();
+					cpu_relax();
 				spin_yield();
 				rc = channel_flush(ch);
 				if (rc <= 0)
@@ -408,7 +409,7 @@ int channel_recv(struct channel *ch, int64_t timeout_ns, uint64_t spin_ns, const
 
 			while (!seen) {
 				for (int i = 0; i < 64 && !seen; i++) {
-					channel_cpu_relax();
+					cpu_relax();
 					seen = ch->t->may_read(ch);
 				}
 				if (!seen)

@@ -52,7 +52,7 @@
 #include <unistd.h>
 
 #include "par/pin.h"
-#include "util.h"
+#include "par/sys.h"
 
 #define CACHE_LINE 64
 
@@ -99,15 +99,6 @@ struct tpool {
 static struct tpool *tpool_of(struct pool *p)
 {
 	return pool_base(p)->backend;
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
 }
 
 static void futex_wait(_Atomic uint32_t *word, uint32_t val, uint64_t timeout_ns)

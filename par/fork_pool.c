@@ -90,7 +90,7 @@
 
 #include "par/channel.h"
 #include "par/pin.h"
-#include "util.h"
+#include "par/sys.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -184,7 +184,7 @@ struct exiting {
 struct fpool {
 	struct pool *p;
 	unsigned n;
-	enum pool_channel kind;
+	enum channel_kind kind;
 	uint64_t spin_ns;
 	pid_t parent_pid;
 
@@ -221,15 +221,6 @@ struct fpool {
 	unsigned cap_pfd;
 	unsigned *pfd_first, *pfd_count; /* [n]: each channel's part of it */
 };
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
-}
 
 static struct fpool *fpool_of(struct pool *p)
 {
@@ -434,7 +425,7 @@ static __attribute__((noreturn)) void worker_main(const struct fpool *fp, unsign
 	bool more_expected = false;
 	int32_t me;
 
-	util_child_after_fork();
+	sys_child_after_fork();
 	signal(SIGPIPE, SIG_IGN);
 	/* The parent may have died before PDEATHSIG was armed. */
 	if (getppid() != fp->parent_pid)
@@ -575,7 +566,7 @@ static __attribute__((noreturn)) void server_main(const struct fpool *fp, int so
 {
 	sigset_t none;
 
-	util_child_after_fork();
+	sys_child_after_fork();
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -673,7 +664,7 @@ static int fork_direct(struct fpool *fp, unsigned id, int *fds, unsigned nfds,
 			    sa.sa_handler != SIG_IGN)
 				signal(sig, SIG_DFL);
 		}
-		util_child_after_fork();
+		sys_child_after_fork();
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 

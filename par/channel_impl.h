@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "par/channel.h"
+#include "par/sys.h"
 
 struct channel;
 
@@ -64,7 +65,7 @@ struct shm_end {
 
 struct channel {
 	const struct channel_transport *t;
-	enum pool_channel kind;
+	enum channel_kind kind;
 
 	/* Outbox: the message being written (prefix, parts, padding). */
 	uint64_t out_prefix[2];
@@ -88,14 +89,5 @@ int channel_pipe_new(struct channel *ch);
 int channel_pipe_open(struct channel *ch, const int *fds, unsigned nfds);
 int channel_shm_new(struct channel *ch);
 int channel_shm_open(struct channel *ch, const int *fds, unsigned nfds);
-
-static inline void channel_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
-}
 
 #endif

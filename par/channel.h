@@ -1,6 +1,6 @@
 /* channel.h: a two-way byte-message channel between the parent and ONE
  * worker process: jobs go down, results come up. Two transports behind one
- * API, chosen by enum pool_channel: pipes (channel_pipe.c) and rings in
+ * API, chosen by enum channel_kind: pipes (channel_pipe.c) and rings in
  * shared memory (channel_shm.c).
  *
  * DESIGN
@@ -46,7 +46,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "par/pool.h"
+#include "par/channel_kind.h"
 
 /* Most descriptors a worker end needs, and most a parent polls on. */
 #define CHANNEL_MAX_FDS 4
@@ -55,15 +55,15 @@
 struct channel;
 
 /* The transport's name ("pipe", "shm"). */
-const char *channel_kind_name(enum pool_channel kind);
+const char *channel_kind_name(enum channel_kind kind);
 
 /* Parses "pipe" or "shm"; returns 0, or -EINVAL for anything else. */
-int channel_kind_parse(const char *name, enum pool_channel *kind);
+int channel_kind_parse(const char *name, enum channel_kind *kind);
 
 /* In the parent: makes a channel and returns its parent end in *out (and the
  * worker's descriptors, see channel_worker_fds). Returns 0 or a negative
  * errno (EMFILE, ENOMEM...), having made nothing. */
-int channel_new(struct channel **out, enum pool_channel kind);
+int channel_new(struct channel **out, enum channel_kind kind);
 
 /* The descriptors the worker end is made from, in order, written into fds
  * (room for CHANNEL_MAX_FDS); returns how many. They belong to ch until
@@ -77,7 +77,7 @@ void channel_parent_ready(struct channel *ch);
 /* In the worker: makes the worker end from the descriptors (taking them
  * over: they are closed by channel_free, or at once on failure). Returns 0
  * with *out set, or a negative errno. */
-int channel_open_worker(struct channel **out, enum pool_channel kind, const int *fds,
+int channel_open_worker(struct channel **out, enum channel_kind kind, const int *fds,
 			unsigned nfds);
 
 /* In a child forked directly from the parent after channel_new: turns the

@@ -32,12 +32,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "par/channel_kind.h"
 #include "par/task.h"
 
 struct pin_plan;
 
 enum pool_kind { POOL_THREADS, POOL_PROCESSES };
-enum pool_channel { CHANNEL_PIPE, CHANNEL_SHM };
 
 /* Waits: a timeout in nanoseconds, or POOL_FOREVER. */
 #define POOL_FOREVER INT64_MAX
@@ -48,7 +48,7 @@ struct pool_options {
 	void (*initializer)(void *arg);    /* once in each worker before its first task; NULL: none */
 	void *initarg;
 	uint64_t maxtasksperchild;         /* processes: a worker is replaced after this many tasks; 0: never */
-	enum pool_channel channel;         /* processes: how jobs and results travel */
+	enum channel_kind channel;         /* processes: how jobs and results travel */
 	const struct pin_plan *pin;        /* where worker i runs; NULL: not pinned */
 	uint64_t spin_ns;                  /* how long an idle waiter spins before sleeping; 0: the default */
 };

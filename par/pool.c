@@ -52,7 +52,7 @@
 #include <string.h>
 
 #include "par/pool_backend.h"
-#include "util.h"
+#include "par/sys.h"
 
 enum req_kind { REQ_APPLY, REQ_MAP, REQ_IMAP, REQ_IMAP_UNORDERED };
 

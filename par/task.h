@@ -78,6 +78,7 @@ struct worker_stats {
 	uint64_t busy_ns;       /* time inside task functions */
 	/* Placement (par/pin.h): -1 not asked for, 0 binding failed, 1 bound. */
 	int32_t pinned;
+	int32_t bind_errno;     /* when pinned is 0: why (a positive errno) */
 	char bound[96];         /* cpuset it was bound to, hwloc list ("1", "0-3") */
 	char ran_on[96];        /* CPUs it was seen running on, same syntax */
 };

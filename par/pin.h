@@ -25,13 +25,8 @@
 #include <stddef.h>
 
 #include <hwloc.h>
-#include <jansson.h>
 
 #include "par/task.h"
-
-/* Help text for --pin (several lines, no trailing newline), for the commands
- * that take the option. */
-extern const char pin_policy_help[];
 
 /* ---- The topology ------------------------------------------------------ */
 
@@ -67,16 +62,6 @@ bool pin_topology_is_this_system(void);
 bool pin_can_bind_threads(void);
 bool pin_can_bind_processes(void);
 
-/* The topology summary the results JSON carries (a new reference, or NULL
- * when not loaded):
- *   { "this_system": bool, "packages": n, "numa_nodes": n, "cores": n,
- *     "pus": n,                          (the whole machine)
- *     "allowed_pus": "0-1",              (OS CPUs this process may use)
- *     "allowed_pu_count": n, "allowed_cores": n,
- *     "caches": [ { "level": 1, "type": "data"|"instruction"|"unified",
- *                   "size_bytes": n, "count": n }, ... ],
- *     "cpu_model": "..." }               (only when hwloc knows it) */
-json_t *pin_topology_json(void);
 
 /* ---- Plans ------------------------------------------------------------- */
 
@@ -144,9 +129,6 @@ hwloc_const_cpuset_t pin_plan_cpuset(const struct pin_plan *p, unsigned worker);
 /* The same as hwloc list text into buf ("" for none). */
 void pin_plan_cpuset_text(const struct pin_plan *p, unsigned worker, char *buf, size_t len);
 
-/* The plan as JSON (a new reference): { "policy": ..., "workers": n,
- * "wraps": bool, "cpusets": ["0", "1", ...] } ("cpusets" is empty for none). */
-json_t *pin_plan_json(const struct pin_plan *p);
 
 /* ---- Binding ----------------------------------------------------------- */
 

@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "par/sys.h"
 
 struct waiter {
 	_Atomic int fired;

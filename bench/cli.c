@@ -1,0 +1,65 @@
+/* cli.c: numbers, lists and usage errors for every subcommand's options. */
+#include "bench/cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "par/sys.h"
+
+bool cli_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	/* strtoull alone would take " 7", "+7", "-7" (wrapped) and "0x7". */
+	if (!text || !(*text >= '0' && *text <= '9'))
+		return false;
+	if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+		return false;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool cli_split_list(const char *text, char ***items, size_t *n)
+{
+	char *copy, *save = NULL, *tok;
+	size_t len = text ? strlen(text) : 0;
+
+	*items = NULL;
+	*n = 0;
+	if (len == 0 || text[0] == ',' || text[len - 1] == ',' || strstr(text, ",,"))
+		return false;
+	copy = xstrdup(text);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		*items = xrealloc(*items, (*n + 1) * sizeof **items);
+		(*items)[(*n)++] = xstrdup(tok);
+	}
+	free(copy);
+	return true;
+}
+
+void cli_free_list(char **items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tvp: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
