@@ -450,7 +450,7 @@ static json_t *cell_json(const struct run *r, struct cell *c, double best_ref, s
 	free(out);
 	json_object_set_new(o, "workload", json_string(wl->name));
 	json_object_set_new(o, "mode", json_string(c->mode->name));
-	json_object_set_new(o, "kind", json_string(c->mode->kind));
+	json_object_set_new(o, "kind", json_string(mode_kind_name(c->mode)));
 	json_object_set_new(o, "lang", json_string("c"));
 	json_object_set_new(o, "workers", json_integer(c->workers));
 	json_object_set_new(o, "tasks", json_integer((json_int_t)c->tasks));
@@ -514,7 +514,7 @@ static json_t *cell_json(const struct run *r, struct cell *c, double best_ref, s
 		if (pin_plan_wraps(c->plan))
 			results_warn(w, "placement %s wraps: %u workers share fewer places", c->pin, c->workers);
 	}
-	if (c->workers > env_pus() && c->mode->kind[0] != 's')
+	if (c->workers > env_pus() && !(c->mode->flags & MODE_SERIAL))
 		results_warn(w, "%u workers on %u PUs: oversubscribed", c->workers, env_pus());
 	json_object_set_new(o, "warnings", w);
 	return o;

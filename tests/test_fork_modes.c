@@ -37,7 +37,7 @@ static void check_workload(const char *wname, const char *size)
 	for (uint64_t i = 0; i < tasks; i++)
 		ck_assert_int_eq(serial.status[i], 0);
 	for (size_t k = 0; k < ARRAY_SIZE(runs); k++) {
-		ck_assert_str_eq(mode_find(runs[k].mode)->kind, "process");
+		ck_assert_str_eq(mode_kind_name(mode_find(runs[k].mode)), "process");
 		ck_assert(mode_find(runs[k].mode)->flags & MODE_FORKS);
 		for (size_t w = 0; w < ARRAY_SIZE(worker_counts); w++) {
 			struct outcome o;

@@ -31,9 +31,9 @@ static void check_workload(const char *wname, const char *size)
 		ck_assert_int_eq(serial.status[i], 0);
 		ck_assert_msg(wl->verify(&wi, i, &serial.results[i], err, sizeof err), "%s", err);
 	}
-	ck_assert_str_eq(mode_find("serial")->kind, "serial");
+	ck_assert_str_eq(mode_kind_name(mode_find("serial")), "serial");
 	for (size_t k = 0; k < sizeof thread_modes / sizeof thread_modes[0]; k++) {
-		ck_assert_str_eq(mode_find(thread_modes[k])->kind, "thread");
+		ck_assert_str_eq(mode_kind_name(mode_find(thread_modes[k])), "thread");
 		for (size_t w = 0; w < sizeof worker_counts / sizeof worker_counts[0]; w++) {
 			struct outcome o;
 

@@ -20,7 +20,8 @@ static int exf_setup(struct mode_run *m)
 const struct mode mode_executor_fork = {
 	.name = "executor-fork",
 	.summary = "a process executor: one future per task, results collected in order (ProcessPoolExecutor)",
-	.kind = "process",
+	.family = MODE_FAMILY_EXECUTOR,
+	.python = true,
 	.flags = MODE_FORKS | MODE_CHANNEL,
 	.setup = exf_setup,
 	.execute = pooled_executor_execute,

@@ -19,7 +19,8 @@ static int exm_setup(struct mode_run *m)
 const struct mode mode_executor_thread = {
 	.name = "executor-thread",
 	.summary = "a thread executor: one future per task, results collected in order (ThreadPoolExecutor)",
-	.kind = "thread",
+	.family = MODE_FAMILY_EXECUTOR,
+	.python = true,
 	.flags = 0,
 	.setup = exm_setup,
 	.execute = pooled_executor_execute,

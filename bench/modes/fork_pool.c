@@ -21,7 +21,8 @@ static int fpm_setup(struct mode_run *m)
 const struct mode mode_fork_pool = {
 	.name = "fork-pool",
 	.summary = "a pool of WORKERS persistent processes maps the tasks in chunks over a pipe or shm channel (multiprocessing.Pool.map)",
-	.kind = "process",
+	.family = MODE_FAMILY_POOL,
+	.python = true,
 	.flags = MODE_FORKS | MODE_CHANNEL,
 	.setup = fpm_setup,
 	.execute = pooled_map_execute,

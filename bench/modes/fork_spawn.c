@@ -274,7 +274,7 @@ static void fsm_teardown(struct mode_run *m)
 const struct mode mode_fork_spawn = {
 	.name = "fork-spawn",
 	.summary = "a new process for every task, at most WORKERS at once, results back through a pipe",
-	.kind = "process",
+	.family = MODE_FAMILY_SPAWN,
 	.flags = MODE_FORKS,
 	.execute = fsm_execute,
 	.teardown = fsm_teardown,

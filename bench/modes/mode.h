@@ -56,11 +56,21 @@ struct mode_run {
 	void *state;                  /* the mode's own */
 };
 
+/* How a mode uses its workers, for grouping in reports and findings. */
+enum mode_family {
+	MODE_FAMILY_SERIAL,           /* no workers: the baseline */
+	MODE_FAMILY_SPAWN,            /* a new worker per task */
+	MODE_FAMILY_POOL,             /* persistent workers, map over the tasks */
+	MODE_FAMILY_EXECUTOR,         /* persistent workers, one future per task */
+};
+
 struct mode {
 	const char *name;
 	const char *summary;          /* one line, for --help and the JSON */
-	const char *kind;             /* "serial", "thread" or "process" */
 	unsigned flags;               /* enum mode_flags */
+	enum mode_family family;
+	bool python;                  /* --python has a CPython cell for it
+	                               * (workloads/python/, same mode name) */
 
 	/* Not timed. Returns 0, or a negative errno with m->err set. NULL: no
 	 * setup. */
@@ -90,6 +100,10 @@ void mode_run_free_arrays(struct mode_run *m);
 /* The registry (bench/modes/registry.c), serial first. */
 extern const struct mode *const modes[];
 extern const size_t modes_count;
+
+/* "serial", "thread" or "process", from the mode's flags: the kind the
+ * JSON records and the reports group by. */
+const char *mode_kind_name(const struct mode *m);
 
 /* The mode called name, or NULL. */
 const struct mode *mode_find(const char *name);

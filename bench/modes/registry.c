@@ -35,6 +35,13 @@ const struct mode *mode_find(const char *name)
 	return NULL;
 }
 
+const char *mode_kind_name(const struct mode *m)
+{
+	if (m->flags & MODE_SERIAL)
+		return "serial";
+	return m->flags & MODE_FORKS ? "process" : "thread";
+}
+
 /* One anonymous mapping per array, so that MADV_DONTFORK covers exactly it. */
 static void *map_array(size_t bytes)
 {

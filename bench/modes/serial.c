@@ -42,7 +42,8 @@ static void serial_teardown(struct mode_run *m)
 const struct mode mode_serial = {
 	.name = "serial",
 	.summary = "one thread runs every task in order; the baseline",
-	.kind = "serial",
+	.family = MODE_FAMILY_SERIAL,
+	.python = true,
 	.flags = MODE_SERIAL,
 	.execute = serial_execute,
 	.teardown = serial_teardown,

@@ -18,7 +18,8 @@ static int tpm_setup(struct mode_run *m)
 const struct mode mode_thread_pool = {
 	.name = "thread-pool",
 	.summary = "a pool of WORKERS persistent threads maps the tasks in chunks (multiprocessing.Pool.map)",
-	.kind = "thread",
+	.family = MODE_FAMILY_POOL,
+	.python = true,
 	.flags = 0,
 	.setup = tpm_setup,
 	.execute = pooled_map_execute,

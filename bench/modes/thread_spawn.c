@@ -128,7 +128,7 @@ static void spawn_teardown(struct mode_run *m)
 const struct mode mode_thread_spawn = {
 	.name = "thread-spawn",
 	.summary = "a new thread for every task, at most WORKERS at once (created in the timed region)",
-	.kind = "thread",
+	.family = MODE_FAMILY_SPAWN,
 	.flags = 0,
 	.execute = spawn_execute,
 	.teardown = spawn_teardown,
