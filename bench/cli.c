@@ -2,6 +2,7 @@
 #include "bench/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,21 @@ bool cli_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out)
 	errno = 0;
 	v = strtoull(text, &end, 10);
 	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool cli_parse_double(const char *text, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!text)
+		return false;
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno || end == text || *end || !(v >= min && v <= max))
 		return false;
 	*out = v;
 	return true;
@@ -61,5 +77,23 @@ int cli_usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	return 2;
+}
+
+int cli_option_error(const char *cmd, const char *accepted, int c, char **argv)
+{
+	char opt[3] = { '-', (char)optopt, '\0' };
+	/* A short option names itself in optopt; a long one only in argv. */
+	const char *name = optopt > 0 && optopt < 128 ? opt : argv[optind - 1];
+
+	fprintf(stderr, "tvp: %s: ", cmd);
+	if (c == ':')
+		fprintf(stderr, "option '%s' needs a value", name);
+	else
+		fprintf(stderr, "unknown option '%s'", name);
+	if (accepted)
+		fprintf(stderr, "; accepted: %s\n", accepted);
+	else
+		fprintf(stderr, " (see 'tvp %s --help')\n", cmd);
 	return 2;
 }

@@ -1,5 +1,5 @@
-/* cli.h: what every subcommand's option parsing shares: whole numbers in a
- * range, comma-separated lists, and the one-line usage error.
+/* cli.h: what every subcommand's option parsing shares: whole and real
+ * numbers in a range, comma-separated lists, and the one-line usage errors.
  *
  * Every subcommand parses with getopt_long (so `--opt=value`, `--opt value`
  * and `--` behave alike everywhere) and reports a bad command line through
@@ -16,6 +16,11 @@
  * 0x), no overflow. True and *out set, or false and *out untouched. */
 bool cli_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out);
 
+/* A real number in [min, max] as strtod reads it ("0.01", "1e-3"), the whole
+ * text and nothing else; nan is refused. True and *out set, or false and
+ * *out untouched. */
+bool cli_parse_double(const char *text, double min, double max, double *out);
+
 /* Splits a comma-separated list into malloc'd items (*items, *n; free with
  * cli_free_list). An empty list or an empty item ("a,,b", ",a") is refused:
  * false, with *items NULL and *n 0. */
@@ -25,5 +30,12 @@ void cli_free_list(char **items, size_t n);
 /* Prints "tvp: " and the message (no newline needed) to stderr and returns
  * 2, for `return cli_usage_error(...)` from a command. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* After getopt_long (with an optstring that starts with ':') returned ':' (a
+ * value is missing) or '?' (an unknown option, or a value given to an option
+ * that takes none): prints one line, "tvp: CMD: option '--x' needs a value"
+ * or "tvp: CMD: unknown option '--x'", followed by "; accepted: ACCEPTED" or,
+ * when accepted is NULL, " (see 'tvp CMD --help')", and returns 2. */
+int cli_option_error(const char *cmd, const char *accepted, int c, char **argv);
 
 #endif

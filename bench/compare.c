@@ -13,11 +13,13 @@
  * confidence intervals: apart means real.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/cli.h"
 #include "bench/commands.h"
 #include "bench/mannwhitney.h"
 #include "bench/resdoc.h"
@@ -134,26 +136,68 @@ static void usage(FILE *f)
 		   "PCT, 2 a bad command line or a file that cannot be read.\n");
 }
 
-static bool parse_double(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
+struct compare_options {
+	const char *files[2];
+	double fail_above, alpha;
+};
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi))
-		return false;
-	*out = v;
-	return true;
+/* Returns 0 to compare, 1 when done (--help), or 2 after a message. */
+static int parse_options(struct compare_options *o, int argc, char **argv)
+{
+	enum { OPT_FAIL_ABOVE = 256, OPT_ALPHA, OPT_HELP };
+	static const struct option longopts[] = {
+		{ "fail-above", required_argument, NULL, OPT_FAIL_ABOVE },
+		{ "alpha", required_argument, NULL, OPT_ALPHA },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	size_t nfiles = 0;
+	int c;
+
+	o->fail_above = NAN;
+	o->alpha = 0.05;
+	optind = 0;   /* glibc: reinitialise, so the parser can run twice */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FAIL_ABOVE:
+			if (!cli_parse_double(optarg, 0, 1e9, &o->fail_above))
+				return cli_usage_error("compare: --fail-above '%s' is not accepted; accepted: a "
+						       "percentage, 0 or more (10 = fail on a real slowdown "
+						       "above 10%%)", optarg);
+			break;
+		case OPT_ALPHA:
+			if (!cli_parse_double(optarg, 1e-12, 0.5, &o->alpha))
+				return cli_usage_error("compare: --alpha '%s' is not accepted; accepted: a "
+						       "number above 0 and at most 0.5 (default 0.05)", optarg);
+			break;
+		case 'h':
+		case OPT_HELP:
+			usage(stdout);
+			return 1;
+		default:
+			return cli_option_error("compare", "--fail-above PCT, --alpha A, --help", c, argv);
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (nfiles == 2)
+			return cli_usage_error("compare: two files only (OLD.json NEW.json); '%s' is a "
+					       "third", argv[i]);
+		o->files[nfiles++] = argv[i];
+	}
+	if (nfiles != 2)
+		return cli_usage_error("compare: needs two files; usage: tvp compare OLD.json NEW.json "
+				       "[--fail-above PCT]");
+	return 0;
 }
 
 int cmd_compare(int argc, char **argv)
 {
-	const char *files[2] = { NULL, NULL };
-	double fail_above = NAN, alpha = 0.05;
+	struct compare_options opt = { .alpha = 0.05 };
+	const char *const *files = opt.files;
 	struct resdoc d[2];
 	struct pair *pairs = NULL;
-	size_t np = 0, nfiles = 0, count[5] = { 0 }, only[2] = { 0 }, regress = 0;
+	size_t np = 0, count[5] = { 0 }, only[2] = { 0 }, regress = 0;
 	bool with_size;
 	char err[600];
 	const json_t *e;
@@ -161,40 +205,9 @@ int cmd_compare(int argc, char **argv)
 	int status = 0;
 
 	memset(d, 0, sizeof d);
-	for (int a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[a], "--fail-above") && a + 1 < argc) {
-			if (!parse_double(argv[++a], 0, 1e9, &fail_above)) {
-				fprintf(stderr, "tvp: compare: --fail-above '%s' is not accepted; accepted: a "
-						"percentage, 0 or more (10 = fail on a real slowdown above 10%%)\n",
-					argv[a]);
-				return 2;
-			}
-		} else if (!strcmp(argv[a], "--alpha") && a + 1 < argc) {
-			if (!parse_double(argv[++a], 1e-12, 0.5, &alpha)) {
-				fprintf(stderr, "tvp: compare: --alpha '%s' is not accepted; accepted: a number "
-						"above 0 and at most 0.5 (default 0.05)\n", argv[a]);
-				return 2;
-			}
-		} else if (argv[a][0] == '-' && argv[a][1]) {
-			fprintf(stderr, "tvp: compare: unknown option or missing argument '%s'; accepted: "
-					"--fail-above PCT, --alpha A, --help\n", argv[a]);
-			return 2;
-		} else if (nfiles < 2) {
-			files[nfiles++] = argv[a];
-		} else {
-			fprintf(stderr, "tvp: compare: two files only (OLD.json NEW.json); '%s' is a third\n",
-				argv[a]);
-			return 2;
-		}
-	}
-	if (nfiles != 2) {
-		fprintf(stderr, "tvp: compare: needs two files; usage: tvp compare OLD.json NEW.json "
-				"[--fail-above PCT]\n");
-		return 2;
-	}
+	status = parse_options(&opt, argc, argv);
+	if (status != 0)
+		return status == 1 ? 0 : status;
 	for (int k = 0; k < 2; k++)
 		if (resdoc_load(&d[k], files[k], err, sizeof err) != 0) {
 			fprintf(stderr, "tvp: compare: %s\n", err);
@@ -219,7 +232,7 @@ int cmd_compare(int argc, char **argv)
 		pairs[np].old = e;
 		pairs[np].new_ = n;
 		resdoc_cell_label(e, with_size, pairs[np].label, sizeof pairs[np].label);
-		judge(&pairs[np], alpha);
+		judge(&pairs[np], opt.alpha);
 		np++;
 	}
 
@@ -232,7 +245,7 @@ int cmd_compare(int argc, char **argv)
 			printf("note: different machines (%s, %s): changes may be the machine's\n",
 			       resdoc_str(h0, "hostname", "?"), resdoc_str(h1, "hostname", "?"));
 	}
-	printf("a change is real when the two-sided Mann-Whitney U test gives p < %g\n\n", alpha);
+	printf("a change is real when the two-sided Mann-Whitney U test gives p < %g\n\n", opt.alpha);
 	printf("%-44s %11s %11s %9s %8s  %s\n", "cell", "old median", "new median", "change", "p",
 	       "verdict");
 	for (size_t k = 0; k < np; k++) {
@@ -255,7 +268,7 @@ int cmd_compare(int argc, char **argv)
 			printf("  [%s]", pr->how);
 		putchar('\n');
 		count[pr->v]++;
-		if (pr->v == V_SLOWER && !isnan(fail_above) && fabs(pr->change_pct) > fail_above)
+		if (pr->v == V_SLOWER && !isnan(opt.fail_above) && fabs(pr->change_pct) > opt.fail_above)
 			regress++;
 	}
 	for (int k = 0; k < 2; k++) {
@@ -274,12 +287,12 @@ int cmd_compare(int argc, char **argv)
 	       "samples), %zu only in old, %zu only in new\n",
 	       count[V_SLOWER], count[V_FASTER], count[V_SAME], count[V_FEW] + count[V_NONE], only[0],
 	       only[1]);
-	if (!isnan(fail_above)) {
+	if (!isnan(opt.fail_above)) {
 		if (regress) {
-			printf("FAIL: %zu real slowdown(s) above %g%%\n", regress, fail_above);
+			printf("FAIL: %zu real slowdown(s) above %g%%\n", regress, opt.fail_above);
 			status = 1;
 		} else {
-			printf("pass: no real slowdown above %g%%\n", fail_above);
+			printf("pass: no real slowdown above %g%%\n", opt.fail_above);
 		}
 	}
 	if (fflush(stdout) != 0 && status == 0) {

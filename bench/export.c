@@ -12,11 +12,13 @@
  * selection logic lives here, in C, once.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/cli.h"
 #include "bench/commands.h"
 #include "bench/resdoc.h"
 #include "bench/util.h"
@@ -368,104 +370,128 @@ static size_t count_cols(const char *const *cols)
 	return n;
 }
 
+struct export_options {
+	const char *file, *output;
+	enum format fmt;
+	bool samples, host;
+	const char **where;       /* [nwhere]: COLUMN=VALUE, checked against the table later */
+	size_t nwhere;
+};
+
+/* Returns 0 to export, 1 when done (--help), or 2 after a message. */
+static int parse_options(struct export_options *o, int argc, char **argv)
+{
+	enum { OPT_FORMAT = 256, OPT_SAMPLES, OPT_HOST, OPT_WHERE, OPT_OUTPUT, OPT_HELP };
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "samples", no_argument, NULL, OPT_SAMPLES },
+		{ "host", no_argument, NULL, OPT_HOST },
+		{ "where", required_argument, NULL, OPT_WHERE },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const formats[] = { [FMT_CSV] = "csv", [FMT_TSV] = "tsv", [FMT_MD] = "md" };
+	size_t k;
+	int c;
+
+	o->where = xcalloc((size_t)argc + 1, sizeof *o->where);
+	optind = 0;   /* glibc: reinitialise, so the parser can run twice */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FORMAT:
+			for (k = 0; k < ARRAY_SIZE(formats) && strcmp(optarg, formats[k]); k++)
+				;
+			if (k == ARRAY_SIZE(formats))
+				return cli_usage_error("export: --format '%s' is not accepted; accepted: "
+						       "csv, tsv, md", optarg);
+			o->fmt = (enum format)k;
+			break;
+		case OPT_SAMPLES:
+			o->samples = true;
+			break;
+		case OPT_HOST:
+			o->host = true;
+			break;
+		case OPT_WHERE:
+			o->where[o->nwhere++] = optarg;
+			break;
+		case OPT_OUTPUT:
+			o->output = optarg;
+			break;
+		case 'h':
+		case OPT_HELP:
+			usage(stdout);
+			return 1;
+		default:
+			return cli_option_error("export", "--format, --samples, --host, --where, --output, "
+						"--help", c, argv);
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (o->file)
+			return cli_usage_error("export: one input file only ('%s' and '%s' given)", o->file,
+					       argv[i]);
+		o->file = argv[i];
+	}
+	if (!o->file)
+		return cli_usage_error("export: no input file; usage: tvp export FILE.json [--format "
+				       "csv|tsv|md]");
+	if (o->samples && o->host)
+		return cli_usage_error("export: --samples and --host exclude each other");
+	return 0;
+}
+
 int cmd_export(int argc, char **argv)
 {
-	const char *file = NULL, *format = "csv", *output = NULL;
-	const char **where = xcalloc((size_t)argc, sizeof *where);
-	size_t nwhere = 0;
-	bool samples = false, host = false;
+	struct export_options o = { .fmt = FMT_CSV };
+	const char *output;
 	struct resdoc d;
 	struct table t;
 	char err[600];
-	int status = 0;
+	int status;
 
 	memset(&t, 0, sizeof t);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool more = i + 1 < argc;
-
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
-			free(where);
-			return 0;
-		} else if (strcmp(a, "--format") == 0 && more) {
-			format = argv[++i];
-		} else if (strncmp(a, "--format=", 9) == 0) {
-			format = a + 9;
-		} else if (strcmp(a, "--samples") == 0) {
-			samples = true;
-		} else if (strcmp(a, "--host") == 0) {
-			host = true;
-		} else if (strcmp(a, "--where") == 0 && more) {
-			where[nwhere++] = argv[++i];
-		} else if (strcmp(a, "--output") == 0 && more) {
-			output = argv[++i];
-		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "tvp: export: unknown option or missing argument '%s'; accepted: "
-					"--format, --samples, --host, --where, --output, --help\n", a);
-			free(where);
-			return 2;
-		} else if (!file) {
-			file = a;
-		} else {
-			fprintf(stderr, "tvp: export: one input file only ('%s' and '%s' given)\n", file, a);
-			free(where);
-			return 2;
-		}
+	status = parse_options(&o, argc, argv);
+	if (status != 0) {
+		free(o.where);
+		return status == 1 ? 0 : status;
 	}
-	if (!file) {
-		fprintf(stderr, "tvp: export: no input file; usage: tvp export FILE.json [--format csv|tsv|md]\n");
-		free(where);
-		return 2;
-	}
-	if (strcmp(format, "csv") == 0) {
-		t.fmt = FMT_CSV;
-	} else if (strcmp(format, "tsv") == 0) {
-		t.fmt = FMT_TSV;
-	} else if (strcmp(format, "md") == 0) {
-		t.fmt = FMT_MD;
-	} else {
-		fprintf(stderr, "tvp: export: --format '%s' is not accepted; accepted: csv, tsv, md\n", format);
-		free(where);
-		return 2;
-	}
-	if (samples && host) {
-		fprintf(stderr, "tvp: export: --samples and --host exclude each other\n");
-		free(where);
-		return 2;
-	}
-	if (resdoc_load(&d, file, err, sizeof err) != 0) {
+	output = o.output;
+	t.fmt = o.fmt;
+	if (resdoc_load(&d, o.file, err, sizeof err) != 0) {
 		fprintf(stderr, "tvp: export: %s\n", err);
-		free(where);
+		free(o.where);
 		return 2;
 	}
-	if (host)
+	if (o.host)
 		t.cols = host_cols;
 	else if (d.kind == RESDOC_RESULTS)
-		t.cols = samples ? sample_cols : cell_cols;
+		t.cols = o.samples ? sample_cols : cell_cols;
 	else
-		t.cols = samples ? ovh_sample_cols : ovh_cols;
+		t.cols = o.samples ? ovh_sample_cols : ovh_cols;
 	t.ncols = count_cols(t.cols);
 	t.row = xcalloc(t.ncols, sizeof *t.row);
-	t.where_col = xcalloc(nwhere ? nwhere : 1, sizeof *t.where_col);
-	t.where_val = xcalloc(nwhere ? nwhere : 1, sizeof *t.where_val);
-	for (size_t w = 0; w < nwhere; w++) {
-		const char *eq = strchr(where[w], '=');
+	t.where_col = xcalloc(o.nwhere ? o.nwhere : 1, sizeof *t.where_col);
+	t.where_val = xcalloc(o.nwhere ? o.nwhere : 1, sizeof *t.where_val);
+	for (size_t w = 0; w < o.nwhere; w++) {
+		const char *eq = strchr(o.where[w], '=');
 		char name[64];
-		size_t len = eq ? (size_t)(eq - where[w]) : 0;
+		size_t len = eq ? (size_t)(eq - o.where[w]) : 0;
 
 		snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1),
-			 where[w]);
+			 o.where[w]);
 		t.where_col[w] = eq ? col_index(&t, name) : (size_t)-1;
 		if (t.where_col[w] == (size_t)-1) {
 			fprintf(stderr, "tvp: export: --where '%s' is not accepted: expected COLUMN=VALUE with "
-					"a column of this table (see tvp export --help)\n", where[w]);
+					"a column of this table (see tvp export --help)\n", o.where[w]);
 			status = 2;
 			goto out;
 		}
 		t.where_val[w] = eq + 1;
 	}
-	t.nwhere = nwhere;
+	t.nwhere = o.nwhere;
 	t.out = stdout;
 	if (output && strcmp(output, "-") != 0 && !(t.out = fopen(output, "w"))) {
 		fprintf(stderr, "tvp: export: --output: cannot write '%s': %s\n", output, strerror(errno));
@@ -473,12 +499,12 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	}
 	put_header(&t);
-	if (host)
+	if (o.host)
 		export_host(&t, &d);
 	else if (d.kind == RESDOC_RESULTS)
-		(samples ? export_samples : export_cells)(&t, &d);
+		(o.samples ? export_samples : export_cells)(&t, &d);
 	else
-		(samples ? export_overhead_samples : export_overhead)(&t, &d);
+		(o.samples ? export_overhead_samples : export_overhead)(&t, &d);
 	if (fflush(t.out) != 0 || ferror(t.out)) {
 		fprintf(stderr, "tvp: export: cannot write %s: %s\n", output ? output : "stdout",
 			strerror(errno));
@@ -492,7 +518,7 @@ out:
 	free(t.where_col);
 	free(t.where_val);
 	free(t.row);
-	free(where);
+	free(o.where);
 	resdoc_release(&d);
 	return status;
 }

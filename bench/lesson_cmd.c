@@ -1,11 +1,13 @@
 /* lesson_cmd.c: `tvp lesson`: lists the classroom lessons (demos/) or runs
  * one, or all of them in teaching order. */
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/cli.h"
 #include "bench/commands.h"
 #include "demos/lesson.h"
 
@@ -36,30 +38,51 @@ static void bad_name(const char *name)
 	fprintf(stderr, "all\n");
 }
 
+/* Returns 0 to go on (*name NULL: list the lessons), 1 when done (--help),
+ * or 2 after a message. */
+static int parse_options(struct lesson_ctx *ctx, const char **name, int argc, char **argv)
+{
+	enum { OPT_QUICK = 256, OPT_HELP };
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, OPT_QUICK },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;   /* glibc: reinitialise, so the parser can run twice */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_QUICK:
+			ctx->quick = true;
+			break;
+		case 'h':
+		case OPT_HELP:
+			usage(stdout);
+			return 1;
+		default:
+			return cli_option_error("lesson", "--quick, --help", c, argv);
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (*name)
+			return cli_usage_error("lesson: one lesson at a time ('%s' and '%s'); use 'all' "
+					       "for every lesson", *name, argv[i]);
+		*name = argv[i];
+	}
+	return 0;
+}
+
 int cmd_lesson(int argc, char **argv)
 {
 	struct lesson_ctx ctx = { .out = stdout };
 	const char *name = NULL, *no_color = getenv("NO_COLOR");
-	int failed = 0;
+	int failed = 0, rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--quick") == 0) {
-			ctx.quick = true;
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "tvp: lesson: unknown option '%s'; accepted: --quick, "
-					"--help\n", argv[i]);
-			return 2;
-		} else if (name) {
-			fprintf(stderr, "tvp: lesson: one lesson at a time ('%s' and '%s'); "
-					"use 'all' for every lesson\n", name, argv[i]);
-			return 2;
-		} else {
-			name = argv[i];
-		}
-	}
+	rc = parse_options(&ctx, &name, argc, argv);
+	if (rc != 0)
+		return rc == 1 ? 0 : rc;
 	/* NO_COLOR: https://no-color.org, any value, even empty, turns it off. */
 	ctx.color = isatty(STDOUT_FILENO) && no_color == NULL;
 

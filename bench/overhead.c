@@ -186,7 +186,7 @@ static int parse_options(struct overhead *o, int argc, char **argv)
 	bool list = false;
 
 	o->pins[OVH_PIN_NONE] = o->pins[OVH_PIN_SAME] = o->pins[OVH_PIN_DIFF] = true;
-	optind = 1;
+	optind = 0;   /* glibc: reinitialise, so the parser can run twice */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
@@ -246,12 +246,9 @@ static int parse_options(struct overhead *o, int argc, char **argv)
 		case OPT_HELP:
 			usage(stdout);
 			return 1;
-		case ':':
-			return bad("option '%s' needs a value (see 'tvp overhead --help')", argv[optind - 1]);
 		default:
-			if (optopt)
-				return bad("unknown option '-%c' (see 'tvp overhead --help')", optopt);
-			return bad("unknown option '%s' (see 'tvp overhead --help')", argv[optind - 1]);
+			cli_option_error("overhead", NULL, c, argv);
+			return -EINVAL;
 		}
 	}
 	if (optind < argc)

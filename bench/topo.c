@@ -2,10 +2,12 @@
  * process may use, and (with --pin) where each worker of a plan would run.
  * The same data as the results JSON's "topology" object (par/pin.h). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/cli.h"
 #include "bench/commands.h"
 #include "bench/pin_json.h"
 #include "par/pin.h"
@@ -216,93 +218,78 @@ static json_t *plan_json(const struct pin_plan *p)
 	return j;
 }
 
-/* Parses N for --workers: digits only, 1 to TOPO_MAX_WORKERS. */
-static bool parse_workers(const char *s, unsigned *out)
+struct topo_options {
+	const char *policy;
+	unsigned workers;        /* 0: the PUs this process may use */
+	bool json;
+};
+
+/* Returns 0 to show, 1 when done (--help), or 2 after a message. */
+static int parse_options(struct topo_options *o, int argc, char **argv)
 {
-	unsigned long v = 0;
+	enum { OPT_PIN = 256, OPT_WORKERS, OPT_JSON, OPT_HELP };
+	static const struct option longopts[] = {
+		{ "pin", required_argument, NULL, OPT_PIN },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
 
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > TOPO_MAX_WORKERS)
-			return false;
+	optind = 0;   /* glibc: reinitialise, so the parser can run twice */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PIN:
+			o->policy = optarg;
+			break;
+		case OPT_WORKERS:
+			if (!cli_parse_uint(optarg, 1, TOPO_MAX_WORKERS, &v))
+				return cli_usage_error("topo: --workers '%s': expected a whole number from 1 "
+						       "to %d", optarg, TOPO_MAX_WORKERS);
+			o->workers = (unsigned)v;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case 'h':
+		case OPT_HELP:
+			usage(stdout);
+			return 1;
+		default:
+			return cli_option_error("topo", "--workers N, --pin POLICY, --json, --help", c, argv);
+		}
 	}
-	*out = (unsigned)v;
-	return v >= 1;
-}
-
-/* Matches --name VALUE and --name=VALUE; returns the value (NULL if argv[*i]
- * is not this option) and sets *missing when the value is absent. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return "";
-	}
-	return argv[++*i];
+	if (optind < argc)
+		return cli_usage_error("topo: unexpected argument '%s'; accepted: --workers N, --pin "
+				       "POLICY, --json, --help", argv[optind]);
+	if (o->workers && !o->policy)
+		return cli_usage_error("topo: --workers needs --pin POLICY (the plan to show)");
+	return 0;
 }
 
 int cmd_topo(int argc, char **argv)
 {
-	const char *policy = NULL, *workers_text = NULL, *v;
-	unsigned workers = 0;
-	bool json = false;
+	struct topo_options o = { 0 };
 	struct pin_plan *plan = NULL;
 	json_t *topology;
 	char err[256];
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		bool missing = false;
-
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-		} else if ((v = option_value(argc, argv, &i, "--pin", &missing))) {
-			policy = v;
-		} else if ((v = option_value(argc, argv, &i, "--workers", &missing))) {
-			workers_text = v;
-		} else {
-			fprintf(stderr, "tvp: topo: unknown option '%s'; accepted: --workers N, "
-				"--pin POLICY, --json, --help\n", argv[i]);
-			return 2;
-		}
-		if (missing) {
-			fprintf(stderr, "tvp: topo: %s needs a value (see 'tvp topo --help')\n", argv[i]);
-			return 2;
-		}
-	}
-	if (workers_text && !parse_workers(workers_text, &workers)) {
-		fprintf(stderr, "tvp: topo: --workers '%s': expected a whole number from 1 to %d\n",
-			workers_text, TOPO_MAX_WORKERS);
-		return 2;
-	}
-	if (workers_text && !policy) {
-		fprintf(stderr, "tvp: topo: --workers needs --pin POLICY (the plan to show)\n");
-		return 2;
-	}
+	rc = parse_options(&o, argc, argv);
+	if (rc != 0)
+		return rc == 1 ? 0 : rc;
 
 	if ((rc = pin_topology_load(err, sizeof err)) < 0) {
 		fprintf(stderr, "tvp: topo: %s\n", err);
 		return 1;
 	}
-	if (policy) {
-		if (!workers)
-			workers = (unsigned)hwloc_get_nbobjs_by_type(pin_topology(), HWLOC_OBJ_PU);
-		if ((rc = pin_plan_new(&plan, policy, workers, err, sizeof err)) < 0) {
+	if (o.policy) {
+		if (!o.workers)
+			o.workers = (unsigned)hwloc_get_nbobjs_by_type(pin_topology(), HWLOC_OBJ_PU);
+		if ((rc = pin_plan_new(&plan, o.policy, o.workers, err, sizeof err)) < 0) {
 			fprintf(stderr, "tvp: topo: --pin: %s\n", err);
 			pin_topology_free();
 			return rc == -EINVAL ? 2 : 1;
@@ -310,7 +297,7 @@ int cmd_topo(int argc, char **argv)
 	}
 
 	topology = pin_json_topology();
-	if (json) {
+	if (o.json) {
 		json_t *out = json_pack("{s:o}", "topology", topology);
 
 		if (plan)

@@ -1,0 +1,97 @@
+/* report.h: the parts of `tvp report` (bench/report*.c) share this: a
+ * results file read once into plain cells (struct report_cell), the queries
+ * every finding asks of them, and the sections each file writes.
+ *
+ * report.c reads the command line and the files and writes the machine, the
+ * tables and the warnings; report_findings.c the findings on the cells;
+ * report_overhead.c the overhead table and its thread-against-process pairs.
+ * Nothing here is used outside those files. */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "bench/modes/mode.h"
+#include "bench/resdoc.h"
+
+/* What a cell's workers are, read once from the mode registry (or, for a
+ * mode this tvp does not know, from the file's "kind"). */
+enum report_kind {
+	REPORT_KIND_SERIAL,
+	REPORT_KIND_THREAD,
+	REPORT_KIND_PROCESS,
+	REPORT_KIND_OTHER,     /* neither known nor recorded */
+};
+
+/* Sets of kinds, for report_best. */
+#define REPORT_KINDS(k) (1u << (k))
+#define REPORT_KINDS_PARALLEL                                                                   \
+	(REPORT_KINDS(REPORT_KIND_THREAD) | REPORT_KINDS(REPORT_KIND_PROCESS) |                  \
+	 REPORT_KINDS(REPORT_KIND_OTHER))
+#define REPORT_KINDS_ALL (REPORT_KINDS_PARALLEL | REPORT_KINDS(REPORT_KIND_SERIAL))
+
+/* report_best's family filter that any family passes (a mode this tvp does
+ * not know has no family and passes only this). */
+#define REPORT_ANY_FAMILY (-1)
+
+/* One cell, with the figures the report compares. */
+struct report_cell {
+	const json_t *c;
+	const char *workload, *mode, *pin;
+	enum report_kind kind;
+	int family;                  /* enum mode_family, or -1: an unknown mode */
+	long long workers, size, tasks;
+	double med, lo, hi, speedup;
+	char label[160];             /* "thread-pool", "fork-pool/shm", "thread-pool (python)" */
+};
+
+struct report {
+	struct resdoc doc;
+	struct report_cell *cells;
+	size_t n;
+	unsigned cores, pus;
+	size_t findings;             /* written so far */
+	FILE *out;
+};
+
+/* Fills cell from a results cell c (borrowed: c must outlive it). */
+void report_cell_init(struct report_cell *cell, const json_t *c);
+
+/* s is one of v[0..n): for lists of distinct values in order of first
+ * appearance. */
+bool report_has_str(const char **v, size_t n, const char *s);
+
+/* The cell has a positive median and samples. */
+bool report_measured(const struct report_cell *r);
+
+/* The medians' 95% intervals are apart: one is faster than the other. */
+bool report_apart(const struct report_cell *a, const struct report_cell *b);
+
+/* format_duration into buf, returning buf (for printf arguments). */
+const char *report_dur(char *buf, size_t len, double ns);
+
+/* Writes one finding (the "findings" heading before the first). */
+void report_finding(struct report *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The fastest measured cell of workload at size with pin whose kind is in
+ * kinds (REPORT_KINDS...) and whose family is family (or
+ * REPORT_ANY_FAMILY); workers 0: any count. NULL when there is none. */
+const struct report_cell *report_best(const struct report *R, const char *workload,
+				      long long size, long long workers, unsigned kinds,
+				      const char *pin, int family);
+
+/* The worker counts measured for (workload, size, pin none), sorted, into
+ * out (room for R->n entries); returns how many. */
+size_t report_worker_counts(const struct report *R, const char *w, long long size, long long *out);
+
+/* Every finding on workload w's cells. */
+void report_findings(struct report *R, const char *w);
+
+/* The overhead section: the table of o's entries, and the findings that
+ * pair a thread's cost with a process's. */
+void report_overhead_table(struct report *R, const struct resdoc *o);
+void report_overhead_findings(struct report *R, const struct resdoc *o);
+
+#endif

@@ -1,0 +1,114 @@
+/* report_overhead.c: the overhead section of `tvp report`: the table of an
+ * overhead file (tvp overhead) and the findings that pair what an operation
+ * costs a thread with what it costs a process, found by their names
+ * (thread-create-join and fork-exit-wait; "...-thread..." and
+ * "...-process..." or "...-fork..."). */
+#include <string.h>
+
+#include "bench/report.h"
+#include "bench/util.h"
+
+static const json_t *ovh_find(const struct resdoc *o, const char *name, bool prefix)
+{
+	const json_t *e;
+	size_t i, len = strlen(name);
+
+	json_array_foreach(o->results, i, e) {
+		const char *n = resdoc_str(e, "name", "");
+		if (!strcmp(n, name) || (prefix && !strncmp(n, name, len) && n[len] == '-'))
+			return e;
+	}
+	return NULL;
+}
+
+/* "pipe-roundtrip-" -> "pipe-roundtrip", "handoff--pool" -> "handoff-pool". */
+static void tidy_name(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++)
+		if (!(*r == '-' && (w == s || w[-1] == '-')))
+			*w++ = *r;
+	while (w > s && w[-1] == '-')
+		w--;
+	*w = '\0';
+}
+
+/* A figure in its unit: a duration for ns, else "%.4g UNIT" (the unit left
+ * out when !with_unit). */
+static void value_text(char *buf, size_t len, double v, const char *unit, bool with_unit)
+{
+	if (!strcmp(unit, "ns"))
+		format_duration(buf, len, v);
+	else if (with_unit)
+		snprintf(buf, len, "%.4g %s", v, unit);
+	else
+		snprintf(buf, len, "%.4g", v);
+}
+
+static void ovh_pair(struct report *R, const json_t *t, const json_t *p, const char *what)
+{
+	double tm = resdoc_stat(t, "median"), pm = resdoc_stat(p, "median");
+	double tl = resdoc_stat(t, "ci95_lo"), th = resdoc_stat(t, "ci95_hi");
+	double pl = resdoc_stat(p, "ci95_lo"), ph = resdoc_stat(p, "ci95_hi");
+	const char *unit = resdoc_str(t, "unit", "");
+	char a[32], b[32];
+
+	if (!(tm > 0) || !(pm > 0) || strcmp(unit, resdoc_str(p, "unit", "")))
+		return;
+	value_text(a, sizeof a, tm, unit, true);
+	value_text(b, sizeof b, pm, unit, true);
+	if (th >= pl && ph >= tl)
+		report_finding(R, "%s costs a thread and a process alike: %s %s and %s %s (CIs overlap)", what,
+			resdoc_str(t, "name", "?"), a, resdoc_str(p, "name", "?"), b);
+	else
+		report_finding(R, "%s costs a process %.1fx what it costs a thread: %s %s against %s %s (CIs apart)",
+			what, pm / tm, resdoc_str(p, "name", "?"), b, resdoc_str(t, "name", "?"), a);
+}
+
+void report_overhead_table(struct report *R, const struct resdoc *o)
+{
+	const json_t *e;
+	size_t i;
+
+	fprintf(R->out, "\noverhead (%s)\n  %-34s %-10s %-8s %12s  %s\n", o->path, "operation",
+		"group", "kind", "median", "95% CI");
+	json_array_foreach(o->results, i, e) {
+		const char *unit = resdoc_str(e, "unit", "");
+		char a[32], b[32], c[32];
+
+		value_text(a, sizeof a, resdoc_stat(e, "median"), unit, true);
+		value_text(b, sizeof b, resdoc_stat(e, "ci95_lo"), unit, false);
+		value_text(c, sizeof c, resdoc_stat(e, "ci95_hi"), unit, false);
+		fprintf(R->out, "  %-34s %-10s %-8s %12s  %s - %s\n", resdoc_str(e, "name", "?"),
+			resdoc_str(e, "group", "-"), resdoc_str(e, "kind", "-"), a, b, c);
+	}
+}
+
+void report_overhead_findings(struct report *R, const struct resdoc *o)
+{
+	const json_t *t, *p;
+	size_t i;
+
+	t = ovh_find(o, "thread-create-join", false);
+	p = ovh_find(o, "fork-exit-wait", false);
+	if (t && p)
+		ovh_pair(R, t, p, "creating (and ending) a worker");
+	/* Every other pair whose names differ by thread -> process or fork. */
+	json_array_foreach(o->results, i, t) {
+		const char *n = resdoc_str(t, "name", ""), *at = strstr(n, "thread");
+		static const char *const other[] = { "process", "fork" };
+		if (!at || !strcmp(n, "thread-create-join"))
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(other); k++) {
+			char name[200], what[200];
+			snprintf(name, sizeof name, "%.*s%s%s", (int)(at - n), n, other[k], at + 6);
+			if ((p = ovh_find(o, name, true)) && p != t) {
+				snprintf(what, sizeof what, "%.*s%s", (int)(at - n), n, at + 6);
+				tidy_name(what);
+				ovh_pair(R, t, p, what[0] ? what : n);
+				break;
+			}
+		}
+	}
+}
