@@ -89,6 +89,8 @@ int cli_option_error(const char *cmd, const char *accepted, int c, char **argv)
 	fprintf(stderr, "tvp: %s: ", cmd);
 	if (c == ':')
 		fprintf(stderr, "option '%s' needs a value", name);
+	else if (optopt >= 128)   /* a long option's own code: it was given a value */
+		fprintf(stderr, "option '%s' takes no value", name);
 	else
 		fprintf(stderr, "unknown option '%s'", name);
 	if (accepted)

@@ -33,9 +33,11 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* After getopt_long (with an optstring that starts with ':') returned ':' (a
  * value is missing) or '?' (an unknown option, or a value given to an option
- * that takes none): prints one line, "tvp: CMD: option '--x' needs a value"
- * or "tvp: CMD: unknown option '--x'", followed by "; accepted: ACCEPTED" or,
- * when accepted is NULL, " (see 'tvp CMD --help')", and returns 2. */
+ * that takes none): prints one line, "tvp: CMD: option '--x' needs a value",
+ * "option '--x=v' takes no value" or "unknown option '--x'", followed by
+ * "; accepted: ACCEPTED" or, when accepted is NULL, " (see 'tvp CMD --help')",
+ * and returns 2. Long options must have codes of 128 or more (the enum
+ * { OPT_X = 256, ... } of every parser) for the second message. */
 int cli_option_error(const char *cmd, const char *accepted, int c, char **argv);
 
 #endif

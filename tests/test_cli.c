@@ -1,5 +1,6 @@
-/* test_cli.c: build/tvp as a user runs it: bad command lines, a quick run
- * whose JSON is parsed and validated against the schema, interruption. */
+/* test_cli.c: build/tvp as a user runs it: bad command lines, one option
+ * syntax in every subcommand, a quick run whose JSON is parsed and validated
+ * against the schema, interruption. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -78,6 +79,119 @@ START_TEST(top_level)
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 10, NULL);
 	ck_assert_int_eq(c.status, 2);
+	tvp_cmd_free(&c);
+}
+END_TEST
+
+/* Every subcommand parses with getopt_long: "--opt=value" and "--opt value"
+ * are one, "--" ends the options, and option order does not matter. Each
+ * pair of command lines must give the same exit status, stdout and stderr.
+ * "@x" stands for tests/fixtures/x.json. */
+static const struct {
+	const char *a[9], *b[9];
+} alike[] = {
+	{ { "report", "--overhead=none", "@full" }, { "report", "@full", "--overhead", "none" } },
+	{ { "report", "--overhead=@overhead", "--", "@full" },
+	  { "report", "@full", "--overhead", "@overhead" } },
+	{ { "compare", "--alpha=0.01", "@old", "@new" }, { "compare", "@old", "@new", "--alpha", "0.01" } },
+	{ { "compare", "--fail-above=10", "--", "@old", "@new" },
+	  { "compare", "@old", "@new", "--fail-above", "10" } },
+	{ { "export", "--format=tsv", "--where=mode=serial", "@full" },
+	  { "export", "@full", "--format", "tsv", "--where", "mode=serial" } },
+	{ { "export", "--samples", "--format=md", "--", "@old" }, { "export", "@old", "--samples", "--format", "md" } },
+	{ { "overhead", "--repeat=0" }, { "overhead", "--repeat", "0" } },
+	{ { "overhead", "--pin=elsewhere" }, { "overhead", "--pin", "elsewhere" } },
+	{ { "overhead", "--list", "--" }, { "overhead", "--list" } },
+	{ { "topo", "--pin=compact", "--workers=3" }, { "topo", "--workers", "3", "--pin", "compact" } },
+	{ { "topo", "--json", "--" }, { "topo", "--json" } },
+	{ { "lesson", "--quick", "--", "nope" }, { "lesson", "nope", "--quick" } },
+	{ { "lesson", "--" }, { "lesson" } },
+};
+
+/* argv with "@x" (alone or after "--opt=") replaced by the fixture's path
+ * (malloc'd; free_args). */
+static void expand(const char *const *in, char **out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *at = in[i] ? strchr(in[i], '@') : NULL;
+
+		out[i] = !in[i] ? NULL
+			 : !at  ? xstrdup(in[i])
+				: xasprintf("%.*s%s/tests/fixtures/%s.json", (int)(at - in[i]), in[i], root(),
+					    at + 1);
+	}
+}
+
+static void free_args(char **a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(a[i]);
+}
+
+static void run_args(struct tvp_cmd *c, char **a)
+{
+	tvp_run_cli(c, 30, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], NULL);
+}
+
+START_TEST(opt_equals_value_and_double_dash_alike)
+{
+	char *a[9], *b[9];
+	struct tvp_cmd ca, cb;
+
+	/* A synthetic machine: topo's output does not depend on free memory. */
+	setenv("HWLOC_SYNTHETIC", "pack:1 core:2 pu:2", 1);
+	expand(alike[_i].a, a, 9);
+	expand(alike[_i].b, b, 9);
+	run_args(&ca, a);
+	run_args(&cb, b);
+	ck_assert_msg(ca.status == cb.status, "%s %s: exit %d against %d (%s | %s)", a[0], a[1], ca.status,
+		      cb.status, ca.err, cb.err);
+	ck_assert(ca.status >= 0 && ca.status <= 2 && !ca.core);
+	ck_assert_msg(!strcmp(ca.out, cb.out), "%s %s: stdout differs", a[0], a[1]);
+	ck_assert_msg(!strcmp(ca.err, cb.err), "%s %s: stderr differs: '%s' against '%s'", a[0], a[1],
+		      ca.err, cb.err);
+	tvp_cmd_free(&ca);
+	tvp_cmd_free(&cb);
+	free_args(a, 9);
+	free_args(b, 9);
+}
+END_TEST
+
+/* Bad option forms, in every subcommand: exit 2 and one "tvp: CMD:" line
+ * that says what was wrong. After "--", a name that looks like an option is
+ * an operand (here a file that does not exist). */
+static const struct {
+	const char *args[4];
+	const char *says;
+} bad_forms[] = {
+	{ { "report", "--overhead" }, "'--overhead' needs a value; accepted: --overhead" },
+	{ { "report", "--", "--bogus.json" }, "cannot read" },
+	{ { "compare", "--alpha" }, "'--alpha' needs a value; accepted: --fail-above" },
+	{ { "compare", "--alpha=2", "a", "b" }, "--alpha '2' is not accepted" },
+	{ { "compare", "--", "--a.json", "--b.json" }, "cannot read" },
+	{ { "export", "--format" }, "'--format' needs a value; accepted: --format" },
+	{ { "export", "--samples=yes", "x" }, "'--samples=yes' takes no value" },
+	{ { "export", "--", "--x.json" }, "cannot read" },
+	{ { "overhead", "--repeat" }, "'--repeat' needs a value" },
+	{ { "overhead", "--", "extra" }, "unexpected argument 'extra'" },
+	{ { "topo", "--workers=0", "--pin=compact" }, "--workers '0'" },
+	{ { "topo", "--bogus" }, "unknown option '--bogus'; accepted: --workers" },
+	{ { "lesson", "--quick=yes" }, "'--quick=yes' takes no value; accepted: --quick" },
+	{ { "lesson", "-x" }, "unknown option '-x'" },
+};
+
+START_TEST(bad_option_forms_exit_2)
+{
+	const char *const *a = bad_forms[_i].args;
+	char prefix[32];
+	struct tvp_cmd c;
+
+	tvp_run_cli(&c, 30, a[0], a[1], a[2], a[3], NULL);
+	snprintf(prefix, sizeof prefix, "tvp: %s: ", a[0]);
+	ck_assert_msg(c.status == 2, "%s %s: exit %d (%s)", a[0], a[1], c.status, c.err);
+	ck_assert_msg(strncmp(c.err, prefix, strlen(prefix)) == 0, "'%s' lacks '%s'", c.err, prefix);
+	ck_assert_msg(strchr(c.err, '\n') == c.err + strlen(c.err) - 1, "one line: '%s'", c.err);
+	ck_assert_msg(strstr(c.err, bad_forms[_i].says), "'%s' lacks '%s'", c.err, bad_forms[_i].says);
 	tvp_cmd_free(&c);
 }
 END_TEST
@@ -255,6 +369,8 @@ static Suite *cli_suite(void)
 
 	tcase_add_loop_test(tc, bad_command_lines_exit_2, 0, sizeof bad / sizeof bad[0]);
 	tcase_add_test(tc, top_level);
+	tcase_add_loop_test(tc, opt_equals_value_and_double_dash_alike, 0, sizeof alike / sizeof alike[0]);
+	tcase_add_loop_test(tc, bad_option_forms_exit_2, 0, sizeof bad_forms / sizeof bad_forms[0]);
 	tc = tvp_tcase(s, "runs", 180);
 	tcase_add_test(tc, quick_run_writes_valid_verified_json);
 	tcase_add_test(tc, stdout_output_is_json_alone);

@@ -295,24 +295,24 @@ static int create_run(void *state, uint64_t iters, struct ovh_sample *out, char 
 	return rc;
 }
 
-#define CREATE(nm, knd, var, sz, sum)                                                        \
-	{ .name = nm, .group = "creation", .kind = knd, .unit = "ns", .summary = sum,       \
-	  .variant = var, .bytes = sz, .setup = create_setup, .run = create_run,            \
-	  .teardown = create_teardown }
+#define CREATE(nm, knd, var, sz, sum)                                                       \
+	{ .name = nm, .group = OVH_GROUP_CREATION, .kind = OVH_KIND_##knd, .unit = OVH_UNIT_NS, \
+	  .summary = sum, .variant = var, .bytes = sz, .setup = create_setup,               \
+	  .run = create_run, .teardown = create_teardown }
 
 const struct ovh_bench ovh_create_benches[] = {
-	CREATE("thread-create-join", "thread", CREATE_THREAD, 0,
+	CREATE("thread-create-join", THREAD, CREATE_THREAD, 0,
 	       "pthread_create of an empty thread + pthread_join"),
-	CREATE("fork-exit-wait", "process", CREATE_FORK, 0, "fork + _exit(0) in the child + waitpid"),
-	CREATE("fork-exit-wait-16mib", "process", CREATE_FORK_TOUCHED, 16ull << 20,
+	CREATE("fork-exit-wait", PROCESS, CREATE_FORK, 0, "fork + _exit(0) in the child + waitpid"),
+	CREATE("fork-exit-wait-16mib", PROCESS, CREATE_FORK_TOUCHED, 16ull << 20,
 	       "fork + _exit + waitpid from a parent that touched 16 MiB (4 KiB pages)"),
-	CREATE("fork-exit-wait-256mib", "process", CREATE_FORK_TOUCHED, 256ull << 20,
+	CREATE("fork-exit-wait-256mib", PROCESS, CREATE_FORK_TOUCHED, 256ull << 20,
 	       "fork + _exit + waitpid from a parent that touched 256 MiB (4 KiB pages)"),
-	CREATE("fork-exit-wait-1024mib", "process", CREATE_FORK_TOUCHED, 1024ull << 20,
+	CREATE("fork-exit-wait-1024mib", PROCESS, CREATE_FORK_TOUCHED, 1024ull << 20,
 	       "fork + _exit + waitpid from a parent that touched 1024 MiB (4 KiB pages)"),
-	CREATE("vfork-exec-true", "process", CREATE_VFORK_EXEC, 0,
+	CREATE("vfork-exec-true", PROCESS, CREATE_VFORK_EXEC, 0,
 	       "vfork + execv(/bin/true) + waitpid"),
-	CREATE("fork-exec-true", "process", CREATE_FORK_EXEC, 0, "fork + execv(/bin/true) + waitpid"),
-	CREATE("posix-spawn-true", "process", CREATE_SPAWN, 0, "posix_spawn(/bin/true) + waitpid"),
+	CREATE("fork-exec-true", PROCESS, CREATE_FORK_EXEC, 0, "fork + execv(/bin/true) + waitpid"),
+	CREATE("posix-spawn-true", PROCESS, CREATE_SPAWN, 0, "posix_spawn(/bin/true) + waitpid"),
 };
 const size_t ovh_create_benches_count = ARRAY_SIZE(ovh_create_benches);

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "bench/modes/mode.h"
+#include "par/channel.h"
 #include "par/executor.h"
 #include "par/pool.h"
 #include "bench/util.h"
@@ -57,25 +58,6 @@ static void handoff_teardown(void *state)
 	free(s);
 }
 
-/* Process kernels name their channel last ("...-pipe", "...-shm"). */
-static enum channel_kind channel_of(const struct ovh_bench *b)
-{
-	size_t n = strlen(b->name);
-
-	return n > 5 && strcmp(b->name + n - 5, "-pipe") == 0 ? CHANNEL_PIPE : CHANNEL_SHM;
-}
-
-static const char *channel_suffix(const struct ovh_bench *b)
-{
-	size_t n = strlen(b->name);
-
-	if (n > 5 && strcmp(b->name + n - 5, "-pipe") == 0)
-		return "-pipe";
-	if (n > 4 && strcmp(b->name + n - 4, "-shm") == 0)
-		return "-shm";
-	return "";
-}
-
 #define WARM_NS 20000000ull   /* untimed round trips before the first sample */
 
 static int handoff_run(void *state, uint64_t iters, struct ovh_sample *out, char *err,
@@ -96,8 +78,8 @@ static int handoff_setup(const struct ovh_bench *b, const struct ovh_ctx *c, voi
 		return ovh_fail(err, errlen, -ENOENT, "the noop workload is not built in");
 	}
 	s->wi.size = s->wi.wl->default_size(c->quick);
-	s->opt.kind = strcmp(b->kind, "process") == 0 ? POOL_PROCESSES : POOL_THREADS;
-	s->opt.channel = channel_of(b);
+	s->opt.kind = b->kind == OVH_KIND_PROCESS ? POOL_PROCESSES : POOL_THREADS;
+	s->opt.channel = b->channel;
 	s->opt.workers = c->workers;
 	if (b->variant == HO_APPLY)
 		rc = pool_new(&s->pool, &s->opt, err, errlen);
@@ -139,26 +121,19 @@ static int check_noop(struct handoff *s, int status, const struct task_result *r
 	return 0;
 }
 
-/* One batch through the mode named after "batch-noop-" in the kernel's name
- * (less its channel suffix). */
+/* One batch through the kernel's mode, as `tvp run` runs it. */
 static int run_batch(struct handoff *s, struct ovh_sample *out, char *err, size_t errlen)
 {
-	const char *suffix = channel_suffix(s->b);
-	char name[64];
-	const struct mode *mode;
+	const struct mode *mode = mode_find(s->b->mode);
 	struct mode_run m;
 	uint64_t t0, wall_ns;
 	int rc;
 
-	snprintf(name, sizeof name, "%.*s",
-		 (int)(strlen(s->b->name) - strlen("batch-noop-") - strlen(suffix)),
-		 s->b->name + strlen("batch-noop-"));
-	mode = mode_find(name);
 	if (!mode)
-		return ovh_fail(err, errlen, -ENOENT, "mode %s is not built in", name);
+		return ovh_fail(err, errlen, -ENOENT, "mode %s is not built in", s->b->mode);
 	memset(&m, 0, sizeof m);
 	m.wi = &s->wi;
-	m.channel = *suffix ? suffix + 1 : NULL;
+	m.channel = mode->flags & MODE_CHANNEL ? channel_kind_name(s->b->channel) : NULL;
 	m.workers = s->ctx->workers;
 	m.tasks = s->wi.wl->default_tasks(s->ctx->workers, s->ctx->quick);
 	mode_run_alloc_arrays(&m, m.tasks);   /* as the run loop does */
@@ -240,40 +215,43 @@ static int handoff_run(void *state, uint64_t iters, struct ovh_sample *out, char
 	}
 }
 
-#define HO(nm, grp, var, knd, fl, sum)                                                        \
-	{ .name = nm, .group = grp, .kind = knd, .unit = "ns", .summary = sum, .flags = fl,  \
-	  .variant = var, .setup = handoff_setup, .run = handoff_run,                        \
-	  .teardown = handoff_teardown }
+#define HO(nm, grp, var, knd, ch, md, fl, sum)                                              \
+	{ .name = nm, .group = OVH_GROUP_##grp, .kind = OVH_KIND_##knd, .unit = OVH_UNIT_NS, \
+	  .summary = sum, .flags = OVH_WORKERS | (fl), .variant = var, .channel = ch,       \
+	  .mode = md, .setup = handoff_setup, .run = handoff_run, .teardown = handoff_teardown }
+#define PIPE CHANNEL_PIPE
+#define SHM CHANNEL_SHM
 
-/* Process kernels end in their channel. executor-fork has no batch entry: a
- * million futures at several microseconds each would take a minute a
- * sample; handoff-submit-executor-fork-* gives its cost per task. */
+/* executor-fork has no batch entry: a million futures at several
+ * microseconds each would take a minute a sample;
+ * handoff-submit-executor-fork-* gives its cost per task. The channel of a
+ * thread kernel is unused. */
 const struct ovh_bench ovh_handoff_benches[] = {
-	HO("pool-start-thread", "creation", HO_POOL_START, "thread", 0,
+	HO("pool-start-thread", CREATION, HO_POOL_START, THREAD, PIPE, NULL, 0,
 	   "pool_new of a thread pool of N workers, until every worker is ready"),
-	HO("handoff-apply-thread-pool", "handoff", HO_APPLY, "thread", 0,
+	HO("handoff-apply-thread-pool", HANDOFF, HO_APPLY, THREAD, PIPE, NULL, 0,
 	   "pool_apply of one noop task on an idle thread pool of N workers, result awaited"),
-	HO("handoff-submit-executor-thread", "handoff", HO_SUBMIT, "thread", 0,
+	HO("handoff-submit-executor-thread", HANDOFF, HO_SUBMIT, THREAD, PIPE, NULL, 0,
 	   "executor_submit + future_result of one noop task on an idle thread executor"),
-	HO("batch-noop-thread-pool", "handoff", HO_BATCH, "thread", OVH_BATCH,
+	HO("batch-noop-thread-pool", HANDOFF, HO_BATCH, THREAD, PIPE, "thread-pool", OVH_BATCH,
 	   "per task of `tvp run --workload noop --mode thread-pool` (1,000,000 tasks, N workers)"),
-	HO("batch-noop-executor-thread", "handoff", HO_BATCH, "thread", OVH_BATCH,
+	HO("batch-noop-executor-thread", HANDOFF, HO_BATCH, THREAD, PIPE, "executor-thread", OVH_BATCH,
 	   "per task of `tvp run --workload noop --mode executor-thread` (1,000,000 tasks, N workers)"),
-	HO("pool-start-process-pipe", "creation", HO_POOL_START, "process", 0,
+	HO("pool-start-process-pipe", CREATION, HO_POOL_START, PROCESS, PIPE, NULL, 0,
 	   "pool_new of a fork pool of N workers (pipe channel), until every worker is ready"),
-	HO("pool-start-process-shm", "creation", HO_POOL_START, "process", 0,
+	HO("pool-start-process-shm", CREATION, HO_POOL_START, PROCESS, SHM, NULL, 0,
 	   "pool_new of a fork pool of N workers (shm channel), until every worker is ready"),
-	HO("handoff-apply-fork-pool-pipe", "handoff", HO_APPLY, "process", 0,
+	HO("handoff-apply-fork-pool-pipe", HANDOFF, HO_APPLY, PROCESS, PIPE, NULL, 0,
 	   "pool_apply of one noop task on an idle fork pool (pipe channel), result awaited"),
-	HO("handoff-apply-fork-pool-shm", "handoff", HO_APPLY, "process", 0,
+	HO("handoff-apply-fork-pool-shm", HANDOFF, HO_APPLY, PROCESS, SHM, NULL, 0,
 	   "pool_apply of one noop task on an idle fork pool (shm channel), result awaited"),
-	HO("handoff-submit-executor-fork-pipe", "handoff", HO_SUBMIT, "process", 0,
+	HO("handoff-submit-executor-fork-pipe", HANDOFF, HO_SUBMIT, PROCESS, PIPE, NULL, 0,
 	   "executor_submit + future_result of one noop task on an idle process executor (pipe)"),
-	HO("handoff-submit-executor-fork-shm", "handoff", HO_SUBMIT, "process", 0,
+	HO("handoff-submit-executor-fork-shm", HANDOFF, HO_SUBMIT, PROCESS, SHM, NULL, 0,
 	   "executor_submit + future_result of one noop task on an idle process executor (shm)"),
-	HO("batch-noop-fork-pool-pipe", "handoff", HO_BATCH, "process", OVH_BATCH,
+	HO("batch-noop-fork-pool-pipe", HANDOFF, HO_BATCH, PROCESS, PIPE, "fork-pool", OVH_BATCH,
 	   "per task of `tvp run --workload noop --mode fork-pool --channel pipe` (1,000,000 tasks)"),
-	HO("batch-noop-fork-pool-shm", "handoff", HO_BATCH, "process", OVH_BATCH,
+	HO("batch-noop-fork-pool-shm", HANDOFF, HO_BATCH, PROCESS, SHM, "fork-pool", OVH_BATCH,
 	   "per task of `tvp run --workload noop --mode fork-pool --channel shm` (1,000,000 tasks)"),
 };
 const size_t ovh_handoff_benches_count = ARRAY_SIZE(ovh_handoff_benches);

@@ -234,12 +234,12 @@ static int ipc_run(void *state, uint64_t iters, struct ovh_sample *out, char *er
 	return 0;
 }
 
-#define IPC(nm, var, knd, sz, sum)                                                            \
-	{ .name = nm, .group = "ipc", .kind = knd, .unit = "bytes_per_s", .summary = sum,   \
-	  .bytes = sz, .variant = var, .setup = ipc_setup, .run = ipc_run,                  \
+#define IPC(nm, var, knd, sz, sum)                                                          \
+	{ .name = nm, .group = OVH_GROUP_IPC, .kind = OVH_KIND_##knd, .unit = OVH_UNIT_BYTES_PER_S, \
+	  .summary = sum, .bytes = sz, .variant = var, .setup = ipc_setup, .run = ipc_run,  \
 	  .teardown = ipc_teardown }
 
-#define IPC_SIZES(base, var, knd, what)                                                      \
+#define IPC_SIZES(base, var, knd, what)                                                     \
 	IPC(base "-64b", var, knd, 64, what ", 64 B messages"),                             \
 	IPC(base "-4kib", var, knd, 4096, what ", 4 KiB messages"),                         \
 	IPC(base "-64kib", var, knd, 65536, what ", 64 KiB messages"),                      \
@@ -247,11 +247,11 @@ static int ipc_run(void *state, uint64_t iters, struct ovh_sample *out, char *er
 	IPC(base "-4mib", var, knd, 4u << 20, what ", 4 MiB messages")
 
 const struct ovh_bench ovh_ipc_benches[] = {
-	IPC_SIZES("memcpy-bw", IPC_MEMCPY, "none", "memcpy between two buffers in one process"),
-	IPC_SIZES("pipe-bw", IPC_PIPE, "process", "child to parent through a pipe"),
-	IPC_SIZES("socketpair-bw", IPC_SOCKETPAIR, "process",
+	IPC_SIZES("memcpy-bw", IPC_MEMCPY, NONE, "memcpy between two buffers in one process"),
+	IPC_SIZES("pipe-bw", IPC_PIPE, PROCESS, "child to parent through a pipe"),
+	IPC_SIZES("socketpair-bw", IPC_SOCKETPAIR, PROCESS,
 		  "child to parent through a UNIX stream socket pair"),
-	IPC_SIZES("shm-ring-bw", IPC_SHM_RING, "process",
+	IPC_SIZES("shm-ring-bw", IPC_SHM_RING, PROCESS,
 		  "child to parent through the fork pool's shared-memory ring, whole messages"),
 };
 const size_t ovh_ipc_benches_count = ARRAY_SIZE(ovh_ipc_benches);

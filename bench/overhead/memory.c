@@ -376,10 +376,10 @@ static int mem_run(void *state, uint64_t iters, struct ovh_sample *out, char *er
 	}
 }
 
-#define MEM(nm, var, knd, sum, ex)                                                           \
-	{ .name = nm, .group = "memory", .kind = knd, .unit = "bytes", .summary = sum,      \
-	  .flags = OVH_ONCE, .variant = var, .extra = { ex, NULL }, .setup = mem_setup,     \
-	  .run = mem_run, .teardown = mem_teardown }
+#define MEM(nm, var, knd, sum, ex)                                                          \
+	{ .name = nm, .group = OVH_GROUP_MEMORY, .kind = OVH_KIND_##knd, .unit = OVH_UNIT_BYTES, \
+	  .summary = sum, .flags = OVH_ONCE | OVH_WORKERS, .variant = var,                  \
+	  .extra = { ex, NULL }, .setup = mem_setup, .run = mem_run, .teardown = mem_teardown }
 
 /* Pool-level figures (a thread pool's and a fork pool's N workers, made with
  * pool_new from bench/par/pool.h) belong here once the pools of branches
@@ -387,16 +387,16 @@ static int mem_run(void *state, uint64_t iters, struct ovh_sample *out, char *er
  * measure bare idle threads and processes, which is what a pool's workers
  * are underneath. */
 const struct ovh_bench ovh_memory_benches[] = {
-	MEM("thread-worker-memory", MEM_THREADS, "thread",
+	MEM("thread-worker-memory", MEM_THREADS, THREAD,
 	    "PSS added per idle thread (N threads); rss_added_bytes: RSS added per thread",
 	    "rss_added_bytes"),
-	MEM("process-worker-memory", MEM_PROCESSES, "process",
+	MEM("process-worker-memory", MEM_PROCESSES, PROCESS,
 	    "PSS added per idle forked child (N children); rss_added_bytes: RSS summed naively per child",
 	    "rss_added_bytes"),
-	MEM("cow-64mib-child-pss-before-write", MEM_COW_BEFORE, "process",
+	MEM("cow-64mib-child-pss-before-write", MEM_COW_BEFORE, PROCESS,
 	    "PSS per child of a parent holding 64 MiB, before the child writes it",
 	    "shared_bytes"),
-	MEM("cow-64mib-child-pss-after-write", MEM_COW_AFTER, "process",
+	MEM("cow-64mib-child-pss-after-write", MEM_COW_AFTER, PROCESS,
 	    "PSS per child of a parent holding 64 MiB, after the child wrote all of it",
 	    "shared_bytes_before_write"),
 };

@@ -31,6 +31,8 @@
 #include <pthread.h>
 #include <sys/types.h>
 
+#include "par/channel_kind.h"
+
 /* Where the two parties of a two-party kernel (a ping-pong) run. */
 enum ovh_pin {
 	OVH_PIN_NONE,   /* the scheduler places both */
@@ -38,9 +40,45 @@ enum ovh_pin {
 	OVH_PIN_DIFF,   /* bound to two different PUs */
 };
 
+/* What a kernel measures; --only selects by group, and the JSON records the
+ * group, kind and unit by the names ovh_group_name & co. return. */
+enum ovh_group {
+	OVH_GROUP_CREATION,   /* starting (and ending) a worker or a pool */
+	OVH_GROUP_HANDOFF,    /* a task handed to a pool or executor */
+	OVH_GROUP_WAKEUP,     /* ping-pong round trips */
+	OVH_GROUP_IPC,        /* bandwidth between two parties */
+	OVH_GROUP_MEMORY,     /* what a worker costs in memory */
+	OVH_GROUP_COUNT
+};
+
+enum ovh_kind {
+	OVH_KIND_THREAD,      /* the parties are threads */
+	OVH_KIND_PROCESS,     /* the parties are processes */
+	OVH_KIND_NONE,        /* a baseline in one thread (memcpy) */
+};
+
+enum ovh_unit {
+	OVH_UNIT_NS,          /* ns per operation */
+	OVH_UNIT_BYTES_PER_S, /* bandwidth: ns per message, reported as bytes/s too */
+	OVH_UNIT_BYTES,       /* a quantity (OVH_ONCE) */
+};
+
+/* "creation", "thread", "bytes_per_s", "same"...: the names the JSON, --list,
+ * --only and --pin use. */
+const char *ovh_group_name(enum ovh_group g);
+const char *ovh_kind_name(enum ovh_kind k);
+const char *ovh_unit_name(enum ovh_unit u);
+
+const char *ovh_pin_name(enum ovh_pin p);
+
+/* The group (or placement) called name, or -1. */
+int ovh_group_find(const char *name);
+int ovh_pin_find(const char *name);
+
 enum ovh_flags {
-	OVH_ONCE = 1u << 0,   /* a quantity per sample, not a time per operation */
-	OVH_BATCH = 1u << 1,  /* one run is a batch of its own size (sample.ops): not calibrated */
+	OVH_ONCE = 1u << 0,    /* a quantity per sample, not a time per operation */
+	OVH_BATCH = 1u << 1,   /* one run is a batch of its own size (sample.ops): not calibrated */
+	OVH_WORKERS = 1u << 2, /* runs ovh_ctx.workers workers: the JSON records how many */
 };
 
 #define OVH_MAX_EXTRA 3
@@ -61,14 +99,16 @@ struct ovh_sample {
 
 struct ovh_bench {
 	const char *name;       /* stable: scripts and --only use it */
-	const char *group;      /* creation, handoff, wakeup, ipc, memory */
-	const char *kind;       /* thread, process, none */
-	const char *unit;       /* ns, bytes_per_s, bytes */
+	enum ovh_group group;
+	enum ovh_kind kind;
+	enum ovh_unit unit;
 	const char *summary;    /* one line, for --list, the table and the JSON */
 	enum ovh_pin pin;
 	unsigned flags;         /* enum ovh_flags */
 	uint64_t bytes;         /* message size (ipc), bytes touched (fork-touch); 0: none */
 	int variant;            /* the kernel file's own: which mechanism */
+	enum channel_kind channel;   /* a process pool's (handoff kernels) */
+	const char *mode;       /* handoff batches: the `tvp run` mode they run */
 	const char *extra[OVH_MAX_EXTRA];   /* names of sample.extra[], NULL-terminated */
 
 	/* Not timed. Returns 0 with *state set, or a negative errno with why in

@@ -1,5 +1,5 @@
 /* registry.c: every kernel `tvp overhead` knows, one line per kernel file,
- * in --list order (see ovh.h). */
+ * in --list order (see ovh.h), and the names of groups, kinds and units. */
 #include "bench/overhead/ovh.h"
 
 #include <string.h>
@@ -44,4 +44,60 @@ const struct ovh_bench *ovh_find(const char *name)
 		if (strcmp(ovh_get(i)->name, name) == 0)
 			return ovh_get(i);
 	return NULL;
+}
+
+static const char *const group_names[] = {
+	[OVH_GROUP_CREATION] = "creation", [OVH_GROUP_HANDOFF] = "handoff",
+	[OVH_GROUP_WAKEUP] = "wakeup",     [OVH_GROUP_IPC] = "ipc",
+	[OVH_GROUP_MEMORY] = "memory",
+};
+
+const char *ovh_group_name(enum ovh_group g)
+{
+	return group_names[g];
+}
+
+static int find_name(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int ovh_group_find(const char *name)
+{
+	return find_name(group_names, ARRAY_SIZE(group_names), name);
+}
+
+static const char *const pin_names[] = {
+	[OVH_PIN_NONE] = "none", [OVH_PIN_SAME] = "same", [OVH_PIN_DIFF] = "diff",
+};
+
+const char *ovh_pin_name(enum ovh_pin p)
+{
+	return pin_names[p];
+}
+
+int ovh_pin_find(const char *name)
+{
+	return find_name(pin_names, ARRAY_SIZE(pin_names), name);
+}
+
+const char *ovh_kind_name(enum ovh_kind k)
+{
+	static const char *const names[] = {
+		[OVH_KIND_THREAD] = "thread", [OVH_KIND_PROCESS] = "process", [OVH_KIND_NONE] = "none",
+	};
+
+	return names[k];
+}
+
+const char *ovh_unit_name(enum ovh_unit u)
+{
+	static const char *const names[] = {
+		[OVH_UNIT_NS] = "ns", [OVH_UNIT_BYTES_PER_S] = "bytes_per_s", [OVH_UNIT_BYTES] = "bytes",
+	};
+
+	return names[u];
 }

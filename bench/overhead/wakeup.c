@@ -196,7 +196,7 @@ static int pingpong_setup(const struct ovh_bench *b, const struct ovh_ctx *c, vo
 	int rc;
 
 	s->b = b;
-	s->process = strcmp(b->kind, "process") == 0;
+	s->process = b->kind == OVH_KIND_PROCESS;
 	s->down[0] = s->down[1] = s->up[0] = s->up[1] = -1;
 	if (c->cpu[0] >= 0) {
 		sched_getaffinity(0, sizeof s->saved, &s->saved);
@@ -258,25 +258,26 @@ static int pingpong_run(void *state, uint64_t iters, struct ovh_sample *out, cha
 	return 0;
 }
 
-#define PP(nm, mech, knd, pn, sum)                                                           \
-	{ .name = nm, .group = "wakeup", .kind = knd, .unit = "ns", .summary = sum,         \
-	  .pin = pn, .variant = mech, .setup = pingpong_setup, .run = pingpong_run,         \
-	  .teardown = pingpong_teardown }
+#define PP(nm, mech, knd, pn, sum)                                                          \
+	{ .name = nm, .group = OVH_GROUP_WAKEUP, .kind = OVH_KIND_##knd, .unit = OVH_UNIT_NS, \
+	  .summary = sum, .pin = pn, .variant = mech, .setup = pingpong_setup,              \
+	  .run = pingpong_run, .teardown = pingpong_teardown }
 
 /* Every mechanism x kind x placement, in --list order. */
-#define PP_PLACES(base, mech, knd, what)                                                        \
+#define PP_PLACES(base, mech, knd, what)                                                    \
 	PP(base, mech, knd, OVH_PIN_NONE, what " round trip, placed by the scheduler"),         \
 	PP(base "-samecpu", mech, knd, OVH_PIN_SAME, what " round trip, both on one CPU"),      \
 	PP(base "-diffcpu", mech, knd, OVH_PIN_DIFF, what " round trip, on two different CPUs")
 
 const struct ovh_bench ovh_wakeup_benches[] = {
-	PP_PLACES("pipe-roundtrip-thread", MECH_PIPE, "thread", "two threads: pipe"),
-	PP_PLACES("pipe-roundtrip-process", MECH_PIPE, "process", "two processes: pipe"),
-	PP_PLACES("eventfd-roundtrip-thread", MECH_EVENTFD, "thread", "two threads: eventfd"),
-	PP_PLACES("eventfd-roundtrip-process", MECH_EVENTFD, "process", "two processes: eventfd"),
-	PP_PLACES("futex-roundtrip-thread", MECH_FUTEX, "thread", "two threads: private futex"),
-	PP_PLACES("futex-roundtrip-process", MECH_FUTEX, "process", "two processes: futex in shared memory"),
-	PP_PLACES("spin-roundtrip-thread", MECH_SPIN, "thread", "two threads: spinning flag"),
-	PP_PLACES("spin-roundtrip-process", MECH_SPIN, "process", "two processes: spinning flag in shared memory"),
+	PP_PLACES("pipe-roundtrip-thread", MECH_PIPE, THREAD, "two threads: pipe"),
+	PP_PLACES("pipe-roundtrip-process", MECH_PIPE, PROCESS, "two processes: pipe"),
+	PP_PLACES("eventfd-roundtrip-thread", MECH_EVENTFD, THREAD, "two threads: eventfd"),
+	PP_PLACES("eventfd-roundtrip-process", MECH_EVENTFD, PROCESS, "two processes: eventfd"),
+	PP_PLACES("futex-roundtrip-thread", MECH_FUTEX, THREAD, "two threads: private futex"),
+	PP_PLACES("futex-roundtrip-process", MECH_FUTEX, PROCESS, "two processes: futex in shared memory"),
+	PP_PLACES("spin-roundtrip-thread", MECH_SPIN, THREAD, "two threads: spinning flag"),
+	PP_PLACES("spin-roundtrip-process", MECH_SPIN, PROCESS,
+		  "two processes: spinning flag in shared memory"),
 };
 const size_t ovh_wakeup_benches_count = ARRAY_SIZE(ovh_wakeup_benches);
