@@ -2,7 +2,6 @@
 #include "bench/cli.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,22 +79,39 @@ int cli_usage_error(const char *fmt, ...)
 	return 2;
 }
 
-int cli_option_error(const char *cmd, const char *accepted, int c, char **argv)
+int cli_next(struct cli_parser *p, int argc, char **argv)
 {
-	char opt[3] = { '-', (char)optopt, '\0' };
-	/* A short option names itself in optopt; a long one only in argv. */
-	const char *name = optopt > 0 && optopt < 128 ? opt : argv[optind - 1];
+	char opt[3] = { '-', 0, '\0' };
+	const char *name;
+	int c;
 
-	fprintf(stderr, "tvp: %s: ", cmd);
+	if (!p->started) {
+		optind = 0;   /* glibc: reinitialise, so a parser can run twice */
+		opterr = 0;
+		p->started = true;
+	}
+	c = getopt_long(argc, argv, ":h", p->longopts, NULL);
+	if (c == -1)
+		return CLI_END;
+	if (c == 'h' || c == CLI_OPT_HELP) {
+		p->usage(stdout);
+		return CLI_HELP;
+	}
+	if (c != ':' && c != '?')
+		return c;
+	/* A short option names itself in optopt; a long one only in argv. */
+	opt[1] = (char)optopt;
+	name = optopt > 0 && optopt < 128 ? opt : argv[optind - 1];
+	fprintf(stderr, "tvp: %s: ", p->cmd);
 	if (c == ':')
 		fprintf(stderr, "option '%s' needs a value", name);
 	else if (optopt >= 128)   /* a long option's own code: it was given a value */
 		fprintf(stderr, "option '%s' takes no value", name);
 	else
 		fprintf(stderr, "unknown option '%s'", name);
-	if (accepted)
-		fprintf(stderr, "; accepted: %s\n", accepted);
+	if (p->accepted)
+		fprintf(stderr, "; accepted: %s\n", p->accepted);
 	else
-		fprintf(stderr, " (see 'tvp %s --help')\n", cmd);
-	return 2;
+		fprintf(stderr, " (see 'tvp %s --help')\n", p->cmd);
+	return CLI_BAD;
 }

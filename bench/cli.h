@@ -8,9 +8,11 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* A whole decimal number in [min, max]: digits only (no sign, no space, no
  * 0x), no overflow. True and *out set, or false and *out untouched. */
@@ -31,13 +33,36 @@ void cli_free_list(char **items, size_t n);
  * 2, for `return cli_usage_error(...)` from a command. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* After getopt_long (with an optstring that starts with ':') returned ':' (a
- * value is missing) or '?' (an unknown option, or a value given to an option
- * that takes none): prints one line, "tvp: CMD: option '--x' needs a value",
- * "option '--x=v' takes no value" or "unknown option '--x'", followed by
- * "; accepted: ACCEPTED" or, when accepted is NULL, " (see 'tvp CMD --help')",
- * and returns 2. Long options must have codes of 128 or more (the enum
- * { OPT_X = 256, ... } of every parser) for the second message. */
-int cli_option_error(const char *cmd, const char *accepted, int c, char **argv);
+/* A subcommand's option loop: getopt_long over argv from its start, with
+ * "-h" and "--help" answered, and one error line for an unknown option, a
+ * missing value or a value given to a flag. Long options use codes of 256
+ * or more and list { "help", no_argument, NULL, CLI_OPT_HELP }. */
+struct cli_parser {
+	const char *cmd;                 /* "report", for messages */
+	const char *accepted;            /* the options, for messages; NULL: "see --help" */
+	const struct option *longopts;
+	void (*usage)(FILE *f);          /* prints --help's text */
+	bool started;                    /* false before the first cli_next */
+};
+
+enum { CLI_OPT_HELP = 255 };
+
+/* The next option: its code (> 0, with optarg set as getopt_long sets it);
+ * CLI_END when the options are over (the operands are argv[optind..argc),
+ * "--" skipped); CLI_HELP after printing the usage to stdout (exit 0); or
+ * CLI_BAD after printing "tvp: CMD: option '--x' needs a value", "option
+ * '--x=v' takes no value" or "unknown option '--x'", then "; accepted:
+ * ACCEPTED" (or " (see 'tvp CMD --help')"), to stderr (exit 2). Not
+ * thread-safe (getopt's globals). */
+enum { CLI_END = 0, CLI_HELP = -1, CLI_BAD = -2 };
+int cli_next(struct cli_parser *p, int argc, char **argv);
+
+/* What a parser returns for CLI_HELP (1: done) and CLI_BAD (2: the exit
+ * status), so that `int rc = parse_options(...); if (rc) return rc == 1 ? 0
+ * : rc;` ends the command. */
+static inline int cli_stop(int c)
+{
+	return c == CLI_HELP ? 1 : 2;
+}
 
 #endif

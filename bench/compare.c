@@ -144,21 +144,20 @@ struct compare_options {
 /* Returns 0 to compare, 1 when done (--help), or 2 after a message. */
 static int parse_options(struct compare_options *o, int argc, char **argv)
 {
-	enum { OPT_FAIL_ABOVE = 256, OPT_ALPHA, OPT_HELP };
+	enum { OPT_FAIL_ABOVE = 256, OPT_ALPHA };
 	static const struct option longopts[] = {
 		{ "fail-above", required_argument, NULL, OPT_FAIL_ABOVE },
 		{ "alpha", required_argument, NULL, OPT_ALPHA },
-		{ "help", no_argument, NULL, OPT_HELP },
+		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_parser p = { "compare", "--fail-above PCT, --alpha A, --help", longopts, usage, false };
 	size_t nfiles = 0;
 	int c;
 
 	o->fail_above = NAN;
 	o->alpha = 0.05;
-	optind = 0;   /* glibc: reinitialise, so the parser can run twice */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cli_next(&p, argc, argv)) > 0) {
 		switch (c) {
 		case OPT_FAIL_ABOVE:
 			if (!cli_parse_double(optarg, 0, 1e9, &o->fail_above))
@@ -171,14 +170,10 @@ static int parse_options(struct compare_options *o, int argc, char **argv)
 				return cli_usage_error("compare: --alpha '%s' is not accepted; accepted: a "
 						       "number above 0 and at most 0.5 (default 0.05)", optarg);
 			break;
-		case 'h':
-		case OPT_HELP:
-			usage(stdout);
-			return 1;
-		default:
-			return cli_option_error("compare", "--fail-above PCT, --alpha A, --help", c, argv);
 		}
 	}
+	if (c < 0)
+		return cli_stop(c);
 	for (int i = optind; i < argc; i++) {
 		if (nfiles == 2)
 			return cli_usage_error("compare: two files only (OLD.json NEW.json); '%s' is a "

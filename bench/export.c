@@ -381,24 +381,23 @@ struct export_options {
 /* Returns 0 to export, 1 when done (--help), or 2 after a message. */
 static int parse_options(struct export_options *o, int argc, char **argv)
 {
-	enum { OPT_FORMAT = 256, OPT_SAMPLES, OPT_HOST, OPT_WHERE, OPT_OUTPUT, OPT_HELP };
+	enum { OPT_FORMAT = 256, OPT_SAMPLES, OPT_HOST, OPT_WHERE, OPT_OUTPUT };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "samples", no_argument, NULL, OPT_SAMPLES },
 		{ "host", no_argument, NULL, OPT_HOST },
 		{ "where", required_argument, NULL, OPT_WHERE },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
-		{ "help", no_argument, NULL, OPT_HELP },
+		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_parser p = { "export", "--format, --samples, --host, --where, --output, --help", longopts, usage, false };
 	static const char *const formats[] = { [FMT_CSV] = "csv", [FMT_TSV] = "tsv", [FMT_MD] = "md" };
 	size_t k;
 	int c;
 
 	o->where = xcalloc((size_t)argc + 1, sizeof *o->where);
-	optind = 0;   /* glibc: reinitialise, so the parser can run twice */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cli_next(&p, argc, argv)) > 0) {
 		switch (c) {
 		case OPT_FORMAT:
 			for (k = 0; k < ARRAY_SIZE(formats) && strcmp(optarg, formats[k]); k++)
@@ -420,15 +419,10 @@ static int parse_options(struct export_options *o, int argc, char **argv)
 		case OPT_OUTPUT:
 			o->output = optarg;
 			break;
-		case 'h':
-		case OPT_HELP:
-			usage(stdout);
-			return 1;
-		default:
-			return cli_option_error("export", "--format, --samples, --host, --where, --output, "
-						"--help", c, argv);
 		}
 	}
+	if (c < 0)
+		return cli_stop(c);
 	for (int i = optind; i < argc; i++) {
 		if (o->file)
 			return cli_usage_error("export: one input file only ('%s' and '%s' given)", o->file,

@@ -42,29 +42,24 @@ static void bad_name(const char *name)
  * or 2 after a message. */
 static int parse_options(struct lesson_ctx *ctx, const char **name, int argc, char **argv)
 {
-	enum { OPT_QUICK = 256, OPT_HELP };
+	enum { OPT_QUICK = 256 };
 	static const struct option longopts[] = {
 		{ "quick", no_argument, NULL, OPT_QUICK },
-		{ "help", no_argument, NULL, OPT_HELP },
+		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_parser p = { "lesson", "--quick, --help", longopts, usage, false };
 	int c;
 
-	optind = 0;   /* glibc: reinitialise, so the parser can run twice */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cli_next(&p, argc, argv)) > 0) {
 		switch (c) {
 		case OPT_QUICK:
 			ctx->quick = true;
 			break;
-		case 'h':
-		case OPT_HELP:
-			usage(stdout);
-			return 1;
-		default:
-			return cli_option_error("lesson", "--quick, --help", c, argv);
 		}
 	}
+	if (c < 0)
+		return cli_stop(c);
 	for (int i = optind; i < argc; i++) {
 		if (*name)
 			return cli_usage_error("lesson: one lesson at a time ('%s' and '%s'); use 'all' "

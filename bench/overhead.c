@@ -169,7 +169,7 @@ static int parse_pins(struct overhead *o, const char *text)
 static int parse_options(struct overhead *o, int argc, char **argv)
 {
 	enum { OPT_ONLY = 256, OPT_REPEAT, OPT_OUTPUT, OPT_PIN, OPT_WORKERS, OPT_QUICK, OPT_LIST,
-	       OPT_QUIET, OPT_HELP };
+	       OPT_QUIET };
 	static const struct option longopts[] = {
 		{ "only", required_argument, NULL, OPT_ONLY },
 		{ "repeat", required_argument, NULL, OPT_REPEAT },
@@ -179,17 +179,16 @@ static int parse_options(struct overhead *o, int argc, char **argv)
 		{ "quick", no_argument, NULL, OPT_QUICK },
 		{ "list", no_argument, NULL, OPT_LIST },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
-		{ "help", no_argument, NULL, OPT_HELP },
+		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_parser p = { "overhead", NULL, longopts, usage, false };
 	uint64_t v;
 	int c, rc;
 	bool list = false;
 
 	o->pins[OVH_PIN_NONE] = o->pins[OVH_PIN_SAME] = o->pins[OVH_PIN_DIFF] = true;
-	optind = 0;   /* glibc: reinitialise, so the parser can run twice */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((c = cli_next(&p, argc, argv)) > 0) {
 		switch (c) {
 		case OPT_ONLY:
 			if ((rc = parse_only(o, optarg)) != 0)
@@ -221,14 +220,10 @@ static int parse_options(struct overhead *o, int argc, char **argv)
 		case OPT_QUIET:
 			o->quiet = true;
 			break;
-		case OPT_HELP:
-			usage(stdout);
-			return 1;
-		default:
-			cli_option_error("overhead", NULL, c, argv);
-			return -EINVAL;
 		}
 	}
+	if (c < 0)
+		return c == CLI_HELP ? 1 : -EINVAL;
 	if (optind < argc)
 		return bad("unexpected argument '%s' (see 'tvp overhead --help')", argv[optind]);
 	if (list) {

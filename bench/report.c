@@ -277,30 +277,25 @@ struct report_options {
 /* Returns 0 to report, 1 when done (--help), or 2 after a message. */
 static int parse_options(struct report_options *o, int argc, char **argv)
 {
-	enum { OPT_OVERHEAD = 256, OPT_HELP };
+	enum { OPT_OVERHEAD = 256 };
 	static const struct option longopts[] = {
 		{ "overhead", required_argument, NULL, OPT_OVERHEAD },
-		{ "help", no_argument, NULL, OPT_HELP },
+		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_parser p = { "report", "--overhead FILE|none, --help", longopts, usage, false };
 	int c;
 
-	optind = 0;   /* glibc: reinitialise, so the parser can run twice */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cli_next(&p, argc, argv)) > 0) {
 		switch (c) {
 		case OPT_OVERHEAD:
 			o->ovh_path = optarg;
 			o->no_ovh = !strcmp(optarg, "none");
 			break;
-		case 'h':
-		case OPT_HELP:
-			usage(stdout);
-			return 1;
-		default:
-			return cli_option_error("report", "--overhead FILE|none, --help", c, argv);
 		}
 	}
+	if (c < 0)
+		return cli_stop(c);
 	for (int i = optind; i < argc; i++) {
 		if (o->file)
 			return cli_usage_error("report: one results file only ('%s' and '%s' given; tvp "

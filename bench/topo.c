@@ -227,20 +227,19 @@ struct topo_options {
 /* Returns 0 to show, 1 when done (--help), or 2 after a message. */
 static int parse_options(struct topo_options *o, int argc, char **argv)
 {
-	enum { OPT_PIN = 256, OPT_WORKERS, OPT_JSON, OPT_HELP };
+	enum { OPT_PIN = 256, OPT_WORKERS, OPT_JSON };
 	static const struct option longopts[] = {
 		{ "pin", required_argument, NULL, OPT_PIN },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, OPT_HELP },
+		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_parser p = { "topo", "--workers N, --pin POLICY, --json, --help", longopts, usage, false };
 	uint64_t v;
 	int c;
 
-	optind = 0;   /* glibc: reinitialise, so the parser can run twice */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cli_next(&p, argc, argv)) > 0) {
 		switch (c) {
 		case OPT_PIN:
 			o->policy = optarg;
@@ -254,14 +253,10 @@ static int parse_options(struct topo_options *o, int argc, char **argv)
 		case OPT_JSON:
 			o->json = true;
 			break;
-		case 'h':
-		case OPT_HELP:
-			usage(stdout);
-			return 1;
-		default:
-			return cli_option_error("topo", "--workers N, --pin POLICY, --json, --help", c, argv);
 		}
 	}
+	if (c < 0)
+		return cli_stop(c);
 	if (optind < argc)
 		return cli_usage_error("topo: unexpected argument '%s'; accepted: --workers N, --pin "
 				       "POLICY, --json, --help", argv[optind]);

@@ -41,18 +41,24 @@ static const struct {
 	{ { "--pin", "pu:zz" }, "pin" },
 };
 
+/* A usage error: exit 2, no core, one line that starts with prefix and
+ * says says. */
+static void assert_usage_error(const struct tvp_cmd *c, const char *prefix, const char *says)
+{
+	ck_assert_msg(c->status == 2, "exit %d (stderr: %s)", c->status, c->err);
+	ck_assert(!c->core);
+	ck_assert_msg(strncmp(c->err, prefix, strlen(prefix)) == 0, "'%s' lacks '%s'", c->err, prefix);
+	ck_assert_msg(strchr(c->err, '\n') == c->err + strlen(c->err) - 1, "one line: '%s'", c->err);
+	ck_assert_msg(strstr(c->err, says), "'%s' lacks '%s'", c->err, says);
+}
+
 START_TEST(bad_command_lines_exit_2)
 {
 	struct tvp_cmd c;
 	const char *const *a = bad[_i].args;
 
 	tvp_run_cli(&c, 30, "run", a[0], a[1], a[2], a[3], NULL);
-	ck_assert_msg(c.status == 2, "run %s %s: exit %d (stderr: %s)", a[0], a[1] ? a[1] : "", c.status,
-		      c.err);
-	ck_assert(!c.core);
-	ck_assert_msg(strncmp(c.err, "tvp:", 4) == 0, "message starts with tvp: '%s'", c.err);
-	ck_assert_msg(strchr(c.err, '\n') == c.err + strlen(c.err) - 1, "one line: '%s'", c.err);
-	ck_assert_msg(strstr(c.err, bad[_i].says), "'%s' lacks '%s'", c.err, bad[_i].says);
+	assert_usage_error(&c, "tvp:", bad[_i].says);
 	tvp_cmd_free(&c);
 }
 END_TEST
@@ -188,10 +194,7 @@ START_TEST(bad_option_forms_exit_2)
 
 	tvp_run_cli(&c, 30, a[0], a[1], a[2], a[3], NULL);
 	snprintf(prefix, sizeof prefix, "tvp: %s: ", a[0]);
-	ck_assert_msg(c.status == 2, "%s %s: exit %d (%s)", a[0], a[1], c.status, c.err);
-	ck_assert_msg(strncmp(c.err, prefix, strlen(prefix)) == 0, "'%s' lacks '%s'", c.err, prefix);
-	ck_assert_msg(strchr(c.err, '\n') == c.err + strlen(c.err) - 1, "one line: '%s'", c.err);
-	ck_assert_msg(strstr(c.err, bad_forms[_i].says), "'%s' lacks '%s'", c.err, bad_forms[_i].says);
+	assert_usage_error(&c, prefix, bad_forms[_i].says);
 	tvp_cmd_free(&c);
 }
 END_TEST

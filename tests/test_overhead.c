@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/modes/mode.h"
 #include "bench/overhead/ovh.h"
 #include "testutil.h"
 #include "bench/util.h"
@@ -93,6 +94,12 @@ START_TEST(registry_names_are_unique_and_complete)
 		const struct ovh_bench *b = ovh_get(i);
 		ck_assert(ovh_find(b->name) == b);
 		ck_assert(b->setup && b->run && b->teardown && b->summary);
+		/* The names the JSON and --only use exist for every kernel. */
+		ck_assert(ovh_group_find(ovh_group_name(b->group)) == (int)b->group);
+		ck_assert(ovh_kind_name(b->kind) && ovh_unit_name(b->unit) && ovh_pin_name(b->pin));
+		/* A batch runs a mode of `tvp run` by its registry name. */
+		if (b->flags & OVH_BATCH)
+			ck_assert_msg(b->mode && mode_find(b->mode), "%s: no mode", b->name);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(required); i++)
 		ck_assert_msg(ovh_find(required[i]), "%s missing", required[i]);
@@ -145,11 +152,17 @@ START_TEST(quick_run_is_ordered_and_valid)
 			  ovh_count());
 	json_array_foreach(json_object_get(doc, "results"), i, r) {
 		const char *name = json_string_value(json_object_get(r, "name"));
+		const char *group = json_string_value(json_object_get(r, "group"));
 		double m = median(doc, name);
 
 		ck_assert_msg(json_is_null(json_object_get(r, "error")), "%s failed", name);
 		ck_assert_uint_eq(json_array_size(json_object_get(r, "samples")), 2);
 		ck_assert_msg(isfinite(m) && m > 0, "%s: median %g", name, m);
+		/* The pools and the memory kernels record their workers, no other. */
+		ck_assert_msg(json_is_integer(json_object_get(r, "workers")) ==
+				      (!strcmp(group, "memory") || !strcmp(group, "handoff") ||
+				       !strncmp(name, "pool-start-", 11)),
+			      "%s: workers", name);
 	}
 	ck_assert_msg(median(doc, "fork-exit-wait-256mib") > median(doc, "fork-exit-wait-16mib"),
 		      "fork after 256 MiB (%g ns) is not dearer than after 16 MiB (%g ns)",
