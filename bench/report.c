@@ -12,7 +12,17 @@
  * compare`'s U test is for; the report errs on the side of claiming less.)
  * Nothing here is written in advance: a finding that has no data is left
  * out, not filled with a guess.
+ *
+ * The file's cells are read once into plain structs (report.h): what a
+ * cell's mode is (its family, whether its workers are threads or processes)
+ * comes from the mode registry, so a finding filters on fields, never on
+ * names; a mode an older tvp wrote and this one does not know keeps the
+ * kind its file recorded and takes part in no finding by family. This file
+ * writes the machine, the tables and the warnings; report_findings.c and
+ * report_overhead.c the findings.
  */
+#include "bench/report.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -24,10 +34,9 @@
 
 #include "bench/cli.h"
 #include "bench/commands.h"
-#include "bench/report.h"
 #include "bench/util.h"
 
-/* The kinds a results file records, for a mode this tvp does not know. */
+/* The kinds by name, as mode_kind_name and the files write them. */
 static const char *const kind_names[] = {
 	[REPORT_KIND_SERIAL] = "serial",
 	[REPORT_KIND_THREAD] = "thread",

@@ -3,12 +3,13 @@
  * sizes against large, pinned against unpinned. Each is a comparison of
  * medians that prints the numbers it rests on (report.c's DESIGN says when a
  * difference is claimed). */
+#include "bench/report.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/report.h"
 #include "bench/util.h"
 
 const struct report_cell *report_best(const struct report *R, const char *workload,

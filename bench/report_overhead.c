@@ -3,9 +3,10 @@
  * costs a thread with what it costs a process, found by their names
  * (thread-create-join and fork-exit-wait; "...-thread..." and
  * "...-process..." or "...-fork..."). */
+#include "bench/report.h"
+
 #include <string.h>
 
-#include "bench/report.h"
 #include "bench/util.h"
 
 static const json_t *ovh_find(const struct resdoc *o, const char *name, bool prefix)

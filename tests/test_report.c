@@ -107,6 +107,38 @@ START_TEST(overhead_beside_the_results)
 }
 END_TEST
 
+/* A mode this tvp does not know (an older or newer file): its cells are
+ * reported with the kind their file records, and no finding that asks for
+ * a mode's family (pool against spawn) takes them for one. */
+START_TEST(unknown_mode_in_an_old_file)
+{
+	char *f = fixture("full.json"), *dir = tvp_tmpdir(), *r = xasprintf("%s/r.json", dir);
+	json_t *doc = json_load_file(f, 0, NULL), *cell;
+	struct tvp_cmd c;
+	size_t i;
+
+	ck_assert(doc);
+	json_array_foreach(json_object_get(doc, "results"), i, cell)
+		if (!strcmp(json_string_value(json_object_get(cell, "mode")), "thread-pool"))
+			json_object_set_new(cell, "mode", json_string("thread-pool-v0"));
+	ck_assert_int_eq(json_dump_file(doc, r, 0), 0);
+	json_decref(doc);
+	tvp_run_cli(&c, 30, "report", r, "--overhead", "none", NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	has(c.out, "       2  thread-pool-v0 ");
+	has(c.out, "for count, threads and processes scale alike: thread-pool-v0 1.98x and fork-pool/shm");
+	ck_assert_msg(!strstr(c.out, "thread-pool-v0 is") && !strstr(c.out, "for sleep at 64 workers"),
+		      "a family finding took the unknown mode:\n%s", c.out);
+	/* Pool against spawn still, where both modes are known. */
+	has(c.out, "for count at 8 workers, fork-pool/shm is 1.03x faster than fork-spawn");
+	tvp_cmd_free(&c);
+	tvp_rm_rf(dir);
+	free(r);
+	free(dir);
+	free(f);
+}
+END_TEST
+
 START_TEST(a_real_quick_run)
 {
 	char *dir = tvp_tmpdir(), *out = xasprintf("%s/q.json", dir);
@@ -171,6 +203,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, findings_from_the_fixture);
 	tcase_add_test(tc, overhead_beside_the_results);
 	tcase_add_test(tc, bad_input);
+	tcase_add_test(tc, unknown_mode_in_an_old_file);
 	tc = tvp_tcase(s, "run", 180);
 	tcase_add_test(tc, a_real_quick_run);
 	return s;
