@@ -1,10 +1,10 @@
 /* cli.h: what every subcommand's option parsing shares: whole and real
  * numbers in a range, comma-separated lists, and the one-line usage errors.
  *
- * Every subcommand parses with getopt_long (so `--opt=value`, `--opt value`
- * and `--` behave alike everywhere) and reports a bad command line through
- * cli_usage_error, which prints one `tvp:` line and returns 2, the exit
- * status of a usage error. */
+ * Every subcommand parses with getopt_long, through cli_next where it can
+ * (so `--opt=value`, `--opt value` and `--` behave alike everywhere, and -h
+ * is --help), and reports a bad command line in one `tvp:` line that says
+ * what is accepted, with exit status 2 (cli_usage_error). */
 #ifndef CLI_H
 #define CLI_H
 
@@ -36,7 +36,8 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A subcommand's option loop: getopt_long over argv from its start, with
  * "-h" and "--help" answered, and one error line for an unknown option, a
  * missing value or a value given to a flag. Long options use codes of 256
- * or more and list { "help", no_argument, NULL, CLI_OPT_HELP }. */
+ * or more (below 128 they would read as short ones in the messages) and
+ * list { "help", no_argument, NULL, CLI_OPT_HELP }. */
 struct cli_parser {
 	const char *cmd;                 /* "report", for messages */
 	const char *accepted;            /* the options, for messages; NULL: "see --help" */

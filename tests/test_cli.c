@@ -96,6 +96,7 @@ END_TEST
 static const struct {
 	const char *a[9], *b[9];
 } alike[] = {
+	{ { "run", "--workers=0" }, { "run", "--workers", "0" } },
 	{ { "report", "--overhead=none", "@full" }, { "report", "@full", "--overhead", "none" } },
 	{ { "report", "--overhead=@overhead", "--", "@full" },
 	  { "report", "@full", "--overhead", "@overhead" } },
