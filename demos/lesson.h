@@ -77,6 +77,14 @@ const char *lesson_status_str(int status, char *buf, size_t len);
  * no such process. */
 char lesson_proc_state(pid_t pid);
 
+/* Runs `PYTHON -c code` (PYTHON: $TVP_PYTHON, else python3) in a process
+ * group of its own, its stdout captured into out (NUL-terminated, cut to
+ * outlen - 1 bytes), its stderr dropped. After timeout_ms the whole group
+ * is killed. Returns 0 when it exited with 0, -ENOENT when no interpreter
+ * could be started, -ETIMEDOUT, or -EIO when it failed. Leaves no child. */
+int lesson_python(const struct lesson_ctx *c, const char *code, int timeout_ms, char *out,
+		  size_t outlen);
+
 /* Memory every process forked afterwards shares (MAP_SHARED|MAP_ANONYMOUS,
  * zeroed); aborts if the system has none to give. Free with lesson_unshare. */
 void *lesson_shared(size_t size);
