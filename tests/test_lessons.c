@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lesson.h"
@@ -121,6 +122,9 @@ static void run_lesson(struct lesson_run *r, const char *name)
 	struct names shm_before = list_dir("/dev/shm"), pg_before = group_pids();
 	struct names shm_after, pg_after, tmp_after;
 
+	const char *was = getenv("TMPDIR");
+	char *old_tmp = was ? xstrdup(was) : NULL;
+
 	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	setenv("TMPDIR", tmp, 1);
 	setenv("NO_COLOR", "1", 1);
@@ -155,6 +159,11 @@ static void run_lesson(struct lesson_run *r, const char *name)
 	free_names(&tmp_after);
 	tvp_rm_rf(tmp);
 	free(tmp);
+	if (old_tmp)
+		setenv("TMPDIR", old_tmp, 1);
+	else
+		unsetenv("TMPDIR");
+	free(old_tmp);
 }
 
 static void lesson_run_free(struct lesson_run *r)
@@ -317,16 +326,69 @@ START_TEST(gil_runs_both_languages)
 	const char *py = getenv("TVP_PYTHON");
 	char *cmd = xasprintf("command -v '%s' >/dev/null 2>&1", py && *py ? py : "python3");
 	bool have_python = system(cmd) == 0;
+	double cpu = -1;
 
 	run_lesson(&r, "gil");
-	claim(&r, "C threads speed-up over serial:");
+	claim(&r, "conclusion: C ");
 	if (have_python) {
-		claim(&r, "Python threads speed-up over serial:");
-		claim(&r, "Python threads / processes time:");
+		claim(&r, "conclusion: Python");
+		/* Load-independent: whatever else runs, threads that take turns
+		 * under one GIL keep at most one core busy (a busy machine only
+		 * lowers the figure). */
+		ck_assert_int_eq(sscanf(claim(&r, "Python threads CPU/wall: "), "%lf", &cpu), 1);
+		ck_assert_msg(cpu > 0 && cpu < 1.3, "Python threads CPU/wall %.2f", cpu);
 	} else {
 		claim(&r, "Python part skipped");
 	}
 	free(cmd);
+	lesson_run_free(&r);
+}
+END_TEST
+
+/* A stand-in interpreter (through TVP_PYTHON) that prints count.py's JSON
+ * with the given wall times for serial, threads and processes: the
+ * conclusion must follow the numbers, not a script. */
+static void gil_with_fake_times(struct lesson_run *r, long serial_ns, long threads_ns,
+				long processes_ns)
+{
+	char *dir = tvp_tmpdir(), *stub = xasprintf("%s/python3", dir);
+	FILE *f = fopen(stub, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\n"
+		"w=%ld\n"
+		"while [ $# -gt 0 ]; do\n"
+		"  case \"$1$2\" in --modethread-spawn) w=%ld;; --modefork-spawn) w=%ld;; esac\n"
+		"  shift\n"
+		"done\n"
+		"printf '{\"wall_ns\": [%%s], \"results_ok\": true, "
+		"\"python\": {\"gil\": true}}\\n' $w\n", serial_ns, threads_ns, processes_ns);
+	fclose(f);
+	ck_assert_int_eq(chmod(stub, 0755), 0);
+	setenv("TVP_PYTHON", stub, 1);
+	run_lesson(r, "gil");
+	unsetenv("TVP_PYTHON");
+	tvp_rm_rf(dir);
+	free(stub);
+	free(dir);
+}
+
+START_TEST(gil_conclusion_follows_the_numbers)
+{
+	struct lesson_run r;
+
+	gil_with_fake_times(&r, 400000000, 100000000, 100000000);
+	claim(&r, "conclusion: Python threads faster than serial (4.00x); processes "
+		  "faster than serial (4.00x)");
+	lesson_run_free(&r);
+
+	gil_with_fake_times(&r, 400000000, 440000000, 160000000);
+	claim(&r, "conclusion: Python threads no faster than serial (0.91x); processes "
+		  "faster than serial (2.50x)");
+	lesson_run_free(&r);
+
+	gil_with_fake_times(&r, 400000, 400000, 400000);
+	claim(&r, "conclusion: Python: too small to conclude");
 	lesson_run_free(&r);
 }
 END_TEST
@@ -502,6 +564,7 @@ static Suite *lessons_suite(void)
 	tcase_add_test(tc, pipe_big_messages_corrupt_small_do_not);
 	tcase_add_test(tc, sync_lock_semaphore_event);
 	tcase_add_test(tc, gil_runs_both_languages);
+	tcase_add_test(tc, gil_conclusion_follows_the_numbers);
 	tcase_add_test(tc, pool_orders_pids_and_terminate);
 	tcase_add_test(tc, executor_same_answers_over_threads_and_processes);
 	tcase_add_test(tc, crash_alone_in_processes_fatal_in_threads);
