@@ -156,6 +156,15 @@ static bool conclusive(const struct lesson_ctx *c, const char *lang, const struc
 	for (int w = 0; w < NWAYS; w++)
 		if ((double)t[w].next_ns / (double)t[w].best_ns > spread)
 			spread = (double)t[w].next_ns / (double)t[w].best_ns;
+	/* Threads cannot beat serial on less than one core's CPU time: if
+	 * they seem to, the serial runs were slowed by something else. */
+	if (speedup(t, THREADS) >= 1.1 && t[THREADS].cpu_per_wall >= 0.05 &&
+	    t[THREADS].cpu_per_wall <= 1.15) {
+		lesson_claim(c, "conclusion: %s: too noisy to conclude (threads "
+			     "looked %.2fx faster than serial on one core's CPU "
+			     "time)", lang, speedup(t, THREADS));
+		return false;
+	}
 	if (spread > MAX_SPREAD) {
 		lesson_claim(c, "conclusion: %s: too noisy to conclude (the two "
 			     "best runs of one way differed by %.1fx; is the machine "

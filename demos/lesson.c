@@ -379,6 +379,23 @@ struct timespec lesson_deadline(int ms)
 	return ts;
 }
 
+/* The larger of a and b over the smaller (both > 0): how far two runs of
+ * the same measurement were apart; 1 when they agree. */
+static double spread(double a, double b)
+{
+	return a > b ? a / b : b / a;
+}
+
+double lesson_ratio(const uint64_t a_ns[2], const uint64_t b_ns[2], double *noise)
+{
+	double sa = spread((double)a_ns[0], (double)a_ns[1]);
+	double sb = spread((double)b_ns[0], (double)b_ns[1]);
+
+	*noise = sa > sb ? sa : sb;
+	return (double)(a_ns[0] < a_ns[1] ? a_ns[0] : a_ns[1]) /
+	       (double)(b_ns[0] < b_ns[1] ? b_ns[0] : b_ns[1]);
+}
+
 const char *lesson_dur(double ns)
 {
 	static _Thread_local char bufs[4][32];

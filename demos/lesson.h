@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
@@ -97,6 +98,11 @@ int lesson_pshared_cond(pthread_cond_t *cv);
 /* An absolute CLOCK_MONOTONIC time ms milliseconds from now, for
  * pthread_cond_timedwait and sem_clockwait. */
 struct timespec lesson_deadline(int ms);
+
+/* Two things timed twice each, alternately: returns the better of a's runs
+ * over the better of b's, and sets *noise to the larger spread of the two
+ * pairs. A ratio that is not well beyond *noise says nothing. */
+double lesson_ratio(const uint64_t a_ns[2], const uint64_t b_ns[2], double *noise);
 
 /* Formats ns as a short duration ("3.41 ms") into a static buffer of the
  * calling thread; up to four results may be used in one printf. */

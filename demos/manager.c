@@ -341,53 +341,40 @@ static int lost_updates(const struct lesson_ctx *c, int fd, const struct address
 	return 0;
 }
 
-/* Per-increment cost through a proxy connected over tcp or a UNIX socket. */
-static double proxy_cost_ns(const struct address *a, bool tcp, int ops)
+/* The time of ops increments through a proxy connected over tcp or a UNIX
+ * socket; 0 if it could not connect. */
+static uint64_t proxy_time_ns(const struct address *a, bool tcp, int ops)
 {
 	int fd = proxy_connect(a, tcp);
 	uint64_t t0;
 
 	if (fd < 0)
-		return -1;
+		return 0;
 	t0 = now_ns();
 	for (int i = 0; i < ops; i++)
 		call(fd, OP_INCR, "timed", 1);
 	t0 = now_ns() - t0;
 	close(fd);
-	return (double)t0 / ops;
-}
-
-/* Times the two transports twice, alternately, keeping the fastest of
- * each (cost[]) and how far its two runs were apart (spread[], >= 1). */
-static int time_transports(const struct address *a, int ops, double cost[2], double spread[2])
-{
-	for (int round = 0; round < 2; round++)
-		for (int tcp = 0; tcp < 2; tcp++) {
-			double ns = proxy_cost_ns(a, tcp, ops / 2);
-			if (ns <= 0)
-				return -1;
-			if (round == 0) {
-				cost[tcp] = spread[tcp] = ns;
-				continue;
-			}
-			spread[tcp] = ns > cost[tcp] ? ns / cost[tcp] : cost[tcp] / ns;
-			cost[tcp] = ns < cost[tcp] ? ns : cost[tcp];
-		}
-	return 0;
+	return t0 ? t0 : 1;
 }
 
 static int costs(const struct lesson_ctx *c, const struct address *a, struct shm *s)
 {
 	int ops = c->quick ? 2000 : 20000;
-	double cost[2], spread[2], shm_ns, ratio, noise;
-	uint64_t t0;
+	uint64_t unix_ns[2], tcp_ns[2], t0;
+	double shm_ns, ratio, noise, unix_op;
 
 	lesson_do(c, "Timing %d increments: through a proxy on the UNIX socket, "
 		  "through one connected over TCP to 127.0.0.1:%d (the same "
-		  "server; another machine could use that address), and on a "
-		  "counter in shared memory under a lock.", ops, ntohs(a->in.sin_port));
-	if (time_transports(a, ops, cost, spread) != 0)
-		return lesson_fail(c, "connecting to the manager: %s", strerror(errno));
+		  "server; another machine could use that address), twice each, "
+		  "and on a counter in shared memory under a lock.",
+		  ops, ntohs(a->in.sin_port));
+	for (int round = 0; round < 2; round++) {
+		unix_ns[round] = proxy_time_ns(a, false, ops);
+		tcp_ns[round] = proxy_time_ns(a, true, ops);
+		if (!unix_ns[round] || !tcp_ns[round])
+			return lesson_fail(c, "connecting to the manager: %s", strerror(errno));
+	}
 	t0 = now_ns();
 	for (int i = 0; i < ops; i++) {
 		pthread_mutex_lock(&s->lock);
@@ -397,12 +384,12 @@ static int costs(const struct lesson_ctx *c, const struct address *a, struct shm
 	shm_ns = (double)(now_ns() - t0) / ops;
 	if (shm_ns <= 0)
 		shm_ns = 1;
-	lesson_saw(c, "UNIX socket:   %s per increment (best of 2)", lesson_dur(cost[0]));
-	lesson_saw(c, "TCP 127.0.0.1: %s per increment (best of 2)", lesson_dur(cost[1]));
+	ratio = lesson_ratio(tcp_ns, unix_ns, &noise);
+	unix_op = (double)(unix_ns[0] < unix_ns[1] ? unix_ns[0] : unix_ns[1]) / ops;
+	lesson_saw(c, "UNIX socket:   %s per increment (best of 2)", lesson_dur(unix_op));
+	lesson_saw(c, "TCP 127.0.0.1: %s per increment (best of 2)", lesson_dur(unix_op * ratio));
 	lesson_saw(c, "shared memory: %s per increment", lesson_dur(shm_ns));
-	ratio = cost[1] / cost[0];
 	/* A gap smaller than the runs' own spread (or than 10%) says nothing. */
-	noise = spread[0] > spread[1] ? spread[0] : spread[1];
 	noise = noise > 1.1 ? noise : 1.1;
 	if (ratio > noise)
 		lesson_claim(c, "TCP cost %.1fx the UNIX socket", ratio);
@@ -410,7 +397,7 @@ static int costs(const struct lesson_ctx *c, const struct address *a, struct shm
 		lesson_claim(c, "TCP and the UNIX socket: no clear difference (%.2fx, "
 			     "within the %.0f%% the runs varied)", ratio, (noise - 1) * 100);
 	lesson_claim(c, "a proxy call cost %.0fx an increment in shared memory",
-		     cost[0] / shm_ns);
+		     unix_op / shm_ns);
 	lesson_why(c, "each proxy call is two system calls and two context "
 		   "switches (to the server and back)%s; shared memory is a few "
 		   "memory accesses. Flexible, reachable from afar, and slow, as "

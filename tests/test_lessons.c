@@ -329,7 +329,7 @@ START_TEST(gil_runs_both_languages)
 	double cpu = -1;
 
 	run_lesson(&r, "gil");
-	claim(&r, "conclusion: C ");
+	claim(&r, "conclusion: C");
 	if (have_python) {
 		claim(&r, "conclusion: Python");
 		/* Load-independent: whatever else runs, threads that take turns
@@ -393,18 +393,45 @@ START_TEST(gil_conclusion_follows_the_numbers)
 }
 END_TEST
 
-START_TEST(pool_orders_pids_and_terminate)
+START_TEST(pool_why_apply_async_and_error_callback)
+{
+	struct lesson_run r;
+
+	run_lesson(&r, "pool");
+	claim(&r, "why pools: ");
+	claim(&r, "apply: 4 tasks took");
+	claim(&r, "apply_async: 4 tasks took");
+	claim(&r, "4 callbacks ran");
+	claim(&r, "error_callback: 4 callbacks, 1 error_callback: 'ValueError: bad input 3'");
+	claim(&r, "get() of each: 0 1 4 (failed) 16");
+	lesson_run_free(&r);
+}
+END_TEST
+
+START_TEST(map_orders_chunks_and_timeout)
+{
+	struct lesson_run r;
+
+	run_lesson(&r, "map");
+	claim(&r, "map: 0 1 4 9 16 25, in input order");
+	claim(&r, "map_async: ready() at once: no; then the callback ran and get(): "
+		  "0 1 4 9 16 25");
+	claim(&r, "chunksize: ");
+	claim(&r, "imap: 0 1 2 3 4 5 ");
+	claim(&r, "imap_unordered:");
+	/* next(timeout) of half the task's sleep, while input 0 sleeps 6x that */
+	claim(&r, "TimeoutError; then next(): input 0 = 0");
+	lesson_run_free(&r);
+}
+END_TEST
+
+START_TEST(lifecycle_initializer_maxtasks_terminate)
 {
 	struct lesson_run r;
 	unsigned served = 0;
 	int done = -1;
 
-	run_lesson(&r, "pool");
-	claim(&r, "apply: 4 tasks took");
-	claim(&r, "apply_async: 4 tasks took");
-	claim(&r, "4 callbacks ran");
-	claim(&r, "imap: 0 1 2 3 4 5 ");
-	claim(&r, "imap_unordered:");
+	run_lesson(&r, "lifecycle");
 	claim(&r, "initializer: every task saw 42");
 	/* maxtasksperchild 2 and 6 tasks: at least 3 different processes. */
 	ck_assert_int_eq(sscanf(claim(&r, "maxtasksperchild: "), "%u", &served), 1);
@@ -565,7 +592,9 @@ static Suite *lessons_suite(void)
 	tcase_add_test(tc, sync_lock_semaphore_event);
 	tcase_add_test(tc, gil_runs_both_languages);
 	tcase_add_test(tc, gil_conclusion_follows_the_numbers);
-	tcase_add_test(tc, pool_orders_pids_and_terminate);
+	tcase_add_test(tc, pool_why_apply_async_and_error_callback);
+	tcase_add_test(tc, map_orders_chunks_and_timeout);
+	tcase_add_test(tc, lifecycle_initializer_maxtasks_terminate);
 	tcase_add_test(tc, executor_same_answers_over_threads_and_processes);
 	tcase_add_test(tc, crash_alone_in_processes_fatal_in_threads);
 	tcase_add_test(tc, choose_states_findings_from_a_run);
