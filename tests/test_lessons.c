@@ -320,17 +320,26 @@ START_TEST(sync_lock_semaphore_event)
 }
 END_TEST
 
+/* Whether the interpreter the lessons use ($TVP_PYTHON, else python3) is
+ * there. */
+static bool have_python(void)
+{
+	const char *py = getenv("TVP_PYTHON");
+	char *cmd = xasprintf("command -v '%s' >/dev/null 2>&1", py && *py ? py : "python3");
+	bool yes = system(cmd) == 0;
+
+	free(cmd);
+	return yes;
+}
+
 START_TEST(gil_runs_both_languages)
 {
 	struct lesson_run r;
-	const char *py = getenv("TVP_PYTHON");
-	char *cmd = xasprintf("command -v '%s' >/dev/null 2>&1", py && *py ? py : "python3");
-	bool have_python = system(cmd) == 0;
 	double cpu = -1;
 
 	run_lesson(&r, "gil");
 	claim(&r, "conclusion: C");
-	if (have_python) {
+	if (have_python()) {
 		claim(&r, "conclusion: Python");
 		/* Load-independent: whatever else runs, threads that take turns
 		 * under one GIL keep at most one core busy (a busy machine only
@@ -340,7 +349,6 @@ START_TEST(gil_runs_both_languages)
 	} else {
 		claim(&r, "Python part skipped");
 	}
-	free(cmd);
 	lesson_run_free(&r);
 }
 END_TEST
@@ -486,6 +494,9 @@ START_TEST(crash_alone_in_processes_fatal_in_threads)
 	claim(&r, "thread pool: the whole process died:");
 	ck_assert_msg(strstr(r.flat, "thread pool: the whole process died: exit code 0") == NULL,
 		      "the thread pool's process did not die");
+	/* CPython issue 66587: the Pool waits for ever for the lost task. */
+	if (have_python())
+		claim(&r, "Python's multiprocessing.Pool: no results 1.0 s later: it hangs");
 	lesson_run_free(&r);
 }
 END_TEST
