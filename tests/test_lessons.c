@@ -316,6 +316,10 @@ START_TEST(sync_lock_semaphore_event)
 	ck_assert_int_eq(sscanf(claim(&r, "semaphore: at most "), "%d", &peak), 1);
 	ck_assert(peak >= 1 && peak <= 2);
 	claim(&r, "event: 4 of 4 waiting workers released");
+	/* 1 ms is 1000 times what it takes: only a blocked wait is that slow */
+	claim(&r, "event: wait() after set() returned True in");
+	claim(&r, "without blocking");
+	claim(&r, "event: after clear(), wait(timeout=20 ms) returned False");
 	lesson_run_free(&r);
 }
 END_TEST
