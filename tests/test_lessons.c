@@ -288,7 +288,7 @@ END_TEST
 START_TEST(pipe_big_messages_corrupt_small_do_not)
 {
 	struct lesson_run r;
-	long bad = -1;
+	long bad = -1, a = -1, b = -1, torn = -1, cut = -1;
 
 	run_lesson(&r, "pipe");
 	claim(&r, "pipe: 3 messages received before END");
@@ -298,6 +298,13 @@ START_TEST(pipe_big_messages_corrupt_small_do_not)
 	 * and the other writer's bytes go in while it waits. */
 	ck_assert_int_eq(sscanf(claim(&r, "messages of 100000 bytes: "), "%ld", &bad), 1);
 	ck_assert_int_gt(bad, 0);
+	/* One stream, two readers: every small message reaches exactly one of
+	 * them, whole (each is one atomic write, read in one piece). */
+	ck_assert_int_eq(sscanf(claim(&r, "two readers, 512-byte messages: "),
+				"%ld and %ld whole, %ld torn, %ld cut off", &a, &b, &torn, &cut), 4);
+	ck_assert_int_eq(a + b, 100);
+	ck_assert_int_eq(torn + cut, 0);
+	claim(&r, "two readers, 100000-byte messages: ");
 	lesson_run_free(&r);
 }
 END_TEST
