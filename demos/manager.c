@@ -307,7 +307,7 @@ static void python_check(const struct lesson_ctx *c, int visits)
 static int lost_updates(const struct lesson_ctx *c, int fd, const struct address *a,
 			struct shm *s)
 {
-	int visits = c->quick ? 200 : 1000, want = CLIENTS * visits, tries = 0;
+	int visits = c->quick ? 200 : 500, want = CLIENTS * visits, tries = 0;
 	long got[NWAYS];
 
 	lesson_do(c, "%d client processes each append their pid, add a key "
@@ -360,7 +360,7 @@ static uint64_t proxy_time_ns(const struct address *a, bool tcp, int ops)
 
 static int costs(const struct lesson_ctx *c, const struct address *a, struct shm *s)
 {
-	int ops = c->quick ? 2000 : 20000;
+	int ops = c->quick ? 2000 : 10000;
 	uint64_t unix_ns[2], tcp_ns[2], t0;
 	double shm_ns, ratio, noise, unix_op;
 
