@@ -190,7 +190,7 @@ static int run(const struct lesson_ctx *c)
 
 const struct lesson lesson_map = {
 	.name = "map",
-	.summary = "map, map_async, chunksize on tiny tasks, imap, next(timeout)",
+	.summary = "map, map_async, chunksize, imap, next(timeout)",
 	.seed = "004_7153cf8486f59d26.txt",
 	.run = run,
 };

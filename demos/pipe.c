@@ -256,7 +256,7 @@ static int run(const struct lesson_ctx *c)
 
 const struct lesson lesson_pipe = {
 	.name = "pipe",
-	.summary = "send/recv over a pipe; two writers on one end corrupt data",
+	.summary = "send/recv over a pipe; two writers or readers on one end",
 	.seed = "003_f363eeb7d278b528.txt",
 	.run = run,
 };

@@ -115,8 +115,9 @@ static char *collapse(const char *s)
 	return out;
 }
 
-/* Runs `tvp lesson <name> --quick` and checks it left nothing behind. */
-static void run_lesson(struct lesson_run *r, const char *name)
+/* Runs `tvp lesson <name>` (with --quick if quick) and checks it left
+ * nothing behind. */
+static void run_lesson_sized(struct lesson_run *r, const char *name, bool quick)
 {
 	char *tmp = tvp_tmpdir();
 	struct names shm_before = list_dir("/dev/shm"), pg_before = group_pids();
@@ -128,7 +129,7 @@ static void run_lesson(struct lesson_run *r, const char *name)
 	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	setenv("TMPDIR", tmp, 1);
 	setenv("NO_COLOR", "1", 1);
-	tvp_run_cli(&r->cmd, 120, "lesson", name, "--quick", NULL);
+	tvp_run_cli(&r->cmd, 120, "lesson", name, quick ? "--quick" : NULL, NULL);
 	ck_assert_msg(r->cmd.status == 0, "tvp lesson %s: exit %d\n%s\n%s", name, r->cmd.status,
 		      r->cmd.out, r->cmd.err);
 	r->flat = collapse(r->cmd.out);
@@ -164,6 +165,11 @@ static void run_lesson(struct lesson_run *r, const char *name)
 	else
 		unsetenv("TMPDIR");
 	free(old_tmp);
+}
+
+static void run_lesson(struct lesson_run *r, const char *name)
+{
+	run_lesson_sized(r, name, true);
 }
 
 static void lesson_run_free(struct lesson_run *r)
@@ -586,6 +592,24 @@ START_TEST(all_in_order_fits_a_projector)
 }
 END_TEST
 
+/* Full size, the lessons that take a second or less even on a loaded
+ * machine; the others (shared, manager, map, pool, executor, crash: a few
+ * seconds each; gil and choose: ten or more) run full size in `make demo`
+ * and the guide's pre-flight, not here. */
+START_TEST(full_size_lessons_fit_a_projector)
+{
+	static const char *const names[] = { "process", "daemon", "isolation", "queue",
+					     "pipe", "sync", "lifecycle" };
+	struct lesson_run r;
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		run_lesson_sized(&r, names[i], false);
+		assert_projector_fit(r.cmd.out);
+		lesson_run_free(&r);
+	}
+}
+END_TEST
+
 /* The interface itself: a lesson run in this process into a memstream. */
 START_TEST(run_in_process_with_memstream)
 {
@@ -629,6 +653,7 @@ static Suite *lessons_suite(void)
 	tc = tvp_tcase(s, "command", 300);
 	tcase_add_test(tc, list_help_and_bad_name);
 	tcase_add_test(tc, all_in_order_fits_a_projector);
+	tcase_add_test(tc, full_size_lessons_fit_a_projector);
 	tcase_add_test(tc, run_in_process_with_memstream);
 	return s;
 }
