@@ -142,8 +142,8 @@ static int cancelling(const struct lesson_ctx *c, struct executor *ex, const cha
 	return 0;
 }
 
-/* shutdown(wait=False) returns at once and the task still finishes;
- * shutdown(wait=True) returns when it has. */
+/* shutdown(wait=False) returns before the queued task has ended (and the
+ * task still ends); shutdown(wait=True) returns after it has. */
 static int shutdown(const struct lesson_ctx *c, struct executor *ex, const char *kind,
 		    bool wait, int ms)
 {
@@ -157,12 +157,12 @@ static int shutdown(const struct lesson_ctx *c, struct executor *ex, const char 
 	took = now_ns() - t0;
 	done = future_done(f);
 	rc = future_result(f, POOL_FOREVER, &r);
-	lesson_claim(c, KIND "shutdown(wait=%s): %s; task %s", kind, wait ? "True" : "False",
-		     (double)took < 0.5 * ms * 1e6 ? "at once" : "waited",
-		     rc == 0 ? (done ? "done" : "done later") : "lost");
+	lesson_claim(c, KIND "shutdown(wait=%s): returned %s the task ended", kind,
+		     wait ? "True" : "False", done ? "after" : "before");
 	late = executor_submit(ex, work, &(struct job){ 1, 0, 0 }, sizeof(struct job), 0);
-	lesson_saw(c, "with a %d ms task queued, it returned after %s; submit() "
-		   "now: %s", ms, lesson_dur((double)took), late ? "accepted" : "refused");
+	lesson_saw(c, "with a %d ms task queued, it returned after %s; the task's "
+		   "result: %s; submit() now: %s", ms, lesson_dur((double)took),
+		   rc == 0 ? "a value" : "lost", late ? "accepted" : "refused");
 	if (late) {
 		future_result(late, POOL_FOREVER, &r);
 		future_free(late);
