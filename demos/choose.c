@@ -5,10 +5,11 @@
  * Lesson: the seeds end with a rule of thumb: CPU-bound work wants
  * processes (in Python, because of the GIL), IO-bound work wants threads,
  * and a server mixes them. Rather than repeat the rule, this lesson runs
- * `tvp run --quick` (this very program, /proc/self/exe) on each kind of
- * work, reads its JSON, and states what the numbers show here: the best
- * thread mode against the best process mode, and how far past the cores
- * waiting work scales. A workload this build lacks is named and skipped.
+ * `tvp run` (this very program, /proc/self/exe) on each kind of work,
+ * reads its JSON, and states what the numbers show here: the best thread
+ * mode against the best process mode (a tie, a winner, or no telling when
+ * their runs overlap), and how far past the cores waiting work scales. A
+ * workload this build lacks is named and skipped.
  */
 #define _GNU_SOURCE 1
 #include <errno.h>
@@ -96,7 +97,7 @@ static json_t *tvp_run(const struct lesson_ctx *c, const char *names, const char
 
 struct best {
 	const char *mode;
-	double median_ns, speedup;
+	double median_ns, min_ns, max_ns, speedup;
 };
 
 /* The fastest cell of the given kind ("thread", "process", "serial") for
@@ -104,13 +105,13 @@ struct best {
 static struct best best_of(json_t *results, const char *workload, const char *kind,
 			   long workers)
 {
-	struct best b = { NULL, 0, 0 };
+	struct best b = { NULL, 0, 0, 0, 0 };
 	size_t i;
 	json_t *r;
 
 	json_array_foreach(results, i, r) {
-		double med = json_number_value(json_object_get(json_object_get(r, "stats"),
-							       "median_ns"));
+		json_t *st = json_object_get(r, "stats");
+		double med = json_number_value(json_object_get(st, "median_ns"));
 		if (strcmp(json_string_value(json_object_get(r, "workload")) ?: "", workload) ||
 		    strcmp(json_string_value(json_object_get(r, "kind")) ?: "", kind) ||
 		    !json_is_true(json_object_get(r, "verified")) || med <= 0 ||
@@ -119,26 +120,68 @@ static struct best best_of(json_t *results, const char *workload, const char *ki
 		if (!b.mode || med < b.median_ns) {
 			b.mode = json_string_value(json_object_get(r, "mode"));
 			b.median_ns = med;
+			b.min_ns = json_number_value(json_object_get(st, "min_ns"));
+			b.max_ns = json_number_value(json_object_get(st, "max_ns"));
 			b.speedup = json_number_value(json_object_get(r, "speedup"));
 		}
 	}
 	return b;
 }
 
-static void finding(const struct lesson_ctx *c, const char *name, long pus, long workers,
-		    struct best t, struct best p)
+/* Which kind won, from this run: 1 threads, -1 processes, 0 a tie (the
+ * medians within 10%), 2 no telling (the runs of the two overlap). */
+static int finding(const struct lesson_ctx *c, const char *name, long pus, long workers,
+		   struct best t, struct best p)
 {
 	double ratio = p.median_ns / t.median_ns;
 
-	lesson_saw(c, "best thread mode:  %-16s %6.2fx serial", t.mode, t.speedup);
-	lesson_saw(c, "best process mode: %-16s %6.2fx serial", p.mode, p.speedup);
-	if (ratio > 0.9 && ratio < 1.1)
-		lesson_claim(c, "finding: %s: threads and processes tie (within 10%%) "
-			     "at %ld workers on %ld PUs", name, workers, pus);
+	lesson_saw(c, "best thread mode:  %-15s %9s median, %.3gx serial", t.mode,
+		   lesson_dur(t.median_ns), t.speedup);
+	lesson_saw(c, "best process mode: %-15s %9s median, %.3gx serial", p.mode,
+		   lesson_dur(p.median_ns), p.speedup);
+	if (ratio > 0.9 && ratio < 1.1) {
+		lesson_claim(c, "finding: %s: threads and processes tie (medians "
+			     "within 10%%) at %ld workers on %ld PUs", name, workers, pus);
+		return 0;
+	}
+	if (t.max_ns >= p.min_ns && p.max_ns >= t.min_ns) {
+		lesson_claim(c, "finding: %s: no clear winner at %ld workers: the "
+			     "runs overlap (threads %s to %s, processes %s to %s)", name,
+			     workers, lesson_dur(t.min_ns), lesson_dur(t.max_ns),
+			     lesson_dur(p.min_ns), lesson_dur(p.max_ns));
+		return 2;
+	}
+	lesson_claim(c, "finding: %s: %s are %.1fx faster at %ld workers on %ld PUs",
+		     name, ratio > 1 ? "threads" : "processes", ratio > 1 ? ratio : 1 / ratio,
+		     workers, pus);
+	return ratio > 1 ? 1 : -1;
+}
+
+/* Why, for one kind of work, from what this run found. */
+static void explain(const struct lesson_ctx *c, const char *name, long pus, long many,
+		    int won, struct best t, struct best p, struct best tm, struct best pm)
+{
+	if (strcmp(name, "count") == 0 && t.speedup > 0.6 * (double)pus &&
+	    p.speedup > 0.6 * (double)pus)
+		lesson_why(c, "C has no GIL: both kinds used the %ld PUs. Choose "
+			   "by what else matters: a crash (the crash lesson), "
+			   "memory, start-up cost.", pus);
+	else if (strcmp(name, "count") == 0)
+		lesson_why(c, "neither kind got near %ld x here: the tasks are "
+			   "short%s or the machine is busy (load average: see "
+			   "uptime).", pus, c->quick ? " (--quick; try without it)" : "");
+	else if (strcmp(name, "sleep") == 0)
+		lesson_why(c, "waiting needs no core: %ld waiters on %ld PUs ran "
+			   "%.1fx faster than one. Threads are the cheaper waiter; "
+			   "in Python they are the right one.", many, pus,
+			   tm.speedup > pm.speedup ? tm.speedup : pm.speedup);
+	else if (won == 1)
+		lesson_why(c, "a thread hands its result over by pointer; a "
+			   "process must copy it through a pipe or shared memory, "
+			   "and the copy grows with the data.");
 	else
-		lesson_claim(c, "finding: %s: %s are %.1fx faster at %ld workers on %ld PUs",
-			     name, ratio > 1 ? "threads" : "processes",
-			     ratio > 1 ? ratio : 1 / ratio, workers, pus);
+		lesson_why(c, "a process must copy its result back, a thread need "
+			   "not; at this size the copy did not decide it here.");
 }
 
 static int run(const struct lesson_ctx *c)
@@ -147,6 +190,7 @@ static int run(const struct lesson_ctx *c)
 	long pus = 1, many;
 	char list[64] = "", workers[32], err[256];
 	json_t *j, *results;
+	int won;
 
 	lesson_title(c, "choose", "when threads, when processes, here");
 	if (sched_getaffinity(0, sizeof set, &set) == 0)
@@ -160,8 +204,10 @@ static int run(const struct lesson_ctx *c)
 			lesson_saw(c, "%s: not in this build of tvp yet; skipped", kinds[i].name);
 	}
 	snprintf(workers, sizeof workers, "%ld,%ld", pus, many);
-	lesson_do(c, "tvp run --quick --workload %s --workers %s, every mode "
-		  "(this machine may run %ld at once). A few seconds.", list, workers, pus);
+	lesson_do(c, "tvp run%s --workload %s --workers %s, every mode, 3 "
+		  "runs each (this machine may run %ld at once). %s.",
+		  c->quick ? " --quick" : "", list, workers, pus,
+		  c->quick ? "A few seconds" : "About ten seconds");
 	if (!(j = tvp_run(c, list, workers, err, sizeof err)))
 		return lesson_fail(c, "%s", err);
 	results = json_object_get(j, "results");
@@ -180,30 +226,12 @@ static int run(const struct lesson_ctx *c)
 			continue;
 		}
 		lesson_do(c, "%s, %s, %ld workers:", name, kinds[i].what, pus);
-		finding(c, name, pus, pus, t, p);
-		lesson_saw(c, "at %ld workers (4 per PU): threads %.2fx, processes %.2fx",
+		won = finding(c, name, pus, pus, t, p);
+		lesson_saw(c, "at %ld workers (4 per PU): threads %.3gx, processes %.3gx",
 			   many, tm.speedup, pm.speedup);
-		if (strcmp(name, "count") == 0 && t.speedup > 0.6 * (double)pus &&
-		    p.speedup > 0.6 * (double)pus)
-			lesson_why(c, "C has no GIL: both kinds used the %ld PUs. "
-				   "Choose by what else matters: a crash (the crash "
-				   "lesson), memory, start-up cost.", pus);
-		else if (strcmp(name, "count") == 0)
-			lesson_why(c, "neither kind got near %ld x here: the tasks are "
-				   "short (--quick) or the machine is busy (load "
-				   "average: see uptime). Run it again without "
-				   "--quick.", pus);
-		else if (strcmp(name, "sleep") == 0)
-			lesson_why(c, "waiting needs no core: %ld waiters on %ld PUs "
-				   "ran %.1fx faster than one. Threads are the "
-				   "cheaper waiter; in Python they are the right one.",
-				   many, pus, tm.speedup > pm.speedup ? tm.speedup : pm.speedup);
-		else
-			lesson_why(c, "a thread hands its result over by pointer; a "
-				   "process must copy it through a pipe or shared "
-				   "memory, and the copy grows with the data.");
+		explain(c, name, pus, many, won, t, p, tm, pm);
 	}
-	lesson_why(c, "and in Python, CPU-bound work wants processes (the gil "
+	lesson_saw(c, "And in Python, CPU-bound work wants processes (the gil "
 		   "lesson). Like nginx: a process per core for isolation and "
 		   "cores, threads inside for the waiting.");
 	json_decref(j);

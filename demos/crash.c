@@ -10,8 +10,14 @@
  * dies with it, every thread and every result. That isolation is what
  * processes buy with their higher costs. To survive telling the second half,
  * the lesson runs the thread pool inside a child process and watches it die.
+ * Python's multiprocessing.Pool is not so careful: when a worker is killed
+ * it starts a new one but the task is simply never answered, and the map
+ * waits for ever (CPython issue 66587); its ProcessPoolExecutor declares
+ * the whole pool broken instead. When python3 is there, the lesson shows
+ * both, with the wait cut off.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -127,8 +133,8 @@ static int thread_pool(const struct lesson_ctx *c, int ms)
 	int fd[2], st, got = 0;
 	pid_t pid;
 
-	lesson_do(c, "The same %d tasks in a pool of 2 threads, inside child "
-		  "a child process, so that this lesson survives to tell it.", TASKS);
+	lesson_do(c, "The same %d tasks in a pool of 2 threads, run inside a "
+		  "child process so that this lesson survives to tell it.", TASKS);
 	if (pipe(fd))
 		return lesson_fail(c, "pipe: %s", strerror(errno));
 	pid = lesson_fork(c);
@@ -155,6 +161,60 @@ static int thread_pool(const struct lesson_ctx *c, int ms)
 	return 0;
 }
 
+/* What Python's pools do when a worker dies, when there is a python3 to
+ * ask: the worker running task BAD kills itself; the pool's wait is
+ * bounded by wait_s, so a hang shows as a timeout. */
+static void python_pools(const struct lesson_ctx *c, double wait_s)
+{
+	char *code = xasprintf(
+		"import multiprocessing as mp, concurrent.futures as cf, os, signal\n"
+		"def task(i):\n"
+		"    if i == %d: os.kill(os.getpid(), signal.SIGKILL)\n"
+		"    return i * i\n"
+		"ctx = mp.get_context('fork')\n"
+		"p = ctx.Pool(2)\n"
+		"r = p.map_async(task, range(%d), chunksize=1)\n"
+		"try:\n"
+		"    r.get(timeout=%.1f); print('pool returned', flush=True)\n"
+		"except mp.TimeoutError:\n"
+		"    print('pool hung', flush=True)\n"
+		"p.terminate(); p.join()\n"
+		"with cf.ProcessPoolExecutor(2, mp_context=ctx) as ex:\n"
+		"    try:\n"
+		"        list(ex.map(task, range(%d))); print('executor returned')\n"
+		"    except cf.process.BrokenProcessPool:\n"
+		"        print('executor broken')\n", BAD, TASKS, wait_s, TASKS);
+	char out[128];
+	int rc;
+
+	lesson_do(c, "Python's pools, same tasks, task %d's worker killed "
+		  "(SIGKILL); the wait for the results is cut off after %.1f s.",
+		  BAD, wait_s);
+	rc = lesson_python(c, code, (int)(wait_s * 1000) + 20000, out, sizeof out);
+	free(code);
+	if (rc != 0) {
+		lesson_saw(c, "(%s: the Python part is skipped)", rc == -ENOENT ?
+			   "no python3 here" : "python3 did not finish");
+		return;
+	}
+	if (strstr(out, "pool hung"))
+		lesson_claim(c, "Python's multiprocessing.Pool: no results %.1f s "
+			     "later: it hangs (CPython issue 66587)", wait_s);
+	else
+		lesson_claim(c, "Python's multiprocessing.Pool: the map returned "
+			     "(this Python does not hang)");
+	if (strstr(out, "executor broken"))
+		lesson_claim(c, "Python's ProcessPoolExecutor: BrokenProcessPool, "
+			     "the whole pool is unusable");
+	else
+		lesson_saw(c, "Python's ProcessPoolExecutor: %s", strstr(out, "executor returned")
+			   ? "the map returned" : "no answer");
+	lesson_why(c, "the Pool replaces the dead worker but never learns which "
+		   "task died with it, so map waits for a result that will not "
+		   "come; the executor gives up on the whole pool. tvp's pool "
+		   "watches each worker's pid, fails only that task, and goes on.");
+}
+
 static int run(const struct lesson_ctx *c)
 {
 	int ms = c->quick ? 40 : 200;
@@ -162,6 +222,7 @@ static int run(const struct lesson_ctx *c)
 	lesson_title(c, "crash", "a segfault in a process pool and a thread pool");
 	if (process_pool(c, ms) || thread_pool(c, ms))
 		return 1;
+	python_pools(c, c->quick ? 1.0 : 3.0);
 	return 0;
 }
 

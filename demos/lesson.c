@@ -4,6 +4,7 @@
 #include "demos/lesson.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/python.h"
 #include "bench/util.h"
 
 #define COLOR_BOLD   "\033[1m"
@@ -22,10 +24,48 @@
 #define COLOR_RED    "\033[1;31m"
 #define COLOR_OFF    "\033[0m"
 
+/* Units a number keeps on its line ("10.17 ms", not "10.17" then "ms"). */
+static const char *const units[] = { "ns", "us", "ms", "s", "min", "x", "bytes", "%" };
+
+/* Whether no line may break between word a (alen bytes) and word b: a
+ * number and its unit, and either side of an "=" ("= 12" stays whole). */
+static bool glued(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t core = blen;
+
+	if ((alen == 1 && *a == '=') || (blen == 1 && *b == '='))
+		return true;
+	if (alen == 0 || a[alen - 1] < '0' || a[alen - 1] > '9')
+		return false;
+	while (core > 0 && strchr(",.;:)", b[core - 1]))
+		core--;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (core == strlen(units[i]) && strncmp(b, units[i], core) == 0)
+			return true;
+	return false;
+}
+
+/* How many bytes from p the line may not break inside: one word, or a run
+ * of words glued together (with the spaces between them). */
+static size_t chunk_len(const char *p)
+{
+	size_t n = strcspn(p, " \n"), last = 0;
+
+	for (;;) {
+		size_t sp = strspn(p + n, " "), m = strcspn(p + n + sp, " \n");
+
+		if (sp == 0 || m == 0 || !glued(p + last, n - last, p + n + sp, m))
+			return n;
+		last = n + sp;
+		n = last + m;
+	}
+}
+
 /* Prints text word-wrapped to LESSON_COLS: first on the first line, indent on
  * the others; a '\n' in text starts a new line. Spaces between words are
  * kept (so columns line up) except where a line is broken. Words longer than
- * a line are printed whole rather than cut. */
+ * a line are printed whole rather than cut; a number and its unit are kept
+ * together (chunk_len). */
 static void wrap(const struct lesson_ctx *c, const char *color, const char *first,
 		 const char *indent, const char *text)
 {
@@ -50,7 +90,7 @@ static void wrap(const struct lesson_ctx *c, const char *color, const char *firs
 		}
 		if (!*p)
 			break;
-		n = strcspn(p, " \n");
+		n = chunk_len(p);
 		if (!line_empty && col + sp + n > LESSON_COLS) {
 			fprintf(f, "\n%s", indent);
 			col = strlen(indent);
@@ -228,6 +268,58 @@ char lesson_proc_state(pid_t pid)
 	return rp && rp[1] == ' ' ? rp[2] : 0;
 }
 
+static int left_ms(uint64_t deadline)
+{
+	uint64_t now = now_ns();
+
+	return now >= deadline ? 0 : (int)((deadline - now) / 1000000u);
+}
+
+int lesson_python(const struct lesson_ctx *c, const char *code, int timeout_ms, char *out,
+		  size_t outlen)
+{
+	const char *py = python_interpreter();
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
+	size_t len = 0;
+	int fd[2], st, rc;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (pipe(fd))
+		return -errno;
+	pid = lesson_fork(c);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		setpgid(0, 0);          /* so a timeout can kill its workers too */
+		dup2(fd[1], STDOUT_FILENO);
+		dup2(nul, STDIN_FILENO);
+		dup2(nul, STDERR_FILENO);
+		close(fd[0]);
+		execlp(py, py, "-c", code, (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	if (pid < 0) {
+		close(fd[0]);
+		return -errno;
+	}
+	setpgid(pid, pid);              /* whichever of the two runs first */
+	do
+		rc = lesson_read(fd[0], out + len, 1, left_ms(deadline));
+	while (rc == 0 && ++len + 1 < outlen);
+	out[len] = '\0';
+	close(fd[0]);
+	if (lesson_wait(pid, &st, left_ms(deadline)) != pid) {
+		kill(-pid, SIGKILL);
+		lesson_wait(pid, &st, -1);
+		return -ETIMEDOUT;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		return -ENOENT;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
 void *lesson_shared(size_t size)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -285,6 +377,23 @@ struct timespec lesson_deadline(int ms)
 		ts.tv_nsec -= 1000000000L;
 	}
 	return ts;
+}
+
+/* The larger of a and b over the smaller (both > 0): how far two runs of
+ * the same measurement were apart; 1 when they agree. */
+static double spread(double a, double b)
+{
+	return a > b ? a / b : b / a;
+}
+
+double lesson_ratio(const uint64_t a_ns[2], const uint64_t b_ns[2], double *noise)
+{
+	double sa = spread((double)a_ns[0], (double)a_ns[1]);
+	double sb = spread((double)b_ns[0], (double)b_ns[1]);
+
+	*noise = sa > sb ? sa : sb;
+	return (double)(a_ns[0] < a_ns[1] ? a_ns[0] : a_ns[1]) /
+	       (double)(b_ns[0] < b_ns[1] ? b_ns[0] : b_ns[1]);
 }
 
 const char *lesson_dur(double ns)

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
@@ -77,6 +78,14 @@ const char *lesson_status_str(int status, char *buf, size_t len);
  * no such process. */
 char lesson_proc_state(pid_t pid);
 
+/* Runs `PYTHON -c code` (PYTHON: $TVP_PYTHON, else python3) in a process
+ * group of its own, its stdout captured into out (NUL-terminated, cut to
+ * outlen - 1 bytes), its stderr dropped. After timeout_ms the whole group
+ * is killed. Returns 0 when it exited with 0, -ENOENT when no interpreter
+ * could be started, -ETIMEDOUT, or -EIO when it failed. Leaves no child. */
+int lesson_python(const struct lesson_ctx *c, const char *code, int timeout_ms, char *out,
+		  size_t outlen);
+
 /* Memory every process forked afterwards shares (MAP_SHARED|MAP_ANONYMOUS,
  * zeroed); aborts if the system has none to give. Free with lesson_unshare. */
 void *lesson_shared(size_t size);
@@ -89,6 +98,11 @@ int lesson_pshared_cond(pthread_cond_t *cv);
 /* An absolute CLOCK_MONOTONIC time ms milliseconds from now, for
  * pthread_cond_timedwait and sem_clockwait. */
 struct timespec lesson_deadline(int ms);
+
+/* Two things timed twice each, alternately: returns the better of a's runs
+ * over the better of b's, and sets *noise to the larger spread of the two
+ * pairs. A ratio that is not well beyond *noise says nothing. */
+double lesson_ratio(const uint64_t a_ns[2], const uint64_t b_ns[2], double *noise);
 
 /* Formats ns as a short duration ("3.41 ms") into a static buffer of the
  * calling thread; up to four results may be used in one printf. */

@@ -1,87 +1,108 @@
-/* pool.c: the `pool` lesson: a pool of worker processes (tvp's fork pool,
- * par/pool.h) used the ways multiprocessing.Pool is: apply, apply_async
- * with callbacks, map, imap, imap_unordered, initializer,
- * maxtasksperchild, close/join and terminate.
+/* pool.c: the `pool` lesson: why a pool of worker processes (a process
+ * per task against a pool, timed), and the two ways to hand it one task:
+ * apply, and apply_async with a callback and an error_callback.
  *
- * Lesson: starting a process per task is slow, wastes what the process
- * built up, and puts no bound on how many run at once. A pool starts its
- * workers once and feeds them tasks. apply() hands over one task and waits
- * for it, so tasks run one after another even with many workers;
- * apply_async() returns at once, and the tasks overlap. map() returns every
- * result in input order; imap() yields them in input order as they come;
- * imap_unordered() in the order they finish. A callback runs in the parent
- * (here, in the thread waiting on the pool). maxtasksperchild replaces a
- * worker after so many tasks (new pids: a fresh process, memory leaks and
- * all left behind). close()+join() lets queued work finish; terminate()
- * drops it.
+ * Lesson: starting a process per task is slow (a fork, an exit and a wait
+ * each time), throws away whatever the process built up, and puts no bound
+ * on how many run at once. A pool (tvp's fork pool, par/pool.h, used the way
+ * multiprocessing.Pool is) starts its workers once and feeds them tasks.
+ * apply() hands over one task and waits for its result, so tasks run one
+ * after another however many workers there are; apply_async() returns at
+ * once with a pending result, so the tasks overlap, and get() collects
+ * them. A callback runs in the parent (here, in the thread waiting on the
+ * pool) with each result; an error_callback runs instead when the task
+ * failed, with its error, so one bad input does not go unnoticed.
  */
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "demos/lesson.h"
-#include "par/pool.h"
+#include "demos/pooljob.h"
 #include "bench/util.h"
 
-struct job_arg {
-	int value;
-	int sleep_ms;
-};
+#define WORKERS 3
 
-struct job_out {
-	int32_t pid;
-	int32_t value;               /* value * value */
-	int32_t initialised;         /* what the initializer left in this worker */
-};
-
-static int initialised;          /* set by the initializer, in each worker */
-
-static void init_worker(void *arg)
+/* A process per task, one at a time: fork, compute, send the result back
+ * through a pipe, exit, be waited for. Returns the time, 0 on failure. */
+static uint64_t process_per_task(const struct lesson_ctx *c, int tasks)
 {
-	initialised = *(const int *)arg;
-}
+	uint64_t t0 = now_ns();
+	int fd[2], st, sq;
 
-/* The seed's work(n): sleep a little, return n squared (and who ran it). */
-static int work(const void *arg, size_t len, struct task_result *out)
-{
-	const struct job_arg *a = arg;
-	struct job_out o = { (int32_t)getpid(), a->value * a->value, initialised };
-
-	sleep_ns((uint64_t)a->sleep_ms * 1000000u);
-	task_result_set(out, &o, sizeof o);
-	return 0;
-}
-
-static struct job_out result_of(const struct task_result *r)
-{
-	struct job_out o = { 0 };
-
-	if (r->len == sizeof o)
-		memcpy(&o, task_result_data(r), sizeof o);
-	return o;
-}
-
-static int start(const struct lesson_ctx *c, struct pool **p, unsigned workers,
-		 uint64_t maxtasks, int *initval)
-{
-	struct pool_options opt = { .kind = POOL_PROCESSES, .workers = workers,
-				    .maxtasksperchild = maxtasks, .channel = CHANNEL_PIPE };
-	char err[256];
-	int rc;
-
-	if (initval) {
-		opt.initializer = init_worker;
-		opt.initarg = initval;
+	if (pipe(fd))
+		return 0;
+	for (int i = 0; i < tasks; i++) {
+		pid_t pid = lesson_fork(c);
+		if (pid == 0) {
+			sq = i * i;
+			_exit(write_full(fd[1], &sq, sizeof sq) == 0 ? 0 : 1);
+		}
+		if (pid < 0 || lesson_wait(pid, &st, -1) != pid || st != 0 ||
+		    lesson_read(fd[0], &sq, sizeof sq, 5000) != 0 || sq != i * i) {
+			t0 = now_ns() + 1;
+			break;
+		}
 	}
-	fflush(NULL);
-	if ((rc = pool_new(p, &opt, err, sizeof err)) != 0)
-		return lesson_fail(c, "pool_new: %s", err);
+	close(fd[0]);
+	close(fd[1]);
+	return now_ns() > t0 ? now_ns() - t0 : 0;
+}
+
+/* The same tasks handed to the pool one at a time with apply(). */
+static uint64_t pool_per_task(struct pool *p, int tasks)
+{
+	struct task_result r = TASK_RESULT_INIT;
+	uint64_t t0 = now_ns();
+	int ok = 1;
+
+	for (int i = 0; i < tasks && ok; i++) {
+		struct pooljob_arg a = { i, 0, 0 };
+		ok = pool_apply(p, pooljob_work, &a, sizeof a, &r) == 0 &&
+		     pooljob_result(&r).value == i * i;
+	}
+	task_result_release(&r);
+	return ok ? now_ns() - t0 : 0;
+}
+
+static int why_pools(const struct lesson_ctx *c, struct pool *p)
+{
+	int tasks = c->quick ? 200 : 1000;
+	uint64_t spawn[2], pooled[2];
+	double ratio, noise;
+
+	lesson_do(c, "Why pools: %d tiny tasks (square a number), one at a "
+		  "time, each in a new process, then each through the pool of "
+		  "%d. Twice each, alternately.", tasks, WORKERS);
+	for (int round = 0; round < 2; round++) {
+		spawn[round] = process_per_task(c, tasks);
+		pooled[round] = pool_per_task(p, tasks);
+		if (!spawn[round] || !pooled[round])
+			return lesson_fail(c, "a task failed: %s", strerror(errno));
+	}
+	lesson_saw(c, "a process per task: %s and %s per task",
+		   lesson_dur((double)spawn[0] / tasks), lesson_dur((double)spawn[1] / tasks));
+	lesson_saw(c, "the pool:           %s and %s per task",
+		   lesson_dur((double)pooled[0] / tasks), lesson_dur((double)pooled[1] / tasks));
+	/* A difference only if it is well beyond each side's own spread. */
+	ratio = lesson_ratio(spawn, pooled, &noise);
+	if (ratio > 1.2 * noise)
+		lesson_claim(c, "why pools: a process per task cost %.1fx a task "
+			     "through the pool", ratio);
+	else
+		lesson_claim(c, "why pools: no clear difference this time (%.1fx, "
+			     "and runs varied by %.1fx)", ratio, noise);
+	lesson_why(c, "each new process costs a fork, an exit and a wait; the "
+		   "pool's workers are already there and only the task's bytes "
+		   "travel. And the pool never runs more than %d at once.", WORKERS);
 	return 0;
 }
 
-static _Atomic int callbacks;
+static _Atomic int callbacks, errbacks;
 static int callback_pid;
+static char errmsg[64];
 
 static void on_result(void *ud, const struct task_result *r)
 {
@@ -89,164 +110,90 @@ static void on_result(void *ud, const struct task_result *r)
 	callback_pid = (int)getpid();
 }
 
+static void on_error(void *ud, int err, const struct task_result *msg)
+{
+	atomic_fetch_add(&errbacks, 1);
+	snprintf(errmsg, sizeof errmsg, "%.*s", (int)msg->len, (const char *)task_result_data(msg));
+}
+
+/* Runs n tasks of ms with apply_async (task `bad` fails, -1: none) and
+ * collects them; returns the time, 0 on failure. */
+static uint64_t run_async(struct pool *p, int n, int ms, int bad, char *values, size_t len)
+{
+	struct task_result r = TASK_RESULT_INIT;
+	struct pool_async *as[8];
+	uint64_t t0 = now_ns();
+	int ok = 1;
+
+	atomic_store(&callbacks, 0);
+	atomic_store(&errbacks, 0);
+	for (int i = 0; i < n; i++) {
+		struct pooljob_arg a = { i, ms, i == bad };
+		as[i] = pool_apply_async(p, pooljob_work, &a, sizeof a, on_result, on_error,
+					 NULL, 0);
+	}
+	values[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		int rc = as[i] ? pool_async_get(as[i], POOL_FOREVER, &r) : -EINVAL;
+		ok &= rc == 0 || i == bad;
+		if (rc == 0)
+			snprintf(values + strlen(values), len - strlen(values), " %d",
+				 pooljob_result(&r).value);
+		else
+			snprintf(values + strlen(values), len - strlen(values), " (failed)");
+		pool_async_free(as[i]);
+	}
+	task_result_release(&r);
+	return ok ? now_ns() - t0 : 0;
+}
+
 static int apply_vs_async(const struct lesson_ctx *c, struct pool *p, int ms)
 {
 	struct task_result r = TASK_RESULT_INIT;
-	struct pool_async *as[4];
-	char pids[LESSON_COLS] = "";
-	uint64_t t0 = now_ns();
+	char line[LESSON_COLS] = "";
+	uint64_t t0 = now_ns(), t_apply, t_async;
 
-	lesson_do(c, "A pool of 3 worker processes. apply() 4 tasks of %d ms, "
-		  "one after the other:", ms);
+	lesson_do(c, "apply() 4 tasks of %d ms, one after the other:", ms);
 	for (int i = 0; i < 4; i++) {
-		struct job_arg a = { i, ms };
-		if (pool_apply(p, work, &a, sizeof a, &r) != 0)
+		struct pooljob_arg a = { i, ms, 0 };
+		if (pool_apply(p, pooljob_work, &a, sizeof a, &r) != 0)
 			return lesson_fail(c, "apply failed");
-		snprintf(pids + strlen(pids), sizeof pids - strlen(pids), " %d", result_of(&r).pid);
+		snprintf(line + strlen(line), sizeof line - strlen(line), " %d",
+			 pooljob_result(&r).pid);
 	}
+	task_result_release(&r);
+	t_apply = now_ns() - t0;
 	lesson_claim(c, "apply: 4 tasks took %s (4 x %d ms): one at a time",
-		     lesson_dur((double)(now_ns() - t0)), ms);
-	lesson_saw(c, "worker pids:%s", pids);
+		     lesson_dur((double)t_apply), ms);
+	lesson_saw(c, "worker pids:%s", line);
 
 	lesson_do(c, "apply_async() the same 4 tasks with a callback, then get() "
 		  "each result:");
-	atomic_store(&callbacks, 0);
-	t0 = now_ns();
-	for (int i = 0; i < 4; i++) {
-		struct job_arg a = { i, ms };
-		as[i] = pool_apply_async(p, work, &a, sizeof a, on_result, NULL, NULL, 0);
-	}
-	pids[0] = '\0';
-	for (int i = 0; i < 4; i++) {
-		if (!as[i] || pool_async_get(as[i], POOL_FOREVER, &r) != 0)
-			return lesson_fail(c, "apply_async failed");
-		snprintf(pids + strlen(pids), sizeof pids - strlen(pids), " %d", result_of(&r).value);
-		pool_async_free(as[i]);
-	}
-	lesson_claim(c, "apply_async: 4 tasks took %s: they overlapped",
-		     lesson_dur((double)(now_ns() - t0)));
-	lesson_saw(c, "results:%s; %d callbacks ran, in pid %d (this process)", pids,
+	if (!(t_async = run_async(p, 4, ms, -1, line, sizeof line)))
+		return lesson_fail(c, "apply_async failed");
+	/* 4 tasks on 3 workers take 2 rounds at best, against apply's 4. */
+	if ((double)t_async < 0.75 * (double)t_apply)
+		lesson_claim(c, "apply_async: 4 tasks took %s, %.1fx faster than "
+			     "apply: they overlapped", lesson_dur((double)t_async),
+			     (double)t_apply / (double)t_async);
+	else
+		lesson_claim(c, "apply_async: 4 tasks took %s, not clearly faster "
+			     "than apply (%.1fx): the workers found no free core",
+			     lesson_dur((double)t_async), (double)t_apply / (double)t_async);
+	lesson_saw(c, "results:%s; %d callbacks ran, in pid %d (this process)", line,
 		   atomic_load(&callbacks), callback_pid);
-	task_result_release(&r);
-	return 0;
-}
 
-static int map_orders(const struct lesson_ctx *c, struct pool *p, int ms)
-{
-	enum { N = 6 };
-	struct job_arg args[N];
-	struct task_result res[N], r = TASK_RESULT_INIT;
-	int status[N];
-	char line[LESSON_COLS] = "";
-	size_t idx;
-	struct pool_iter *it;
-
-	/* Early inputs sleep longest, so they finish last. */
-	for (int i = 0; i < N; i++) {
-		args[i] = (struct job_arg){ i, (N - i) * ms / 2 };
-		res[i] = (struct task_result)TASK_RESULT_INIT;
-	}
-	lesson_do(c, "map, imap and imap_unordered over inputs 0..%d; input 0 "
-		  "sleeps longest, input %d shortest.", N - 1, N - 1);
-	if (pool_map(p, work, args, sizeof args[0], N, 1, res, status) != 0)
-		return lesson_fail(c, "map failed");
-	for (int i = 0; i < N; i++) {
-		snprintf(line + strlen(line), sizeof line - strlen(line), " %d", result_of(&res[i]).value);
-		task_result_release(&res[i]);
-	}
-	lesson_saw(c, "map (squares):  %s, in input order, all at once", line);
-	for (int unordered = 0; unordered < 2; unordered++) {
-		it = unordered ? pool_imap_unordered(p, work, args, sizeof args[0], N, 1)
-			       : pool_imap(p, work, args, sizeof args[0], N, 1);
-		line[0] = '\0';
-		while (it && pool_iter_next(it, POOL_FOREVER, &idx, &status[0], &r) == 1)
-			snprintf(line + strlen(line), sizeof line - strlen(line), " %zu", idx);
-		pool_iter_free(it);
-		lesson_claim(c, "%s%s", unordered ? "imap_unordered:" : "imap:          ", line);
-	}
-	task_result_release(&r);
-	lesson_why(c, "imap yields in input order, so a slow early task holds "
-		   "back the rest; imap_unordered yields each as it finishes.");
-	return 0;
-}
-
-static int init_and_maxtasks(const struct lesson_ctx *c, int ms)
-{
-	struct task_result r = TASK_RESULT_INIT;
-	struct worker_stats st[16];
-	struct pool *p;
-	char line[LESSON_COLS] = "";
-	int initval = 42, seen_init = 1;
-	unsigned n, busy = 0;
-
-	lesson_do(c, "A pool of 2 with an initializer (sets a global to 42 in "
-		  "each worker) and maxtasksperchild = 2; 6 tasks, one by one.");
-	if (start(c, &p, 2, 2, &initval))
-		return 1;
-	for (int i = 0; i < 6; i++) {
-		struct job_arg a = { i, ms / 4 };
-		pool_apply(p, work, &a, sizeof a, &r);
-		snprintf(line + strlen(line), sizeof line - strlen(line), " %d", result_of(&r).pid);
-		seen_init &= result_of(&r).initialised == 42;
-	}
-	lesson_saw(c, "pids of the tasks:%s", line);
-	lesson_claim(c, "initializer: %s", seen_init ? "every task saw 42"
-						   : "some task did not see 42");
-	pool_close(p);
-	pool_join(p);
-	n = pool_take_stats(p, st, 16);
-	line[0] = '\0';
-	for (unsigned i = 0; i < n; i++)
-		if (st[i].tasks) {
-			snprintf(line + strlen(line), sizeof line - strlen(line), " %d:%llu",
-				 st[i].pid, (unsigned long long)st[i].tasks);
-			busy++;
-		}
-	lesson_saw(c, "worker pid:tasks (pool_take_stats):%s", line);
-	lesson_claim(c, "maxtasksperchild: %u worker processes served 6 tasks", busy);
-	lesson_why(c, "each worker retires after 2 tasks and a fresh process "
-		   "takes its place: new pid, clean memory.");
-	pool_free(p);
-	task_result_release(&r);
-	return 0;
-}
-
-static int close_vs_terminate(const struct lesson_ctx *c, int ms)
-{
-	struct task_result r = TASK_RESULT_INIT;
-	struct pool_async *as[6];
-	struct pool *p;
-	uint64_t t0;
-
-	for (int terminate = 0; terminate < 2; terminate++) {
-		int done = 0, cancelled = 0;
-
-		if (start(c, &p, 2, 0, NULL))
-			return 1;
-		for (int i = 0; i < 6; i++) {
-			struct job_arg a = { i, ms };
-			as[i] = pool_apply_async(p, work, &a, sizeof a, NULL, NULL, NULL, 0);
-		}
-		t0 = now_ns();
-		pool_close(p);
-		if (terminate)
-			pool_terminate(p);
-		else
-			pool_join(p);
-		for (int i = 0; i < 6; i++) {
-			int rc = as[i] ? pool_async_get(as[i], POOL_FOREVER, &r) : -EINVAL;
-			done += rc == 0;
-			cancelled += rc == -ECANCELED;
-			pool_async_free(as[i]);
-		}
-		lesson_claim(c, "%s 6 queued tasks: %d done, %d dropped, after %s",
-			     terminate ? "terminate:  " : "close+join: ", done, 6 - done,
-			     lesson_dur((double)(now_ns() - t0)));
-		pool_free(p);
-	}
-	task_result_release(&r);
-	lesson_why(c, "join waits for every queued task; terminate kills the "
-		   "workers and drops what is queued, fast but lossy.");
+	lesson_do(c, "apply_async() 5 tasks with a callback and an "
+		  "error_callback; task 3 raises an error.");
+	if (!run_async(p, 5, ms / 4, 3, line, sizeof line))
+		return lesson_fail(c, "apply_async failed");
+	lesson_claim(c, "error_callback: %d callbacks, %d error_callback: '%s'",
+		     atomic_load(&callbacks), atomic_load(&errbacks), errmsg);
+	lesson_saw(c, "get() of each:%s", line);
+	lesson_why(c, "a failed task calls error_callback instead of callback, "
+		   "and its get() returns the error; the other tasks are not "
+		   "affected. Without an error_callback, a failure is seen only by "
+		   "whoever calls get().");
 	return 0;
 }
 
@@ -255,19 +202,18 @@ static int run(const struct lesson_ctx *c)
 	int ms = c->quick ? 20 : 100, rc;
 	struct pool *p;
 
-	lesson_title(c, "pool", "a pool of worker processes");
-	if (start(c, &p, 3, 0, NULL))
+	lesson_title(c, "pool", "why a pool, apply and apply_async");
+	if (pooljob_start(c, &p, WORKERS, 0, NULL))
 		return 1;
-	rc = apply_vs_async(c, p, ms) || map_orders(c, p, ms);
+	lesson_saw(c, "a pool of %d worker processes, started once", WORKERS);
+	rc = why_pools(c, p) || apply_vs_async(c, p, ms);
 	pool_free(p);
-	if (rc || init_and_maxtasks(c, ms) || close_vs_terminate(c, ms))
-		return 1;
-	return 0;
+	return rc;
 }
 
 const struct lesson lesson_pool = {
 	.name = "pool",
-	.summary = "apply, apply_async, map, imap, maxtasksperchild, terminate",
+	.summary = "why pools; apply, apply_async, callback, error_callback",
 	.seed = "004_7153cf8486f59d26.txt, 001_47380365a1348ba6.txt",
 	.run = run,
 };

@@ -13,6 +13,8 @@ extern const struct lesson lesson_queue;
 extern const struct lesson lesson_pipe;
 extern const struct lesson lesson_sync;
 extern const struct lesson lesson_pool;
+extern const struct lesson lesson_map;
+extern const struct lesson lesson_lifecycle;
 extern const struct lesson lesson_executor;
 extern const struct lesson lesson_crash;
 extern const struct lesson lesson_gil;
@@ -28,6 +30,8 @@ const struct lesson *const lessons[] = {
 	&lesson_pipe,
 	&lesson_sync,
 	&lesson_pool,
+	&lesson_map,
+	&lesson_lifecycle,
 	&lesson_executor,
 	&lesson_crash,
 	&lesson_gil,

@@ -7,7 +7,8 @@
  * three steps, each worker's pair stays together, and what was concurrent
  * becomes serial (slower, but without a race). A semaphore is a lock with a
  * counter: N may be inside at once. An event is a flag others wait on:
- * wait() blocks while it is clear, set() wakes every waiter. Here all three
+ * wait() blocks while it is clear, set() wakes every waiter, and while it
+ * stays set a wait() returns at once (until clear()). Here all three
  * live in MAP_SHARED memory (process-shared mutex, condition variable and
  * POSIX semaphore); the workers' "printing" goes into a shared buffer, so
  * the lesson can show and count the interleaving without scrambling the
@@ -115,7 +116,7 @@ static int show_capture(const struct lesson_ctx *c, struct shm *s)
 
 static int lock_part(const struct lesson_ctx *c, struct shm *s)
 {
-	uint64_t t0;
+	uint64_t t0, t_free, t_locked;
 	int broken;
 
 	lesson_do(c, "%d worker processes each write 'running', sleep 5-25 ms, "
@@ -124,17 +125,26 @@ static int lock_part(const struct lesson_ctx *c, struct shm *s)
 	if (run_workers(c, s, WORKERS, lock_worker, false))
 		return lesson_fail(c, "fork: %s", strerror(errno));
 	broken = show_capture(c, s);
+	t_free = now_ns() - t0;
 	lesson_claim(c, "without the lock: %d of %d workers interrupted, %s",
-		     broken, WORKERS, lesson_dur((double)(now_ns() - t0)));
+		     broken, WORKERS, lesson_dur((double)t_free));
 	lesson_do(c, "Again, with a process-shared lock around the three steps:");
 	t0 = now_ns();
 	if (run_workers(c, s, WORKERS, lock_worker, true))
 		return lesson_fail(c, "fork: %s", strerror(errno));
 	broken = show_capture(c, s);
+	t_locked = now_ns() - t0;
 	lesson_claim(c, "with the lock: %d of %d workers interrupted, %s",
-		     broken, WORKERS, lesson_dur((double)(now_ns() - t0)));
-	lesson_why(c, "the lock lets one worker at a time through: concurrent "
-		   "becomes serial, slower, but no one cuts in.");
+		     broken, WORKERS, lesson_dur((double)t_locked));
+	if ((double)t_locked > 1.3 * (double)t_free)
+		lesson_why(c, "the lock lets one worker at a time through: what "
+			   "was concurrent became serial, %.1fx slower, but no one "
+			   "cut in.", (double)t_locked / (double)t_free);
+	else
+		lesson_why(c, "the lock lets one worker at a time through, so no "
+			   "one cut in; this time that cost little (%.1fx), as the "
+			   "workers without it did not overlap much either.",
+			   (double)t_locked / (double)t_free);
 	return 0;
 }
 
@@ -164,10 +174,12 @@ static int semaphore_part(const struct lesson_ctx *c, struct shm *s)
 	t0 = now_ns();
 	if (run_workers(c, s, SEM_WORKERS, sem_worker, false))
 		return lesson_fail(c, "fork: %s", strerror(errno));
+	t0 = now_ns() - t0;
 	lesson_claim(c, "semaphore: at most %d inside at once; %d workers took %s",
-		     atomic_load(&s->peak), SEM_WORKERS, lesson_dur((double)(now_ns() - t0)));
-	lesson_why(c, "%d workers, 2 at a time, 20 ms each: about %d rounds.",
-		   SEM_WORKERS, SEM_WORKERS / 2);
+		     atomic_load(&s->peak), SEM_WORKERS, lesson_dur((double)t0));
+	lesson_why(c, "%d workers, at most 2 at a time, 20 ms each need %d "
+		   "rounds; the time is %.1f rounds (the rest: starting them).",
+		   SEM_WORKERS, SEM_WORKERS / 2, (double)t0 / 20e6);
 	return 0;
 }
 
@@ -179,6 +191,53 @@ static void event_worker(struct shm *s, int id, bool unused)
 		pthread_cond_wait(&s->cv, &s->lock);     /* event.wait() */
 	pthread_mutex_unlock(&s->lock);
 	s->woke_ns[id] = now_ns();
+}
+
+/* event.wait(timeout_ms) in this process (-1: no timeout); returns
+ * whether the event was set, with how long it took in *took and whether
+ * it had to sleep on the condition variable in *blocked. */
+static bool event_wait(struct shm *s, int timeout_ms, uint64_t *took, bool *blocked)
+{
+	struct timespec until = lesson_deadline(timeout_ms);
+	uint64_t t0 = now_ns();
+	int rc = 0;
+	bool set;
+
+	*blocked = false;
+	pthread_mutex_lock(&s->lock);
+	while (!s->set && rc != ETIMEDOUT) {
+		*blocked = true;
+		rc = timeout_ms < 0 ? pthread_cond_wait(&s->cv, &s->lock)
+				    : pthread_cond_timedwait(&s->cv, &s->lock, &until);
+	}
+	set = s->set;
+	pthread_mutex_unlock(&s->lock);
+	*took = now_ns() - t0;
+	return set;
+}
+
+/* The event stays set: a late wait() does not block at all; after clear()
+ * it blocks again, here until its timeout. */
+static int after_set(const struct lesson_ctx *c, struct shm *s)
+{
+	uint64_t took, took_clear;
+	bool got, got_clear, blocked, blocked_clear;
+
+	lesson_do(c, "The event is still set. This process calls wait() now; "
+		  "then clear(), and wait(timeout=20 ms).");
+	got = event_wait(s, -1, &took, &blocked);
+	pthread_mutex_lock(&s->lock);
+	s->set = 0;                                      /* event.clear() */
+	pthread_mutex_unlock(&s->lock);
+	got_clear = event_wait(s, 20, &took_clear, &blocked_clear);
+	lesson_claim(c, "event: wait() after set() returned %s in %s, %s", got ? "True" : "False",
+		     lesson_dur((double)took), blocked ? "after blocking" : "without blocking");
+	lesson_claim(c, "event: after clear(), wait(timeout=20 ms) returned %s "
+		     "after %s%s", got_clear ? "True" : "False", lesson_dur((double)took_clear),
+		     blocked_clear ? ", blocked" : "");
+	lesson_why(c, "an event is a flag, not a signal that is used up: "
+		   "once set, every wait() returns at once until clear().");
+	return 0;
 }
 
 static int event_part(const struct lesson_ctx *c, struct shm *s)
@@ -223,9 +282,16 @@ static int event_part(const struct lesson_ctx *c, struct shm *s)
 	lesson_saw(c, "%s", line);
 	lesson_claim(c, "event: %d of %d waiting workers released within %s of set()",
 		     EVENT_WORKERS, EVENT_WORKERS, lesson_dur((double)last));
-	lesson_why(c, "one broadcast wakes every waiter; each then takes the lock "
-		   "in turn to leave wait(), so they go within microseconds.");
-	return 0;
+	if (last < 1000000)
+		lesson_why(c, "one broadcast wakes every waiter; each then takes "
+			   "the lock in turn to leave wait(): all were off within "
+			   "a fraction of a millisecond.");
+	else
+		lesson_why(c, "one broadcast wakes every waiter, but a woken "
+			   "process still needs a free core: with %d of them and "
+			   "whatever else runs here, the last left wait() %s after "
+			   "set().", EVENT_WORKERS, lesson_dur((double)last));
+	return after_set(c, s);
 }
 
 static int run(const struct lesson_ctx *c)
