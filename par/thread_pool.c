@@ -62,6 +62,7 @@ struct worker {
 	pthread_t thread;
 	int32_t tid;
 	int32_t pinned;                /* as worker_stats.pinned */
+	int32_t bind_errno;            /* as worker_stats.bind_errno */
 	char bound[96];
 	/* Written by the worker, taken by take_stats. */
 	_Atomic uint64_t tasks;
@@ -278,6 +279,7 @@ static void worker_started(struct worker *w)
 	memset(&ws, 0, sizeof ws);
 	pin_bind_thread(opt->pin, w->index, &ws);
 	w->pinned = ws.pinned;
+	w->bind_errno = ws.bind_errno;
 	snprintf(w->bound, sizeof w->bound, "%s", ws.bound);
 	pthread_mutex_lock(&tp->start_lock);
 	tp->ready++;
@@ -506,6 +508,7 @@ static unsigned tp_take_stats(struct pool *p, struct worker_stats *out, unsigned
 		out[i].tasks = atomic_exchange_explicit(&w->tasks, 0, memory_order_relaxed);
 		out[i].busy_ns = atomic_exchange_explicit(&w->busy_ns, 0, memory_order_relaxed);
 		out[i].pinned = w->pinned;
+		out[i].bind_errno = w->bind_errno;
 		snprintf(out[i].bound, sizeof out[i].bound, "%s", w->bound);
 		pin_cpu_bits_take(w->cpus_seen, out[i].ran_on, sizeof out[i].ran_on);
 	}

@@ -161,6 +161,15 @@ static void check_crash(enum channel_kind ch, enum crash_how how, const char *wa
 	snprintf(expect, sizeof expect, "%s while running task %d", want, BAD);
 	ck_assert_msg(strstr(msg_of(&res[BAD]), expect) && strstr(msg_of(&res[BAD]), "(pid "),
 		      "message '%s' lacks '%s'", msg_of(&res[BAD]), expect);
+	/* What the run loop prints is the message itself: no "(No child
+	 * processes)", the meaningless text of -ECHILD, after it. */
+	{
+		char text[400];
+
+		task_error_text(&res[BAD], status[BAD], text, sizeof text);
+		ck_assert_str_eq(text, msg_of(&res[BAD]));
+		ck_assert(!strstr(text, "No child processes"));
+	}
 	/* The pool goes on, with a replacement. */
 	ck_assert_int_eq(pool_apply(p, task_crash, again, sizeof again, &r), 0);
 	ck_assert_int_eq(case_i64(&r), 42);
