@@ -76,19 +76,6 @@ static void fail_job(struct fpool *fp, struct wslot *s, int err, const char *msg
 	s->job = NULL;
 }
 
-/* What an exit code of enum fork_exit means, or NULL for another code. */
-static const char *exit_meaning(int code)
-{
-	switch (code) {
-	case FORK_EXIT_NO_CHANNEL:
-		return "it could not open its channel";
-	case FORK_EXIT_BAD_MESSAGE:
-		return "it could not read a message from the parent";
-	default:
-		return NULL;
-	}
-}
-
 /* What the job of a dead worker fails with. */
 static void death_message(struct fpool *fp, struct wslot *s, int status, char *msg, size_t len)
 {
@@ -109,7 +96,10 @@ static void death_message(struct fpool *fp, struct wslot *s, int status, char *m
 		snprintf(msg, len, "worker %u (pid %d) ended (status unknown) while running task %"
 			 PRIu64, s->id, (int)s->pid, task);
 	} else {
-		const char *why = WIFEXITED(status) ? exit_meaning(WEXITSTATUS(status)) : NULL;
+		/* An exit code of our own only when no task was running: a
+		 * task may exit with any code. */
+		const char *why = WIFEXITED(status) && !running ?
+				  fork_exit_meaning(WEXITSTATUS(status)) : NULL;
 
 		snprintf(msg, len, "worker %u (pid %d) %s while running task %" PRIu64 "%s%s",
 			 s->id, (int)s->pid, proc_status_text(status, how, sizeof how), task,

@@ -15,6 +15,7 @@
 #ifndef FORK_WIRE_H
 #define FORK_WIRE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum { MSG_RUN = 1, MSG_RESULTS = 2 };
@@ -53,5 +54,20 @@ enum fork_exit {
 	FORK_EXIT_NO_CHANNEL = 71,      /* could not open its end of the channel */
 	FORK_EXIT_BAD_MESSAGE = 72,     /* the parent sent what it cannot read */
 };
+
+/* What code means when a worker exits with it between tasks (a task may
+ * call exit with any code: the caller decodes only when none was
+ * running), or NULL for FORK_EXIT_DONE and codes not in enum fork_exit. */
+static inline const char *fork_exit_meaning(int code)
+{
+	switch (code) {
+	case FORK_EXIT_NO_CHANNEL:
+		return "it could not open its channel";
+	case FORK_EXIT_BAD_MESSAGE:
+		return "it could not read a message from the parent";
+	default:
+		return NULL;
+	}
+}
 
 #endif

@@ -1,8 +1,8 @@
 /* proc.h: small process helpers for the runtime: a child's wait status as
  * text, pidfds (signal, reap), counting this process's threads.
  *
- * Every function is async-signal-unsafe but fork-safe: call them in a
- * parent, or in a child after fork before it runs tasks.
+ * None is async-signal-safe; all may be called from any thread, and in a
+ * child after fork.
  */
 #ifndef PROC_H
 #define PROC_H

@@ -335,27 +335,15 @@ static void tpool_free(struct tpool *tp)
 	free(tp);
 }
 
-static void *xaligned(size_t n)
-{
-	void *m;
-
-	if (posix_memalign(&m, CACHE_LINE, n) != 0) {
-		fprintf(stderr, "tvp: out of memory allocating %zu bytes\n", n);
-		abort();
-	}
-	memset(m, 0, n);
-	return m;
-}
-
 static int tp_start(struct pool *p, char *err, size_t errlen)
 {
 	unsigned n = pool_base(p)->opt.workers;
-	struct tpool *tp = xaligned(sizeof *tp);
+	struct tpool *tp = xaligned_zalloc(CACHE_LINE, sizeof *tp);
 	sigset_t block, old;
 
 	tp->p = p;
 	tp->n = n;
-	tp->w = xaligned(sizeof *tp->w * n);
+	tp->w = xaligned_zalloc(CACHE_LINE, sizeof *tp->w * n);
 	pthread_mutex_init(&tp->qlock, NULL);
 	pthread_mutex_init(&tp->start_lock, NULL);
 	pthread_cond_init(&tp->start_cond, NULL);
