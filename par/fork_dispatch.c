@@ -284,6 +284,7 @@ void fork_dispatch_deliver(struct fpool *fp, struct job *fin)
 	fp->done_seq++;
 	pthread_cond_broadcast(&fp->cv);
 }
+
 void fork_dispatch_submit(struct pool *p, struct job *j)
 {
 	struct fpool *fp = fpool_of(p);

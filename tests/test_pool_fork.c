@@ -655,7 +655,7 @@ static int lock_robust(const void *arg, size_t len, struct task_result *out)
 
 /* A worker that dies holding a robust mutex must not hang the others: the
  * next locker gets EOWNERDEAD. That needs glibc's own fork in the worker
- * (its thread id and robust list); a raw clone broke it (fork_pool.c). */
+ * (its thread id and robust list); a raw clone broke it (par/fork_server.c). */
 START_TEST(robust_mutex_survives_worker_death)
 {
 	struct pool *p;
