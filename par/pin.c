@@ -78,14 +78,8 @@ static bool list_has(const char *s, unsigned cpu)
 	while (*s) {
 		unsigned lo, hi;
 
-		if (!pin_read_index(&s, &lo))
+		if (!pin_read_range(&s, &lo, &hi))
 			return false;
-		hi = lo;
-		if (*s == '-') {
-			s++;
-			if (!pin_read_index(&s, &hi))
-				return false;
-		}
 		if (cpu >= lo && cpu <= hi)
 			return true;
 		if (*s == ',')

@@ -4,8 +4,10 @@
 
 #include <stdbool.h>
 
-/* Reads a decimal number at *s (digits only), advancing *s. Values past
- * INT_MAX saturate there (they name no object anyway). False if no digit. */
-bool pin_read_index(const char **s, unsigned *out);
+/* Reads one entry of list text ("4" or "4-7") at *s, advancing *s past it:
+ * *lo and *hi (equal for a single number; hi < lo is left to the caller).
+ * Numbers past INT_MAX saturate there (they name no object anyway). False
+ * if a number is missing. */
+bool pin_read_range(const char **s, unsigned *lo, unsigned *hi);
 
 #endif

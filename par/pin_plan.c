@@ -40,7 +40,7 @@ struct pin_plan {
 
 /* Reads a decimal number at *s (digits only), advancing *s. Values past
  * INT_MAX saturate there (they name no object anyway). False if no digit. */
-bool pin_read_index(const char **s, unsigned *out)
+static bool read_index(const char **s, unsigned *out)
 {
 	unsigned long v = 0;
 
@@ -54,6 +54,17 @@ bool pin_read_index(const char **s, unsigned *out)
 	}
 	*out = (unsigned)v;
 	return true;
+}
+
+bool pin_read_range(const char **s, unsigned *lo, unsigned *hi)
+{
+	if (!read_index(s, lo))
+		return false;
+	*hi = *lo;
+	if (**s != '-')
+		return true;
+	(*s)++;
+	return read_index(s, hi);
 }
 
 /* Parses LIST (after "pu:" / "core:") into indexes, each below nobj.
@@ -80,18 +91,12 @@ static int parse_list(const char *policy, const char *list, const char *kind, un
 		const char *entry = s;
 		unsigned lo, hi;
 
-		if (!pin_read_index(&s, &lo))
+		if (!pin_read_range(&s, &lo, &hi))
 			goto bad_entry;
-		hi = lo;
-		if (*s == '-') {
-			s++;
-			if (!pin_read_index(&s, &hi))
-				goto bad_entry;
-			if (hi < lo) {
-				snprintf(err, errlen, "%s: the range %u-%u is backwards; write %s:%u-%u",
-					 policy, lo, hi, kind, hi, lo);
-				goto out_free;
-			}
+		if (hi < lo) {
+			snprintf(err, errlen, "%s: the range %u-%u is backwards; write %s:%u-%u",
+				 policy, lo, hi, kind, hi, lo);
+			goto out_free;
 		}
 		if (*s != ',' && *s != '\0') {
 			s = entry;
