@@ -7,9 +7,15 @@
  *   2. pin_plan_new() for each (policy, workers) pair to run.
  *   3. Each worker, first thing: pin_bind_thread() (a pool thread, a spawned
  *      thread) or pin_bind_process() (a forked worker, in the child after
- *      fork); then pin_note_cpu() around its tasks.
- *   4. The run loop reads worker_stats.bound / .ran_on / .pinned and calls
- *      pin_ran_outside() to warn.
+ *      fork); then pin_note_cpu() around its tasks (a spawned thread), or
+ *      pin_cpu_bits_note() on a shared bitmap that the pool turns into
+ *      worker_stats.ran_on with pin_cpu_bits_take() (the pools).
+ *   4. The run loop reads worker_stats.bound / .ran_on / .pinned /
+ *      .bind_errno, decides whether a failed binding is a warning or an
+ *      error (--pin-strict), and calls pin_ran_outside() to warn.
+ *
+ * Nothing here prints: failures come back as negative errnos, messages in
+ * an err buffer, or fields of struct worker_stats.
  *
  * Cpusets in text (worker_stats.bound, .ran_on, pin_plan_cpuset_text, the
  * JSON's allowed_pus) are hwloc list syntax ("0", "0-3", "0,2,4-7") of OS CPU
@@ -132,21 +138,15 @@ void pin_plan_cpuset_text(const struct pin_plan *p, unsigned worker, char *buf, 
 
 /* ---- Binding ----------------------------------------------------------- */
 
-/* When strict, a failed binding is an error for the caller (--pin-strict):
- * the bind functions then print "tvp: ..." on every failure instead of one
- * warning, and the caller must fail the worker. Default false. Set before
- * any worker exists. */
-void pin_set_strict(bool strict);
-bool pin_is_strict(void);
-
 /* Binds the calling thread to worker i's cpuset (HWLOC_CPUBIND_THREAD: only
  * this thread; other threads keep theirs). Fills ws->pinned and ws->bound:
- *   none plan or p NULL: pinned -1, bound "", returns 0 (nothing done);
- *   bound:               pinned 1, bound = the binding read back, returns 0;
- *   failed:              pinned 0, bound "", returns a negative errno
- *                        (-ENOSYS: cannot bind here, or the topology is
- *                        synthetic), after one "tvp: warning: ..." line on
- *                        stderr per process tree (see pin_set_strict).
+ *   none plan or p NULL: pinned -1, bound "", bind_errno 0, returns 0;
+ *   bound:               pinned 1, bound = the binding read back,
+ *                        bind_errno 0, returns 0;
+ *   failed:              pinned 0, bound "", bind_errno = the positive
+ *                        errno, returns it negated (-ENOSYS: cannot bind
+ *                        here, or the topology is synthetic or XML).
+ * Prints nothing: the caller decides what a failure means.
  * Thread-safe: every worker may call it at once. */
 int pin_bind_thread(const struct pin_plan *p, unsigned worker, struct worker_stats *ws);
 

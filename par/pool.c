@@ -35,10 +35,9 @@
  * submitter sees closed or close sees the submitter and waits for its jobs
  * to be queued before join can look at the queue.
  *
- * The fork backend: pool_new takes fork_pool_ops for POOL_PROCESSES. Until
- * fork_pool.c exists, fork_pool_missing.c defines fork_pool_ops with a start
- * that fails with -ENOSYS; the branch adding fork_pool.c deletes it (if both
- * are present the link fails on a duplicate fork_pool_ops, loudly).
+ * Backends: pool_new takes thread_pool_ops for POOL_THREADS and
+ * fork_pool_ops (fork_pool.c) for POOL_PROCESSES. Map, imap and their
+ * iterators are pool_map.c; what the two files share is pool_impl.h.
  */
 #include "par/pool.h"
 
@@ -52,68 +51,9 @@
 #include <string.h>
 
 #include "par/pool_backend.h"
+#include "par/pool_impl.h"
 #include "par/sys.h"
 
-enum req_kind { REQ_APPLY, REQ_MAP, REQ_IMAP, REQ_IMAP_UNORDERED };
-
-struct req {
-	struct pool *p;
-	enum req_kind kind;
-	_Atomic int refs;             /* the caller's handle + jobs not reported */
-	_Atomic int done;             /* every job reported; the waiters' flag */
-	_Atomic size_t jobs_left;
-
-	size_t n;                     /* records */
-	size_t arg_size;
-	size_t chunksize;
-	size_t njobs;
-	struct job *jobs;
-	unsigned char *args;          /* the copy of every record */
-	int *status;                  /* [n] */
-	struct task_result *results;  /* [n] */
-	bool owns_arrays;             /* imap: status and results are ours */
-
-	pool_callback cb;
-	pool_error_callback ecb;
-	void *ud;
-
-	/* imap: job_done[j] is set when job j is reported; next is the next
-	 * record to hand out (ordered) or how many were handed out (unordered). */
-	_Atomic int *job_done;
-	size_t next;
-	/* imap_unordered: jobs in the order they were reported. */
-	pthread_mutex_t lock;
-	size_t *finished;
-	size_t n_finished;            /* under lock */
-	size_t slot, rec;             /* where the reader is in finished[] */
-	_Atomic int avail;            /* set after each report; the reader clears it */
-
-	/* apply: the single job and its outcome live here. */
-	struct job job1;
-	int status1;
-	struct task_result result1;
-};
-
-/* The caller's handles are requests. */
-struct pool_async {
-	struct req r;
-};
-struct pool_iter {
-	struct req r;
-};
-
-enum pool_phase { PHASE_LIVE, PHASE_JOINED, PHASE_TERMINATED };
-
-struct pool {
-	struct pool_base base;        /* first: what the backend sees */
-	_Atomic int closed;
-	_Atomic int submitting;       /* submitters between their check and submit */
-	_Atomic uint64_t next_task;   /* pool-wide task numbers, for messages */
-	/* Serialises join, terminate and free against each other. Never taken
-	 * by pool_job_done, so holding it while the backend joins is safe. */
-	pthread_mutex_t life_lock;
-	enum pool_phase phase;
-};
 
 static const struct pool_backend_ops *ops_of(struct pool *p)
 {
@@ -143,7 +83,7 @@ static void req_free(struct req *r)
 	free(r);
 }
 
-static void req_unref(struct req *r)
+void pool_req_unref(struct req *r)
 {
 	if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1)
 		req_free(r);
@@ -198,7 +138,7 @@ static void job_finished(struct req *r, struct job *j)
 		}
 		atomic_store_explicit(&r->done, 1, memory_order_release);
 	}
-	req_unref(r);
+	pool_req_unref(r);
 }
 
 void pool_job_done(struct pool *p, struct job *j)
@@ -208,7 +148,7 @@ void pool_job_done(struct pool *p, struct job *j)
 	job_finished(j->owner, j);
 }
 
-static void job_init(struct job *j, struct req *r, task_fn fn, unsigned char *args,
+void pool_job_init(struct job *j, struct req *r, task_fn fn, unsigned char *args,
 		     size_t arg_size, size_t n, uint64_t first_task, int *status,
 		     struct task_result *results, uint64_t deadline_ns)
 {
@@ -226,7 +166,7 @@ static void job_init(struct job *j, struct req *r, task_fn fn, unsigned char *ar
 }
 
 /* Announces a submitter; fails with -EINVAL when the pool is closed. */
-static int submit_begin(struct pool *p)
+int pool_submit_begin(struct pool *p)
 {
 	atomic_fetch_add(&p->submitting, 1);
 	if (atomic_load(&p->closed)) {
@@ -236,12 +176,12 @@ static int submit_begin(struct pool *p)
 	return 0;
 }
 
-static void submit_end(struct pool *p)
+void pool_submit_end(struct pool *p)
 {
 	atomic_fetch_sub(&p->submitting, 1);
 }
 
-static void submit_all(struct pool *p, struct req *r)
+void pool_submit_all(struct pool *p, struct req *r)
 {
 	for (size_t i = 0; i < r->njobs; i++)
 		ops_of(p)->submit(p, &r->jobs[i]);
@@ -249,7 +189,7 @@ static void submit_all(struct pool *p, struct req *r)
 
 /* ---- waiting ----------------------------------------------------------- */
 
-static uint64_t deadline_of(int64_t timeout_ns)
+uint64_t pool_deadline_of(int64_t timeout_ns)
 {
 	if (timeout_ns == POOL_FOREVER)
 		return UINT64_MAX;
@@ -260,7 +200,7 @@ static uint64_t deadline_of(int64_t timeout_ns)
 
 /* Waits until *flag is set or the deadline passes; always makes progress
  * at least once, so a zero timeout still pumps a process pool. */
-static int wait_until(struct pool *p, const _Atomic int *flag, uint64_t deadline)
+int pool_wait_until(struct pool *p, const _Atomic int *flag, uint64_t deadline)
 {
 	bool tried = false;
 
@@ -285,7 +225,7 @@ static int wait_until(struct pool *p, const _Atomic int *flag, uint64_t deadline
 
 int pool_wait_flag(struct pool *p, const _Atomic int *flag, int64_t timeout_ns)
 {
-	return wait_until(p, flag, deadline_of(timeout_ns));
+	return pool_wait_until(p, flag, pool_deadline_of(timeout_ns));
 }
 
 int pool_wait_any(struct pool *p, int64_t timeout_ns)
@@ -307,7 +247,7 @@ struct pool_async *pool_apply_async(struct pool *p, task_fn fn, const void *arg,
 		     ~(alignof(max_align_t) - 1);
 	struct req *r;
 
-	if (submit_begin(p) < 0) {
+	if (pool_submit_begin(p) < 0) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -329,11 +269,11 @@ struct pool_async *pool_apply_async(struct pool *p, task_fn fn, const void *arg,
 	r->ud = ud;
 	atomic_init(&r->refs, 2);
 	atomic_init(&r->jobs_left, 1);
-	job_init(&r->job1, r, fn, r->args, arg_len, 1,
+	pool_job_init(&r->job1, r, fn, r->args, arg_len, 1,
 		 atomic_fetch_add_explicit(&p->next_task, 1, memory_order_relaxed),
 		 &r->status1, &r->result1, deadline_ns);
-	submit_all(p, r);
-	submit_end(p);
+	pool_submit_all(p, r);
+	pool_submit_end(p);
 	return (struct pool_async *)r;
 }
 
@@ -348,185 +288,6 @@ int pool_apply(struct pool *p, task_fn fn, const void *arg, size_t arg_len,
 	rc = pool_async_get(a, POOL_FOREVER, out);
 	pool_async_free(a);
 	return rc;
-}
-
-/* ---- map and imap ------------------------------------------------------ */
-
-/* multiprocessing's default: about four chunks per worker. */
-static size_t default_chunksize(size_t n, unsigned workers)
-{
-	size_t per = 4 * (size_t)workers;
-	size_t c = n / per + (n % per != 0);
-
-	return c ? c : 1;
-}
-
-/* Builds and submits a request over n records. status and results are the
- * caller's arrays (map) or NULL (imap: the request makes its own). Returns
- * NULL with errno EINVAL (closed) or EOVERFLOW. */
-static struct req *map_req(struct pool *p, enum req_kind kind, task_fn fn, const void *args,
-			   size_t arg_size, size_t n, size_t chunksize, int *status,
-			   struct task_result *results, pool_callback cb, void *ud)
-{
-	struct req *r;
-	uint64_t first;
-
-	if (arg_size && n > SIZE_MAX / arg_size) {
-		errno = EOVERFLOW;
-		return NULL;
-	}
-	if (submit_begin(p) < 0) {
-		errno = EINVAL;
-		return NULL;
-	}
-	r = xcalloc(1, sizeof *r);
-	r->p = p;
-	r->kind = kind;
-	r->n = n;
-	r->arg_size = arg_size;
-	r->chunksize = chunksize ? chunksize : default_chunksize(n, p->base.opt.workers);
-	r->njobs = n / r->chunksize + (n % r->chunksize != 0);
-	r->jobs = xcalloc(r->njobs, sizeof *r->jobs);
-	r->args = xmalloc(n * arg_size);
-	if (n && arg_size)
-		memcpy(r->args, args, n * arg_size);
-	if (status) {
-		r->status = status;
-		r->results = results;
-	} else {
-		r->owns_arrays = true;
-		r->status = xcalloc(n, sizeof *r->status);
-		r->results = xcalloc(n, sizeof *r->results); /* all zero: TASK_RESULT_INIT */
-	}
-	r->cb = cb;
-	r->ud = ud;
-	if (kind == REQ_IMAP)
-		r->job_done = xcalloc(r->njobs, sizeof *r->job_done);
-	if (kind == REQ_IMAP_UNORDERED) {
-		pthread_mutex_init(&r->lock, NULL);
-		r->finished = xcalloc(r->njobs, sizeof *r->finished);
-	}
-	atomic_init(&r->refs, 1 + (int)r->njobs);
-	atomic_init(&r->jobs_left, r->njobs);
-	first = atomic_fetch_add_explicit(&p->next_task, n, memory_order_relaxed);
-	for (size_t i = 0; i < r->njobs; i++) {
-		size_t lo = i * r->chunksize;
-		size_t cnt = n - lo < r->chunksize ? n - lo : r->chunksize;
-
-		job_init(&r->jobs[i], r, fn, r->args + lo * arg_size, arg_size, cnt, first + lo,
-			 &r->status[lo], &r->results[lo], 0);
-	}
-	if (r->njobs == 0) {
-		if (cb) {
-			struct task_result empty = TASK_RESULT_INIT;
-
-			cb(ud, &empty);
-		}
-		atomic_store(&r->done, 1);
-	}
-	submit_all(p, r);
-	submit_end(p);
-	return r;
-}
-
-struct pool_async *pool_map_async(struct pool *p, task_fn fn, const void *args, size_t arg_size,
-				  size_t n, size_t chunksize, struct task_result *results,
-				  int *status, pool_callback cb, void *ud)
-{
-	return (struct pool_async *)map_req(p, REQ_MAP, fn, args, arg_size, n, chunksize, status,
-					    results, cb, ud);
-}
-
-int pool_map(struct pool *p, task_fn fn, const void *args, size_t arg_size, size_t n,
-	     size_t chunksize, struct task_result *results, int *status)
-{
-	struct pool_async *a = pool_map_async(p, fn, args, arg_size, n, chunksize, results, status,
-					      NULL, NULL);
-
-	if (!a)
-		return -errno;
-	pool_async_wait(a, POOL_FOREVER);
-	pool_async_free(a);
-	return 0;
-}
-
-struct pool_iter *pool_imap(struct pool *p, task_fn fn, const void *args, size_t arg_size,
-			    size_t n, size_t chunksize)
-{
-	return (struct pool_iter *)map_req(p, REQ_IMAP, fn, args, arg_size, n, chunksize, NULL,
-					   NULL, NULL, NULL);
-}
-
-struct pool_iter *pool_imap_unordered(struct pool *p, task_fn fn, const void *args,
-				      size_t arg_size, size_t n, size_t chunksize)
-{
-	return (struct pool_iter *)map_req(p, REQ_IMAP_UNORDERED, fn, args, arg_size, n,
-					   chunksize, NULL, NULL, NULL, NULL);
-}
-
-static void hand_out(struct req *r, size_t rec, size_t *index, int *status,
-		     struct task_result *out)
-{
-	if (index)
-		*index = rec;
-	if (status)
-		*status = r->status[rec];
-	if (out)
-		task_result_move(out, &r->results[rec]);
-	else
-		task_result_release(&r->results[rec]);
-}
-
-/* One reader at a time per iterator. */
-int pool_iter_next(struct pool_iter *it, int64_t timeout_ns, size_t *index, int *status,
-		   struct task_result *out)
-{
-	struct req *r = &it->r;
-	uint64_t deadline = deadline_of(timeout_ns);
-
-	if (r->next >= r->n)
-		return 0;
-	if (r->kind == REQ_IMAP) {
-		size_t rec = r->next;
-		int rc = wait_until(r->p, &r->job_done[rec / r->chunksize], deadline);
-
-		if (rc < 0)
-			return rc;
-		hand_out(r, rec, index, status, out);
-		r->next++;
-		return 1;
-	}
-	for (;;) {
-		int rc;
-
-		/* Clear avail before looking: a report after the look sets it
-		 * again, so the wait below cannot miss it. */
-		pthread_mutex_lock(&r->lock);
-		atomic_store(&r->avail, 0);
-		if (r->slot < r->n_finished) {
-			struct job *j = &r->jobs[r->finished[r->slot]];
-			size_t rec = (size_t)(j->status - r->status) + r->rec;
-
-			if (++r->rec == j->n) {
-				r->slot++;
-				r->rec = 0;
-			}
-			pthread_mutex_unlock(&r->lock);
-			hand_out(r, rec, index, status, out);
-			r->next++;
-			return 1;
-		}
-		pthread_mutex_unlock(&r->lock);
-		rc = wait_until(r->p, &r->avail, deadline);
-		if (rc < 0)
-			return rc;
-	}
-}
-
-void pool_iter_free(struct pool_iter *it)
-{
-	if (it)
-		req_unref(&it->r);
 }
 
 /* ---- pending results --------------------------------------------------- */
@@ -559,7 +320,7 @@ int pool_async_wait(struct pool_async *a, int64_t timeout_ns)
 {
 	if (atomic_load_explicit(&a->r.done, memory_order_acquire))
 		return 0;
-	return wait_until(a->r.p, &a->r.done, deadline_of(timeout_ns));
+	return pool_wait_until(a->r.p, &a->r.done, pool_deadline_of(timeout_ns));
 }
 
 int pool_async_get(struct pool_async *a, int64_t timeout_ns, struct task_result *out)
@@ -617,7 +378,7 @@ bool pool_async_cancel(struct pool_async *a)
 void pool_async_free(struct pool_async *a)
 {
 	if (a)
-		req_unref(&a->r);
+		pool_req_unref(&a->r);
 }
 
 /* ---- life cycle -------------------------------------------------------- */
@@ -722,3 +483,4 @@ enum pool_kind pool_kind(const struct pool *p)
 {
 	return p->base.opt.kind;
 }
+

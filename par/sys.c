@@ -33,6 +33,16 @@ void *xcalloc(size_t count, size_t n)
 	return p;
 }
 
+void *xaligned_zalloc(size_t align, size_t n)
+{
+	void *m;
+
+	if (posix_memalign(&m, align, n) != 0)
+		oom(n);
+	memset(m, 0, n);
+	return m;
+}
+
 void *xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);

@@ -13,11 +13,15 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Allocation: on failure these print the size to stderr and abort(), so the
- * callers never check for NULL. Safe from any thread. */
+ * callers never check for NULL (the one message the runtime ever prints: it
+ * cannot return). Safe from any thread. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* n zeroed bytes at a multiple of align (a power of two, at least
+ * sizeof(void *)); free with free(). */
+void *xaligned_zalloc(size_t align, size_t n);
 /* Returns a malloc'd formatted string; the caller frees it. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

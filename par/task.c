@@ -1,6 +1,7 @@
 /* task.c: result buffers for the task ABI (see task.h). */
 #include "par/task.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,16 @@ int task_result_error(struct task_result *r, int err, const char *fmt, ...)
 		n = sizeof msg - 1;
 	task_result_set(r, msg, (size_t)n);
 	return err;
+}
+
+char *task_error_text(const struct task_result *r, int status, char *buf, size_t len)
+{
+	if (r->len)
+		snprintf(buf, len, "%.*s", (int)(r->len > INT_MAX ? INT_MAX : r->len),
+			 (const char *)task_result_data(r));
+	else
+		snprintf(buf, len, "%s", strerror(-status));
+	return buf;
 }
 
 void task_result_move(struct task_result *dst, struct task_result *src)

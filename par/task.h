@@ -62,6 +62,12 @@ void task_result_adopt(struct task_result *r, void *heap, size_t len);
 int task_result_error(struct task_result *r, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The text of a failed task for a message: its result's message when it
+ * left one (task_result_error messages already say what went wrong, so no
+ * errno text is added: a dead worker's -ECHILD would read "No child
+ * processes"), else strerror(-status). Written into buf; returns buf. */
+char *task_error_text(const struct task_result *r, int status, char *buf, size_t len);
+
 /* Moves src into dst (dst's old bytes are freed; src is left empty). */
 void task_result_move(struct task_result *dst, struct task_result *src);
 

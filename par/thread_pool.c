@@ -62,6 +62,7 @@ struct worker {
 	pthread_t thread;
 	int32_t tid;
 	int32_t pinned;                /* as worker_stats.pinned */
+	int32_t bind_errno;            /* as worker_stats.bind_errno */
 	char bound[96];
 	/* Written by the worker, taken by take_stats. */
 	_Atomic uint64_t tasks;
@@ -278,6 +279,7 @@ static void worker_started(struct worker *w)
 	memset(&ws, 0, sizeof ws);
 	pin_bind_thread(opt->pin, w->index, &ws);
 	w->pinned = ws.pinned;
+	w->bind_errno = ws.bind_errno;
 	snprintf(w->bound, sizeof w->bound, "%s", ws.bound);
 	pthread_mutex_lock(&tp->start_lock);
 	tp->ready++;
@@ -333,27 +335,15 @@ static void tpool_free(struct tpool *tp)
 	free(tp);
 }
 
-static void *xaligned(size_t n)
-{
-	void *m;
-
-	if (posix_memalign(&m, CACHE_LINE, n) != 0) {
-		fprintf(stderr, "tvp: out of memory allocating %zu bytes\n", n);
-		abort();
-	}
-	memset(m, 0, n);
-	return m;
-}
-
 static int tp_start(struct pool *p, char *err, size_t errlen)
 {
 	unsigned n = pool_base(p)->opt.workers;
-	struct tpool *tp = xaligned(sizeof *tp);
+	struct tpool *tp = xaligned_zalloc(CACHE_LINE, sizeof *tp);
 	sigset_t block, old;
 
 	tp->p = p;
 	tp->n = n;
-	tp->w = xaligned(sizeof *tp->w * n);
+	tp->w = xaligned_zalloc(CACHE_LINE, sizeof *tp->w * n);
 	pthread_mutex_init(&tp->qlock, NULL);
 	pthread_mutex_init(&tp->start_lock, NULL);
 	pthread_cond_init(&tp->start_cond, NULL);
@@ -506,6 +496,7 @@ static unsigned tp_take_stats(struct pool *p, struct worker_stats *out, unsigned
 		out[i].tasks = atomic_exchange_explicit(&w->tasks, 0, memory_order_relaxed);
 		out[i].busy_ns = atomic_exchange_explicit(&w->busy_ns, 0, memory_order_relaxed);
 		out[i].pinned = w->pinned;
+		out[i].bind_errno = w->bind_errno;
 		snprintf(out[i].bound, sizeof out[i].bound, "%s", w->bound);
 		pin_cpu_bits_take(w->cpus_seen, out[i].ran_on, sizeof out[i].ran_on);
 	}

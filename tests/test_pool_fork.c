@@ -7,6 +7,7 @@
  * error and leaks nothing, a pool is refused once threads exist, large
  * arguments and results cross intact, many caller threads, an idle pool
  * sleeps. Every case ends with no child process left. */
+#include "par/fork_wire.h"
 #include "pool_fork_cases.h"
 
 #include <dirent.h>
@@ -47,7 +48,7 @@ static int task_pid(const void *arg, size_t len, struct task_result *out)
 	return 0;
 }
 
-enum crash_how { CRASH_NONE, CRASH_SEGV, CRASH_ABORT, CRASH_EXIT3, CRASH_HANG };
+enum crash_how { CRASH_NONE, CRASH_SEGV, CRASH_ABORT, CRASH_EXIT3, CRASH_HANG, CRASH_EXIT71 };
 
 /* arg: int64 { how, value }: how != NONE crashes that way, else returns
  * value * 2. */
@@ -71,6 +72,8 @@ static int task_crash(const void *arg, size_t len, struct task_result *out)
 		abort();
 	case CRASH_EXIT3:
 		_exit(3);
+	case CRASH_EXIT71:
+		_exit(FORK_EXIT_NO_CHANNEL);    /* a worker's own code, from a task */
 	case CRASH_HANG:
 		for (;;)
 			pause();
@@ -159,8 +162,20 @@ static void check_crash(enum channel_kind ch, enum crash_how how, const char *wa
 	}
 	ck_assert_int_eq(status[BAD], -ECHILD);
 	snprintf(expect, sizeof expect, "%s while running task %d", want, BAD);
-	ck_assert_msg(strstr(msg_of(&res[BAD]), expect) && strstr(msg_of(&res[BAD]), "(pid "),
-		      "message '%s' lacks '%s'", msg_of(&res[BAD]), expect);
+	/* It ends there: nothing decoded or appended after the task. */
+	ck_assert_msg(strlen(msg_of(&res[BAD])) >= strlen(expect) &&
+		      !strcmp(msg_of(&res[BAD]) + strlen(msg_of(&res[BAD])) - strlen(expect), expect) &&
+		      strstr(msg_of(&res[BAD]), "(pid "),
+		      "message '%s' does not end in '%s'", msg_of(&res[BAD]), expect);
+	/* What the run loop prints is the message itself: no "(No child
+	 * processes)", the meaningless text of -ECHILD, after it. */
+	{
+		char text[400];
+
+		task_error_text(&res[BAD], status[BAD], text, sizeof text);
+		ck_assert_str_eq(text, msg_of(&res[BAD]));
+		ck_assert(!strstr(text, "No child processes"));
+	}
 	/* The pool goes on, with a replacement. */
 	ck_assert_int_eq(pool_apply(p, task_crash, again, sizeof again, &r), 0);
 	ck_assert_int_eq(case_i64(&r), 42);
@@ -185,6 +200,18 @@ END_TEST
 START_TEST(worker_exit_status)
 {
 	check_crash(chans[_i], CRASH_EXIT3, "exited with status 3");
+}
+END_TEST
+
+/* The workers' own exit codes have names, but a task may exit with any
+ * code: the message decodes one only when no task was running. */
+START_TEST(worker_exit_codes_decoded)
+{
+	ck_assert_ptr_nonnull(fork_exit_meaning(FORK_EXIT_NO_CHANNEL));
+	ck_assert_ptr_nonnull(fork_exit_meaning(FORK_EXIT_BAD_MESSAGE));
+	ck_assert_ptr_null(fork_exit_meaning(FORK_EXIT_DONE));
+	ck_assert_ptr_null(fork_exit_meaning(3));
+	check_crash(chans[_i], CRASH_EXIT71, "exited with status 71");
 }
 END_TEST
 
@@ -628,7 +655,7 @@ static int lock_robust(const void *arg, size_t len, struct task_result *out)
 
 /* A worker that dies holding a robust mutex must not hang the others: the
  * next locker gets EOWNERDEAD. That needs glibc's own fork in the worker
- * (its thread id and robust list); a raw clone broke it (fork_pool.c). */
+ * (its thread id and robust list); a raw clone broke it (par/fork_server.c). */
 START_TEST(robust_mutex_survives_worker_death)
 {
 	struct pool *p;
@@ -671,6 +698,7 @@ static Suite *pool_fork_suite(void)
 	tcase_add_loop_test(tc, worker_segfault, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, worker_abort, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, worker_exit_status, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, worker_exit_codes_decoded, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, worker_killed_from_outside, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, task_past_deadline, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, terminate_kills_running, 0, ARRAY_SIZE(chans));

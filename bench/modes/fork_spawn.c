@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "par/pin.h"
+#include "par/proc.h"
 #include "bench/util.h"
 
 struct spawn_head {
@@ -130,6 +131,7 @@ static void finish_task(struct mode_run *m, struct fslot *s, struct worker_stats
 {
 	uint64_t i = s->index;
 	struct spawn_head h;
+	char how[80];
 	int st = 0;
 
 	close(s->fd);
@@ -152,16 +154,9 @@ static void finish_task(struct mode_run *m, struct fslot *s, struct worker_stats
 			return;
 		}
 	}
-	if (WIFSIGNALED(st))
-		m->status[i] = task_result_error(&m->results[i], -ECHILD,
-						 "process %d for task %" PRIu64 " killed by signal %d (%s)",
-						 (int)s->pid, i, WTERMSIG(st),
-						 sigdescr_np(WTERMSIG(st)) ? sigdescr_np(WTERMSIG(st)) : "?");
-	else
-		m->status[i] = task_result_error(&m->results[i], -ECHILD,
-						 "process %d for task %" PRIu64 " exited with status %d "
-						 "before sending its result", (int)s->pid, i,
-						 WEXITSTATUS(st));
+	m->status[i] = task_result_error(&m->results[i], -ECHILD, "process %d for task %" PRIu64
+					 " %s%s", (int)s->pid, i, proc_status_text(st, how, sizeof how),
+					 WIFEXITED(st) ? " before sending its result" : "");
 	s->pid = 0;
 }
 

@@ -1,0 +1,259 @@
+/* fork_child.c: a fork pool worker's life, after the fork: the one reset,
+ * then receive a piece of a job, run it, send the outcomes, until the
+ * parent closes the channel.
+ *
+ * DESIGN
+ * A worker gets a struct fork_child (its number, the channel kind, the
+ * shared scoreboard, its place, the initializer) and nothing of the
+ * parent's state. It binds itself first (the parent is never bound, so
+ * nothing it forks later inherits a mask), then opens its channel end,
+ * runs the initializer and loops. Only one idle worker spins at a time (a
+ * token in the scoreboard), as in the thread pool: on a machine with two
+ * cores, spinning workers would take the cores from the ones with work and
+ * from the parent. The worker that finished last takes the token over, and
+ * the parent gives the next job to the token's holder. Every spin calls
+ * sched_yield between looks: a fork pool is often more processes than
+ * cores, and a spinner that does not yield delays the very process it waits
+ * for (a one-task round trip took 15 us instead of 2 us when the parent and
+ * the worker shared a core); with nothing else runnable it returns at once.
+ * The scoreboard's `running` says which task a worker runs, so that the
+ * parent can name it if the worker dies. A worker ends with an exit code
+ * from enum fork_exit (fork_wire.h).
+ */
+#include "par/fork_pool_impl.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "par/fork_wire.h"
+#include "par/sys.h"
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+bool fork_child_init(pid_t parent_pid, const int *keep, unsigned nkeep)
+{
+	int sorted[CHANNEL_MAX_FDS];
+	unsigned lo = 3;
+	sigset_t none;
+
+	/* Handlers first, while signals are still blocked (fork_direct blocks
+	 * them across the fork): a SIGTERM from terminate that reached a new
+	 * worker first would otherwise run the parent's handler in it. */
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
+		    sa.sa_handler != SIG_IGN)
+			signal(sig, SIG_DFL);
+	}
+	sys_child_after_fork();
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	/* Hold nothing but stdio and what the caller keeps: a worker must not
+	 * keep other workers' channels open. */
+	if (nkeep > CHANNEL_MAX_FDS)
+		nkeep = CHANNEL_MAX_FDS;
+	memcpy(sorted, keep, nkeep * sizeof *sorted);
+	qsort(sorted, nkeep, sizeof *sorted, cmp_int);
+	for (unsigned i = 0; i < nkeep; i++) {
+		if ((unsigned)sorted[i] > lo)
+			close_range(lo, (unsigned)sorted[i] - 1, 0);
+		lo = (unsigned)sorted[i] + 1;
+	}
+	close_range(lo, ~0u, 0);
+	/* The parent may have died before PDEATHSIG was armed. */
+	return getppid() == parent_pid;
+}
+
+/* Binds the worker to its place (HWLOC_CPUBIND_PROCESS) and records the
+ * outcome on the scoreboard; a failure is recorded with its errno and the
+ * caller of the pool decides (--pin-strict). */
+static void worker_bind(const struct fork_child *c)
+{
+	struct board_slot *bs = &c->board->slot[c->id];
+	struct worker_stats ws;
+
+	memset(&ws, 0, sizeof ws);
+	pin_bind_process(c->pin, c->id, &ws);
+	memcpy(bs->bound, ws.bound, sizeof bs->bound);
+	atomic_store(&bs->bind_errno, ws.bind_errno);
+	atomic_store(&bs->pinned, ws.pinned);
+}
+
+/* Waits for the next job message. A worker expecting the rest of its job
+ * spins first. An idle worker takes the spinner token (from whoever held
+ * it: the worker that finished last is the one the parent will pick next)
+ * and spins while it holds it; it sleeps once the window has passed or
+ * another worker has taken the token. */
+static int worker_recv(const struct fork_child *c, struct channel *ch, bool more_expected,
+		       int32_t me, const void **m, size_t *len)
+{
+	struct board *b = c->board;
+
+	if (more_expected) {
+		int rc = channel_recv(ch, (int64_t)c->spin_ns, c->spin_ns, m, len);
+
+		if (rc != -ETIMEDOUT)
+			return rc;
+	} else if (c->spin_ns) {
+		uint64_t start = now_ns(), t = start;
+
+		atomic_store(&b->spinner, me);
+		while (!channel_may_have_input(ch) && t - start < c->spin_ns &&
+		       atomic_load_explicit(&b->spinner, memory_order_relaxed) == me) {
+			for (int i = 0; i < 64; i++)
+				cpu_relax();
+			t = now_ns();
+			/* The parent or a worker with a job may need this
+			 * core: let them run first (see DESIGN). */
+			sched_yield();
+		}
+		board_drop_token(b, me);
+	}
+	return channel_recv(ch, POOL_FOREVER, 0, m, len);
+}
+
+struct outbuf {
+	unsigned char *b;
+	size_t len, cap;
+};
+
+static void out_put(struct outbuf *o, const void *p, size_t n)
+{
+	if (o->cap - o->len < n) {
+		o->cap = (o->cap + n) * 2;
+		o->b = xrealloc(o->b, o->cap);
+	}
+	memcpy(o->b + o->len, p, n);
+	o->len += n;
+}
+
+/* Sends the outcomes of records [first, first + count). */
+static void send_results(struct channel *ch, uint64_t seq, uint64_t first, uint64_t count,
+			 struct outbuf *o)
+{
+	struct wire_results h = { MSG_RESULTS, 0, seq, first, count };
+	struct iovec iov[2] = { { &h, sizeof h }, { o->b, o->len } };
+
+	if (channel_send(ch, iov, 2) != 0)
+		_exit(FORK_EXIT_DONE);  /* the parent has gone or let us go */
+	o->len = 0;
+}
+
+/* Runs one piece of a job and sends its outcomes back. */
+static void worker_run(struct board_slot *bs, struct channel *ch, const struct wire_run *h,
+		       const unsigned char *args, struct outbuf *o)
+{
+	task_fn fn = (task_fn)(uintptr_t)h->fn;
+	uint64_t sent_to = 0;
+	uint64_t t0 = now_ns(), busy = 0;
+
+	for (uint64_t i = 0; i < h->count; i++) {
+		struct task_result r = TASK_RESULT_INIT;
+		struct wire_record rec;
+		int st;
+
+		atomic_store_explicit(&bs->running, h->first_task + i + 1, memory_order_relaxed);
+		st = fn(args + i * h->arg_size, h->arg_size, &r);
+		if (r.len > UINT32_MAX)
+			st = task_result_error(&r, -EMSGSIZE, "result of %zu bytes is too large",
+					       r.len);
+		rec.status = st;
+		rec.len = (uint32_t)r.len;
+		if (!r.heap && o->cap - o->len >= sizeof rec + TASK_RESULT_INLINE) {
+			/* The common small result: no calls. */
+			memcpy(o->b + o->len, &rec, sizeof rec);
+			memcpy(o->b + o->len + sizeof rec, r.inl, TASK_RESULT_INLINE);
+			o->len += sizeof rec + r.len;
+		} else {
+			out_put(o, &rec, sizeof rec);
+			out_put(o, task_result_data(&r), r.len);
+			task_result_release(&r);
+		}
+		if (o->len >= RESULT_FLUSH_BYTES && i + 1 < h->count) {
+			uint64_t t = now_ns();
+
+			busy += t - t0;
+			atomic_store_explicit(&bs->tasks, atomic_load(&bs->tasks) + (i + 1 - sent_to),
+					      memory_order_relaxed);
+			send_results(ch, h->job_seq, h->first + sent_to, i + 1 - sent_to, o);
+			sent_to = i + 1;
+			t0 = now_ns();
+		}
+	}
+	busy += now_ns() - t0;
+	pin_cpu_bits_note(bs->cpus_seen);
+	atomic_store_explicit(&bs->running, 0, memory_order_relaxed);
+	atomic_store_explicit(&bs->tasks, atomic_load(&bs->tasks) + (h->count - sent_to),
+			      memory_order_relaxed);
+	atomic_store_explicit(&bs->busy_ns, atomic_load(&bs->busy_ns) + busy, memory_order_release);
+	send_results(ch, h->job_seq, h->first + sent_to, h->count - sent_to, o);
+}
+
+/* The life of a worker: receive a piece, run it, send the outcomes, until
+ * the parent closes the channel. Never returns. */
+__attribute__((noreturn)) void fork_child_main(const struct fork_child *c, int *fds,
+					       unsigned nfds)
+{
+	struct board_slot *bs = &c->board->slot[c->id];
+	struct outbuf o = { NULL, 0, 0 };
+	unsigned char *abuf = NULL;
+	size_t abuf_cap = 0;
+	struct channel *ch;
+	bool more_expected = false;
+	int32_t me;
+
+	worker_bind(c);
+	if (channel_open_worker(&ch, c->kind, fds, nfds) < 0)
+		_exit(FORK_EXIT_NO_CHANNEL);
+	me = (int32_t)getpid();
+	atomic_store(&bs->tid, (int32_t)syscall(SYS_gettid));
+	atomic_store(&bs->pid, me);
+	if (c->initializer)
+		c->initializer(c->initarg);
+	for (;;) {
+		const void *m;
+		size_t len;
+		struct wire_run h;
+		const unsigned char *args;
+		size_t bytes;
+
+		if (worker_recv(c, ch, more_expected, me, &m, &len) != 1)
+			_exit(FORK_EXIT_DONE);
+		if (len < sizeof h)
+			_exit(FORK_EXIT_BAD_MESSAGE);
+		memcpy(&h, m, sizeof h);
+		if (h.kind != MSG_RUN || (h.arg_size && h.count > SIZE_MAX / h.arg_size))
+			_exit(FORK_EXIT_BAD_MESSAGE);
+		bytes = (size_t)(h.count * h.arg_size);
+		if (len - sizeof h != bytes)
+			_exit(FORK_EXIT_BAD_MESSAGE);
+		/* Messages sit at 16-byte boundaries of the inbox (channel.c)
+		 * and the header is 64 bytes is 64 bytes, so the records are aligned as
+		 * malloc would align them; copy only if that ever changes. */
+		args = (const unsigned char *)m + sizeof h;
+		if ((uintptr_t)args % alignof(max_align_t) != 0 && bytes) {
+			if (abuf_cap < bytes) {
+				abuf = xrealloc(abuf, bytes);
+				abuf_cap = bytes;
+			}
+			memcpy(abuf, args, bytes);
+			args = abuf;
+		}
+		worker_run(bs, ch, &h, args, &o);
+		more_expected = h.first + h.count < h.job_n;
+	}
+}

@@ -1,0 +1,333 @@
+/* fork_dispatch.c: the fork pool parent's work: jobs to idle workers in
+ * pieces, results back into the jobs, deadlines, replacements; one
+ * non-blocking round of it is fork_dispatch_pump.
+ *
+ * DESIGN
+ * One parent thread does everything. The parent has no helper thread: all
+ * progress (posting jobs, reading results, noticing deaths, killing tasks
+ * past their deadline, starting replacements) happens in ops->progress,
+ * called by whichever caller thread waits (fork_poll.c), and in submit. The
+ * parent's channel ends never block, so one thread can stream a large job
+ * to one worker while another worker streams a large result back. A job
+ * goes to one idle worker (the one spinning, else the one idle most
+ * recently) in pieces (fork_wire.h). A worker runs one job at a time; a job
+ * is RUNNING (no longer cancellable) from the moment it is handed to its
+ * worker, and its deadline counts from then.
+ */
+#include "par/fork_pool_impl.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "par/fork_wire.h"
+#include "par/proc.h"
+#include "par/sys.h"
+
+void fork_dispatch_push_done(struct job **fin, struct job *j)
+{
+	j->next = *fin;
+	*fin = j;
+}
+
+bool fork_dispatch_results(struct fpool *fp, struct wslot *s, const void *m, size_t len,
+			   struct job **fin)
+{
+	const unsigned char *b = m, *end = b + len;
+	struct wire_results h;
+	struct job *j = s->job;
+
+	if (len < sizeof h)
+		goto bad;
+	memcpy(&h, b, sizeof h);
+	b += sizeof h;
+	if (h.kind != MSG_RESULTS || !j || h.job_seq != s->job_seq || h.first != s->done ||
+	    h.count > j->n - s->done)
+		goto bad;
+	for (uint64_t i = 0; i < h.count; i++) {
+		struct wire_record rec;
+		size_t k = (size_t)(h.first + i);
+
+		if ((size_t)(end - b) < sizeof rec)
+			goto bad;
+		memcpy(&rec, b, sizeof rec);
+		b += sizeof rec;
+		if ((size_t)(end - b) < rec.len)
+			goto bad;
+		j->status[k] = rec.status;
+		if (rec.len <= TASK_RESULT_INLINE && !j->results[k].heap) {
+			/* The common small result: no calls. */
+			memcpy(j->results[k].inl, b, rec.len);
+			j->results[k].len = rec.len;
+		} else {
+			task_result_set(&j->results[k], b, rec.len);
+		}
+		b += rec.len;
+	}
+	s->done += (size_t)h.count;
+	if (s->done < j->n)
+		return true;
+	atomic_store_explicit(&j->state, JOB_DONE, memory_order_release);
+	fork_dispatch_push_done(fin, j);
+	s->job = NULL;
+	s->state = W_IDLE;
+	s->idle_since = now_ns();
+	s->lifetime += j->n;
+	s->deadline_at = 0;
+	return true;
+bad:
+	/* Its job fails with a message that says so (fork_death.c). */
+	s->malformed = true;
+	proc_pidfd_signal(s->pidfd, SIGKILL);
+	fp->next_death_check = 0;
+	return false;
+}
+
+/* Posts pieces of s's job while the channel takes them. */
+static void feed(struct fpool *fp, struct wslot *s)
+{
+	struct job *j = s->job;
+
+	while (j && !channel_send_pending(s->ch) && s->sent < j->n) {
+		size_t per = j->arg_size ? PIECE_BYTES / j->arg_size : j->n;
+		size_t cnt = j->n - s->sent;
+		struct wire_run h;
+
+		if (per == 0)
+			per = 1;
+		if (cnt > per)
+			cnt = per;
+		memset(&h, 0, sizeof h);
+		h.kind = MSG_RUN;
+		h.job_seq = s->job_seq;
+		h.fn = (uint64_t)(uintptr_t)j->fn;
+		h.arg_size = j->arg_size;
+		h.first = s->sent;
+		h.count = cnt;
+		h.first_task = j->first_task + s->sent;
+		h.job_n = j->n;
+		if (channel_post(s->ch, &h, sizeof h, j->args + s->sent * j->arg_size,
+				 cnt * j->arg_size) < 0) {
+			fp->next_death_check = 0;   /* it is dead: see to it soon */
+			return;
+		}
+		s->sent += cnt;
+	}
+}
+
+/* Hands queued jobs to idle workers, the most recently idle first. */
+bool fork_dispatch_jobs(struct fpool *fp, uint64_t now)
+{
+	bool any = false;
+
+	while (fp->qhead) {
+		int32_t spinner = atomic_load_explicit(&fp->board->spinner, memory_order_relaxed);
+		struct wslot *best = NULL;
+		struct job *j;
+		int expect = JOB_QUEUED;
+
+		/* The spinning worker if it is idle (it sees the job in well
+		 * under a microsecond), else the one idle most recently. */
+		for (unsigned i = 0; i < fp->n; i++) {
+			struct wslot *s = &fp->w[i];
+
+			if (s->state != W_IDLE)
+				continue;
+			if (spinner && s->pid == spinner) {
+				best = s;
+				break;
+			}
+			if (!best || s->idle_since > best->idle_since)
+				best = s;
+		}
+		if (!best)
+			break;
+		j = fp->qhead;
+		fp->qhead = j->next;
+		if (!fp->qhead)
+			fp->qtail = NULL;
+		/* Jobs in the queue are QUEUED (cancel takes them out under
+		 * mu); the CAS is the contract's transition. */
+		if (!atomic_compare_exchange_strong(&j->state, &expect, JOB_RUNNING))
+			continue;
+		best->state = W_BUSY;
+		best->job = j;
+		best->job_seq = ++fp->next_seq;
+		best->sent = best->done = 0;
+		best->killed = false;
+		best->deadline_at = j->deadline_ns ? now + j->deadline_ns : 0;
+		feed(fp, best);
+		any = true;
+	}
+	return any;
+}
+
+/* Fails every queued job: no worker exists and none can be started. */
+static void fail_queue(struct fpool *fp, struct job **fin)
+{
+	while (fp->qhead) {
+		struct job *j = fp->qhead;
+		int expect = JOB_QUEUED;
+
+		fp->qhead = j->next;
+		if (!atomic_compare_exchange_strong(&j->state, &expect, JOB_RUNNING))
+			continue;
+		for (size_t k = 0; k < j->n; k++) {
+			j->status[k] = -EAGAIN;
+			task_result_error(&j->results[k], -EAGAIN, "no worker could be started: %s",
+					  fp->spawn_err);
+		}
+		atomic_store_explicit(&j->state, JOB_DONE, memory_order_release);
+		fork_dispatch_push_done(fin, j);
+	}
+	fp->qtail = NULL;
+}
+
+
+/* Starts workers in empty slots (not too often after a failure). */
+static void refill(struct fpool *fp, uint64_t now, struct job **fin)
+{
+	unsigned live = 0;
+	bool failed = false;
+
+	if (fp->stopping)
+		return;
+	for (unsigned i = 0; i < fp->n; i++) {
+		if (fp->w[i].state != W_EMPTY) {
+			live++;
+			continue;
+		}
+		if (failed || now < fp->spawn_retry_at)
+			continue;
+		if (fork_server_spawn(fp, &fp->w[i], fp->spawn_err, sizeof fp->spawn_err) == 0) {
+			live++;
+		} else {
+			failed = true;
+			fp->spawn_retry_at = now + SPAWN_RETRY_NS;
+		}
+	}
+	/* Never leave a job waiting for a worker that cannot come. */
+	if (live == 0 && fp->qhead)
+		fail_queue(fp, fin);
+}
+
+bool fork_dispatch_pump(struct fpool *fp, struct job **fin)
+{
+	uint64_t maxtasks = pool_base(fp->p)->opt.maxtasksperchild;
+	uint64_t now = now_ns();
+	bool moved = false;
+
+	for (unsigned i = 0; i < fp->n; i++) {
+		struct wslot *s = &fp->w[i];
+		const void *m;
+		size_t len;
+		int rc;
+
+		if (s->state == W_EMPTY)
+			continue;
+		if (channel_send_pending(s->ch)) {
+			rc = channel_flush(s->ch);
+			if (rc < 0)
+				fp->next_death_check = 0;
+			else if (rc == 0)
+				moved = true;
+		}
+		while ((rc = channel_try_recv(s->ch, &m, &len)) == 1) {
+			moved = true;
+			if (!fork_dispatch_results(fp, s, m, len, fin))
+				break;
+			if (s->state != W_BUSY)
+				break;
+		}
+		if (s->state == W_IDLE && maxtasks && s->lifetime >= maxtasks) {
+			fork_death_retire(fp, s);
+			continue;
+		}
+		if (rc < 0) {
+			/* End of stream: the worker is gone. */
+			fork_death_bury(fp, s, 0, fin);
+			moved = true;
+			continue;
+		}
+		if (s->state == W_BUSY) {
+			feed(fp, s);
+			if (s->deadline_at && now >= s->deadline_at && !s->killed) {
+				proc_pidfd_signal(s->pidfd, SIGKILL);
+				s->killed = true;
+				fp->next_death_check = 0;
+			}
+		}
+	}
+	if (now >= fp->next_death_check) {
+		if (fork_death_check(fp, fin))
+			moved = true;
+		fp->next_death_check = now + DEATH_CHECK_NS;
+	}
+	refill(fp, now, fin);
+	if (fork_dispatch_jobs(fp, now))
+		moved = true;
+	return moved;
+}
+
+void fork_dispatch_deliver(struct fpool *fp, struct job *fin)
+{
+	if (!fin)
+		return;
+	pthread_mutex_unlock(&fp->mu);
+	while (fin) {
+		struct job *next = fin->next;   /* j is not ours after the call */
+
+		pool_job_done(fp->p, fin);
+		fin = next;
+	}
+	pthread_mutex_lock(&fp->mu);
+	fp->done_seq++;
+	pthread_cond_broadcast(&fp->cv);
+}
+
+void fork_dispatch_submit(struct pool *p, struct job *j)
+{
+	struct fpool *fp = fpool_of(p);
+
+	pthread_mutex_lock(&fp->mu);
+	j->next = NULL;
+	if (fp->qtail)
+		fp->qtail->next = j;
+	else
+		fp->qhead = j;
+	fp->qtail = j;
+	/* Hand it over at once if a worker is idle: the round trip starts
+	 * now, not when the caller begins to wait. */
+	if (!fp->stopping)
+		fork_dispatch_jobs(fp, now_ns());
+	fork_poll_rouse(fp);
+	pthread_mutex_unlock(&fp->mu);
+}
+
+bool fork_dispatch_cancel(struct pool *p, struct job *j)
+{
+	struct fpool *fp = fpool_of(p);
+	struct job **pp;
+	bool ok = false;
+
+	pthread_mutex_lock(&fp->mu);
+	for (pp = &fp->qhead; *pp; pp = &(*pp)->next) {
+		if (*pp == j) {
+			int expect = JOB_QUEUED;
+
+			if (atomic_compare_exchange_strong(&j->state, &expect, JOB_CANCELLED)) {
+				*pp = j->next;
+				if (fp->qtail == j) {
+					fp->qtail = NULL;
+					for (struct job *q = fp->qhead; q; q = q->next)
+						fp->qtail = q;
+				}
+				ok = true;
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fp->mu);
+	return ok;
+}
+

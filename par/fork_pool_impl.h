@@ -1,0 +1,252 @@
+/* fork_pool_impl.h: what the files of the fork pool share (private to
+ * par/fork_*.c): the scoreboard, the parent's state, the narrow struct a
+ * worker gets, and the functions one file calls in another.
+ *
+ * The files, by role:
+ *   fork_wire.h      the messages and the workers' exit codes
+ *   fork_child.c     a worker's life, after the fork
+ *   fork_server.c    starting a worker: direct fork, or the fork server
+ *   fork_dispatch.c  jobs to workers, results back (the parent's pump)
+ *   fork_poll.c      waiting: the poller, spinning, sleeping in ppoll
+ *   fork_death.c     workers that end: reaping, failing their job, retiring
+ *   fork_pool.c      start, join, terminate, stats: the ops table
+ * Parent functions are called with fpool.mu held unless they say otherwise.
+ */
+#ifndef FORK_POOL_IMPL_H
+#define FORK_POOL_IMPL_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "par/channel.h"
+#include "par/pin.h"
+#include "par/pool_backend.h"
+
+#define CACHE_LINE 64
+#define PIECE_BYTES (64u << 10)           /* argument bytes per job message */
+#define RESULT_FLUSH_BYTES (64u << 10)    /* result bytes per result message */
+#define DEATH_CHECK_NS 200000u            /* how often a busy parent looks at pidfds */
+#define MAX_RETIRED 4096u                 /* stats kept for workers gone */
+#define SPAWN_RETRY_NS 10000000u          /* after a failed fork */
+#define TERM_GRACE_NS 200000000u          /* terminate: SIGTERM, then SIGKILL */
+#define JOIN_GRACE_NS 5000000000ull       /* join: end of input, then SIGKILL */
+
+/* How many threads a process may have when it forks: one, its own.
+ * ThreadSanitizer runs a background thread of its own in every process; its
+ * fork() interceptor stops it from holding anything across the fork, so
+ * under TSan that thread is allowed too. */
+#ifdef __SANITIZE_THREAD__
+#define SAFE_THREADS 2
+#else
+#define SAFE_THREADS 1
+#endif
+
+/* ---- the scoreboard: shared by the parent, the server and workers ------ */
+
+struct board_slot {
+	alignas(CACHE_LINE) _Atomic uint64_t running;  /* task number + 1, or 0 */
+	_Atomic uint64_t tasks;
+	_Atomic uint64_t busy_ns;
+	_Atomic int32_t pid;
+	_Atomic int32_t tid;
+	/* Placement, written by the worker (par/pin.h). */
+	_Atomic int32_t pinned;                 /* -1 not asked, 0 failed, 1 bound */
+	_Atomic int32_t bind_errno;             /* pinned 0: why (a positive errno) */
+	char bound[96];                         /* written before the worker's first task */
+	_Atomic uint64_t cpus_seen[PIN_CPU_WORDS];
+};
+
+struct board {
+	alignas(CACHE_LINE) _Atomic int32_t spinner;   /* pid of the idle worker spinning, or 0 */
+	struct board_slot slot[];
+};
+
+/* Gives up the spinner token if worker `me` still holds it. */
+static inline void board_drop_token(struct board *b, int32_t me)
+{
+	atomic_compare_exchange_strong(&b->spinner, &me, 0);
+}
+
+/* ---- what a worker gets ------------------------------------------------ */
+
+/* Everything a worker process needs, and nothing of the parent's state:
+ * copied into the child by the fork (or the server's clone). */
+struct fork_child {
+	unsigned id;                  /* the worker's number, from 0 */
+	pid_t parent_pid;             /* the pool's process */
+	enum channel_kind kind;
+	uint64_t spin_ns;
+	struct board *board;          /* MAP_SHARED */
+	const struct pin_plan *pin;   /* NULL: not pinned */
+	void (*initializer)(void *arg);
+	void *initarg;
+};
+
+/* ---- the parent's state ------------------------------------------------ */
+
+enum wstate { W_EMPTY, W_IDLE, W_BUSY };
+
+struct wslot {
+	unsigned id;
+	enum wstate state;
+	pid_t pid;
+	int pidfd;
+	struct channel *ch;
+	struct job *job;              /* W_BUSY: the job it runs */
+	uint64_t job_seq;
+	size_t sent, done;            /* records posted, records with an outcome */
+	uint64_t deadline_at;         /* 0: none */
+	bool killed;                  /* SIGKILLed for its deadline */
+	bool malformed;               /* SIGKILLed for a message that made no sense */
+	uint64_t lifetime;            /* records this process has finished */
+	uint64_t idle_since;
+	uint64_t taken_tasks, taken_busy;
+};
+
+/* A retired worker (maxtasksperchild) still on its way out. */
+struct exiting {
+	pid_t pid;
+	int pidfd;
+};
+
+struct fpool {
+	struct pool *p;
+	unsigned n;
+	struct fork_child child;      /* the template each worker gets (id set per worker) */
+
+	pthread_mutex_t mu;
+	pthread_cond_t cv;            /* a report, or the poller leaving */
+	struct wslot *w;
+	struct job *qhead, *qtail;    /* queued jobs */
+	uint64_t next_seq;
+
+	struct board *board;
+	size_t board_bytes;
+
+	pid_t server_pid;
+	int server_pidfd;
+	int server_sock;
+
+	int wake_efd;                 /* submit and wake rouse a sleeping poller */
+	bool poller;                  /* a thread is making progress */
+	pthread_t poller_thread;
+	bool poller_sleeping;
+	bool stopping, stopped;
+
+	uint64_t done_seq, seen_seq;  /* reports, for flagless progress */
+	uint64_t next_death_check;
+	uint64_t spawn_retry_at;
+	char spawn_err[200];
+
+	struct worker_stats *retired; /* workers gone since the last take_stats */
+	unsigned n_retired, cap_retired;
+	struct exiting *exiting;
+	unsigned n_exiting, cap_exiting;
+
+	struct pollfd *pfd;           /* the poller's poll set */
+	unsigned cap_pfd;
+	unsigned *pfd_first, *pfd_count; /* [n]: each channel's part of it */
+};
+
+static inline struct fpool *fpool_of(struct pool *p)
+{
+	return pool_base(p)->backend;
+}
+
+/* ---- fork_child.c ------------------------------------------------------ */
+
+/* The one reset after a fork (libuv's uv__process_child_init): caught
+ * signals back to their defaults, SIGINT ignored and SIGPIPE ignored, the
+ * parent-death signal armed, every signal unblocked, every descriptor above
+ * stderr closed except keep[0..nkeep). Returns false when the parent has
+ * already died (the caller then _exits). */
+bool fork_child_init(pid_t parent_pid, const int *keep, unsigned nkeep);
+
+/* The life of worker c->id, whose channel descriptors are fds: receive a
+ * piece, run it, send the outcomes, until the parent closes the channel.
+ * Call right after fork_child_init. Never returns. */
+__attribute__((noreturn)) void fork_child_main(const struct fork_child *c, int *fds,
+					       unsigned nfds);
+
+/* ---- fork_server.c ----------------------------------------------------- */
+
+/* The fork server's loop, in the process fp_start forked for it; c is the
+ * template each worker gets, n the pool's size. Never returns. */
+__attribute__((noreturn)) void fork_server_main(const struct fork_child *c, unsigned n, int sock);
+
+/* Starts a worker in the empty slot s. Returns 0, or a negative errno with
+ * err set. */
+int fork_server_spawn(struct fpool *fp, struct wslot *s, char *err, size_t errlen);
+
+/* ---- fork_dispatch.c --------------------------------------------------- */
+
+/* Records the outcomes in one results message of s. Returns false (and
+ * kills the worker) if the message makes no sense. */
+bool fork_dispatch_results(struct fpool *fp, struct wslot *s, const void *m, size_t len,
+			   struct job **fin);
+
+/* Hands queued jobs to idle workers. Returns true if any was handed. */
+bool fork_dispatch_jobs(struct fpool *fp, uint64_t now);
+
+/* One non-blocking round of everything. Returns true if anything moved. */
+bool fork_dispatch_pump(struct fpool *fp, struct job **fin);
+
+/* Reports finished jobs, dropping mu meanwhile (callbacks may submit). */
+void fork_dispatch_deliver(struct fpool *fp, struct job *fin);
+
+/* ops->submit and ops->cancel. */
+void fork_dispatch_submit(struct pool *p, struct job *j);
+bool fork_dispatch_cancel(struct pool *p, struct job *j);
+
+/* Puts j on the list of finished jobs. */
+void fork_dispatch_push_done(struct job **fin, struct job *j);
+
+/* ---- fork_poll.c ------------------------------------------------------- */
+
+/* Puts every worker's pidfd (-1 for an empty slot, which poll skips) and
+ * then every exiting worker's into pfd, growing fp->pfd first when pfd is
+ * NULL (then pfd is fp->pfd). Returns the number of entries written; *live,
+ * if not NULL, is how many are real descriptors. */
+unsigned fork_poll_pidfds(struct fpool *fp, struct pollfd *pfd, unsigned *live);
+
+/* Makes sure fp->pfd has room for need entries. */
+void fork_poll_reserve(struct fpool *fp, unsigned need);
+
+/* ops->progress and ops->wake. */
+int fork_poll_progress(struct pool *p, int64_t timeout_ns, const _Atomic int *flag);
+void fork_poll_wake(struct pool *p);
+
+/* Rouses a poller asleep in ppoll. */
+void fork_poll_rouse(struct fpool *fp);
+
+/* pthread_cond_timedwait on fp->cv until until_ns (CLOCK_MONOTONIC). */
+void fork_poll_cond_wait_until(struct fpool *fp, uint64_t until_ns);
+
+/* ---- fork_death.c ------------------------------------------------------ */
+
+/* The worker in s is dead or dying: reads its last results, reaps it, fails
+ * its job (why_err 0: with -ECHILD or -ETIMEDOUT and a message saying how it
+ * died; else with why_err, the pool being terminated), frees the slot. */
+void fork_death_bury(struct fpool *fp, struct wslot *s, int why_err, struct job **fin);
+
+/* maxtasksperchild: lets the idle worker in s go (it exits at end of input). */
+void fork_death_retire(struct fpool *fp, struct wslot *s);
+
+/* Looks at every pidfd without waiting; buries the dead. Returns true if
+ * any was. */
+bool fork_death_check(struct fpool *fp, struct job **fin);
+
+/* Waits up to grace_ns for every live and exiting worker to end, then
+ * SIGKILLs the rest. */
+void fork_death_await(struct fpool *fp, uint64_t grace_ns);
+
+/* Buries every worker (failing unfinished jobs with err) and reaps the
+ * exiting ones. */
+void fork_death_bury_all(struct fpool *fp, int err, struct job **fin);
+
+#endif

@@ -1,0 +1,73 @@
+/* fork_wire.h: what the fork pool's parent and workers say to each other
+ * over a channel, and the exit codes a worker ends with.
+ *
+ * DESIGN
+ * A job goes to one worker in pieces of about 64 KiB of argument records
+ * (a struct wire_run header, then count * arg_size bytes), so the worker
+ * starts on the first piece while the rest stream in. Results come back a
+ * message per piece, or per 64 KiB of results (a struct wire_results header,
+ * then count (struct wire_record, result bytes) pairs). Both sides check
+ * every length: a worker that gets a message it cannot read exits with
+ * FORK_EXIT_BAD_MESSAGE; a parent that gets one kills the worker. Headers
+ * are 64 and 32 bytes, so records that follow stay 16-byte aligned in a
+ * channel's inbox.
+ */
+#ifndef FORK_WIRE_H
+#define FORK_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { MSG_RUN = 1, MSG_RESULTS = 2 };
+
+/* Parent -> worker: a piece of a job; count * arg_size argument bytes
+ * follow. */
+struct wire_run {
+	uint32_t kind, pad;
+	uint64_t job_seq;
+	uint64_t fn;            /* the task_fn's address: the same in the worker */
+	uint64_t arg_size;
+	uint64_t first;         /* the piece's first record, within the job */
+	uint64_t count;
+	uint64_t first_task;    /* pool-wide number of the piece's first record */
+	uint64_t job_n;         /* records in the whole job */
+};
+
+/* Worker -> parent: outcomes of records [first, first + count); count
+ * (struct wire_record, result bytes) pairs follow. */
+struct wire_results {
+	uint32_t kind, pad;
+	uint64_t job_seq;
+	uint64_t first;
+	uint64_t count;
+};
+
+struct wire_record {
+	int32_t status;
+	uint32_t len;
+};
+
+/* How a worker process ends on its own. The parent names the last two in
+ * the message a dead worker's job fails with. */
+enum fork_exit {
+	FORK_EXIT_DONE = 0,             /* end of input, or the parent is gone */
+	FORK_EXIT_NO_CHANNEL = 71,      /* could not open its end of the channel */
+	FORK_EXIT_BAD_MESSAGE = 72,     /* the parent sent what it cannot read */
+};
+
+/* What code means when a worker exits with it between tasks (a task may
+ * call exit with any code: the caller decodes only when none was
+ * running), or NULL for FORK_EXIT_DONE and codes not in enum fork_exit. */
+static inline const char *fork_exit_meaning(int code)
+{
+	switch (code) {
+	case FORK_EXIT_NO_CHANNEL:
+		return "it could not open its channel";
+	case FORK_EXIT_BAD_MESSAGE:
+		return "it could not read a message from the parent";
+	default:
+		return NULL;
+	}
+}
+
+#endif
