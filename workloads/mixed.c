@@ -39,7 +39,9 @@ static bool parse_fraction(const char *text, double *out)
 	char *end;
 	double f;
 
-	if (!text || !*text)
+	/* Decimal digits and a point only: strtod would also take " 0.5",
+	 * "+0.5", "0x0.8" and "5e-1". */
+	if (!text || !*text || strspn(text, "0123456789.") != strlen(text))
 		return false;
 	errno = 0;
 	f = strtod(text, &end);

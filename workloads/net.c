@@ -38,6 +38,7 @@
  * so every mode is still compared with serial.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -154,7 +155,8 @@ static bool parse_url(const char *text, struct net_url *u, char *err, size_t err
 
 		errno = 0;
 		port = strtoul(p + 1, &end, 10);
-		if (errno || end == p + 1 || port == 0 || port > 65535 || (*end && *end != '/'))
+		/* strtoul would also take " 1" and "+1". */
+		if (errno || !isdigit((unsigned char)p[1]) || port == 0 || port > 65535 || (*end && *end != '/'))
 			goto bad;
 		p = end;
 	}
