@@ -13,8 +13,9 @@
  *   file is used instead (and a SIGKILL leaves it behind). A symbolic link is
  *   followed: its target is replaced, the link stays a link; a link to
  *   nothing is refused.
- * - a character device, a FIFO, a socket, or "-" (stdout): written in place,
- *   opened for writing at commit time (a FIFO's reader may come late).
+ * - a character device, a FIFO, a socket, "-" or /dev/stdout (stdout), or a
+ *   path naming a descriptor (/dev/stderr, /dev/fd/N): written in place,
+ *   opened for appending at commit time (a FIFO's reader may come late).
  * - a directory, an empty path, a missing directory, an unwritable place: an
  *   error at once.
  * The default name results/<stem><host>-<stamp>.json never replaces a file:
@@ -101,6 +102,15 @@ static int open_tmp(struct results_out *r)
 	return 0;
 }
 
+/* Whether path names an open file descriptor (/dev/stderr, /dev/fd/N,
+ * /proc/self/fd/N) rather than a place: replacing what it leads to would
+ * lose what the descriptor's owner wrote there. */
+static bool names_fd(const char *path)
+{
+	return strcmp(path, "/dev/stdin") == 0 || strcmp(path, "/dev/stderr") == 0 ||
+	       strncmp(path, "/dev/fd/", 8) == 0 || strncmp(path, "/proc/self/fd/", 14) == 0;
+}
+
 /* Looks at an explicit path and decides how it will be written. */
 static int claim_path(struct results_out *r, char *err, size_t errlen)
 {
@@ -109,6 +119,11 @@ static int claim_path(struct results_out *r, char *err, size_t errlen)
 	if (!*r->path) {
 		snprintf(err, errlen, "cannot write '': the path is empty");
 		return -ENOENT;
+	}
+	if (names_fd(r->path)) {
+		r->in_place = true;
+		r->target = xstrdup(r->path);
+		return 0;
 	}
 	if (stat(r->path, &st) != 0) {
 		int e = errno;
@@ -195,7 +210,9 @@ int results_open(struct results_out **out, const char *path, const char *stem, c
 
 	r->fd = -1;
 	*out = NULL;
-	if (path && strcmp(path, "-") == 0) {
+	/* /dev/stdout is "-": the JSON alone on stdout, the table on stderr. */
+	if (path && (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0 ||
+		     strcmp(path, "/dev/fd/1") == 0 || strcmp(path, "/proc/self/fd/1") == 0)) {
 		r->path = xstrdup("-");
 		r->target = xstrdup("/dev/stdout");
 		r->in_place = true;
@@ -319,7 +336,7 @@ static int commit_in_place(struct results_out *r, const json_t *doc, char *err, 
 	if (strcmp(r->path, "-") == 0) {
 		fflush(stdout);
 		fd = STDOUT_FILENO;
-	} else if ((fd = open(r->target, O_WRONLY | O_NOCTTY | O_CLOEXEC)) < 0) {
+	} else if ((fd = open(r->target, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC)) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot write '%s': %s", r->path, strerror(-rc));
 		return rc;

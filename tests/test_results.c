@@ -177,6 +177,25 @@ START_TEST(symlink_is_followed_not_replaced)
 }
 END_TEST
 
+/* /dev/stdout, /dev/fd/1 are stdout ("-"): the JSON alone reaches it. (The
+ * test takes /dev/fd/1: code that renamed over the path cannot damage
+ * /proc.) */
+START_TEST(stdout_by_name_gets_the_json)
+{
+	struct tvp_cmd c;
+	json_error_t jerr;
+	json_t *doc;
+
+	tvp_run_cli(&c, 60, "run", "--quick", "--mode", "serial", "--workers", "1", "--repeat", "1",
+		    "--workload", "count", "--output", "/dev/fd/1", NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	doc = json_loads(c.out, 0, &jerr);
+	ck_assert_msg(doc, "stdout is not the JSON alone: %s (%s)", jerr.text, c.out);
+	json_decref(doc);
+	tvp_cmd_free(&c);
+}
+END_TEST
+
 /* A directory or an empty path is a usage error before any measurement:
  * exit 2 at once, for run (with a run that would take minutes) and
  * overhead. */
@@ -326,6 +345,7 @@ static Suite *results_suite(void)
 	tcase_add_test(tc, full_device_says_no_space);
 	tcase_add_test(tc, fifo_reader_receives_the_json);
 	tcase_add_test(tc, symlink_is_followed_not_replaced);
+	tcase_add_test(tc, stdout_by_name_gets_the_json);
 	tcase_add_test(tc, bad_paths_refused_before_measuring);
 	tcase_add_test(tc, default_names_never_collide);
 	tcase_add_test(tc, results_honour_the_umask);
