@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -115,6 +116,26 @@ START_TEST(full_device_says_no_space)
 out:
 	tvp_rm_rf(dir);
 	free(full);
+	free(dir);
+}
+END_TEST
+
+/* A file size limit (ulimit -f) at the end: the real cause, exit 1, and
+ * no temporary file (SIGXFSZ is caught, the write fails with EFBIG). */
+START_TEST(file_size_limit_says_too_large)
+{
+	char *dir = tvp_tmpdir(), *out = xasprintf("%s/big.json", dir);
+	struct rlimit small = { 1024, 1024 };
+	struct tvp_cmd c;
+
+	ck_assert(setrlimit(RLIMIT_FSIZE, &small) == 0);   /* this test's process only */
+	tvp_run_cli(&c, 60, QUICK, "--output", out, NULL);
+	ck_assert_msg(c.status == 1, "exit %d: %s", c.status, c.err);
+	ck_assert_msg(strstr(c.err, "File too large"), "stderr: %s", c.err);
+	ck_assert_int_eq(count_names(dir, ""), 2);   /* . and .. */
+	tvp_cmd_free(&c);
+	tvp_rm_rf(dir);
+	free(out);
 	free(dir);
 }
 END_TEST
@@ -343,6 +364,7 @@ static Suite *results_suite(void)
 
 	tcase_add_test(tc, char_device_stays_a_device);
 	tcase_add_test(tc, full_device_says_no_space);
+	tcase_add_test(tc, file_size_limit_says_too_large);
 	tcase_add_test(tc, fifo_reader_receives_the_json);
 	tcase_add_test(tc, symlink_is_followed_not_replaced);
 	tcase_add_test(tc, stdout_by_name_gets_the_json);
