@@ -1,6 +1,6 @@
 /* commands.h: the subcommands of `tvp`, each an entry point with main's
  * signature. Each returns the process exit status: 0 success, 1 a runtime
- * failure, 2 a bad command line, 130 interrupted. */
+ * failure, 2 a bad command line, 128 + the signal when interrupted (130). */
 #ifndef COMMANDS_H
 #define COMMANDS_H
 

@@ -120,6 +120,21 @@ static void set_json(struct table *t, const char *col, const json_t *v)
 	}
 }
 
+/* OWASP's rule against spreadsheet formula injection: a cell that starts
+ * with = + - @, a tab or a carriage return is a formula to a spreadsheet
+ * (`=cmd|...`). A negative number stays a number. */
+static bool is_formula(const char *s)
+{
+	char *end;
+
+	if (!*s || !strchr("=+-@\t\r", *s))
+		return false;
+	if (*s != '-')
+		return true;
+	strtod(s, &end);
+	return end == s || *end;
+}
+
 static void put_field(const struct table *t, const char *s)
 {
 	FILE *f = t->out;
@@ -127,8 +142,10 @@ static void put_field(const struct table *t, const char *s)
 	if (!s)
 		return;
 	if (t->fmt == FMT_CSV) {
-		if (strpbrk(s, ",\"\n\r")) {
-			fputc('"', f);
+		bool formula = is_formula(s);
+		if (formula || strpbrk(s, ",\"\n\r")) {
+			/* A formula is quoted and prefixed with ' (shown as text). */
+			fputs(formula ? "\"'" : "\"", f);
 			for (const char *p = s; *p; p++) {
 				if (*p == '"')
 					fputc('"', f);

@@ -1,5 +1,6 @@
 /* main.c: `tvp`, the entry point: picks a subcommand and returns its exit
  * status. Every subcommand lives in its own file (commands.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,20 @@ static void usage(FILE *f)
 	fprintf(f, "\n'tvp COMMAND --help' describes each command.\n");
 }
 
+/* What tvp printed must have reached stdout: a help text or a lesson sent
+ * to a full disk or a closed pipe is a failure (exit 1), not a success. */
+static int finish(int status)
+{
+	int e;
+
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	e = errno;
+	fprintf(stderr, "tvp: cannot write to stdout: %s\n", e ? strerror(e) : "a write failed");
+	return status ? status : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -43,15 +58,15 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		return 0;
+		return finish(0);
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("tvp %s (%s)\n", TVP_VERSION, TVP_GIT_REV);
-		return 0;
+		return finish(0);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].main(argc - 1, argv + 1);
+			return finish(commands[i].main(argc - 1, argv + 1));
 	fprintf(stderr, "tvp: unknown command '%s'; accepted: ", argv[1]);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(stderr, "%s%s", i ? ", " : "", commands[i].name);

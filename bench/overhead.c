@@ -29,10 +29,10 @@
  * teardown the heap is trimmed (malloc_trim): the arenas of a kernel's
  * threads would otherwise stay resident and make every later fork dearer.
  *
- * Interruption. SIGINT/SIGTERM set tvp_interrupted; the kernel under way
- * finishes its run (a few milliseconds), is torn down (its children
- * reaped), and what was measured is written with "interrupted": true; exit
- * status 130.
+ * Interruption. SIGINT, SIGTERM, SIGHUP... set tvp_interrupted (util.h);
+ * the kernel under way finishes its run (a few milliseconds), is torn down
+ * (its children reaped), and what was measured is written with
+ * "interrupted": true; exit status 128 + the signal (130 for SIGINT).
  */
 #include "bench/overhead.h"
 
@@ -296,8 +296,8 @@ int cmd_overhead(int argc, char **argv)
 			o.n_entries, o.repeat);
 	if (overhead_run_all(&o) == -EINTR) {
 		fprintf(stderr, "tvp: interrupted (%s); writing what was measured\n",
-			tvp_interrupted == SIGTERM ? "SIGTERM" : "SIGINT");
-		status = 130;
+			util_interrupt_name());
+		status = util_interrupt_status();
 	} else if (o.failed) {
 		status = 1;
 	}
@@ -310,7 +310,7 @@ int cmd_overhead(int argc, char **argv)
 	json_object_set_new(doc, "tool", env_tool_json());
 	json_object_set_new(doc, "created", json_string(created));
 	json_object_set_new(doc, "duration_s", json_real((double)(now_ns() - t0) / 1e9));
-	json_object_set_new(doc, "interrupted", json_boolean(status == 130));
+	json_object_set_new(doc, "interrupted", json_boolean(status > 128));
 	json_object_set_new(doc, "host", host);
 	json_object_set_new(doc, "build", build);
 	json_object_set_new(doc, "config", overhead_json_config(&o));

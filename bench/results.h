@@ -1,6 +1,7 @@
-/* results.h: writing a results document atomically: the output file is
- * claimed when the run starts (so an unwritable path fails at once) and
- * appears complete or not at all. */
+/* results.h: writing a results document safely: the output path is looked
+ * at when the run starts (so a directory or an unwritable path fails before
+ * any measurement); a regular file appears complete or not at all, a device
+ * or a FIFO is written in place, a symbolic link is followed. */
 #ifndef RESULTS_H
 #define RESULTS_H
 
@@ -11,19 +12,27 @@
 struct results_out;
 
 /* Claims the output. path: a file, "-" for stdout, or NULL for the default
- * results/<host>-<stamp>.json (then results/latest.json is pointed at it on
- * commit). stem names the default file's kind ("" for runs, "overhead-" for
- * tvp overhead). Creates a temporary file beside the target. Returns 0, or a
- * negative errno with "cannot write 'PATH': REASON" in err. */
+ * results/<host>-<stamp>.json (-2, -3... appended when taken; then
+ * results/latest.json is pointed at it on commit). stem names the default
+ * file's kind ("" for runs, "overhead-" for tvp overhead). For a regular or
+ * new file, creates an unnamed temporary file beside the target (a symbolic
+ * link's target); a character device, a FIFO or "-" is written in place at
+ * commit. Returns 0, or a negative errno with "cannot write 'PATH': REASON"
+ * in err: -EISDIR for a directory, -ENOENT for an empty path, a missing
+ * directory or a link to nothing, -EACCES and the like for an unwritable
+ * place. Call before any thread exists (it reads the umask). */
 int results_open(struct results_out **out, const char *path, const char *stem, char *err,
 		 size_t errlen);
 
 /* The path the document will have ("-" for stdout). */
 const char *results_path(const struct results_out *r);
 
-/* Writes doc (indented), fsyncs, renames over the target, updates the
- * latest link, and frees r. Returns 0, or a negative errno with what failed
- * in err (the temporary file is removed: a half-written file never
+/* Writes doc (indented) and frees r. A regular file: fsyncs the temporary
+ * file, renames it over the target (a default name: takes the next free
+ * suffix instead of replacing), updates the latest link. In place: opens the
+ * device or FIFO for writing (a FIFO waits for its reader) and writes. Returns
+ * 0, or a negative errno with what failed in err (-ENOSPC, -EFBIG...: the
+ * real cause; the temporary file is gone: a half-written file never
  * appears). */
 int results_commit(struct results_out *r, const json_t *doc, char *err, size_t errlen);
 

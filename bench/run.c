@@ -28,9 +28,10 @@
  * teardown joins its threads, so when the next cell forks, the process has
  * one thread (mode.h).
  *
- * Interruption. SIGINT/SIGTERM set tvp_interrupted; modes stop between tasks
- * and the measurement under way is dropped; the loop then tears everything
- * down, writes what was measured with "interrupted": true, and exits 130.
+ * Interruption. SIGINT, SIGTERM, SIGHUP... set tvp_interrupted (util.h);
+ * modes stop between tasks and the measurement under way is dropped; the
+ * loop then tears everything down, writes what was measured with
+ * "interrupted": true, and exits 128 + the signal (130 for SIGINT).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -909,8 +910,8 @@ int cmd_run(int argc, char **argv)
 		rc = python_cells(&r, python);
 	if (rc == -EINTR) {
 		fprintf(stderr, "tvp: interrupted (%s); writing what was measured\n",
-			tvp_interrupted == SIGTERM ? "SIGTERM" : "SIGINT");
-		status = 130;
+			util_interrupt_name());
+		status = util_interrupt_status();
 	} else if (r.failed) {
 		status = 1;
 	}
@@ -918,7 +919,7 @@ teardown:
 	for (size_t i = 0; i < r.n_insts; i++)
 		if (r.insts[i].wl->teardown)
 			r.insts[i].wl->teardown(&r.insts[i]);
-	doc = document(&r, host, build, created, status == 130, (double)(now_ns() - t0) / 1e9, python,
+	doc = document(&r, host, build, created, status > 128, (double)(now_ns() - t0) / 1e9, python,
 		       &results);
 	if (!r.opt.quiet || r.failed) {
 		FILE *tf = strcmp(results_path(out), "-") == 0 ? stderr : stdout;

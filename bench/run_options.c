@@ -337,7 +337,8 @@ void run_options_usage(FILE *f)
 				wo->def && *wo->def ? "; default " : "", wo->def ? wo->def : "");
 		}
 	fprintf(f, "\nExit status: 0 success, 1 a failure while running (a wrong result, a mode\n"
-		   "that failed), 2 a bad command line, 130 interrupted (results so far written).\n");
+		   "that failed), 2 a bad command line, 128+N interrupted by signal N (130 for\n"
+		   "Ctrl-C, 129 for a hang-up; results so far written).\n");
 }
 
 int run_options_parse(struct run_options *o, int argc, char **argv, char *err, size_t errlen)

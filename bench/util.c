@@ -5,6 +5,13 @@
 
 volatile sig_atomic_t tvp_interrupted;
 
+/* Every signal whose default action ends the process and that a user, a
+ * terminal, a supervisor or a resource limit sends to stop a run. SIGPIPE is
+ * ignored instead (a write to a closed pipe then fails with EPIPE and is
+ * reported); SIGALRM, SIGPROF and SIGVTALRM belong to timers and profilers. */
+static const int interrupting[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+				    SIGXCPU, SIGXFSZ };
+
 static void on_interrupt(int sig)
 {
 	/* A second signal while the first is being handled kills the run the
@@ -23,6 +30,26 @@ void util_catch_interrupts(void)
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: a blocking wait in the run loop should see EINTR and
 	 * look at tvp_interrupted. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(interrupting); i++)
+		sigaction(interrupting[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int util_interrupt_status(void)
+{
+	return 128 + (tvp_interrupted ? tvp_interrupted : SIGINT);
+}
+
+const char *util_interrupt_name(void)
+{
+	switch (tvp_interrupted) {
+	case SIGHUP: return "SIGHUP";
+	case SIGQUIT: return "SIGQUIT";
+	case SIGTERM: return "SIGTERM";
+	case SIGUSR1: return "SIGUSR1";
+	case SIGUSR2: return "SIGUSR2";
+	case SIGXCPU: return "SIGXCPU";
+	case SIGXFSZ: return "SIGXFSZ";
+	default: return "SIGINT";
+	}
 }

@@ -322,6 +322,50 @@ START_TEST(silent_server_many_workers)
 }
 END_TEST
 
+/* A stopped server (SIGSTOP): the first request waits out its timeout, the
+ * rest of the measurement fails at once instead of each waiting its own
+ * (eight tasks in a row took eight timeouts), and every task is counted. */
+START_TEST(stopped_server_bounds_the_measurement)
+{
+	uint16_t port;
+	pid_t srv = start_bad_server(CLOSES_EARLY, &port);
+	char *url = xasprintf("http://127.0.0.1:%u/", port);
+	struct task_result r = TASK_RESULT_INIT;
+	uint64_t t0, first_ns, rest_ns;
+	struct wlt t;
+
+	kill(srv, SIGSTOP);
+	wlt_init(&t, "net", "1K", "url", url, "net-timeout", "300ms", NULL);
+	wlt_setup(&t);
+	wlt_prepare(&t);
+	t0 = now_ns();
+	ck_assert_int_eq(wlt_task(&t, 0, &r), -ETIMEDOUT);
+	first_ns = now_ns() - t0;
+	t0 = now_ns();
+	for (uint64_t i = 1; i < 8; i++) {
+		char msg[600];
+		task_result_release(&r);
+		ck_assert_int_eq(wlt_task(&t, i, &r), -ETIMEDOUT);
+		ck_assert_msg(strstr(wlt_msg(&r, msg, sizeof msg), "earlier request"), "%s", msg);
+	}
+	rest_ns = now_ns() - t0;
+	ck_assert_msg(rest_ns < first_ns, "7 more tasks took %.0f ms, the first alone %.0f ms",
+		      rest_ns / 1e6, first_ns / 1e6);
+	ck_assert(wlt_counter(&t, "timeouts") == 8);
+	/* A new measurement tries again. */
+	wlt_prepare(&t);
+	kill(srv, SIGCONT);
+	task_result_release(&r);
+	ck_assert_int_eq(wlt_task(&t, 0, &r), -EPIPE);   /* CLOSES_EARLY: a short read */
+	ck_assert(wlt_counter(&t, "timeouts") == 0);
+	task_result_release(&r);
+	wlt_teardown(&t);
+	stop_child(srv);
+	free(url);
+	tvp_assert_no_children();
+}
+END_TEST
+
 static const struct {
 	const char *url;
 	bool ok;
@@ -337,7 +381,8 @@ static const struct {
 	{ "http://127.0.0.1:0/", false },        { "http://127.0.0.1:70000/", false },
 	{ "http://127.0.0.1:80x/", false },      { "http://127.0.0.1/a b", false },
 	{ "http://[2001:db8::1]/", false },      { "http:///", false },
-	{ "127.0.0.1:8080", false },
+	{ "127.0.0.1:8080", false },            { "http://127.0.0.1:+1/", false },
+	{ "http://127.0.0.1: 1/", false },       { "http://127.0.0.1:-1/", false },
 };
 
 START_TEST(url_check)
@@ -450,6 +495,7 @@ static Suite *net_suite(void)
 			    0, (int)ARRAY_SIZE(bad));
 	tcase_add_test(tvp_tcase(s, "refused", 10), nobody_listening_is_a_connect_error);
 	tcase_add_test(tvp_tcase(s, "silent_many", 20), silent_server_many_workers);
+	tcase_add_test(tvp_tcase(s, "stopped_server", 20), stopped_server_bounds_the_measurement);
 	tcase_add_test(tvp_tcase(s, "ctrl_c", 30), ctrl_c_stops_the_server);
 	tcase_add_loop_test(tvp_tcase(s, "url", 5), url_check, 0, (int)ARRAY_SIZE(urls));
 	tcase_add_test(tvp_tcase(s, "durations", 5), duration_options);

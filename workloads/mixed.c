@@ -39,7 +39,10 @@ static bool parse_fraction(const char *text, double *out)
 	char *end;
 	double f;
 
-	if (!text || !*text)
+	/* Decimal only, from a digit ("0.25", "5e-1"): strtod would also
+	 * take " 0.5", "+0.5" and "0x0.8". */
+	if (!text || !(*text >= '0' && *text <= '9') ||
+	    strspn(text, "0123456789.eE+-") != strlen(text))
 		return false;
 	errno = 0;
 	f = strtod(text, &end);

@@ -25,7 +25,10 @@
  * SO_RCVTIMEO/SO_SNDTIMEO, which Linux also applies to connect), and a
  * request still unfinished after twice that is abandoned at its next call,
  * so a server that accepts and says nothing, or trickles bytes, fails the
- * task within about three times --net-timeout instead of hanging it.
+ * task within about three times --net-timeout instead of hanging it. Once a
+ * request of a measurement has timed out (a stopped or stuck server), the
+ * tasks that start after it fail at once, counted as timeouts: the whole
+ * measurement is bounded by about one timeout per worker, not one per task.
  * Failures are counted by kind in MAP_SHARED memory (made in setup, so
  * threads and forked workers count into the same place), reported through
  * the counters hook, reset by prepare, and each failing task also returns
@@ -38,6 +41,7 @@
  * so every mode is still compared with serial.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -90,6 +94,7 @@ struct net_state {
 	char request[1024];
 	size_t request_len;
 	_Atomic uint64_t failures[NET_NFAILURES];
+	_Atomic bool server_silent;  /* a request of this measurement timed out */
 };
 
 /* What a task returns. */
@@ -154,7 +159,8 @@ static bool parse_url(const char *text, struct net_url *u, char *err, size_t err
 
 		errno = 0;
 		port = strtoul(p + 1, &end, 10);
-		if (errno || end == p + 1 || port == 0 || port > 65535 || (*end && *end != '/'))
+		/* strtoul would also take " 1" and "+1". */
+		if (errno || !isdigit((unsigned char)p[1]) || port == 0 || port > 65535 || (*end && *end != '/'))
 			goto bad;
 		p = end;
 	}
@@ -301,6 +307,7 @@ static int net_prepare(struct workload_inst *wi, char *err, size_t errlen)
 
 	for (int i = 0; i < NET_NFAILURES; i++)
 		atomic_store(&st->failures[i], 0);
+	atomic_store(&st->server_silent, false);
 	return 0;
 }
 
@@ -313,6 +320,8 @@ static int fail(struct net_state *st, enum net_failure k, struct task_result *ou
 	va_list ap;
 
 	atomic_fetch_add(&st->failures[k], 1);
+	if (err == -ETIMEDOUT)
+		atomic_store(&st->server_silent, true);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -503,6 +512,10 @@ static int net_task(const struct workload_inst *wi, uint64_t index, struct task_
 	size_t sent = 0;
 	int fd, rc;
 
+	if (atomic_load(&st->server_silent))
+		return fail(st, NET_TIMEOUT, out, -ETIMEDOUT,
+			    "not sent: an earlier request of this measurement had no answer within "
+			    "%.3g s (a stopped or stuck server)", (double)st->timeout_ns / 1e9);
 	fd = socket(st->url.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return fail(st, NET_CONNECT, out, -errno, "socket: %s", strerror(errno));

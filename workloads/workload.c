@@ -74,7 +74,8 @@ static bool parse_scaled(const char *text, const struct unit *units, uint64_t mi
 		goto bad;
 	errno = 0;
 	v = strtold(text, &end);
-	if (errno || end == text)
+	/* Decimal only ("2.5", "1e3"): strtold would also take "0x10". */
+	if (errno || end == text || strspn(text, "0123456789.eE+-") != (size_t)(end - text))
 		goto bad;
 	for (const struct unit *u = units; u->suffix; u++) {
 		if (strcasecmp(end, u->suffix) != 0)
