@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "bench/modes/mode.h"
+#include "par/channel.h"
 #include "par/executor.h"
 #include "par/pool.h"
 #include "bench/util.h"
@@ -158,7 +159,8 @@ static int run_batch(struct handoff *s, struct ovh_sample *out, char *err, size_
 		return ovh_fail(err, errlen, -ENOENT, "mode %s is not built in", name);
 	memset(&m, 0, sizeof m);
 	m.wi = &s->wi;
-	m.channel = *suffix ? suffix + 1 : NULL;
+	if (*suffix && channel_kind_parse(suffix + 1, &m.channel) != 0)
+		return ovh_fail(err, errlen, -EINVAL, "unknown channel %s", suffix + 1);
 	m.workers = s->ctx->workers;
 	m.tasks = s->wi.wl->default_tasks(s->ctx->workers, s->ctx->quick);
 	mode_run_alloc_arrays(&m, m.tasks);   /* as the run loop does */
