@@ -25,19 +25,27 @@ static void add(struct cell *c, uint64_t wall_ns, double ref, int pinned)
 	samples_push(&c->samples, &s);
 }
 
+/* A serial baseline and a cell of mode with workers workers against it,
+ * 4 tasks each, no samples yet. */
+static void make_pair(struct cell *base, struct cell *par, enum cell_lang lang,
+		      struct workload_inst *wi, const char *mode, unsigned workers)
+{
+	*base = (struct cell){ .lang = lang, .wi = wi, .mode = modes[0], .workers = 1, .tasks = 4,
+			       .size = wi->size, .pin = "none" };
+	*par = *base;
+	par->mode = mode_find(mode);
+	par->workers = workers;
+	par->baseline = base;
+}
+
 START_TEST(speedup_drift_and_placement)
 {
 	struct workload_inst wi = { .wl = workload_find("count"), .size = 1000 };
-	struct cell base = { .lang = CELL_LANG_C, .wi = &wi, .mode = modes[0], .workers = 1,
-			     .tasks = 4, .size = 1000, .pin = "none" };
-	struct cell par = base;
+	struct cell base, par;
 	struct cell_summary sb, sp;
 	double best;
 
-	par.mode = mode_find("thread-pool");
-	par.workers = 2;
-	par.baseline = &base;
-	memset(&par.samples, 0, sizeof par.samples);
+	make_pair(&base, &par, CELL_LANG_C, &wi, "thread-pool", 2);
 	add(&base, 400, 1.0, -1);
 	add(&base, 400, 1.0, -1);
 	add(&base, 400, 1.0, -1);
@@ -68,15 +76,11 @@ END_TEST
  * speedup. */
 START_TEST(python_cell_and_missing_baseline)
 {
-	struct workload_inst wi = { .wl = workload_find("count"), .size = 1000 };
-	struct cell base = { .lang = CELL_LANG_PYTHON, .wi = &wi, .mode = modes[0], .workers = 1,
-			     .tasks = 4, .size = 10, .pin = "none" };
-	struct cell par = base;
+	struct workload_inst wi = { .wl = workload_find("count"), .size = 10 };
+	struct cell base, par;
 	struct cell_summary sb, sp;
 
-	par.mode = mode_find("fork-pool");
-	par.workers = 8;
-	par.baseline = &base;
+	make_pair(&base, &par, CELL_LANG_PYTHON, &wi, "fork-pool", 8);
 	add(&par, 100, 0, -1);
 	add(&par, 300, 0, -1);
 	summary_compute(&sb, &base, NULL, INFINITY);
