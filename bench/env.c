@@ -2,7 +2,8 @@
  *
  * Topology figures come from the topology placement uses (par/pin.h),
  * restricted to what this process may use, so a run under taskset or in a
- * small cgroup reports the machine it really had.
+ * small cgroup reports the machine it really had. Nothing here loads it: main
+ * does, once, for the commands that measure (bench/main.c).
  */
 #include "bench/env.h"
 
@@ -98,13 +99,11 @@ static int count_type(hwloc_topology_t t, hwloc_obj_type_t type)
 	return n > 0 ? n : 1;
 }
 
-/* The topology placement uses (par/pin.h): loaded once, restricted to the
- * CPUs this process may use. NULL if hwloc cannot load one. */
+/* The topology placement uses (par/pin.h), restricted to the CPUs this
+ * process may use: the one main loaded, or NULL when none was. */
 static hwloc_topology_t topology(void)
 {
-	char err[256];
-
-	return pin_topology_load(err, sizeof err) == 0 ? pin_topology() : NULL;
+	return pin_topology();
 }
 
 unsigned env_pus(void)

@@ -9,7 +9,8 @@
 
 /* The host: hostname, kernel, cpu_model, packages, cores, pus, numa_nodes,
  * caches (from hwloc), memory, cpu governor and frequency where readable,
- * load average, ASLR. A new reference. Call before any worker exists. */
+ * load average, ASLR. A new reference. Call before any worker exists, after
+ * the topology is loaded (without one, the hwloc figures are left out). */
 json_t *env_host_json(void);
 
 /* The build: compiler and version, CFLAGS, sanitizer. A new reference. */
@@ -18,7 +19,8 @@ json_t *env_build_json(void);
 /* The tool: name, version, git revision. A new reference. */
 json_t *env_tool_json(void);
 
-/* Processing units this process may run on (at least 1). */
+/* Processing units this process may run on (at least 1): from the topology
+ * main loaded (pin_topology_load); 1 when none is loaded. */
 unsigned env_pus(void);
 
 /* The 1-minute load average, or -1 if unreadable. */

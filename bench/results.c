@@ -41,6 +41,7 @@
 
 #include "bench/env.h"
 #include "bench/util.h"
+#include "bench/warnings.h"
 
 /* How many suffixed names a default name tries before giving up. */
 #define MAX_SUFFIX 1000
@@ -405,10 +406,10 @@ void results_warn(json_t *warnings, const char *fmt, ...)
 
 void results_warn_stats(json_t *w, const struct stats *s)
 {
-	if (s->n > 0 && s->n < RESULTS_MIN_SAMPLES)
-		results_warn(w, "only %zu samples: too few for a reliable median (use --repeat %d or more)",
-			     s->n, RESULTS_MIN_SAMPLES);
-	if (s->n > 1 && s->median > 0 && (s->ci_hi - s->ci_lo) / s->median > RESULTS_NOISY_CI)
-		results_warn(w, "noisy: the 95%% confidence interval spans %.0f%% of the median",
-			     100 * (s->ci_hi - s->ci_lo) / s->median);
+	struct warnings ws = { 0 };
+
+	stats_warn(&ws, s);
+	for (size_t i = 0; i < ws.n; i++)
+		json_array_append_new(w, json_string(ws.items[i]));
+	warnings_release(&ws);
 }

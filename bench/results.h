@@ -40,16 +40,11 @@ int results_commit(struct results_out *r, const json_t *doc, char *err, size_t e
  * array warnings, as every results document's "warnings" lists are. */
 void results_warn(json_t *warnings, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* A sample set is too small below this many samples, and noisy when its
- * median's confidence interval spans more than this share of the median. */
-#define RESULTS_MIN_SAMPLES 5
-#define RESULTS_NOISY_CI 0.10
-
 struct stats;
 
-/* Appends the warnings a sample set's statistics call for (too few samples,
- * a wide confidence interval) to warnings. The one rule for every cell of
- * tvp run and every benchmark of tvp overhead. */
+/* Appends the warnings a sample set's statistics call for to the JSON array
+ * warnings: stats_warn's rule (bench/stats.h), for callers that gather
+ * warnings as JSON. */
 void results_warn_stats(json_t *warnings, const struct stats *s);
 
 /* Gives up: removes the temporary file and frees r. NULL is fine. */

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "bench/cli.h"
-#include "bench/env.h"
 #include "bench/pin_json.h"
+#include "par/channel.h"
 #include "par/pin.h"
 #include "bench/util.h"
 
@@ -274,26 +274,28 @@ out:
 	return ok;
 }
 
-static bool check_list(const char *text, const char *what, const char *const *accepted,
-		       char ***items, size_t *n, char *err, size_t errlen)
+/* --channel: each item parsed once into enum channel_kind (par/channel.h
+ * names them); nothing downstream sees the text. */
+static bool parse_channels(struct run_options *o, const char *text, char *err, size_t errlen)
 {
-	char list[256] = "";
+	static const enum channel_kind kinds[] = { CHANNEL_PIPE, CHANNEL_SHM };
+	char **items, list[64] = "";
+	size_t n;
+	bool ok = true;
 
-	cli_free_list(*items, *n);
-	if (!split_list(text, what, items, n, err, errlen))
+	if (!split_list(text, "channel", &items, &n, err, errlen))
 		return false;
-	for (size_t k = 0; accepted[k]; k++)
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
 		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
-			 accepted[k]);
-	for (size_t i = 0; i < *n; i++) {
-		bool ok = false;
-		for (size_t k = 0; accepted[k]; k++)
-			ok |= strcmp((*items)[i], accepted[k]) == 0;
-		if (!ok)
-			return fail(err, errlen, "--%s: unknown value '%s'; accepted: %s", what, (*items)[i],
-				    list);
-	}
-	return true;
+			 channel_kind_name(kinds[k]));
+	free(o->channels);
+	o->channels = xcalloc(n, sizeof *o->channels);
+	o->n_channels = n;
+	for (size_t i = 0; i < n && ok; i++)
+		if (channel_kind_parse(items[i], &o->channels[i]) != 0)
+			ok = fail(err, errlen, "--channel: unknown value '%s'; accepted: %s", items[i], list);
+	cli_free_list(items, n);
+	return ok;
 }
 
 void run_options_usage(FILE *f)
@@ -341,9 +343,9 @@ void run_options_usage(FILE *f)
 		   "Ctrl-C, 129 for a hang-up; results so far written).\n");
 }
 
-int run_options_parse(struct run_options *o, int argc, char **argv, char *err, size_t errlen)
+int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv, char *err,
+		      size_t errlen)
 {
-	static const char *const channels[] = { "pipe", "shm", NULL };
 	struct option *longopts;
 	struct wl_opt_ref *refs = NULL;
 	size_t nrefs = 0, nfixed = ARRAY_SIZE(fixed_options);
@@ -426,7 +428,7 @@ int run_options_parse(struct run_options *o, int argc, char **argv, char *err, s
 			break;
 		case OPT_PIN_STRICT: o->pin_strict = true; break;
 		case OPT_CHANNEL:
-			if (!check_list(arg, "channel", channels, &o->channels, &o->n_channels, err, errlen))
+			if (!parse_channels(o, arg, err, errlen))
 				goto out;
 			break;
 		case OPT_QUICK: o->quick = true; break;
@@ -468,7 +470,7 @@ int run_options_parse(struct run_options *o, int argc, char **argv, char *err, s
 		goto out;
 	}
 	if (!parse_workloads(o, workloads_text, err, errlen) || !parse_modes(o, modes_text, err, errlen) ||
-	    !run_parse_workers(workers_text, env_pus(), &o->workers, &o->n_workers, err, errlen) ||
+	    !run_parse_workers(workers_text, pus, &o->workers, &o->n_workers, err, errlen) ||
 	    !resolve_sizes(o, size_text, err, errlen))
 		goto out;
 	if (!o->pins) {
@@ -478,7 +480,7 @@ int run_options_parse(struct run_options *o, int argc, char **argv, char *err, s
 	}
 	if (!o->channels) {
 		o->channels = xcalloc(1, sizeof *o->channels);
-		o->channels[0] = xstrdup("shm");
+		o->channels[0] = CHANNEL_SHM;
 		o->n_channels = 1;
 	}
 	for (size_t w = 0; w < o->n_workloads; w++) {
@@ -514,6 +516,6 @@ void run_options_release(struct run_options *o)
 	free(o->modes);
 	free(o->workers);
 	pin_policies_free(o->pins, o->n_pins);
-	cli_free_list(o->channels, o->n_channels);
+	free(o->channels);
 	memset(o, 0, sizeof *o);
 }

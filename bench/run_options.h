@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "bench/modes/mode.h"
+#include "par/channel_kind.h"
 #include "workloads/workload.h"
 
 #define RUN_MAX_WORKERS 4096u
@@ -30,7 +31,7 @@ struct run_options {
 	char **pins;              /* --pin policies, as given */
 	size_t n_pins;
 	bool pin_strict;
-	char **channels;          /* "pipe", "shm" */
+	enum channel_kind *channels; /* --channel, for the modes that take one */
 	size_t n_channels;
 	uint64_t tasks;           /* 0: the workload's default */
 	unsigned repeat, warmup;
@@ -42,11 +43,14 @@ struct run_options {
 	const char *workers_text, *size_text, *mode_text, *workload_text;
 };
 
-/* Parses argv (argv[0] is "run"). Returns 0 with o filled; 1 when --help was
+/* Parses argv (argv[0] is "run"); pus is what --workers auto counts from
+ * (the PUs this process may use: env_pus() once the topology is loaded).
+ * Reads nothing from the machine. Returns 0 with o filled; 1 when --help was
  * printed to stdout; -EINVAL with a one-line message in err (no "tvp: "
  * prefix) that says what was wrong and what is accepted. o must be freed
  * with run_options_release whatever the result. */
-int run_options_parse(struct run_options *o, int argc, char **argv, char *err, size_t errlen);
+int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv, char *err,
+		      size_t errlen);
 void run_options_release(struct run_options *o);
 
 /* Parses a worker list ("1,2,4", "1-8", "auto" = powers of two up to twice

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "bench/util.h"
+#include "bench/warnings.h"
 
 int stats_cmp_double(const void *a, const void *b)
 {
@@ -126,4 +127,14 @@ json_t *stats_json(const struct stats *s, const char *unit)
 	json_object_set_new(o, "ci_level", json_real(s->ci_level));
 	json_object_set_new(o, "outliers", json_integer((json_int_t)s->outliers));
 	return o;
+}
+
+void stats_warn(struct warnings *w, const struct stats *s)
+{
+	if (s->n > 0 && s->n < STATS_MIN_SAMPLES)
+		warnings_add(w, "only %zu samples: too few for a reliable median (use --repeat %d or more)",
+			     s->n, STATS_MIN_SAMPLES);
+	if (s->n > 1 && s->median > 0 && (s->ci_hi - s->ci_lo) / s->median > STATS_NOISY_CI)
+		warnings_add(w, "noisy: the 95%% confidence interval spans %.0f%% of the median",
+			     100 * (s->ci_hi - s->ci_lo) / s->median);
 }

@@ -39,6 +39,18 @@ double stats_median_ci_rank(size_t n, size_t *j);
  * plus ci_level and outliers. A new reference. */
 json_t *stats_json(const struct stats *s, const char *unit);
 
+struct warnings;
+
+/* A sample set is too small below this many samples, and noisy when its
+ * median's confidence interval spans more than this share of the median. */
+#define STATS_MIN_SAMPLES 5
+#define STATS_NOISY_CI 0.10
+
+/* Appends the warnings s calls for (too few samples, a wide confidence
+ * interval) to w: the one rule for every cell of tvp run and every benchmark
+ * of tvp overhead. */
+void stats_warn(struct warnings *w, const struct stats *s);
+
 /* Compares doubles for qsort. */
 int stats_cmp_double(const void *a, const void *b);
 

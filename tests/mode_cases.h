@@ -4,6 +4,7 @@
 #ifndef MODE_CASES_H
 #define MODE_CASES_H
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "bench/modes/mode.h"
@@ -18,21 +19,21 @@ struct outcome {
 	unsigned n_wstats;
 };
 
-/* Runs mode name (channel: for modes that take one, else ignored) with
+/* Runs mode md (channel: for modes that take one, else ignored) with
  * workers workers over tasks tasks of wi; fails the test if the mode fails
  * or leaves a child behind. Free o with free_outcome. */
-static inline void run_mode(const char *name, const char *channel, struct workload_inst *wi,
-			    unsigned workers, uint64_t tasks, struct outcome *o)
+static inline void run_mode(const struct mode *md, enum channel_kind channel,
+			    struct workload_inst *wi, unsigned workers, uint64_t tasks,
+			    struct outcome *o)
 {
-	const struct mode *md = mode_find(name);
+	const char *name = md->name;
 	struct mode_run m;
 	int rc;
 
-	ck_assert_msg(md != NULL, "mode %s is not registered", name);
 	memset(&m, 0, sizeof m);
 	m.wi = wi;
 	m.workers = workers;
-	m.channel = md->flags & MODE_CHANNEL ? channel : NULL;
+	m.channel = channel;
 	mode_run_alloc_arrays(&m, tasks);
 	rc = md->setup ? md->setup(&m) : 0;
 	ck_assert_msg(rc == 0, "%s setup: %s", name, m.err);
@@ -59,6 +60,71 @@ static inline void free_outcome(struct outcome *o)
 	m.status = o->status;
 	m.results = o->results;
 	mode_run_free_arrays(&m);
+}
+
+
+/* Checks every mode that modes_match(md) selects against serial on workload
+ * wname at size, with 1, 3 and 8 workers (fewer and more than cores), on
+ * both channels for the modes that take one: task for task, the same status
+ * and result bytes; the workers' statistics account for every task. */
+static inline void check_modes_vs_serial(const char *wname, const char *size, uint64_t tasks,
+					 bool (*modes_match)(const struct mode *md))
+{
+	static const unsigned worker_counts[] = { 1, 3, 8 };
+	static const enum channel_kind channels[] = { CHANNEL_PIPE, CHANNEL_SHM };
+	const struct workload *wl = workload_find(wname);
+	struct workload_inst wi = { 0 };
+	struct outcome serial;
+	size_t checked = 0;
+	char err[256];
+
+	ck_assert_msg(wl != NULL, "workload %s is not registered", wname);
+	wi.wl = wl;
+	ck_assert_msg(wl->parse_size(size, &wi.size, err, sizeof err), "%s", err);
+	if (wl->setup)
+		ck_assert_int_eq(wl->setup(&wi, err, sizeof err), 0);
+	run_mode(modes[0], CHANNEL_PIPE, &wi, 1, tasks, &serial);
+	ck_assert(modes[0]->flags & MODE_SERIAL);
+	for (uint64_t i = 0; i < tasks; i++) {
+		ck_assert_int_eq(serial.status[i], 0);
+		ck_assert_msg(wl->verify(&wi, i, &serial.results[i], err, sizeof err), "%s", err);
+	}
+	for (size_t k = 0; k < modes_count; k++) {
+		const struct mode *md = modes[k];
+		size_t n_ch = md->flags & MODE_CHANNEL ? 2 : 1;
+
+		if (!modes_match(md))
+			continue;
+		checked++;
+		for (size_t ch = 0; ch < n_ch; ch++)
+			for (size_t w = 0; w < sizeof worker_counts / sizeof worker_counts[0]; w++) {
+				struct outcome o;
+				size_t bad = 0;
+
+				run_mode(md, channels[ch], &wi, worker_counts[w], tasks, &o);
+				/* A process pool may list replaced workers too. */
+				if (md->flags & MODE_FORKS)
+					ck_assert_uint_ge(o.n_wstats, worker_counts[w]);
+				else
+					ck_assert_uint_eq(o.n_wstats, worker_counts[w]);
+				ck_assert_uint_eq(o.tasks_in_stats, tasks);
+				for (uint64_t i = 0; i < tasks; i++)
+					bad += o.status[i] != serial.status[i] ||
+					       o.results[i].len != serial.results[i].len ||
+					       memcmp(task_result_data(&o.results[i]),
+						      task_result_data(&serial.results[i]),
+						      serial.results[i].len) != 0;
+				ck_assert_msg(bad == 0, "%s %s/%s x%u: %zu tasks differ from serial", wname,
+					      md->name, n_ch > 1 ? (ch ? "shm" : "pipe") : "-",
+					      worker_counts[w], bad);
+				free_outcome(&o);
+			}
+	}
+	ck_assert_msg(checked > 0, "no mode was checked");
+	free_outcome(&serial);
+	if (wl->teardown)
+		wl->teardown(&wi);
+	tvp_assert_no_children();
 }
 
 #endif

@@ -16,7 +16,7 @@ static int parse(struct run_options *o, char *err, size_t errlen, const char *li
 	for (char *t = strtok_r(buf, " ", &save); t && argc < 31; t = strtok_r(NULL, " ", &save))
 		argv[argc++] = t;
 	argv[argc] = NULL;
-	return run_options_parse(o, argc, argv, err, errlen);
+	return run_options_parse(o, 2, argc, argv, err, errlen);
 }
 
 static const struct {
@@ -71,9 +71,10 @@ START_TEST(defaults)
 	ck_assert_uint_eq(o.n_modes, modes_count);         /* all */
 	ck_assert_uint_eq(o.repeat, 5);
 	ck_assert_uint_eq(o.warmup, 1);
+	ck_assert_uint_eq(o.n_workers, 3);                 /* auto on 2 PUs: 1, 2, 4 */
 	ck_assert_uint_eq(o.workers[0], 1);
 	ck_assert_str_eq(o.pins[0], "none");
-	ck_assert_str_eq(o.channels[0], "shm");
+	ck_assert_int_eq(o.channels[0], CHANNEL_SHM);
 	run_options_release(&o);
 }
 END_TEST
@@ -128,6 +129,19 @@ START_TEST(workers_auto_is_powers_of_two_to_twice_pus)
 }
 END_TEST
 
+START_TEST(channels_are_parsed_once)
+{
+	struct run_options o;
+	char err[512];
+
+	ck_assert_int_eq(parse(&o, err, sizeof err, "--channel pipe,shm"), 0);
+	ck_assert_uint_eq(o.n_channels, 2);
+	ck_assert_int_eq(o.channels[0], CHANNEL_PIPE);
+	ck_assert_int_eq(o.channels[1], CHANNEL_SHM);
+	run_options_release(&o);
+}
+END_TEST
+
 START_TEST(parsing_twice_is_the_same)
 {
 	struct run_options a, b;
@@ -151,6 +165,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, lists_and_sizes);
 	tcase_add_test(tc, workers_auto_is_powers_of_two_to_twice_pus);
+	tcase_add_test(tc, channels_are_parsed_once);
 	tcase_add_test(tc, parsing_twice_is_the_same);
 	return s;
 }

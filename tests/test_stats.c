@@ -1,7 +1,10 @@
 /* test_stats.c: statistics against cases computed by hand. */
 #include <math.h>
 
+#include <string.h>
+
 #include "bench/stats.h"
+#include "bench/warnings.h"
 #include "testutil.h"
 
 #define NEAR(a, b) ck_assert_msg(fabs((a) - (b)) < 1e-9, "%s = %.12g, expected %.12g", #a, (double)(a), (double)(b))
@@ -117,6 +120,27 @@ START_TEST(json_keys_carry_the_unit)
 }
 END_TEST
 
+/* The one warning rule of run and overhead: too few samples, a wide
+ * interval; a tight set of enough samples says nothing. */
+START_TEST(warnings_rule)
+{
+	const double few[] = { 10, 11, 12 }, tight[] = { 100, 100, 101, 100, 99, 100, 100, 101, 100 };
+	struct warnings w = { 0 };
+	struct stats s;
+
+	stats_compute(few, 3, &s, NULL);
+	stats_warn(&w, &s);
+	ck_assert_uint_eq(w.n, 2);
+	ck_assert_ptr_nonnull(strstr(w.items[0], "only 3 samples"));
+	ck_assert_ptr_nonnull(strstr(w.items[1], "noisy"));
+	warnings_release(&w);
+	stats_compute(tight, 9, &s, NULL);
+	stats_warn(&w, &s);
+	ck_assert_uint_eq(w.n, 0);
+	warnings_release(&w);
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
 	Suite *s = suite_create("stats");
@@ -128,6 +152,7 @@ static Suite *stats_suite(void)
 	tcase_add_test(tc, ci_brackets_median_on_larger_set);
 	tcase_add_test(tc, degenerate_sets);
 	tcase_add_test(tc, json_keys_carry_the_unit);
+	tcase_add_test(tc, warnings_rule);
 	return s;
 }
 

@@ -53,4 +53,5 @@ const struct workload workload_sleep = {
 	.default_size = sleep_default_size,
 	.task = sleep_task,
 	.verify = sleep_verify,
+	.python_size_divisor = 1,
 };

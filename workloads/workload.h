@@ -115,6 +115,11 @@ struct workload {
 	const char *rate_label;
 	double (*rate)(const struct workload_inst *wi, uint64_t tasks, double wall_ns);
 
+	/* --python: the reference script workloads/python/NAME.py exists, and a
+	 * Python task is SIZE / python_size_divisor units (CPython's loop is
+	 * slower than C's). 0: no Python script. */
+	unsigned python_size_divisor;
+
 	/* Extra `tvp run` options, ending with a {NULL} entry. NULL: none. */
 	const struct workload_option *options;
 };

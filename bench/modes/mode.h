@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "par/channel_kind.h"
 #include "par/task.h"
 #include "workloads/workload.h"
 
@@ -38,8 +39,11 @@ struct mode_run {
 	const struct workload_inst *wi;
 	unsigned workers;
 	uint64_t tasks;
-	const char *channel;          /* "pipe"/"shm" for MODE_CHANNEL, else NULL */
+	enum channel_kind channel;    /* MODE_CHANNEL modes: the transport */
 	const struct pin_plan *pin;   /* where worker i runs; NULL: not pinned */
+	/* --pin-strict: a worker that could not be bound (wstats[i].pinned 0)
+	 * fails the measurement; the run loop checks after execute. */
+	bool pin_strict;
 
 	/* Per task, allocated by the run loop, filled by execute: status[i] is
 	 * 0 or a negative errno, results[i] the bytes task i returned (empty on

@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "par/channel.h"
 #include "par/executor.h"
 #include "bench/util.h"
 
@@ -42,14 +41,10 @@ static int start(struct mode_run *m, enum pool_kind kind, bool executor)
 		.kind = kind,
 		.workers = m->workers ? m->workers : 1,
 		.pin = m->pin,
+		.channel = m->channel,
 	};
 	int rc;
 
-	if (kind == POOL_PROCESSES &&
-	    channel_kind_parse(m->channel ? m->channel : "pipe", &opt.channel) < 0) {
-		snprintf(m->err, sizeof m->err, "unknown channel '%s' (accepted: pipe, shm)", m->channel);
-		return -EINVAL;
-	}
 	st = xcalloc(1, sizeof *st);
 	if (executor) {
 		rc = executor_new(&st->ex, &opt, m->err, sizeof m->err);

@@ -133,7 +133,7 @@ static int run_batch(struct handoff *s, struct ovh_sample *out, char *err, size_
 		return ovh_fail(err, errlen, -ENOENT, "mode %s is not built in", s->b->mode);
 	memset(&m, 0, sizeof m);
 	m.wi = &s->wi;
-	m.channel = mode->flags & MODE_CHANNEL ? channel_kind_name(s->b->channel) : NULL;
+	m.channel = s->b->channel;
 	m.workers = s->ctx->workers;
 	m.tasks = s->wi.wl->default_tasks(s->ctx->workers, s->ctx->quick);
 	mode_run_alloc_arrays(&m, m.tasks);   /* as the run loop does */

@@ -1,0 +1,177 @@
+/* cells.c: the cell matrix of `tvp run` (cells.h): instances, plans, cells. */
+#include "bench/run/cells.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/util.h"
+#include "par/channel.h"
+#include "par/pin.h"
+
+#define AUTO_TARGET_NS 200000000ull   /* --size auto: one task takes about 0.2 s */
+
+int cells_plan(struct cell_matrix *m, const struct run_options *o, char *err, size_t errlen)
+{
+	int rc;
+
+	m->n_pins = o->n_pins;
+	m->n_workers = o->n_workers;
+	m->plans = xcalloc(o->n_pins * o->n_workers, sizeof *m->plans);
+	if ((rc = pin_plan_new(&m->serial_plan, "none", 1, err, errlen)) != 0)
+		return rc;
+	for (size_t p = 0; p < o->n_pins; p++)
+		for (size_t w = 0; w < o->n_workers; w++)
+			if ((rc = pin_plan_new(&m->plans[p * o->n_workers + w], o->pins[p], o->workers[w],
+					       err, errlen)) != 0)
+				return rc;
+	return 0;
+}
+
+int cells_setup_instances(struct cell_matrix *m, const struct run_options *o, char *err,
+			  size_t errlen)
+{
+	size_t n = 0;
+
+	for (size_t w = 0; w < o->n_workloads; w++)
+		n += o->workloads[w].n_sizes;
+	m->insts = xcalloc(n, sizeof *m->insts);
+	for (size_t w = 0; w < o->n_workloads; w++) {
+		const struct run_workload *rw = &o->workloads[w];
+
+		for (size_t s = 0; s < rw->n_sizes; s++) {
+			struct workload_inst *wi = &m->insts[m->n_insts];
+			char why[512] = "";
+			int rc;
+
+			wi->wl = rw->wl;
+			wi->quick = o->quick;
+			wi->opt_values = rw->opt_values;
+			wi->size = rw->sizes[s];
+			if (wi->size == 0)
+				wi->size = rw->wl->calibrate ? rw->wl->calibrate(AUTO_TARGET_NS)
+							     : rw->wl->default_size(o->quick);
+			if (rw->wl->setup && (rc = rw->wl->setup(wi, why, sizeof why)) != 0) {
+				snprintf(err, errlen, "workload %s: %s", rw->wl->name,
+					 why[0] ? why : strerror(-rc));
+				return rc;
+			}
+			m->n_insts++;
+		}
+	}
+	return 0;
+}
+
+uint64_t cells_tasks(const struct run_options *o, const struct workload *wl)
+{
+	unsigned max_workers = o->workers[o->n_workers - 1];
+
+	if (o->tasks)
+		return o->tasks;
+	if (wl->default_tasks)
+		return wl->default_tasks(max_workers, o->quick);
+	return max_workers;
+}
+
+struct cell *cells_add(struct cell_matrix *m, enum cell_lang lang, struct workload_inst *wi,
+		       const struct mode *mode, unsigned workers, uint64_t tasks, bool new_group)
+{
+	struct cell *c;
+
+	if (m->n_cells == m->cap) {   /* the room was counted in cells_build */
+		fprintf(stderr, "tvp: internal error: more cells than counted (%zu)\n", m->cap);
+		abort();
+	}
+	if (new_group) {
+		m->groups = xrealloc(m->groups, (m->n_groups + 1) * sizeof *m->groups);
+		m->groups[m->n_groups++] = (struct cell_group){ .wi = wi, .first = m->n_cells };
+	}
+	c = &m->cells[m->n_cells++];
+	memset(c, 0, sizeof *c);
+	c->lang = lang;
+	c->wi = wi;
+	c->mode = mode;
+	c->workers = workers;
+	c->tasks = tasks;
+	c->size = wi->size;
+	c->pin = "none";
+	c->baseline = new_group ? NULL : &m->cells[m->groups[m->n_groups - 1].first];
+	m->groups[m->n_groups - 1].n++;
+	return c;
+}
+
+void cells_build(struct cell_matrix *m, const struct run_options *o)
+{
+	size_t per_inst = 1 + o->n_modes * o->n_workers * o->n_pins * o->n_channels;
+	size_t python = 1 + o->n_modes * o->n_workers;   /* at most, for --python */
+
+	m->cap = m->n_insts * (per_inst + (o->python ? python : 0));
+	m->cells = xcalloc(m->cap ? m->cap : 1, sizeof *m->cells);
+	for (size_t i = 0; i < m->n_insts; i++) {
+		struct workload_inst *wi = &m->insts[i];
+		uint64_t tasks = cells_tasks(o, wi->wl);
+		/* The serial baseline is never pinned: binding the calling
+		 * thread would leave the parent bound, and every later fork
+		 * would inherit its mask. */
+		struct cell *base = cells_add(m, CELL_LANG_C, wi, modes[0], 1, tasks, true);
+
+		base->plan = m->serial_plan;
+		for (size_t k = 0; k < o->n_modes; k++) {
+			const struct mode *mode = o->modes[k];
+			bool chan = mode->flags & MODE_CHANNEL;
+
+			if (mode->flags & MODE_SERIAL)
+				continue;
+			for (size_t w = 0; w < o->n_workers; w++)
+				for (size_t p = 0; p < o->n_pins; p++)
+					for (size_t ch = 0; ch < (chan ? o->n_channels : 1); ch++) {
+						struct cell *c = cells_add(m, CELL_LANG_C, wi, mode,
+									   o->workers[w], tasks, false);
+
+						c->plan = m->plans[p * o->n_workers + w];
+						c->pin = pin_plan_policy(c->plan);
+						c->has_channel = chan;
+						c->channel = chan ? o->channels[ch] : CHANNEL_PIPE;
+						c->pin_strict = o->pin_strict;
+					}
+		}
+	}
+}
+
+const char *cell_channel_name(const struct cell *c)
+{
+	return c->has_channel ? channel_kind_name(c->channel) : NULL;
+}
+
+const char *cell_label(const struct cell *c, char *buf, size_t len)
+{
+	const char *ch = cell_channel_name(c);
+
+	snprintf(buf, len, "%s%s %s x%u%s%s", c->lang == CELL_LANG_PYTHON ? "python " : "",
+		 c->wi->wl->name, c->mode->name, c->workers, ch ? " " : "", ch ? ch : "");
+	return buf;
+}
+
+void cells_teardown_instances(struct cell_matrix *m)
+{
+	for (size_t i = 0; i < m->n_insts; i++)
+		if (m->insts[i].wl->teardown)
+			m->insts[i].wl->teardown(&m->insts[i]);
+}
+
+void cells_release(struct cell_matrix *m)
+{
+	for (size_t i = 0; i < m->n_cells; i++) {
+		samples_release(&m->cells[i].samples);
+		free(m->cells[i].python);
+	}
+	for (size_t i = 0; m->plans && i < m->n_pins * m->n_workers; i++)
+		pin_plan_free(m->plans[i]);
+	pin_plan_free(m->serial_plan);
+	free(m->plans);
+	free(m->cells);
+	free(m->groups);
+	free(m->insts);
+	memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,105 @@
+/* cells.h: the cell matrix of `tvp run`: every (workload, size) instance,
+ * the placement plans, and one cell per combination of mode, workers,
+ * placement and channel, each holding its samples as plain data. */
+#ifndef RUN_CELLS_H
+#define RUN_CELLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bench/modes/mode.h"
+#include "bench/run/sample.h"
+#include "bench/run_options.h"
+#include "par/channel_kind.h"
+#include "workloads/workload.h"
+
+/* Who ran the cell's tasks: tvp's own modes, or CPython through the
+ * reference scripts (bench/run/python_cells.c). */
+enum cell_lang { CELL_LANG_C, CELL_LANG_PYTHON };
+
+/* What a Python cell's interpreter said about itself. */
+struct python_info {
+	char api[64];               /* the Python API the mode maps to; "" unknown */
+	bool known;                 /* the fields below were reported */
+	char version[32], implementation[32], executable[512];
+	bool gil;
+};
+
+struct cell {
+	enum cell_lang lang;
+	struct workload_inst *wi;
+	const struct mode *mode;
+	unsigned workers;
+	uint64_t tasks;
+	uint64_t size;              /* of one task: wi->size, or a Python cell's own */
+	const struct pin_plan *plan;  /* owned by the matrix; NULL for Python */
+	const char *pin;            /* the canonical policy name */
+	bool has_channel;           /* the mode takes a channel (C cells) */
+	enum channel_kind channel;
+	bool pin_strict;            /* --pin-strict */
+	struct cell *baseline;      /* the serial cell of its group; NULL for itself */
+	struct samples samples;
+	bool failed;                /* not measured again; error says why */
+	char error[512];
+	struct python_info *python; /* Python cells only */
+};
+
+/* The cells of one (workload, size) instance and one language, serial
+ * first: what a round measures together, and what speedups pair within. */
+struct cell_group {
+	struct workload_inst *wi;
+	size_t first, n;            /* cells[first .. first + n) */
+};
+
+struct cell_matrix {
+	struct workload_inst *insts;
+	size_t n_insts;
+	struct pin_plan **plans;    /* [pin * n_workers + workers index] */
+	struct pin_plan *serial_plan; /* none, 1 worker: the baseline's */
+	size_t n_pins, n_workers;
+	struct cell *cells;         /* C cells, then Python cells */
+	size_t n_cells, cap;
+	struct cell_group *groups;
+	size_t n_groups;
+};
+
+/* Builds the placement plan of every (--pin policy, worker count), once.
+ * Returns 0, -EINVAL for a policy that does not apply here (err says why
+ * and what is accepted: exit 2), or another negative errno (exit 1). */
+int cells_plan(struct cell_matrix *m, const struct run_options *o, char *err, size_t errlen);
+
+/* Sets up every (workload, size) instance, calibrating --size auto. Returns
+ * 0, or a negative errno with "workload NAME: why" in err. */
+int cells_setup_instances(struct cell_matrix *m, const struct run_options *o, char *err,
+			  size_t errlen);
+
+/* Adds the C cells: per instance, the serial baseline (never pinned), then
+ * every selected mode x workers x placement x channel (only for the modes
+ * that take one). Room is kept for the Python cells (cells_add). */
+void cells_build(struct cell_matrix *m, const struct run_options *o);
+
+/* Starts a new group of instance wi, or adds a cell to the current group:
+ * the first cell of a group is its baseline. Returns the zeroed cell with
+ * lang, wi, mode, workers, tasks, size and baseline set. */
+struct cell *cells_add(struct cell_matrix *m, enum cell_lang lang, struct workload_inst *wi,
+		       const struct mode *mode, unsigned workers, uint64_t tasks, bool new_group);
+
+/* Tasks per measurement for workload wl under o. */
+uint64_t cells_tasks(const struct run_options *o, const struct workload *wl);
+
+/* "count thread-pool x4 shm", "python count fork-pool x2": names the cell in
+ * messages. Returns buf. */
+const char *cell_label(const struct cell *c, char *buf, size_t len);
+
+/* The channel's name, or NULL when the cell takes none. */
+const char *cell_channel_name(const struct cell *c);
+
+/* Tears every set-up instance down (workload teardown), once measuring is
+ * over; the instances' names and sizes stay readable. */
+void cells_teardown_instances(struct cell_matrix *m);
+
+/* Frees the cells, their samples, the plans and the instances. */
+void cells_release(struct cell_matrix *m);
+
+#endif

@@ -1,0 +1,198 @@
+/* measure.c: one measurement of one C cell of `tvp run` (measure.h).
+ *
+ * DESIGN
+ * What is timed. A reference loop (count_loop, MEASURE_REF_ITERS iterations)
+ * runs just before, so every sample carries the machine's speed at that
+ * moment (the summary flags samples taken while it ran slow). Then the
+ * workload's prepare (not timed), the mode's setup (timed apart: setup_ns),
+ * the mode's execute (timed: wall_ns is CLOCK_MONOTONIC around exactly that
+ * call), teardown, and verification of every task's result (not timed; a
+ * wrong result fails the cell, it is not a warning).
+ *
+ * Resource figures. User and system CPU, context switches and page faults
+ * come from getrusage: RUSAGE_SELF around execute covers every thread of
+ * this process; RUSAGE_CHILDREN is read before execute and after teardown,
+ * because a child's usage is only added once it has been reaped, and a
+ * pool's workers are reaped in teardown (their start-up, a few hundred
+ * microseconds of CPU, is therefore included). Peak RSS is the process's (and
+ * its reaped children's) peak so far, as the kernel keeps it.
+ *
+ * Placement. Workers report a failed binding as pinned 0 with bind_errno;
+ * under --pin-strict (mode_run.pin_strict) that fails the measurement here,
+ * naming the worker, its CPUs and the reason. Without it the sample keeps
+ * the worker as it ran and the run loop warns once.
+ */
+#include "bench/run/measure.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "bench/util.h"
+#include "par/pin.h"
+#include "workloads/count.h"
+
+struct usage {
+	double user_ns, sys_ns;
+	long vcsw, ivcsw, minflt, majflt, maxrss_kb;
+};
+
+static void usage_read(int who, struct usage *u)
+{
+	struct rusage ru;
+
+	getrusage(who, &ru);
+	u->user_ns = (double)ru.ru_utime.tv_sec * 1e9 + (double)ru.ru_utime.tv_usec * 1e3;
+	u->sys_ns = (double)ru.ru_stime.tv_sec * 1e9 + (double)ru.ru_stime.tv_usec * 1e3;
+	u->vcsw = ru.ru_nvcsw;
+	u->ivcsw = ru.ru_nivcsw;
+	u->minflt = ru.ru_minflt;
+	u->majflt = ru.ru_majflt;
+	u->maxrss_kb = ru.ru_maxrss;
+}
+
+static double reference_ns_per_iter(void)
+{
+	uint64_t t0 = now_ns();
+
+	count_loop(MEASURE_REF_ITERS);
+	return (double)(now_ns() - t0) / (double)MEASURE_REF_ITERS;
+}
+
+/* Checks every task's status and result, then the batch. Returns true, or
+ * false with the first problem in err. */
+static bool verify(const struct cell *c, const struct mode_run *m, char *err, size_t errlen)
+{
+	const struct workload *wl = c->wi->wl;
+	char why[400];
+
+	for (uint64_t i = 0; i < c->tasks; i++) {
+		if (m->status[i] != 0) {
+			snprintf(err, errlen, "task %" PRIu64 " failed: %.300s", i,
+				 task_error_text(&m->results[i], m->status[i], why, sizeof why));
+			return false;
+		}
+		if (!wl->verify(c->wi, i, &m->results[i], why, sizeof why)) {
+			snprintf(err, errlen, "wrong result: %s", why);
+			return false;
+		}
+	}
+	if (wl->verify_batch && !wl->verify_batch(c->wi, c->tasks, why, sizeof why)) {
+		snprintf(err, errlen, "wrong result: %s", why);
+		return false;
+	}
+	return true;
+}
+
+/* --pin-strict: the first worker whose binding failed fails the
+ * measurement. Returns 0, or -EPERM with m->err naming it. */
+static int check_strict(const struct cell *c, struct mode_run *m)
+{
+	for (unsigned i = 0; i < m->n_wstats && m->pin_strict; i++) {
+		const struct worker_stats *w = &m->wstats[i];
+		char cpus[96];
+
+		if (w->pinned != 0)
+			continue;
+		pin_plan_cpuset_text(c->plan, i, cpus, sizeof cpus);
+		snprintf(m->err, sizeof m->err, "cannot bind worker %u (%s) to CPUs %s: %s (--pin-strict)",
+			 i, mode_kind_name(c->mode), cpus,
+			 w->bind_errno ? strerror(w->bind_errno) : "reason not reported");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* The workers' statistics, copied before teardown frees them. */
+static void record_workers(struct sample *s, const struct mode_run *m)
+{
+	s->n_workers = m->n_wstats;
+	s->workers = xcalloc(m->n_wstats ? m->n_wstats : 1, sizeof *s->workers);
+	memcpy(s->workers, m->wstats, m->n_wstats * sizeof *s->workers);
+}
+
+/* The usage deltas (u: self before and after execute, children before
+ * execute and after teardown) and the workload's counters. */
+static void record_usage(struct sample *s, const struct cell *c, const struct usage u[4])
+{
+	const struct workload *wl = c->wi->wl;
+	const struct usage *s0 = &u[0], *s1 = &u[1], *ch0 = &u[2], *ch1 = &u[3];
+
+	s->user_ns = s1->user_ns - s0->user_ns;
+	s->sys_ns = s1->sys_ns - s0->sys_ns;
+	s->children_user_ns = ch1->user_ns - ch0->user_ns;
+	s->children_sys_ns = ch1->sys_ns - ch0->sys_ns;
+	s->voluntary_ctxsw = (s1->vcsw - s0->vcsw) + (ch1->vcsw - ch0->vcsw);
+	s->involuntary_ctxsw = (s1->ivcsw - s0->ivcsw) + (ch1->ivcsw - ch0->ivcsw);
+	s->minor_faults = (s1->minflt - s0->minflt) + (ch1->minflt - ch0->minflt);
+	s->major_faults = (s1->majflt - s0->majflt) + (ch1->majflt - ch0->majflt);
+	s->max_rss_kb = s1->maxrss_kb;
+	s->children_max_rss_kb = ch1->maxrss_kb;
+	s->n_counters = wl->counters ? wl->counters(c->wi, s->counters, SAMPLE_MAX_COUNTERS) : 0;
+}
+
+int measure(const struct cell *c, struct sample *out, char *err, size_t errlen)
+{
+	const struct workload *wl = c->wi->wl;
+	struct mode_run m;
+	struct usage u[4];   /* see record_usage */
+	struct sample s;
+	uint64_t t0;
+	int rc;
+
+	memset(&m, 0, sizeof m);
+	memset(&s, 0, sizeof s);
+	m.wi = c->wi;
+	m.workers = c->workers;
+	m.channel = c->channel;
+	m.pin = c->plan;
+	m.pin_strict = c->pin_strict;
+	mode_run_alloc_arrays(&m, c->tasks);
+
+	s.ref_ns_per_iter = reference_ns_per_iter();
+	if (wl->prepare && (rc = wl->prepare(c->wi, m.err, sizeof m.err)) != 0) {
+		snprintf(err, errlen, "%s: prepare: %s", wl->name, m.err);
+		rc = -1;
+		goto out;
+	}
+	t0 = now_ns();
+	if (c->mode->setup && (rc = c->mode->setup(&m)) != 0) {
+		snprintf(err, errlen, "%s: setup: %s", c->mode->name, m.err[0] ? m.err : strerror(-rc));
+		rc = rc == -EINTR ? -EINTR : -1;
+		goto out;
+	}
+	s.setup_ns = now_ns() - t0;
+	usage_read(RUSAGE_SELF, &u[0]);
+	usage_read(RUSAGE_CHILDREN, &u[2]);
+	t0 = now_ns();
+	rc = c->mode->execute(&m);
+	s.wall_ns = now_ns() - t0;
+	usage_read(RUSAGE_SELF, &u[1]);
+	if (rc == 0)
+		rc = check_strict(c, &m);
+	if (rc == 0)
+		record_workers(&s, &m);
+	if (c->mode->teardown)
+		c->mode->teardown(&m);
+	usage_read(RUSAGE_CHILDREN, &u[3]);
+	if (rc != 0) {
+		if (rc != -EINTR)
+			snprintf(err, errlen, "%s: %s", c->mode->name, m.err[0] ? m.err : strerror(-rc));
+		rc = rc == -EINTR ? -EINTR : -1;
+		goto out;
+	}
+	if (!verify(c, &m, err, errlen)) {
+		rc = -1;
+		goto out;
+	}
+	record_usage(&s, c, u);
+	*out = s;
+	memset(&s, 0, sizeof s);
+out:
+	sample_release(&s);
+	mode_run_free_arrays(&m);
+	return rc;
+}

@@ -1,0 +1,20 @@
+/* measure.h: one measurement of one C cell, into a struct sample. */
+#ifndef RUN_MEASURE_H
+#define RUN_MEASURE_H
+
+#include <stddef.h>
+
+#include "bench/run/cells.h"
+#include "bench/run/sample.h"
+
+/* The reference loop: count_loop over this many iterations (1-3 ms here). */
+#define MEASURE_REF_ITERS 2000000ull
+
+/* Measures cell c once (see DESIGN in measure.c). Returns 0 with *out filled
+ * (round 0; free with sample_release, or hand it to samples_push), -EINTR
+ * when interrupted (nothing filled), or -1 when the cell failed, with why in
+ * err ("MODE: ...", "NAME: prepare: ...", "wrong result: ..."). Call only
+ * while the process has one thread. */
+int measure(const struct cell *c, struct sample *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,265 @@
+/* run.c: `tvp run`, the run loop: options, the cell matrix, interleaved
+ * rounds of measurements, summaries, then the table and the JSON.
+ *
+ * DESIGN
+ * A pipeline of plain data. The options are parsed once (run_options.h);
+ * the topology was loaded by main before them; every placement plan is built
+ * once (cells_plan), so a bad policy is a usage error before anything runs.
+ * measure() turns one measurement of a cell into a struct sample
+ * (bench/run/measure.c says what is timed); summary_compute() reduces a
+ * cell's samples to a struct cell_summary; the JSON (document.c) and the
+ * tables (table.c) are written from summaries and never read back.
+ *
+ * Order. Warm-ups first, then `repeat` rounds; each round measures every C
+ * cell once, in an order shuffled by --seed (bench/rounds.h). A noisy shared
+ * machine drifts (the same loop has been seen at 0.34 and 0.68 ns per
+ * iteration minutes apart); interleaving spreads that drift over every mode
+ * alike instead of letting it land on whichever mode happened to run last.
+ * Every sample records its round, so a cell's sample can be paired with its
+ * baseline's of the same round.
+ *
+ * Threads and fork. The loop itself never starts a thread, and every mode's
+ * teardown joins its threads, so when the next cell forks, the process has
+ * one thread (mode.h).
+ *
+ * Interruption. SIGINT, SIGTERM, SIGHUP... set tvp_interrupted (util.h);
+ * modes stop between tasks and the measurement under way is dropped; the
+ * loop then tears everything down, writes what was measured with
+ * "interrupted": true, and exits 128 + the signal (130 for SIGINT).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/commands.h"
+#include "bench/env.h"
+#include "bench/progress.h"
+#include "bench/results.h"
+#include "bench/rounds.h"
+#include "bench/run/cells.h"
+#include "bench/run/document.h"
+#include "bench/run/measure.h"
+#include "bench/run/python_cells.h"
+#include "bench/run/summary.h"
+#include "bench/run/table.h"
+#include "bench/run_options.h"
+#include "bench/util.h"
+#include "par/pin.h"
+
+struct run {
+	struct run_options opt;
+	struct cell_matrix m;
+	size_t n_c_cells;             /* what each round measures */
+	uint64_t steps;               /* steps taken: rounds_run calls step once
+	                               * per cell per round, so this gives the round */
+	struct progress progress;
+	struct warnings warnings;     /* run-level */
+	uint64_t seed;
+	bool failed;
+	bool warned_unbound;
+};
+
+/* Without --pin-strict a worker that could not be bound runs unpinned: one
+ * line per run says so (the samples record "pinned": false and the cell's
+ * warnings count them). */
+static void warn_unbound(struct run *r, const struct cell *c, const struct sample *s)
+{
+	for (unsigned i = 0; i < s->n_workers && !r->warned_unbound; i++) {
+		const struct worker_stats *w = &s->workers[i];
+		char cpus[96];
+
+		if (w->pinned != 0)
+			continue;
+		pin_plan_cpuset_text(c->plan, i, cpus, sizeof cpus);
+		progress_end(&r->progress);
+		fprintf(stderr, "tvp: warning: cannot bind worker %u (%s) to CPUs %s: %s; "
+			"such workers run unpinned and record \"pinned\": false\n", i,
+			mode_kind_name(c->mode), cpus,
+			w->bind_errno ? strerror(w->bind_errno) : "reason not reported");
+		r->warned_unbound = true;
+	}
+}
+
+/* Measures cell c once (rounds.h's step); a failure is reported at once
+ * and the cell is skipped from then on. */
+static int step(void *ctx, void *item, bool record)
+{
+	struct run *r = ctx;
+	struct cell *c = item;
+	unsigned round = (unsigned)(r->steps++ / r->n_c_cells) - r->opt.warmup;
+	struct sample s;
+	char label[128], err[sizeof c->error];
+	int rc;
+
+	if (c->failed)
+		return 0;
+	progress_step(&r->progress, cell_label(c, label, sizeof label));
+	rc = measure(c, &s, err, sizeof err);
+	if (rc == 0) {
+		warn_unbound(r, c, &s);
+		s.round = round;
+		if (record)
+			samples_push(&c->samples, &s);
+		sample_release(&s);
+	} else if (rc == -1) {
+		c->failed = true;
+		snprintf(c->error, sizeof c->error, "%s", err);
+		progress_end(&r->progress);
+		fprintf(stderr, "tvp: %s: %s\n", label, c->error);
+		r->failed = true;
+	}
+	return rc == -EINTR ? -EINTR : 0;
+}
+
+/* Runs warm-ups and rounds over the C cells. Returns 0, or -EINTR when
+ * interrupted. */
+static int run_rounds(struct run *r)
+{
+	struct cell **order = xcalloc(r->m.n_cells ? r->m.n_cells : 1, sizeof *order);
+	uint64_t rng = r->seed;
+	struct rounds rounds = { .items = (void **)order, .warmup = r->opt.warmup,
+				 .repeat = r->opt.repeat, .rng = &rng, .step = step, .ctx = r };
+	int rc;
+
+	for (size_t i = 0; i < r->m.n_cells; i++)
+		if (r->m.cells[i].lang == CELL_LANG_C)
+			order[rounds.n++] = &r->m.cells[i];
+	r->n_c_cells = rounds.n;
+	progress_start(&r->progress, (uint64_t)rounds.n * (r->opt.warmup + r->opt.repeat),
+		       !r->opt.quiet);
+	rc = rounds_run(&rounds);
+	progress_end(&r->progress);
+	free(order);
+	return rc;
+}
+
+/* Every cell's summary, baselines first (each group starts with its own). */
+static struct cell_summary *summarise(const struct cell_matrix *m, double best_ref)
+{
+	struct cell_summary *sums = xcalloc(m->n_cells ? m->n_cells : 1, sizeof *sums);
+
+	for (size_t i = 0; i < m->n_cells; i++) {
+		const struct cell *c = &m->cells[i];
+
+		summary_compute(&sums[i], c, c->baseline ? &sums[c->baseline - m->cells] : NULL, best_ref);
+	}
+	return sums;
+}
+
+/* Writes the table, the warnings and the document; returns the exit status
+ * (status, or 1 when the document could not be written). */
+static int finish(struct run *r, struct results_out *out, const struct document_meta *meta,
+		  const struct cell_summary *sums, int status)
+{
+	json_t *doc = document_json(&r->opt, &r->m, sums, meta);
+	char err[512], path[4096];
+
+	if (!r->opt.quiet || r->failed) {
+		FILE *tf = strcmp(results_path(out), "-") == 0 ? stderr : stdout;
+		if (!r->opt.quiet)
+			table_print(tf, sums, r->m.n_cells);
+		table_print_warnings(stderr, &r->warnings, sums, r->m.n_cells);
+	}
+	snprintf(path, sizeof path, "%s", results_path(out));
+	if (results_commit(out, doc, err, sizeof err) != 0) {
+		fprintf(stderr, "tvp: run: %s\n", err);
+		if (status == 0)
+			status = 1;
+	} else if (!r->opt.quiet && strcmp(path, "-") != 0) {
+		fprintf(stderr, "tvp: results written to %s\n", path);
+	}
+	json_decref(doc);
+	return status;
+}
+
+/* Measures everything; returns the exit status so far. */
+static int measure_all(struct run *r)
+{
+	char err[512];
+	int rc;
+
+	if (cells_setup_instances(&r->m, &r->opt, err, sizeof err) != 0) {
+		fprintf(stderr, "tvp: %s\n", err);
+		return 1;
+	}
+	cells_build(&r->m, &r->opt);
+	if (!r->opt.quiet)
+		fprintf(stderr, "tvp: %zu cells x (%u warm-up + %u measured) runs, seed %" PRIu64 "\n",
+			r->m.n_cells, r->opt.warmup, r->opt.repeat, r->seed);
+	rc = run_rounds(r);
+	if (rc == 0 && r->opt.python)
+		rc = python_cells_run(&r->m, &r->opt, &r->warnings, &r->failed);
+	if (rc == -EINTR) {
+		fprintf(stderr, "tvp: interrupted (%s); writing what was measured\n",
+			util_interrupt_name());
+		return util_interrupt_status();
+	}
+	return r->failed ? 1 : 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run r;
+	struct results_out *out = NULL;
+	struct document_meta meta = { 0 };
+	struct cell_summary *sums;
+	json_t *host, *build;
+	char err[512], created[32];
+	uint64_t t0 = now_ns();
+	double load;
+	int rc, status;
+
+	memset(&r, 0, sizeof r);
+	rc = run_options_parse(&r.opt, env_pus(), argc, argv, err, sizeof err);
+	if (rc != 0) {
+		if (rc < 0)
+			fprintf(stderr, "tvp: run: %s\n", err);
+		status = rc < 0 ? 2 : 0;
+		goto out_release;
+	}
+	if ((rc = cells_plan(&r.m, &r.opt, err, sizeof err)) != 0) {
+		fprintf(stderr, "tvp: run: --pin: %s\n", err);
+		status = rc == -EINVAL ? 2 : 1;
+		goto out_release;
+	}
+	if (results_open(&out, r.opt.output, "", err, sizeof err) != 0) {
+		fprintf(stderr, "tvp: run: --output: %s\n", err);
+		status = 2;
+		goto out_release;
+	}
+	util_catch_interrupts();
+	r.seed = r.opt.seed_given ? r.opt.seed : now_ns() ^ ((uint64_t)getpid() << 32);
+	env_utc_stamp(created, sizeof created, false);
+	host = env_host_json();
+	build = env_build_json();
+	load = env_load1();
+	if (load >= 0.5 * env_pus())
+		warnings_add(&r.warnings, "the machine was busy at the start: load average %.2f on %u PUs",
+			     load, env_pus());
+	if (TVP_SAN[0])
+		warnings_add(&r.warnings, "built with -fsanitize=%s: times are not representative", TVP_SAN);
+
+	status = measure_all(&r);
+	cells_teardown_instances(&r.m);
+	meta = (struct document_meta){ .host = host, .build = build, .created = created,
+				       .interrupted = status > 128,
+				       .duration_s = (double)(now_ns() - t0) / 1e9, .seed = r.seed,
+				       .best_ref = summary_best_reference(r.m.cells, r.m.n_cells),
+				       .warnings = &r.warnings };
+	sums = summarise(&r.m, meta.best_ref);
+	status = finish(&r, out, &meta, sums, status);
+	for (size_t i = 0; i < r.m.n_cells; i++)
+		summary_release(&sums[i]);
+	free(sums);
+	json_decref(host);
+	json_decref(build);
+	warnings_release(&r.warnings);
+out_release:
+	cells_release(&r.m);
+	run_options_release(&r.opt);
+	return status;
+}
