@@ -161,7 +161,7 @@ static pid_t start_python(const char *dir, uint16_t *port)
  * counted non-200 answer with a clear message. */
 START_TEST(independent_server)
 {
-	char *dir = tvp_tmpdir(), *file = xasprintf("%s/data.bin", dir), *url, *missing;
+	char *dir, *file, *url, *missing;
 	unsigned char data[12345];
 	struct task_result r = TASK_RESULT_INIT;
 	struct net_result res;
@@ -170,10 +170,10 @@ START_TEST(independent_server)
 	pid_t py;
 	int fd;
 
-	if (system("python3 -c pass >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "test_net: python3 not found; independent server test skipped\n");
-		return;
-	}
+	if (system("python3 -c pass >/dev/null 2>&1") != 0)
+		tvp_skip("python3 not found");
+	dir = tvp_tmpdir();
+	file = xasprintf("%s/data.bin", dir);
 	for (size_t i = 0; i < sizeof data; i++)
 		data[i] = (unsigned char)(i * 7 + i / 251);
 	fd = open(file, O_CREAT | O_WRONLY, 0600);
