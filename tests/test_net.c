@@ -4,14 +4,21 @@
  * failure is a clear task error, is counted, never hangs, and that no server
  * process is left behind. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "wltest.h"
+#include "bench/util.h"
 
 /* What a net task returns (net.c's struct net_result). */
 struct net_result {

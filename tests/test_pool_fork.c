@@ -1,4 +1,4 @@
-/* test_pool_fork.c: the fork pool. The shared pool API cases (pool_cases.h)
+/* test_pool_fork.c: the fork pool. The shared pool API cases (pool_cases.c)
  * with the pipe channel (test_pool_fork_shm.c runs them with shm), then
  * what only processes promise, on both channels: maxtasksperchild replaces
  * workers, a worker that crashes, aborts, exits or is killed from outside
@@ -7,8 +7,6 @@
  * error and leaks nothing, a pool is refused once threads exist, large
  * arguments and results cross intact, many caller threads, an idle pool
  * sleeps. Every case ends with no child process left. */
-#include "pool_fork_cases.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -23,6 +21,11 @@
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
+#include <stdio.h>
+
+#include "pool_cases.h"
+#include "testutil.h"
+#include "bench/util.h"
 
 static const enum channel_kind chans[] = { CHANNEL_PIPE, CHANNEL_SHM };
 
@@ -662,8 +665,7 @@ static Suite *pool_fork_suite(void)
 	Suite *s;
 	TCase *tc;
 
-	cases_channel = CHANNEL_PIPE;
-	s = pool_cases_suite("pool-fork", POOL_PROCESSES);
+	s = pool_cases_suite("pool-fork", (struct case_config){ POOL_PROCESSES, CHANNEL_PIPE });
 	tc = tvp_tcase(s, "processes", 60);
 	tcase_add_loop_test(tc, maxtasksperchild_replaces_workers, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, worker_segfault, 0, ARRAY_SIZE(chans));

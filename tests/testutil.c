@@ -1,4 +1,5 @@
-/* testutil.c: helpers shared by the test files (see testutil.h). */
+/* testutil.c: helpers shared by the test files (see testutil.h), part of
+ * the test helper library every test binary links. */
 #include "testutil.h"
 
 #include <dirent.h>
