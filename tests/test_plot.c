@@ -176,8 +176,11 @@ END_TEST
 
 START_TEST(plot_sh_bad_input)
 {
-	char *dir = tvp_tmpdir(), *out;
-	char *bad = xasprintf("%s/tests/fixtures/schema2.json", root());
+	char *dir, *out, *bad;
+
+	require_gnuplot();   /* plot.sh looks for gnuplot before its input */
+	dir = tvp_tmpdir();
+	bad = xasprintf("%s/tests/fixtures/schema2.json", root());
 
 	ck_assert_int_ne(plot("/nonexistent/r.json", "", dir, &out), 0);
 	ck_assert(strstr(out, "cannot read"));
