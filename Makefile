@@ -11,8 +11,10 @@
 # Objects go out of tree: build/ by default, build/asan and build/tsan for
 # the sanitizer builds (SAN=address,undefined or SAN=thread).  Every .c under
 # par/, bench/, workloads/ and demos/ is part of the program; bench/main.c
-# alone is left out of the libraries the tests link against, so adding a module or a
-# test means adding a file, never editing this one.
+# alone is left out of the libraries the tests link against. Each
+# tests/test_*.c is a test binary; every other .c in tests/ is a test helper,
+# in build/tests/libtvptest.a. So adding a module, a test or a test helper
+# means adding a file, never editing this one.
 
 CC      ?= cc
 SAN     ?=
@@ -58,7 +60,9 @@ LIB_OBJS  := $(PAR_OBJS) $(DRV_OBJS)
 LIBS_A    := $(BUILD)/libtvpdrv.a $(BUILD)/libtvp.a
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
-TEST_UTIL := $(BUILD)/tests/testutil.o
+THELP_SRCS := $(filter-out $(TEST_SRCS),$(sort $(wildcard tests/*.c)))
+THELP_OBJS := $(THELP_SRCS:%.c=$(BUILD)/%.o)
+TEST_LIB  := $(BUILD)/tests/libtvptest.a
 TVP       := $(BUILD)/tvp
 
 .PHONY: all test check bench plot demo clean deps FORCE
@@ -89,7 +93,13 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_UTIL) $(LIBS_A)
+# The test helpers (testutil.c, the shared pool cases, the workload test
+# kit): an archive, so each binary takes only the helpers it calls.
+$(TEST_LIB): $(THELP_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB) $(LIBS_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 # The git revision lives in a generated header, rewritten only when it
@@ -132,4 +142,4 @@ demo: deps
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/bench/main.d $(TEST_BINS:=.d) $(TEST_UTIL:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(BUILD)/bench/main.d $(TEST_BINS:=.d) $(THELP_OBJS:.o=.d)

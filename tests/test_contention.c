@@ -1,11 +1,16 @@
 /* test_contention.c: the contention workload: exact totals with a mutex and
  * with atomics from threads and from processes, lost updates without a lock,
  * and a worker killed while holding the robust mutex. */
+#include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "workloads/contention.h"
 #include "testutil.h"
 #include "wltest.h"
+#include "bench/util.h"
 
 static const char *const locked[] = { "mutex", "atomic", "private" };
 

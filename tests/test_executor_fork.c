@@ -1,11 +1,17 @@
 /* test_executor_fork.c: executors and futures over the fork pool: the shared
- * executor cases (pool_cases.h) on the shm channel, then, on both channels,
+ * executor cases (pool_cases.c) on the shm channel, then, on both channels,
  * what a process executor adds: cancel before and after start, result and
  * exception timeouts, an error and its message carried back across the
  * process boundary, a deadline that kills the task, a crashed worker. */
-#include "pool_fork_cases.h"
-
+#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool_cases.h"
+#include "testutil.h"
+#include "bench/util.h"
 
 static const enum channel_kind chans[] = { CHANNEL_PIPE, CHANNEL_SHM };
 
@@ -147,8 +153,7 @@ static Suite *executor_fork_suite(void)
 	Suite *s;
 	TCase *tc;
 
-	cases_channel = CHANNEL_SHM;
-	s = executor_cases_suite("executor-fork", POOL_PROCESSES);
+	s = executor_cases_suite("executor-fork", (struct case_config){ POOL_PROCESSES, CHANNEL_SHM });
 	tc = tvp_tcase(s, "processes", 30);
 	tcase_add_loop_test(tc, cancel_before_and_after_start, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, result_and_exception_time_out, 0, ARRAY_SIZE(chans));

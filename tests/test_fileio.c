@@ -10,13 +10,20 @@
  * same path through the code as ENOSPC on a full disk). Ctrl-C is tested on
  * build/tvp itself: SIGINT while a task writes. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "wltest.h"
+#include "bench/util.h"
 
 /* Entries in dir other than . and .. (-1 if it cannot be read); the last
  * one's name goes into name. */

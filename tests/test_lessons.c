@@ -29,12 +29,8 @@
  * fork pools there. Those two tests are skipped in the TSan build, with a
  * note; every lesson still runs there on its own. */
 #if defined(__SANITIZE_THREAD__)
-#define SKIP_UNDER_TSAN(what)                                                      \
-	do {                                                                       \
-		fprintf(stderr, "test_lessons: %s skipped under TSan (see the "    \
-			"comment above SKIP_UNDER_TSAN)\n", what);                 \
-		return;                                                            \
-	} while (0)
+#define SKIP_UNDER_TSAN(what) \
+	tvp_skip("%s under TSan (see the comment above SKIP_UNDER_TSAN)", what)
 #else
 #define SKIP_UNDER_TSAN(what) do { } while (0)
 #endif

@@ -1,7 +1,10 @@
 /* test_mixed.c: the mixed workload: the --cpu-fraction option, results in
  * every way a mode runs tasks, and a task's length roughly matching --size. */
+#include <stdlib.h>
+
 #include "testutil.h"
 #include "wltest.h"
+#include "bench/util.h"
 
 START_TEST(cpu_fraction_option)
 {

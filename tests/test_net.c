@@ -4,14 +4,21 @@
  * failure is a clear task error, is counted, never hangs, and that no server
  * process is left behind. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "wltest.h"
+#include "bench/util.h"
 
 /* What a net task returns (net.c's struct net_result). */
 struct net_result {
@@ -161,7 +168,7 @@ static pid_t start_python(const char *dir, uint16_t *port)
  * counted non-200 answer with a clear message. */
 START_TEST(independent_server)
 {
-	char *dir = tvp_tmpdir(), *file = xasprintf("%s/data.bin", dir), *url, *missing;
+	char *dir, *file, *url, *missing;
 	unsigned char data[12345];
 	struct task_result r = TASK_RESULT_INIT;
 	struct net_result res;
@@ -170,10 +177,10 @@ START_TEST(independent_server)
 	pid_t py;
 	int fd;
 
-	if (system("python3 -c pass >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "test_net: python3 not found; independent server test skipped\n");
-		return;
-	}
+	if (system("python3 -c pass >/dev/null 2>&1") != 0)
+		tvp_skip("python3 not found");
+	dir = tvp_tmpdir();
+	file = xasprintf("%s/data.bin", dir);
 	for (size_t i = 0; i < sizeof data; i++)
 		data[i] = (unsigned char)(i * 7 + i / 251);
 	fd = open(file, O_CREAT | O_WRONLY, 0600);

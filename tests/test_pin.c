@@ -30,8 +30,8 @@ static void use_synthetic(const char *desc)
 	ck_assert(!pin_topology_is_this_system());
 }
 
-/* The real machine; false (after saying why on stderr) when the test should
- * skip because this machine cannot bind or has fewer than 2 usable PUs. */
+/* The real machine; skips the test (tvp_skip does not return) when this
+ * machine cannot bind or has fewer than 2 usable PUs. */
 static bool use_real_machine(const char *test)
 {
 	char err[256] = "";
@@ -40,12 +40,10 @@ static bool use_real_machine(const char *test)
 	unsetenv("HWLOC_XMLFILE");
 	ck_assert_msg(pin_topology_load(err, sizeof err) == 0, "load: %s", err);
 	if (!pin_can_bind_threads() || !pin_can_bind_processes()) {
-		fprintf(stderr, "SKIP %s: hwloc cannot bind threads and processes here\n", test);
-		return false;
+		tvp_skip("%s: hwloc cannot bind threads and processes here", test);
 	}
 	if (hwloc_get_nbobjs_by_type(pin_topology(), HWLOC_OBJ_PU) < 2) {
-		fprintf(stderr, "SKIP %s: this process may use fewer than 2 PUs\n", test);
-		return false;
+		tvp_skip("%s: this process may use fewer than 2 PUs", test);
 	}
 	return true;
 }
@@ -591,15 +589,15 @@ START_TEST(forked_worker_bound_to_pu1_and_parent_left_free)
 END_TEST
 
 /* Restricts this process to CPU 1, as `taskset -c 1` does (taskset is
- * sched_setaffinity followed by exec); false when CPU 1 is not ours to use. */
+ * sched_setaffinity followed by exec); skips the test when CPU 1 is not
+ * ours to use. */
 static bool restrict_to_cpu1(const char *test)
 {
 	cpu_set_t set;
 
 	ck_assert_int_eq(sched_getaffinity(0, sizeof set, &set), 0);
 	if (!CPU_ISSET(1, &set) || CPU_COUNT(&set) < 2) {
-		fprintf(stderr, "SKIP %s: CPU 1 is not usable here, or is the only CPU\n", test);
-		return false;
+		tvp_skip("%s: CPU 1 is not usable here, or is the only CPU", test);
 	}
 	CPU_ZERO(&set);
 	CPU_SET(1, &set);
@@ -674,17 +672,16 @@ START_TEST(cli_topo_under_taskset)
 		CPU_ZERO(&set);
 		CPU_SET(1, &set);
 		if (sched_setaffinity(0, sizeof set, &set) != 0)
-			_exit(77);
+			_exit(TVP_SKIP_EXIT);
 		dup2(fd, 1);
 		execl(bin, bin, "topo", "--workers", "2", "--pin", "scatter", "--json", (char *)NULL);
 		_exit(127);
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st));
-	if (WEXITSTATUS(st) == 77) {
-		fprintf(stderr, "SKIP cli_topo_under_taskset: CPU 1 is not usable here\n");
+	if (WEXITSTATUS(st) == TVP_SKIP_EXIT) {
 		close(fd);
-		return;
+		tvp_skip("CPU 1 is not usable here");
 	}
 	ck_assert_int_eq(WEXITSTATUS(st), 0);
 	f = fdopen(fd, "r");

@@ -47,16 +47,14 @@ static int where_am_i(const void *arg, size_t len, struct task_result *out)
 	return 0;
 }
 
-static bool can_test(void)
+/* Skips the test unless this machine can bind and has two usable PUs. */
+static void require_binding(void)
 {
 	char err[256];
 
 	if (pin_topology_load(err, sizeof err) != 0 || !pin_can_bind_threads() ||
-	    !pin_can_bind_processes() || hwloc_bitmap_weight(pin_allowed_cpuset()) < 2) {
-		fprintf(stderr, "SKIP placement: this machine cannot bind, or has one usable PU\n");
-		return false;
-	}
-	return true;
+	    !pin_can_bind_processes() || hwloc_bitmap_weight(pin_allowed_cpuset()) < 2)
+		tvp_skip("this machine cannot bind, or has one usable PU");
 }
 
 static void bound_to_pu1(enum pool_kind kind, enum channel_kind ch)
@@ -68,8 +66,7 @@ static void bound_to_pu1(enum pool_kind kind, enum channel_kind ch)
 	char err[256], before[64], after[64], want[16];
 	unsigned n;
 
-	if (!can_test())
-		return;
+	require_binding();
 	ck_assert_int_eq(pin_plan_new(&plan, "pu:1", 2, err, sizeof err), 0);
 	pin_plan_cpuset_text(plan, 0, want, sizeof want);   /* the OS number of pu:1 */
 	opt.pin = plan;
@@ -120,14 +117,15 @@ END_TEST
 
 START_TEST(run_records_placement)
 {
-	char *dir = tvp_tmpdir(), *out = xasprintf("%s/p.json", dir);
+	char *dir, *out;
 	struct tvp_cmd c;
 	json_error_t jerr;
 	json_t *doc, *cell;
 	size_t i, pinned_cells = 0;
 
-	if (!can_test())
-		goto done;
+	require_binding();
+	dir = tvp_tmpdir();
+	out = xasprintf("%s/p.json", dir);
 	tvp_run_cli(&c, 120, "run", "--quick", "--mode", "thread-pool,fork-pool,thread-spawn,fork-spawn",
 		    "--workers", "2", "--pin", "none,scatter", "--repeat", "1", "--quiet", "--output", out, NULL);
 	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
@@ -147,7 +145,6 @@ START_TEST(run_records_placement)
 	}
 	ck_assert_uint_eq(pinned_cells, 4);
 	json_decref(doc);
-done:
 	tvp_rm_rf(dir);
 	free(out);
 	free(dir);

@@ -1,4 +1,4 @@
-/* test_pool_fork.c: the fork pool. The shared pool API cases (pool_cases.h)
+/* test_pool_fork.c: the fork pool. The shared pool API cases (pool_cases.c)
  * with the pipe channel (test_pool_fork_shm.c runs them with shm), then
  * what only processes promise, on both channels: maxtasksperchild replaces
  * workers, a worker that crashes, aborts, exits or is killed from outside
@@ -7,9 +7,6 @@
  * error and leaks nothing, a pool is refused once threads exist, large
  * arguments and results cross intact, many caller threads, an idle pool
  * sleeps. Every case ends with no child process left. */
-#include "par/fork_wire.h"
-#include "pool_fork_cases.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -24,6 +21,12 @@
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
+#include <stdio.h>
+
+#include "par/fork_wire.h"
+#include "pool_cases.h"
+#include "testutil.h"
+#include "bench/util.h"
 
 static const enum channel_kind chans[] = { CHANNEL_PIPE, CHANNEL_SHM };
 
@@ -466,8 +469,8 @@ static bool error_matches(const char *err, const char *want)
 
 /* In a child of the test: lower RLIMIT_NPROC so that `room` more processes
  * may start, start a pool of 8, and check the error and that nothing is
- * left. Writes what went wrong to fd 'report'; exits 0 if all is well, 77 if
- * the limit cannot be applied here. */
+ * left. Writes what went wrong to fd 'report'; exits 0 if all is well,
+ * TVP_SKIP_EXIT if the limit cannot be applied here. */
 static int nproc_child(int report, int room, const char *want)
 {
 	struct pool_options opt = { .kind = POOL_PROCESSES, .workers = 8 };
@@ -480,12 +483,12 @@ static int nproc_child(int report, int room, const char *want)
 	if (geteuid() == 0) {
 		if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
 		    setresuid(65534, 65534, 65534) != 0)
-			return 77;
+			return TVP_SKIP_EXIT;
 		prctl(PR_SET_DUMPABLE, 1);   /* keep /proc/self readable */
 	}
 	rl.rlim_cur = rl.rlim_max = (rlim_t)(count_user_processes(getuid()) + room);
 	if (setrlimit(RLIMIT_NPROC, &rl) != 0)
-		return 77;
+		return TVP_SKIP_EXIT;
 	fds_before = count_fds();
 	rc = pool_new(&p, &opt, err, sizeof err);
 	if (rc != -EAGAIN || p != NULL) {
@@ -527,10 +530,8 @@ static void check_nproc(int room, const char *want)
 	close(pfd[0]);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_msg(WIFEXITED(st), "the child died: status %d", st);
-	if (WEXITSTATUS(st) == 77) {
-		fprintf(stderr, "skipped: RLIMIT_NPROC cannot be applied here\n");
-		return;
-	}
+	if (WEXITSTATUS(st) == TVP_SKIP_EXIT)
+		tvp_skip("RLIMIT_NPROC cannot be applied here");
 	ck_assert_msg(WEXITSTATUS(st) == 0, "%s", why);
 	tvp_assert_no_children();
 }
@@ -691,8 +692,7 @@ static Suite *pool_fork_suite(void)
 	Suite *s;
 	TCase *tc;
 
-	cases_channel = CHANNEL_PIPE;
-	s = pool_cases_suite("pool-fork", POOL_PROCESSES);
+	s = pool_cases_suite("pool-fork", (struct case_config){ POOL_PROCESSES, CHANNEL_PIPE });
 	tc = tvp_tcase(s, "processes", 60);
 	tcase_add_loop_test(tc, maxtasksperchild_replaces_workers, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, worker_segfault, 0, ARRAY_SIZE(chans));

@@ -1,6 +1,11 @@
 /* test_pool_thread.c: the pool API on the thread backend (the shared cases
- * in pool_cases.h), plus what only threads promise. */
+ * in pool_cases.c), plus what only threads promise. */
+#include <pthread.h>
+#include <time.h>
+
 #include "pool_cases.h"
+#include "testutil.h"
+#include "bench/util.h"
 
 /* Threads: a deadline is not enforced (a thread cannot be killed); the
  * task runs to the end and succeeds. */
@@ -91,7 +96,7 @@ START_TEST(thread_no_spin)
 	char err[128];
 
 	ck_assert_int_eq(pool_new(&p, &opt, err, sizeof err), 0);
-	check_map(p, 500, 1);
+	case_check_map(p, 500, 1);
 	for (int64_t i = 0; i < 50; i++) {
 		struct task_result r = TASK_RESULT_INIT;
 
@@ -105,7 +110,7 @@ END_TEST
 
 static Suite *pool_thread_suite(void)
 {
-	Suite *s = pool_cases_suite("pool-thread", POOL_THREADS);
+	Suite *s = pool_cases_suite("pool-thread", (struct case_config){ POOL_THREADS, CHANNEL_PIPE });
 	TCase *tc = tvp_tcase(s, "threads", 30);
 
 	tcase_add_test(tc, thread_deadline_is_ignored);

@@ -1,7 +1,10 @@
 /* test_sleep.c: the sleep workload: sizes, results in every way a mode runs
  * tasks, and sleeping tasks overlapping beyond the core count. */
+#include <stdlib.h>
+
 #include "testutil.h"
 #include "wltest.h"
+#include "bench/util.h"
 
 START_TEST(size_is_a_duration)
 {

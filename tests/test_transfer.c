@@ -1,8 +1,11 @@
 /* test_transfer.c: the transfer workload: results of many sizes reach the
  * parent intact from threads and from forked processes, and verify catches a
  * result that did not. */
+#include <stdlib.h>
+
 #include "testutil.h"
 #include "wltest.h"
+#include "bench/util.h"
 
 static const char *const sizes[] = { "1", "7", "24", "25", "4K", "100003", "1M" };
 

@@ -1,4 +1,5 @@
-/* testutil.c: helpers shared by the test files (see testutil.h). */
+/* testutil.c: helpers shared by the test files (see testutil.h), part of
+ * the test helper library every test binary links. */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -15,6 +16,60 @@
 #include <unistd.h>
 
 #include "bench/util.h"
+
+/* How a skip travels from a test's process to the runner: tvp_test_main
+ * opens a temporary file before Check forks the tests, every test's
+ * process inherits it, and a skipped test appends "name: why" at the shared
+ * offset (the tests run one after the other) before it ends. */
+static FILE *skip_log;
+static bool skip_no_fork;   /* CK_FORK=no: the test is not a process of its own */
+
+void tvp_skip(const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	/* Ending the process is how a test ends early and cleanly; without
+	 * a process of its own, failing is the only way to stop. */
+	if (!skip_log || skip_no_fork)
+		ck_abort_msg("SKIP: %s (a failure under CK_FORK=no)", why);
+	dprintf(fileno(skip_log), "%s: %s\n", tcase_name(), why);
+	exit(0);   /* a clean end, which Check records as a pass */
+}
+
+int tvp_test_main(Suite *(*const make[])(void), size_t n)
+{
+	SRunner *sr = srunner_create(NULL);
+	int ran, failed, skipped = 0;
+	char line[1024];
+
+	skip_log = tmpfile();
+	if (!skip_log) {
+		perror("tmpfile");
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		srunner_add_suite(sr, make[i]());
+	skip_no_fork = srunner_fork_status(sr) == CK_NOFORK;
+	srunner_run_all(sr, CK_NORMAL);
+	ran = srunner_ntests_run(sr);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	rewind(skip_log);
+	while (fgets(line, sizeof line, skip_log)) {
+		printf("SKIP %s", line);
+		skipped++;
+	}
+	fclose(skip_log);
+	if (skipped)
+		printf("Skipped: %d of %d\n", skipped, ran);
+	if (failed)
+		return 1;
+	return ran > 0 && skipped == ran ? TVP_SKIP_EXIT : 0;
+}
 
 TCase *tvp_tcase(Suite *s, const char *name, double timeout_s)
 {

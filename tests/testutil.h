@@ -1,5 +1,6 @@
-/* testutil.h: what the test files share: a main() for a Check runner, the
- * child-process leak check, and running build/tvp as a user would. */
+/* testutil.h: what the test files share: a main() for a Check runner that
+ * counts skipped tests, the child-process leak check, and running build/tvp
+ * as a user would. */
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
 
@@ -7,22 +8,36 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Defines main(): runs the given suites (functions returning Suite *), each
- * test in its own forked process (Check's default) with its time limit, and
- * exits 0 only when every test passed. */
+/* The exit status that means "skipped" (automake's and hwloc's): a test
+ * binary exits with it when every one of its tests was skipped, and a
+ * helper process a test forks may use it to say "cannot run here". */
+#define TVP_SKIP_EXIT 77
+
+/* Defines main() over the given suites (functions returning Suite *): see
+ * tvp_test_main. */
 #define TVP_TEST_MAIN(...)                                                        \
 	int main(void)                                                            \
 	{                                                                         \
 		Suite *(*const make[])(void) = { __VA_ARGS__ };                   \
-		SRunner *sr = srunner_create(NULL);                               \
-		int failed;                                                       \
-		for (size_t i = 0; i < sizeof make / sizeof make[0]; i++)         \
-			srunner_add_suite(sr, make[i]());                         \
-		srunner_run_all(sr, CK_NORMAL);                                   \
-		failed = srunner_ntests_failed(sr);                               \
-		srunner_free(sr);                                                 \
-		return failed ? 1 : 0;                                            \
+		return tvp_test_main(make, sizeof make / sizeof make[0]);         \
 	}
+
+/* Runs the suites make[0..n) build, each test in its own forked process
+ * (Check's default) with its time limit. Prints Check's report, then one
+ * "SKIP test: why" line per skipped test and "Skipped: N of M" when N > 0.
+ * Returns 1 when a test failed, else TVP_SKIP_EXIT when every test was
+ * skipped, else 0. */
+int tvp_test_main(Suite *(*const make[])(void), size_t n);
+
+/* Ends the running test as skipped, with why (printf format) as the reason:
+ * for a test that cannot run here (no binding, no python3, ...). Call it
+ * from the test's own process, not from a child the test forked (that
+ * child should exit TVP_SKIP_EXIT and let the test call this). Check counts
+ * the test as passed; tvp_test_main counts it as skipped and
+ * scripts/run-tests.sh subtracts it. Under CK_FORK=no (a debugging run,
+ * where a test has no process of its own to end) the skip is a failure
+ * whose message starts "SKIP:". Does not return. */
+_Noreturn void tvp_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A test case with a time limit in seconds, added to suite s. */
 TCase *tvp_tcase(Suite *s, const char *name, double timeout_s);
