@@ -52,16 +52,25 @@ static struct outcome drive(const struct adaptive_limits *lim, const struct fake
  * held to the minimum of 6; 2 s a round. */
 static const struct fake ab[] = { { 0.119, 1e9 }, { 0.059, 2e9 } };
 
+/* Drives two groups under lim and checks why and where they stopped. */
+static struct outcome expect(const struct adaptive_limits *lim, const struct fake *f,
+			     enum adaptive_stop stop, unsigned rounds_a, unsigned rounds_b)
+{
+	struct outcome o = drive(lim, f, 2);
+
+	ck_assert_int_eq(o.stop, stop);
+	ck_assert_uint_eq(o.rounds[0], rounds_a);
+	ck_assert_uint_eq(o.rounds[1], rounds_b);
+	return o;
+}
+
 START_TEST(stops_when_every_group_converged)
 {
 	/* No budget: A runs 16 rounds, B 6; the clock reads 16 x 1 + 6 x 2 =
 	 * 28 s. */
 	struct adaptive_limits lim = { 0.03, 6, 30, 0 };
-	struct outcome o = drive(&lim, ab, 2);
+	struct outcome o = expect(&lim, ab, ADAPTIVE_CONVERGED, 16, 6);
 
-	ck_assert_int_eq(o.stop, ADAPTIVE_CONVERGED);
-	ck_assert_uint_eq(o.rounds[0], 16);
-	ck_assert_uint_eq(o.rounds[1], 6);
 	ck_assert_uint_eq(o.spent_ns, 28000000000ull);
 	ck_assert_str_eq(adaptive_stop_name(o.stop), "converged");
 }
@@ -73,11 +82,8 @@ START_TEST(stops_at_the_budget)
 	 * (0.059 / sqrt 6 = 0.024); A (0.049) gets round 7 (ends at 19 s) and
 	 * round 8 (ends at 20 s, still within); round 9 would end at 21 s. */
 	struct adaptive_limits lim = { 0.03, 6, 30, 20000000000ull };
-	struct outcome o = drive(&lim, ab, 2);
+	struct outcome o = expect(&lim, ab, ADAPTIVE_BUDGET, 8, 6);
 
-	ck_assert_int_eq(o.stop, ADAPTIVE_BUDGET);
-	ck_assert_uint_eq(o.rounds[0], 8);
-	ck_assert_uint_eq(o.rounds[1], 6);
 	ck_assert_uint_eq(o.spent_ns, 20000000000ull);
 }
 END_TEST
@@ -87,11 +93,8 @@ START_TEST(the_minimum_is_owed_past_the_budget)
 	/* Budget 5 s, but 6 rounds of both (18 s) are owed first; then the
 	 * budget stops A. */
 	struct adaptive_limits lim = { 0.03, 6, 30, 5000000000ull };
-	struct outcome o = drive(&lim, ab, 2);
+	struct outcome o = expect(&lim, ab, ADAPTIVE_BUDGET, 6, 6);
 
-	ck_assert_int_eq(o.stop, ADAPTIVE_BUDGET);
-	ck_assert_uint_eq(o.rounds[0], 6);
-	ck_assert_uint_eq(o.rounds[1], 6);
 	ck_assert_uint_eq(o.spent_ns, 18000000000ull);
 }
 END_TEST
@@ -102,11 +105,8 @@ START_TEST(stops_at_the_maximum)
 	 * at 30 rounds, B at 6, and the reason is the maximum. */
 	const struct fake f[] = { { 1, 1e9 }, { 0.059, 2e9 } };
 	struct adaptive_limits lim = { 0.03, 6, 30, 0 };
-	struct outcome o = drive(&lim, f, 2);
 
-	ck_assert_int_eq(o.stop, ADAPTIVE_MAX);
-	ck_assert_uint_eq(o.rounds[0], 30);
-	ck_assert_uint_eq(o.rounds[1], 6);
+	expect(&lim, f, ADAPTIVE_MAX, 30, 6);
 }
 END_TEST
 
@@ -115,11 +115,8 @@ START_TEST(repeat_n_means_exactly_n)
 	/* --repeat 4 is min = max = 4: four rounds each, however wide (A) or
 	 * narrow (B, 0.059 / 2 = 0.0295) the intervals are. */
 	struct adaptive_limits lim = { 0.03, 4, 4, 0 };
-	struct outcome o = drive(&lim, ab, 2);
+	struct outcome o = expect(&lim, ab, ADAPTIVE_MAX, 4, 4);
 
-	ck_assert_int_eq(o.stop, ADAPTIVE_MAX);
-	ck_assert_uint_eq(o.rounds[0], 4);
-	ck_assert_uint_eq(o.rounds[1], 4);
 	ck_assert_uint_eq(o.plans, 4);
 }
 END_TEST

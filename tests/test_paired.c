@@ -106,36 +106,33 @@ START_TEST(efficiency_scales_ratio_and_interval)
 }
 END_TEST
 
-static struct paired make(size_t n, double ratio, double lo, double hi)
+/* The verdict on a made-up interval at 95%, band +-5%. */
+static struct paired_finding judge(size_t n, double ratio, double lo, double hi)
 {
 	struct paired p = { .n = n, .ratio = ratio, .ci_lo = lo, .ci_hi = hi, .ci_level = 0.95 };
+	struct paired_finding f;
 
-	return p;
+	paired_verdict(&p, PAIRED_BAND, &f);
+	return f;
 }
 
 START_TEST(verdicts_decided)
 {
 	struct paired_finding f;
-	struct paired p;
 
 	/* within +-5%: equivalent, also when the CI excludes 1 */
-	p = make(10, 1.01, 0.99, 1.03);
-	paired_verdict(&p, PAIRED_BAND, &f);
+	f = judge(10, 1.01, 0.99, 1.03);
 	ck_assert_int_eq(f.verdict, PAIRED_EQUIVALENT);
 	ck_assert_uint_eq(f.more_rounds, 0);
-	p = make(10, 1.02, 1.01, 1.03);
-	paired_verdict(&p, PAIRED_BAND, &f);
-	ck_assert_int_eq(f.verdict, PAIRED_EQUIVALENT);
+	ck_assert_int_eq(judge(10, 1.02, 1.01, 1.03).verdict, PAIRED_EQUIVALENT);
 	/* above 1: faster by 50%, at least 20% */
-	p = make(10, 1.5, 1.2, 1.8);
-	paired_verdict(&p, PAIRED_BAND, &f);
+	f = judge(10, 1.5, 1.2, 1.8);
 	ck_assert_int_eq(f.verdict, PAIRED_FASTER);
 	NEAR(f.by, 0.5);
 	NEAR(f.by_at_least, 0.2);
 	/* below 1: the cell takes 1/0.8 = 1.25 times as long (25% slower),
 	 * at least 1/0.9 - 1 = 11.1% */
-	p = make(10, 0.8, 0.5, 0.9);
-	paired_verdict(&p, PAIRED_BAND, &f);
+	f = judge(10, 0.8, 0.5, 0.9);
 	ck_assert_int_eq(f.verdict, PAIRED_SLOWER);
 	NEAR(f.by, 0.25);
 	NEAR(f.by_at_least, 1 / 0.9 - 1);
@@ -143,50 +140,42 @@ START_TEST(verdicts_decided)
 }
 END_TEST
 
+/* Asserts an undecided verdict and returns its estimate of more rounds. */
+static unsigned more_rounds(size_t n, double ratio, double lo, double hi)
+{
+	struct paired_finding f = judge(n, ratio, lo, hi);
+
+	ck_assert_int_eq(f.verdict, PAIRED_UNDECIDED);
+	return f.more_rounds;
+}
+
 START_TEST(undecided_estimates_more_rounds)
 {
-	struct paired_finding f;
-	struct paired p;
-
 	/* ratio 1, CI [0.9, 1.1], 10 pairs. Only equivalence can be reached.
 	 * Lower reach log(1/0.9) = 0.105361 must come within log(1/0.95) =
 	 * 0.051293: (0.105361 / 0.051293)^2 = 4.2192; upper reach log 1.1 =
 	 * 0.095310 within log 1.05 = 0.048790: 3.8162. Both: 4.2192 times
 	 * the pairs, ceil(42.19) = 43, so 33 more. */
-	p = make(10, 1.0, 0.9, 1.1);
-	paired_verdict(&p, PAIRED_BAND, &f);
-	ck_assert_int_eq(f.verdict, PAIRED_UNDECIDED);
-	ck_assert_uint_eq(f.more_rounds, 33);
+	ck_assert_uint_eq(more_rounds(10, 1.0, 0.9, 1.1), 33);
 
 	/* ratio 1.1, CI [0.98, 1.30], 8 pairs. Faster needs the lower reach
 	 * log(1.1/0.98) = 0.115513 below log 1.1 = 0.095310: 1.46887 times
 	 * the pairs; equivalence is out of reach (1.1 is outside the band).
 	 * ceil(8 * 1.46887 = 11.75) = 12: 4 more. */
-	p = make(8, 1.1, 0.98, 1.30);
-	paired_verdict(&p, PAIRED_BAND, &f);
-	ck_assert_int_eq(f.verdict, PAIRED_UNDECIDED);
-	ck_assert_uint_eq(f.more_rounds, 4);
+	ck_assert_uint_eq(more_rounds(8, 1.1, 0.98, 1.30), 4);
 
 	/* 3 pairs, ratio 1, CI [0.99, 1.06]: equivalence needs (log 1.06 /
 	 * log 1.05)^2 = 1.4263 times the pairs, ceil(4.28) = 5, 2 more; but a
 	 * 95% interval needs 6 pairs: 3 more. */
-	p = make(3, 1.0, 0.99, 1.06);
-	paired_verdict(&p, PAIRED_BAND, &f);
-	ck_assert_int_eq(f.verdict, PAIRED_UNDECIDED);
-	ck_assert_uint_eq(f.more_rounds, 3);
+	ck_assert_uint_eq(more_rounds(3, 1.0, 0.99, 1.06), 3);
 
 	/* nothing paired: the 6 rounds of a first 95% interval */
-	p = make(0, 0, 0, 0);
-	paired_verdict(&p, PAIRED_BAND, &f);
-	ck_assert_int_eq(f.verdict, PAIRED_UNDECIDED);
-	ck_assert_uint_eq(f.more_rounds, 6);
+	ck_assert_uint_eq(more_rounds(0, 0, 0, 0), 6);
 
-	/* ratio on the band's edge: capped */
-	p = make(10, 1.05, 0.9, 1.2);
-	paired_verdict(&p, PAIRED_BAND, &f);
-	ck_assert_int_eq(f.verdict, PAIRED_UNDECIDED);
-	ck_assert_uint_le(f.more_rounds, PAIRED_MORE_ROUNDS_MAX);
-	ck_assert_uint_gt(f.more_rounds, 10);
+	/* ratio on the band's edge: faster needs (log(1.05/0.9) / log
+	 * 1.05)^2 = 9.98 times the 10 pairs: 90 more, under the cap */
+	ck_assert_uint_eq(more_rounds(10, 1.05, 0.9, 1.2), 90);
+	ck_assert_uint_eq(more_rounds(10, 1.001, 0.5, 2), PAIRED_MORE_ROUNDS_MAX);
 }
 END_TEST
 
