@@ -16,9 +16,10 @@
  * recomputes against the run's final bests before deciding anything.
  *
  * When. Only between samples: the probe's threads would compete with a
- * measurement's workers. Its threads are joined before it returns, so the
- * process forks as single-threaded as it was (tvp's fork pools require it);
- * a persistent prober thread would break that, so every probe pays for
+ * measurement's workers. Its threads are joined, and gone from the kernel's
+ * thread count, before it returns, so the process forks as single-threaded
+ * as it was (tvp's fork pools check that count and require one thread); a
+ * persistent prober thread would break that, so every probe pays for
  * creating its threads (tens of microseconds, counted in cost_ns, which the
  * caller keeps out of wall_ns).
  *
@@ -54,6 +55,7 @@
 #include "workloads/count.h"
 
 #define PROBER_STACK (64 * 1024)
+#define SETTLE_MAX_NS 200000000ull   /* wait at most 0.2 s for exits */
 
 int capacity_init(struct capacity *c, const int *cpus, unsigned n, uint64_t iters)
 {
@@ -149,6 +151,53 @@ static void *prober_main(void *arg)
 	return NULL;
 }
 
+/* Reads a small /proc file into buf (NUL-terminated). Returns 0 or a
+ * negative errno. */
+static int read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	if (fd < 0)
+		return -errno;
+	do
+		got = read(fd, buf, len - 1);
+	while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	buf[got] = '\0';
+	close(fd);
+	return 0;
+}
+
+/* The process's thread count as the kernel keeps it (what the fork pool
+ * checks before it forks), or -1 when /proc is not readable. */
+static int threads_now(void)
+{
+	char buf[2048], *line;
+	int n;
+
+	if (read_small("/proc/self/status", buf, sizeof buf) != 0 ||
+	    !(line = strstr(buf, "\nThreads:")) || sscanf(line, "\nThreads: %d", &n) != 1)
+		return -1;
+	return n;
+}
+
+/* Waits until the joined probers have left the kernel's thread count:
+ * pthread_join returns once a thread cleared its tid, a moment before the
+ * kernel releases it, and a fork pool started in that moment would see a
+ * second thread and refuse to fork. */
+static void settle(int threads)
+{
+	uint64_t t0 = now_ns();
+
+	while (threads > 0 && threads_now() > threads && now_ns() - t0 < SETTLE_MAX_NS)
+		sleep_ns(20000);
+}
+
 int capacity_probe(struct capacity *c, double *ns_per_iter, struct capacity_reading *r)
 {
 	struct prober *p = xcalloc(c->n_pus, sizeof *p);
@@ -157,8 +206,8 @@ int capacity_probe(struct capacity *c, double *ns_per_iter, struct capacity_read
 			     .go_cv = PTHREAD_COND_INITIALIZER };
 	pthread_attr_t attr;
 	uint64_t t0 = now_ns(), first = UINT64_MAX;
+	int threads = threads_now(), rc = 0;
 	unsigned made;
-	int rc = 0;
 
 	memset(r, 0, sizeof *r);
 	pthread_attr_init(&attr);
@@ -172,6 +221,7 @@ int capacity_probe(struct capacity *c, double *ns_per_iter, struct capacity_read
 	gate_open(&gate, made, rc == 0 ? 1 : -1);
 	for (unsigned i = 0; i < made; i++)
 		pthread_join(tid[i], NULL);
+	settle(threads);
 	r->cost_ns = now_ns() - t0;
 	pthread_attr_destroy(&attr);
 	if (rc == 0) {
@@ -262,28 +312,6 @@ int capacity_parse_schedstat(const char *text, uint64_t *wait_ns)
 	if (sscanf(text, "%llu %llu", &run, &wait) != 2)
 		return -EINVAL;
 	*wait_ns = wait;
-	return 0;
-}
-
-/* Reads a small /proc file into buf (NUL-terminated). Returns 0 or a
- * negative errno. */
-static int read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t got;
-
-	if (fd < 0)
-		return -errno;
-	do
-		got = read(fd, buf, len - 1);
-	while (got < 0 && errno == EINTR);
-	if (got < 0) {
-		int err = -errno;
-		close(fd);
-		return err;
-	}
-	buf[got] = '\0';
-	close(fd);
 	return 0;
 }
 

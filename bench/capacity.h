@@ -55,8 +55,10 @@ struct capacity_reading {
  * so a thread that waited for its PU counts as a slow PU. Writes each PU's
  * observed ns per iteration into ns_per_iter[0..c->n_pus) (keep them:
  * capacity_cores and capacity_share recompute against the run's final
- * bests), updates c's bests, and fills *r. Every thread is joined before it
- * returns, so a process that was single-threaded is again and may fork.
+ * bests), updates c's bests, and fills *r. Every thread is joined, and gone
+ * from /proc/self/status's Threads: count (up to 0.2 s is spent waiting for
+ * that), before it returns, so a process that was single-threaded is again
+ * and may start a fork pool at once.
  * Call only while no worker of a measurement is alive (it would compete
  * with them), from one thread at a time. Returns 0, or the negative errno of
  * pthread_create (threads already made are joined; nothing recorded). */

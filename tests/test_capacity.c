@@ -11,6 +11,14 @@
 #include "bench/capacity.h"
 #include "testutil.h"
 
+/* TSan runs a thread of its own, started at the first pthread_create (and
+ * again in a forked child): the thread counts allow for it. */
+#ifdef __SANITIZE_THREAD__
+#define SANITIZER_THREADS 1
+#else
+#define SANITIZER_THREADS 0
+#endif
+
 #define NEAR(a, b) ck_assert_msg(fabs((a) - (b)) < 1e-9, "%s = %.12g, expected %.12g", #a, (double)(a), (double)(b))
 
 START_TEST(cores_sum_best_over_observed)
@@ -134,20 +142,23 @@ START_TEST(probe_is_sane_and_leaves_no_thread)
 	ck_assert_int_eq(capacity_init(&c, NULL, 0, 200000), 0);
 	ck_assert_uint_ge(c.n_pus, 1);
 	seen = calloc(c.n_pus, sizeof *seen);
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 20; k++) {
 		ck_assert_int_eq(capacity_probe(&c, seen, &r), 0);
+		/* at once, as a fork pool started next would count them */
+		if (k == 0 && SANITIZER_THREADS)
+			before = count_tasks();
+		ck_assert_int_eq(count_tasks(), before);
 		ck_assert_msg(r.cores > 0 && r.cores <= c.n_pus + 0.5, "cores %g on %u PUs", r.cores, c.n_pus);
 		ck_assert_uint_gt(r.cost_ns, 0);
 		ck_assert_uint_le(r.bound, c.n_pus);
 		for (unsigned i = 0; i < c.n_pus; i++)
 			ck_assert(seen[i] > 0 && c.best_ns_per_iter[i] <= seen[i]);
 	}
-	ck_assert_int_eq(count_tasks(), before);
 	/* single-threaded again: forking is allowed */
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
-		_exit(count_tasks() == 1 ? 0 : 1);
+		_exit(count_tasks() <= 1 + SANITIZER_THREADS ? 0 : 1);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	free(seen);
@@ -194,7 +205,7 @@ START_TEST(kernel_counters_read_or_unknown)
 		with_child = capacity_runq_ns(&pid, 1, &ns);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		ck_assert_int_eq(with_child, rc + 1);
+		ck_assert_int_ge(with_child, rc + 1);
 	}
 }
 END_TEST
