@@ -30,6 +30,12 @@
  * on a verdict. Dividing by the workers is increasing too: the efficiency's
  * CI is the speedup's CI over the workers, at the same coverage.
  *
+ * Contended rounds. A sample the capacity probe calls contended
+ * (bench/capacity.h) met a machine that delivered less than it could; its
+ * ratio says more about the machine than about the cells, so it is left out
+ * while enough clean rounds remain for a 95% interval, and kept (and the
+ * finding says so) when leaving it out would leave too few to conclude.
+ *
  * More rounds. An interval of a median shrinks about as 1/sqrt(n), so an
  * undecided verdict extrapolates the width it has to the width that would
  * decide (exclude 1, or fit in the band), around the same ratio. It is an
@@ -72,6 +78,22 @@ void paired_ratio(const double *base_ns, const double *cell_ns, size_t rounds,
 		p->ci_level = s.ci_level;
 	}
 	free(logs);
+}
+
+void paired_ratio_clean(const double *base_ns, const bool *base_contended,
+			const double *cell_ns, const bool *cell_contended, size_t rounds,
+			size_t min_clean, struct paired *p, bool *with_contended)
+{
+	double *clean = xmalloc((rounds ? rounds : 1) * sizeof *clean);
+
+	for (size_t r = 0; r < rounds; r++)
+		clean[r] = (base_contended && base_contended[r]) || (cell_contended && cell_contended[r])
+			   ? NAN : cell_ns[r];
+	paired_ratio(base_ns, clean, rounds, p);
+	*with_contended = p->n < min_clean;
+	if (*with_contended)
+		paired_ratio(base_ns, cell_ns, rounds, p);
+	free(clean);
 }
 
 void paired_scale(const struct paired *p, double by, struct paired *out)

@@ -5,6 +5,7 @@
 #ifndef PAIRED_H
 #define PAIRED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The default equivalence band of a verdict: ratios within 1 +- 5% are
@@ -32,6 +33,15 @@ struct paired {
  * threads ran. Fills *p (all zero when no round pairs). Pure; thread-safe. */
 void paired_ratio(const double *base_ns, const double *cell_ns, size_t rounds,
 		  struct paired *p);
+
+/* paired_ratio over the clean rounds only (neither sample contended, NULL
+ * masks meaning none is) while at least min_clean such rounds pair (6, the
+ * fewest for a 95% interval, is the run's rule); with fewer, over every
+ * round, and *with_contended is set so that the finding can say so. The
+ * contended samples stay in the results either way. Pure; thread-safe. */
+void paired_ratio_clean(const double *base_ns, const bool *base_contended,
+			const double *cell_ns, const bool *cell_contended, size_t rounds,
+			size_t min_clean, struct paired *p, bool *with_contended);
 
 /* p's ratio and CI divided by `by` (> 0), coverage unchanged: the efficiency
  * is paired_scale(speedup, workers). out may be p. */

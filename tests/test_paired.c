@@ -106,6 +106,39 @@ START_TEST(efficiency_scales_ratio_and_interval)
 }
 END_TEST
 
+START_TEST(contended_rounds_left_out_while_enough_remain)
+{
+	/* 8 rounds, ratios 2 2 2 2 2 2 9 9; rounds 6 and 7 contended (the
+	 * cell's in round 6, the base's in round 7). Left out, the 6 clean
+	 * rounds give ratio 2, CI [2, 2]. With round 5 contended too, 5 clean
+	 * rounds are too few for a 95% interval: all 8 are used, median of
+	 * 2 2 2 2 2 2 9 9 = sqrt(2 * 2) = 2 but the CI (ranks 1 and 8 for
+	 * n = 8) is [2, 9], and with_contended says so. */
+	const double base[] = { 2, 2, 2, 2, 2, 2, 9, 9 }, cell[] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+	bool bc[8] = { false }, cc[8] = { false };
+	struct paired p;
+	bool with;
+
+	cc[6] = true;
+	bc[7] = true;
+	paired_ratio_clean(base, bc, cell, cc, 8, 6, &p, &with);
+	ck_assert(!with);
+	ck_assert_uint_eq(p.n, 6);
+	NEAR(p.ratio, 2);
+	NEAR(p.ci_hi, 2);
+	cc[5] = true;
+	paired_ratio_clean(base, bc, cell, cc, 8, 6, &p, &with);
+	ck_assert(with);
+	ck_assert_uint_eq(p.n, 8);
+	NEAR(p.ratio, 2);
+	NEAR(p.ci_lo, 2);
+	NEAR(p.ci_hi, 9);
+	paired_ratio_clean(base, NULL, cell, NULL, 8, 6, &p, &with);
+	ck_assert(!with);
+	ck_assert_uint_eq(p.n, 8);
+}
+END_TEST
+
 /* The verdict on a made-up interval at 95%, band +-5%. */
 static struct paired_finding judge(size_t n, double ratio, double lo, double hi)
 {
@@ -189,6 +222,7 @@ static Suite *paired_suite(void)
 	tcase_add_test(tc, even_n_takes_the_geometric_middle);
 	tcase_add_test(tc, ten_pairs_use_ranks_2_and_9);
 	tcase_add_test(tc, efficiency_scales_ratio_and_interval);
+	tcase_add_test(tc, contended_rounds_left_out_while_enough_remain);
 	tcase_add_test(tc, verdicts_decided);
 	tcase_add_test(tc, undecided_estimates_more_rounds);
 	return s;
