@@ -78,7 +78,8 @@ double capacity_cores(const double *best, const double *observed, unsigned n);
  * use delivered: the mean of the min(workers, n) largest per-PU terms (the
  * scheduler puts the workers on the freest PUs). 1 for an untouched
  * machine, 0.5 for a 2-worker cell on 2 PUs when one is taken, still 1 for a
- * 1-worker cell then. NaN when n or workers is 0. */
+ * 1-worker cell then. For a pinned cell, pass only the figures of the PUs
+ * its plan uses. NaN when n or workers is 0. */
 double capacity_share(const double *best, const double *observed, unsigned n, unsigned workers);
 
 /* Parses /proc/pressure/cpu text: the "some" line's total= (microseconds

@@ -44,6 +44,7 @@
 #include "bench/paired.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,6 +164,36 @@ void paired_verdict(const struct paired *p, double band, struct paired_finding *
 	} else {
 		f->verdict = PAIRED_UNDECIDED;
 		f->more_rounds = more_rounds(p, band);
+	}
+}
+
+void paired_describe(const struct paired *p, const struct paired_finding *f, const char *a,
+		     const char *b, char *buf, size_t len)
+{
+	char ci[96];
+	/* Rounded down, so that a coverage is never overstated; the 1e-9
+	 * keeps 0.75 from printing as 74 after rounding error. */
+	int level = p->ci_level >= 0.95 ? 95 : (int)floor(p->ci_level * 100 + 1e-9);
+	double within;
+
+	snprintf(ci, sizeof ci, "ratio %.2f, %d%% CI %.2f-%.2f", p->ratio, level, p->ci_lo, p->ci_hi);
+	switch (f->verdict) {
+	case PAIRED_EQUIVALENT:
+		within = fmax(1 - p->ci_lo, p->ci_hi - 1);
+		snprintf(buf, len, "%s and %s are within %.0f%% (%s)", a, b, ceil(within * 100 - 1e-9), ci);
+		break;
+	case PAIRED_FASTER:
+	case PAIRED_SLOWER:
+		snprintf(buf, len, "%s is %.0f%% %s than %s (%s)", a, f->by * 100,
+			 f->verdict == PAIRED_FASTER ? "faster" : "slower", b, ci);
+		break;
+	case PAIRED_UNDECIDED:
+		if (p->n == 0)
+			snprintf(buf, len, "no round measured both %s and %s", a, b);
+		else
+			snprintf(buf, len, "the data cannot tell %s from %s (%s); about %u more rounds would",
+				 a, b, ci, f->more_rounds);
+		break;
 	}
 }
 

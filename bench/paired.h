@@ -78,6 +78,18 @@ struct paired_finding {
  * p->ci_level, which a finding must state. Pure; thread-safe. */
 void paired_verdict(const struct paired *p, double band, struct paired_finding *f);
 
+/* The finding in one sentence, into buf (truncated to len), for cell a
+ * against base b (p = paired_ratio(b's times, a's times)):
+ *   "a and b are within 3% (ratio 1.01, 95% CI 0.99-1.03)"
+ *   "a is 50% faster than b (ratio 1.50, 95% CI 1.20-1.80)"
+ *   "a is 25% slower than b (ratio 0.80, 95% CI 0.50-0.90)"
+ *   "the data cannot tell a from b (ratio 1.00, 95% CI 0.90-1.10); about
+ *    33 more rounds would"
+ * The CI is labelled with its real coverage, rounded down ("75% CI" for 3
+ * pairs); "95%" whenever it is at least that. */
+void paired_describe(const struct paired *p, const struct paired_finding *f, const char *a,
+		     const char *b, char *buf, size_t len);
+
 /* "equivalent", "faster", "slower", "undecided". */
 const char *paired_verdict_name(enum paired_verdict v);
 

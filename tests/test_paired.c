@@ -212,6 +212,39 @@ START_TEST(undecided_estimates_more_rounds)
 }
 END_TEST
 
+/* The sentence for a made-up interval at the given coverage. */
+static const char *describe(size_t n, double ratio, double lo, double hi, double level)
+{
+	static char buf[256];
+	struct paired p = { .n = n, .ratio = ratio, .ci_lo = lo, .ci_hi = hi, .ci_level = level };
+	struct paired_finding f;
+
+	paired_verdict(&p, PAIRED_BAND, &f);
+	paired_describe(&p, &f, "thread-pool", "fork-pool", buf, sizeof buf);
+	return buf;
+}
+
+START_TEST(findings_read_as_sentences)
+{
+	/* within: the farther end, 1 - 0.97 = 3% */
+	ck_assert_str_eq(describe(10, 1.01, 0.97, 1.03, 0.978),
+			 "thread-pool and fork-pool are within 3% (ratio 1.01, 95% CI 0.97-1.03)");
+	ck_assert_str_eq(describe(10, 1.5, 1.2, 1.8, 0.978),
+			 "thread-pool is 50% faster than fork-pool (ratio 1.50, 95% CI 1.20-1.80)");
+	ck_assert_str_eq(describe(10, 0.8, 0.5, 0.9, 0.978),
+			 "thread-pool is 25% slower than fork-pool (ratio 0.80, 95% CI 0.50-0.90)");
+	/* 3 pairs: a 75% interval; equivalence needs 4.2192 times the pairs
+	 * (as for 10 pairs above): ceil(12.66) = 13, 10 more */
+	ck_assert_str_eq(describe(3, 1.0, 0.9, 1.1, 0.75),
+			 "the data cannot tell thread-pool from fork-pool (ratio 1.00, 75% CI 0.90-1.10); "
+			 "about 10 more rounds would");
+	/* 5 pairs: 0.9375 reads 93%, not 94% */
+	ck_assert_str_eq(describe(5, 1.5, 1.2, 1.8, 1 - 2.0 / 32),
+			 "thread-pool is 50% faster than fork-pool (ratio 1.50, 93% CI 1.20-1.80)");
+	ck_assert_str_eq(describe(0, 0, 0, 0, 0), "no round measured both thread-pool and fork-pool");
+}
+END_TEST
+
 static Suite *paired_suite(void)
 {
 	Suite *s = suite_create("paired");
@@ -225,6 +258,7 @@ static Suite *paired_suite(void)
 	tcase_add_test(tc, contended_rounds_left_out_while_enough_remain);
 	tcase_add_test(tc, verdicts_decided);
 	tcase_add_test(tc, undecided_estimates_more_rounds);
+	tcase_add_test(tc, findings_read_as_sentences);
 	return s;
 }
 
