@@ -41,6 +41,12 @@
 #include "bench/stats.h"
 #include "bench/util.h"
 
+void adaptive_note_round(struct adaptive_group *g, double cost_ns)
+{
+	g->rounds++;
+	g->round_ns += (cost_ns - g->round_ns) / g->rounds;
+}
+
 bool adaptive_converged(const struct adaptive_limits *lim, const struct adaptive_group *g)
 {
 	return g->rounds >= lim->min_rounds && g->halfwidth <= lim->precision;

@@ -42,6 +42,12 @@ enum adaptive_stop {
 	ADAPTIVE_MAX,          /* the groups not converged are at max_rounds */
 };
 
+/* Records one more round of g that cost cost_ns (its cells' measurements
+ * with everything around them: probes, prepare, setup, teardown): rounds
+ * + 1, and round_ns becomes the running mean. The caller then sets
+ * halfwidth from the group's new speedup intervals. */
+void adaptive_note_round(struct adaptive_group *g, double cost_ns);
+
 /* Whether g is done: at least min_rounds and within the precision. */
 bool adaptive_converged(const struct adaptive_limits *lim, const struct adaptive_group *g);
 

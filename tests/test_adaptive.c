@@ -36,9 +36,8 @@ static struct outcome drive(const struct adaptive_limits *lim, const struct fake
 		for (size_t i = 0; i < n; i++) {
 			if (!want[i])
 				continue;
-			g[i].rounds++;
+			adaptive_note_round(&g[i], f[i].cost_ns);
 			g[i].halfwidth = f[i].width / sqrt(g[i].rounds);
-			g[i].round_ns = f[i].cost_ns;
 			o.spent_ns += (uint64_t)f[i].cost_ns;
 		}
 	}
@@ -165,6 +164,21 @@ START_TEST(eta_follows_widths_and_budget)
 }
 END_TEST
 
+START_TEST(round_cost_is_a_running_mean)
+{
+	/* rounds costing 3, 5, 10 s: means 3, 4, 6 */
+	struct adaptive_group g = { 0 };
+
+	adaptive_note_round(&g, 3e9);
+	ck_assert_double_eq_tol(g.round_ns, 3e9, 1);
+	adaptive_note_round(&g, 5e9);
+	ck_assert_double_eq_tol(g.round_ns, 4e9, 1);
+	adaptive_note_round(&g, 10e9);
+	ck_assert_double_eq_tol(g.round_ns, 6e9, 1);
+	ck_assert_uint_eq(g.rounds, 3);
+}
+END_TEST
+
 static Suite *adaptive_suite(void)
 {
 	Suite *s = suite_create("adaptive");
@@ -177,6 +191,7 @@ static Suite *adaptive_suite(void)
 	tcase_add_test(tc, repeat_n_means_exactly_n);
 	tcase_add_test(tc, the_farthest_group_goes_first_when_short);
 	tcase_add_test(tc, eta_follows_widths_and_budget);
+	tcase_add_test(tc, round_cost_is_a_running_mean);
 	return s;
 }
 
