@@ -10,10 +10,14 @@
  * its best runs the loop at its best ns per iteration; a PU shared with
  * another runnable task (a hog in the guest, the host's vCPU preempted) runs
  * it slower or starts late. Delivered cores = sum of best / observed, each
- * term at most 1. Bests are per PU and per run (the all-core speed, with
- * every PU busy, which is what a parallel cell meets). The first probes of a
- * run set the bests, so the caller keeps every probe's per-PU figures and
- * recomputes against the run's final bests before deciding anything.
+ * term at most 1. Bests are per run and per kind of PU: the fastest any PU
+ * of the kind ran the loop with every PU busy (the all-core speed, which is
+ * what a parallel cell meets). Per kind rather than per PU because a PU
+ * taken for the whole run would otherwise set its own low best and look
+ * whole; alike PUs (all of them on a VM; hwloc's cpukinds tell big from
+ * little cores) run the loop alike. The first probes of a run set the bests,
+ * so the caller keeps every probe's per-PU figures and recomputes against
+ * the run's final bests before deciding anything.
  *
  * When. Only between samples: the probe's threads would compete with a
  * measurement's workers. Its threads are joined, and gone from the kernel's
@@ -73,6 +77,7 @@ int capacity_init(struct capacity *c, const int *cpus, unsigned n, uint64_t iter
 	c->n_pus = n;
 	c->cpus = xmalloc(n * sizeof *c->cpus);
 	c->best_ns_per_iter = xcalloc(n, sizeof *c->best_ns_per_iter);
+	c->kind = xcalloc(n, sizeof *c->kind);
 	c->iters = iters ? iters : CAPACITY_ITERS;
 	if (cpus) {
 		memcpy(c->cpus, cpus, n * sizeof *cpus);
@@ -89,6 +94,7 @@ void capacity_release(struct capacity *c)
 {
 	free(c->cpus);
 	free(c->best_ns_per_iter);
+	free(c->kind);
 	memset(c, 0, sizeof *c);
 }
 
@@ -232,7 +238,7 @@ int capacity_probe(struct capacity *c, double *ns_per_iter, struct capacity_read
 			ns_per_iter[i] = (double)(p[i].end_ns - first) / (double)c->iters;
 			r->bound += p[i].bound;
 		}
-		capacity_note_best(c->best_ns_per_iter, ns_per_iter, c->n_pus);
+		capacity_note_best(c->best_ns_per_iter, ns_per_iter, c->kind, c->n_pus);
 		r->cores = capacity_cores(c->best_ns_per_iter, ns_per_iter, c->n_pus);
 	}
 	free(tid);
@@ -240,11 +246,15 @@ int capacity_probe(struct capacity *c, double *ns_per_iter, struct capacity_read
 	return rc;
 }
 
-void capacity_note_best(double *best, const double *observed, unsigned n)
+void capacity_note_best(double *best, const double *observed, const unsigned *kind, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
-		if (observed[i] > 0 && (best[i] == 0 || observed[i] < best[i]))
-			best[i] = observed[i];
+		for (unsigned j = 0; j < n; j++) {
+			if (j != i && (!kind || kind[j] != kind[i]))
+				continue;
+			if (observed[j] > 0 && (best[i] == 0 || observed[j] < best[i]))
+				best[i] = observed[j];
+		}
 }
 
 /* PU i's delivered share of its best, in [0, 1]. */

@@ -25,8 +25,13 @@
 struct capacity {
 	unsigned n_pus;
 	int *cpus;                  /* [n_pus] OS CPU numbers probed */
-	double *best_ns_per_iter;   /* [n_pus] the fastest seen this run; 0
-	                             * before the first probe */
+	double *best_ns_per_iter;   /* [n_pus] the fastest seen this run on
+	                             * any PU of the same kind; 0 before the
+	                             * first probe */
+	unsigned *kind;             /* [n_pus] which PUs are alike: all 0 after
+	                             * capacity_init (a homogeneous machine);
+	                             * set them from hwloc's cpukinds where a
+	                             * machine has big and little cores */
 	uint64_t iters;             /* count_loop iterations per PU */
 };
 
@@ -66,9 +71,10 @@ int capacity_probe(struct capacity *c, double *ns_per_iter, struct capacity_read
 
 /* ---- Pure arithmetic (tested on made-up figures) ---------------------- */
 
-/* Folds a probe's observed ns per iteration into the per-PU bests (a best
- * of 0 is none yet; an observed 0 or NaN is ignored). */
-void capacity_note_best(double *best, const double *observed, unsigned n);
+/* Folds a probe's observed ns per iteration into the bests: best[i] becomes
+ * the fastest seen on any PU j with kind[j] == kind[i] (kind NULL: on PU i
+ * alone). A best of 0 is none yet; an observed 0 or NaN is ignored. */
+void capacity_note_best(double *best, const double *observed, const unsigned *kind, unsigned n);
 
 /* Delivered cores: the sum over PUs of best[i] / observed[i], each term at
  * most 1; a PU with no best or no observation counts 0. */

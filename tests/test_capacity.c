@@ -38,19 +38,37 @@ END_TEST
 
 START_TEST(bests_only_improve)
 {
-	/* best starts empty (0); a probe sets it; a slower one leaves it; a
-	 * faster one lowers it; 0 and NaN observations are ignored. */
+	/* Each PU its own kind (kind NULL): best starts empty (0); a probe
+	 * sets it; a slower one leaves it; a faster one lowers it; 0 and NaN
+	 * observations are ignored. */
 	double best[3] = { 0, 0, 0 };
 	const double a[] = { 0.40, 0.50, 0 }, b[] = { 0.45, 0.30, NAN };
 
-	capacity_note_best(best, a, 3);
+	capacity_note_best(best, a, NULL, 3);
 	NEAR(best[0], 0.40);
 	NEAR(best[1], 0.50);
 	NEAR(best[2], 0);
-	capacity_note_best(best, b, 3);
+	capacity_note_best(best, b, NULL, 3);
 	NEAR(best[0], 0.40);
 	NEAR(best[1], 0.30);
 	NEAR(best[2], 0);
+}
+END_TEST
+
+START_TEST(bests_are_shared_by_alike_pus)
+{
+	/* PUs 0 and 1 alike (kind 0), PU 2 a little core (kind 1): PU 1,
+	 * taken all along at 0.50, gets PU 0's 0.40 as its best and shows
+	 * 0.40 / 0.50 = 0.8 of a core; PU 2 keeps its own 0.90. */
+	const unsigned kind[] = { 0, 0, 1 };
+	const double seen[] = { 0.40, 0.50, 0.90 };
+	double best[3] = { 0, 0, 0 };
+
+	capacity_note_best(best, seen, kind, 3);
+	NEAR(best[0], 0.40);
+	NEAR(best[1], 0.40);
+	NEAR(best[2], 0.90);
+	NEAR(capacity_cores(best, seen, 3), 2.8);
 }
 END_TEST
 
@@ -218,6 +236,7 @@ static Suite *capacity_suite(void)
 
 	tcase_add_test(tc, cores_sum_best_over_observed);
 	tcase_add_test(tc, bests_only_improve);
+	tcase_add_test(tc, bests_are_shared_by_alike_pus);
 	tcase_add_test(tc, share_counts_the_cells_best_pus);
 	tcase_add_test(tc, pressure_and_schedstat_parse);
 	tcase_add_test(tc, contended_rule);
