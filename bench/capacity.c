@@ -34,9 +34,12 @@
  * beyond the (workers - PUs) x wall that oversubscription explains. 10%
  * because of what the samples feed: findings call two cells alike within
  * +-5%, and a sample that lost 10% of its CPU can move a ratio by twice that
- * band, while the probe's own spread on a quiet 2-vCPU VM stays within a
- * few percent of the best (the measurements in the lead's report), so 10%
- * is the smallest loss the probe tells from its noise with margin. The
+ * band; a lower threshold would sit inside the probe's own spread (its
+ * threads wake a few tens of microseconds apart, a few percent of its
+ * millisecond), and flagging most samples would leave too few clean rounds
+ * to pair. (To check on a quiet machine: the 2-vCPU VM this was written on
+ * was at 90-99% CPU pressure throughout, where the probe rightly read 0.5-
+ * 1.6 cores, reaching 1.99 only in lulls.) The
  * loss is per cell rather than an absolute number of cores (say 0.5): a
  * 2-worker cell on a 64-PU machine that lost one core lost nothing, and a
  * serial cell on 2 PUs with one taken still has a whole core.
