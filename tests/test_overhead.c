@@ -117,6 +117,17 @@ static json_t *result_named(json_t *doc, const char *name)
 	return NULL;
 }
 
+/* The fastest sample of a kernel: a sample can only be slowed by the
+ * machine (a core taken for a moment), so comparing two kernels' bests
+ * asks what they cost, not which one the noise fell on. */
+static double best(json_t *doc, const char *name)
+{
+	json_t *st = json_object_get(result_named(doc, name), "stats");
+	json_t *m = json_object_get(st, "min_ns");
+
+	return json_number_value(m ? m : json_object_get(st, "min_bytes"));
+}
+
 static double median(json_t *doc, const char *name)
 {
 	json_t *st = json_object_get(result_named(doc, name), "stats");
@@ -162,14 +173,14 @@ START_TEST(quick_run_is_ordered_and_valid)
 				       !strncmp(name, "pool-start-", 11)),
 			      "%s: workers", name);
 	}
-	ck_assert_msg(median(doc, "fork-exit-wait-256mib") > median(doc, "fork-exit-wait-16mib"),
+	ck_assert_msg(best(doc, "fork-exit-wait-256mib") > best(doc, "fork-exit-wait-16mib"),
 		      "fork after 256 MiB (%g ns) is not dearer than after 16 MiB (%g ns)",
-		      median(doc, "fork-exit-wait-256mib"), median(doc, "fork-exit-wait-16mib"));
-	ck_assert_msg(median(doc, "fork-exit-wait-1024mib") > median(doc, "fork-exit-wait-16mib"),
+		      best(doc, "fork-exit-wait-256mib"), best(doc, "fork-exit-wait-16mib"));
+	ck_assert_msg(best(doc, "fork-exit-wait-1024mib") > best(doc, "fork-exit-wait-16mib"),
 		      "fork after 1 GiB is not dearer than after 16 MiB");
-	ck_assert_msg(median(doc, "memcpy-bw-4mib") < median(doc, "pipe-bw-4mib"),
+	ck_assert_msg(best(doc, "memcpy-bw-4mib") < best(doc, "pipe-bw-4mib"),
 		      "memcpy of 4 MiB (%g ns) is not faster than a pipe (%g ns)",
-		      median(doc, "memcpy-bw-4mib"), median(doc, "pipe-bw-4mib"));
+		      best(doc, "memcpy-bw-4mib"), best(doc, "pipe-bw-4mib"));
 	ck_assert(json_number_value(json_object_get(result_named(doc, "pipe-bw-4mib"), "bytes_per_s")) > 0);
 	/* Copy-on-write: after writing its copy a child owns the 64 MiB; before,
 	 * it shares them with its parent and siblings. */
