@@ -23,6 +23,7 @@
 #include "bench/commands.h"
 #include "bench/mannwhitney.h"
 #include "bench/resdoc.h"
+#include "bench/units.h"
 #include "bench/util.h"
 
 enum verdict { V_SAME, V_SLOWER, V_FASTER, V_FEW, V_NONE };
@@ -245,16 +246,13 @@ int cmd_compare(int argc, char **argv)
 	       "verdict");
 	for (size_t k = 0; k < np; k++) {
 		struct pair *pr = &pairs[k];
-		char a[32], b[32], p[16], ch[16];
-		bool ns = !strcmp(resdoc_str(pr->old, "unit", "ns"), "ns");
+		char a[UNITS_LEN], b[UNITS_LEN], p[16], ch[16];
+		/* The medians are in the stats' unit (a bandwidth entry's stats
+		 * are the time per message). */
+		const char *unit = resdoc_str(pr->old, "stats_unit", resdoc_str(pr->old, "unit", "ns"));
 
-		if (ns) {
-			format_duration(a, sizeof a, pr->m_old);
-			format_duration(b, sizeof b, pr->m_new);
-		} else {
-			snprintf(a, sizeof a, "%.4g", pr->m_old);
-			snprintf(b, sizeof b, "%.4g", pr->m_new);
-		}
+		units_value(a, sizeof a, pr->m_old, unit);
+		units_value(b, sizeof b, pr->m_new, unit);
 		snprintf(p, sizeof p, isnan(pr->p) ? "-" : (pr->p < 0.001 ? "%.1e" : "%.3f"), pr->p);
 		snprintf(ch, sizeof ch, isnan(pr->change_pct) ? "-" : "%+.1f%%", pr->change_pct);
 		printf("%-44s %11s %11s %9s %8s  %s%s", pr->label, a, b, ch, p,

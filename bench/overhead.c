@@ -50,6 +50,7 @@
 #include "bench/commands.h"
 #include "bench/env.h"
 #include "bench/results.h"
+#include "bench/units.h"
 #include "bench/util.h"
 
 #define SCHEMA "tvp.overhead/1"
@@ -309,7 +310,7 @@ int cmd_overhead(int argc, char **argv)
 	json_object_set_new(doc, "schema", json_string(SCHEMA));
 	json_object_set_new(doc, "tool", env_tool_json());
 	json_object_set_new(doc, "created", json_string(created));
-	json_object_set_new(doc, "duration_s", json_real((double)(now_ns() - t0) / 1e9));
+	json_object_set_new(doc, "duration_s", json_real(units_round_seconds((double)(now_ns() - t0) / 1e9)));
 	json_object_set_new(doc, "interrupted", json_boolean(status == 130));
 	json_object_set_new(doc, "host", host);
 	json_object_set_new(doc, "build", build);

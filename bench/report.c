@@ -34,6 +34,7 @@
 
 #include "bench/cli.h"
 #include "bench/commands.h"
+#include "bench/units.h"
 #include "bench/util.h"
 
 /* The kinds by name, as mode_kind_name and the files write them. */
@@ -85,8 +86,7 @@ bool report_apart(const struct report_cell *a, const struct report_cell *b)
 
 const char *report_dur(char *buf, size_t len, double ns)
 {
-	format_duration(buf, len, ns);
-	return buf;
+	return units_time(buf, len, ns);
 }
 
 static void print_machine(struct report *R)
@@ -151,13 +151,17 @@ static void print_table(struct report *R, const char *w, long long size)
 	long long *ws = xcalloc(R->n + 1, sizeof *ws);
 	size_t nw = report_worker_counts(R, w, size, ws);
 	const struct report_cell *any = NULL;
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], sz[UNITS_LEN];
 
 	for (size_t i = 0; i < R->n && !any; i++)
 		if (!strcmp(R->cells[i].workload, w) && R->cells[i].size == size)
 			any = &R->cells[i];
-	fprintf(R->out, "\n%s, size %lld %s, %lld tasks per measurement (pin none)\n", w, size,
-		resdoc_str(any->c, "size_unit", ""), any->tasks);
+	/* A size the workload ignores (noop) is left out. */
+	if (strcmp(units_size(sz, sizeof sz, size, resdoc_str(any->c, "size_unit", "")), "-"))
+		fprintf(R->out, "\n%s, size %s, ", w, sz);
+	else
+		fprintf(R->out, "\n%s, ", w);
+	fprintf(R->out, "%lld tasks per measurement (pin none)\n", any->tasks);
 	fprintf(R->out, "  %7s  %-22s %10s  %-21s %8s  %s\n", "workers", "best mode", "median",
 		"95% CI of the median", "speedup", "next best");
 	for (size_t k = 0; k < nw; k++) {

@@ -46,7 +46,7 @@ START_TEST(findings_from_the_fixture)
 	has(c.out, "machine: fixture-host: Test CPU");
 	has(c.out, "2 cores, 2 PUs");
 	/* The tables: best mode per worker count, with its speedup. */
-	has(c.out, "count, size 20000000 iterations, 8 tasks per measurement");
+	has(c.out, "count, size 20M iterations, 8 tasks per measurement");
 	has(c.out, "       2  thread-pool ");
 	has(c.out, "1.98x  fork-pool/shm");
 	has(c.out, "CIs overlap: a tie");
@@ -59,7 +59,7 @@ START_TEST(findings_from_the_fixture)
 	has(c.out, "for sleep, workers past the 2 cores keep helping: best 53.42x at 64 workers (thread-pool)");
 	has(c.out, "for sleep at 64 workers, thread-pool is 1.58x faster than thread-spawn");
 	/* transfer: per size; pinning: nothing measurable. */
-	has(c.out, "for transfer at size 4194304 bytes (2 workers), a task costs processes 11.95x what it costs threads");
+	has(c.out, "for transfer at size 4 MiB (2 workers), a task costs processes 11.95x what it costs threads");
 	has(c.out, "pinning 'scatter' made no measurable difference");
 	/* Overhead: the ratio is the fixture's medians' ratio. */
 	snprintf(want, sizeof want, "creating (and ending) a worker costs a process %.1fx what it costs a thread",
@@ -67,10 +67,31 @@ START_TEST(findings_from_the_fixture)
 	has(c.out, want);
 	has(c.out, "pipe-roundtrip costs a thread and a process alike");
 	has(c.out, "(CIs overlap)");
+	/* A bandwidth in B/s-based units, not a bare number. */
+	has(c.out, "2 GB/s  1.9 GB/s - 2.1 GB/s");
 	/* Warnings grouped by cause. */
 	has(c.out, "oversubscribed: 12 of 82 cells");
 	tvp_cmd_free(&c);
 	free(f);
+	free(o);
+}
+END_TEST
+
+/* The sample's bandwidth entries carry their time per message in stats and
+ * the rate in bytes_per_s: the report prints the rate, as the JSON says it. */
+START_TEST(bandwidth_and_memory_in_units)
+{
+	char *o = fixture("../../results/sample/overhead.json");
+	struct tvp_cmd c;
+
+	tvp_run_cli(&c, 30, "report", o, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	has(c.out, "memcpy-bw-4mib                     ipc        none        45.2 GB/s");
+	has(c.out, "pipe-bw-64b                        ipc        process      157 MB/s  135 MB/s - 161 MB/s");
+	has(c.out, "process-worker-memory              memory     process       139 KiB");
+	has(c.out, "cow-64mib-child-pss-after-write    memory     process      64.2 MiB");
+	ck_assert_msg(!strstr(c.out, "bytes_per_s") && !strstr(c.out, "e+0"), "raw units in:\n%s", c.out);
+	tvp_cmd_free(&c);
 	free(o);
 }
 END_TEST
@@ -201,6 +222,7 @@ static Suite *report_suite(void)
 	TCase *tc = tvp_tcase(s, "fixtures", 60);
 
 	tcase_add_test(tc, findings_from_the_fixture);
+	tcase_add_test(tc, bandwidth_and_memory_in_units);
 	tcase_add_test(tc, overhead_beside_the_results);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, unknown_mode_in_an_old_file);
