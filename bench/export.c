@@ -20,6 +20,7 @@
 
 #include "bench/cli.h"
 #include "bench/commands.h"
+#include "bench/paths.h"
 #include "bench/resdoc.h"
 #include "bench/util.h"
 
@@ -332,17 +333,18 @@ static void list_cols(FILE *f, const char *const *cols)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tvp export FILE.json [--format csv|tsv|md] [--samples | --host]\n"
+	fprintf(f, "usage: tvp export [FILE.json] [-f csv|tsv|md] [--samples | --host]\n"
 		   "                  [--where COLUMN=VALUE]... [--output FILE]\n\n"
 		   "Writes a results file (tvp run) or an overhead file (tvp overhead) as a flat\n"
 		   "table with a header row: one row per cell (default) or per sample. Numbers are\n"
-		   "written so that they read back exactly; a null is an empty field.\n\n"
-		   "  --format F        csv (default; RFC 4180 quoting), tsv, md (Markdown table)\n"
+		   "written so that they read back exactly; a null is an empty field. FILE\n"
+		   "defaults to latest.json in the results folder (see 'tvp help').\n\n"
+		   "  -f, --format F    csv (default; RFC 4180 quoting), tsv, md (Markdown table)\n"
 		   "  --samples         one row per sample instead of per cell\n"
 		   "  --host            one row describing the machine and the run\n"
 		   "  --where COL=VAL   keep rows whose COL is exactly VAL (repeatable: all must hold)\n"
-		   "  --output FILE     write there instead of stdout\n"
-		   "  --help            this text\n\n"
+		   "  -o, --output FILE write there instead of stdout\n"
+		   "  -h, --help        this text\n\n"
 		   "Columns, in this order (new columns are only ever appended):\n"
 		   "  results, per cell:\n");
 	list_cols(f, cell_cols);
@@ -372,6 +374,7 @@ static size_t count_cols(const char *const *cols)
 
 struct export_options {
 	const char *file, *output;
+	char *latest;             /* the default file, freed at the end */
 	enum format fmt;
 	bool samples, host;
 	const char **where;       /* [nwhere]: COLUMN=VALUE, checked against the table later */
@@ -381,7 +384,7 @@ struct export_options {
 /* Returns 0 to export, 1 when done (--help), or 2 after a message. */
 static int parse_options(struct export_options *o, int argc, char **argv)
 {
-	enum { OPT_FORMAT = 256, OPT_SAMPLES, OPT_HOST, OPT_WHERE, OPT_OUTPUT };
+	enum { OPT_FORMAT = 'f', OPT_OUTPUT = 'o', OPT_SAMPLES = 256, OPT_HOST, OPT_WHERE };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "samples", no_argument, NULL, OPT_SAMPLES },
@@ -391,7 +394,8 @@ static int parse_options(struct export_options *o, int argc, char **argv)
 		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_parser p = { "export", "--format, --samples, --host, --where, --output, --help", longopts, usage, false };
+	struct cli_parser p = { "export", "-f/--format, --samples, --host, --where, -o/--output, -h/--help",
+				longopts, usage, false, "f:o:" };
 	static const char *const formats[] = { [FMT_CSV] = "csv", [FMT_TSV] = "tsv", [FMT_MD] = "md" };
 	size_t k;
 	int c;
@@ -429,9 +433,8 @@ static int parse_options(struct export_options *o, int argc, char **argv)
 					       argv[i]);
 		o->file = argv[i];
 	}
-	if (!o->file)
-		return cli_usage_error("export: no input file; usage: tvp export FILE.json [--format "
-				       "csv|tsv|md]");
+	if (!o->file && !(o->file = o->latest = paths_default_input("export")))
+		return 2;
 	if (o->samples && o->host)
 		return cli_usage_error("export: --samples and --host exclude each other");
 	return 0;
@@ -450,6 +453,7 @@ int cmd_export(int argc, char **argv)
 	status = parse_options(&o, argc, argv);
 	if (status != 0) {
 		free(o.where);
+		free(o.latest);
 		return status == 1 ? 0 : status;
 	}
 	output = o.output;
@@ -457,6 +461,7 @@ int cmd_export(int argc, char **argv)
 	if (resdoc_load(&d, o.file, err, sizeof err) != 0) {
 		fprintf(stderr, "tvp: export: %s\n", err);
 		free(o.where);
+		free(o.latest);
 		return 2;
 	}
 	if (o.host)
@@ -513,6 +518,7 @@ out:
 	free(t.where_val);
 	free(t.row);
 	free(o.where);
+	free(o.latest);
 	resdoc_release(&d);
 	return status;
 }

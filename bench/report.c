@@ -34,6 +34,7 @@
 
 #include "bench/cli.h"
 #include "bench/commands.h"
+#include "bench/paths.h"
 #include "bench/units.h"
 #include "bench/util.h"
 
@@ -268,7 +269,7 @@ static void print_warnings(struct report *R)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tvp report FILE.json [--overhead FILE.json | --overhead none]\n\n"
+	fprintf(f, "usage: tvp report [FILE.json] [--overhead FILE.json | --overhead none]\n\n"
 		   "Summarises a results file (tvp run): the machine; per workload and size the\n"
 		   "best mode at each worker count with its median, CI and speedup; the warnings\n"
 		   "grouped by cause; and findings computed from the data. A difference is only\n"
@@ -278,12 +279,14 @@ static void usage(FILE *f)
 		   "                    overhead-latest.json beside FILE is used when it exists\n"
 		   "  --overhead none   do not look for one\n"
 		   "  --help            this text\n\n"
+		   "FILE defaults to latest.json in the results folder (see 'tvp help').\n"
 		   "FILE may also be an overhead file alone. Exit status: 0 success, 2 a bad command\n"
 		   "line or a file that cannot be read (missing, not JSON, another schema).\n");
 }
 
 struct report_options {
 	const char *file, *ovh_path;
+	char *latest;            /* the default file, freed at the end */
 	bool no_ovh;
 };
 
@@ -296,7 +299,7 @@ static int parse_options(struct report_options *o, int argc, char **argv)
 		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_parser p = { "report", "--overhead FILE|none, --help", longopts, usage, false };
+	struct cli_parser p = { "report", "--overhead FILE|none, --help", longopts, usage, false, NULL };
 	int c;
 
 	while ((c = cli_next(&p, argc, argv)) > 0) {
@@ -315,9 +318,8 @@ static int parse_options(struct report_options *o, int argc, char **argv)
 					       "compare compares two)", o->file, argv[i]);
 		o->file = argv[i];
 	}
-	if (!o->file)
-		return cli_usage_error("report: no input file; usage: tvp report FILE.json "
-				       "[--overhead FILE]");
+	if (!o->file && !(o->file = o->latest = paths_default_input("report")))
+		return 2;
 	return 0;
 }
 
@@ -406,10 +408,14 @@ int cmd_report(int argc, char **argv)
 	int status;
 
 	status = parse_options(&opt, argc, argv);
-	if (status != 0)
+	if (status != 0) {
+		free(opt.latest);
 		return status == 1 ? 0 : status;
-	if (resdoc_load(&R.doc, opt.file, err, sizeof err) != 0)
+	}
+	if (resdoc_load(&R.doc, opt.file, err, sizeof err) != 0) {
+		free(opt.latest);
 		return cli_usage_error("report: %s", err);
+	}
 	if (R.doc.kind == RESDOC_RESULTS && (status = load_overhead(&ovh, &opt, &have_ovh)) != 0)
 		goto out;
 	host = json_object_get(R.doc.root, "host");
@@ -436,6 +442,7 @@ out:
 		status = 1;
 	}
 	free(R.cells);
+	free(opt.latest);
 	resdoc_release(&ovh);
 	resdoc_release(&R.doc);
 	return status;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "bench/env.h"
+#include "bench/paths.h"
 #include "bench/util.h"
 
 struct results_out {
@@ -54,12 +55,14 @@ int results_open(struct results_out **out, const char *path, const char *stem, c
 			if (*p == '/' || *p == ' ')
 				*p = '_';
 		env_utc_stamp(stamp, sizeof stamp, true);
-		if (mkdir("results", 0777) != 0 && errno != EEXIST) {
-			e = -errno;
-			snprintf(err, errlen, "cannot create directory 'results': %s", strerror(errno));
+		char *dir = paths_results_dir();
+		if ((e = paths_mkdir_p(dir)) != 0) {
+			snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(-e));
+			free(dir);
 			goto fail;
 		}
-		r->path = xasprintf("results/%s%s-%s.json", stem, host, stamp);
+		r->path = xasprintf("%s/%s%s-%s.json", dir, stem, host, stamp);
+		free(dir);
 		r->link_latest = true;
 	} else {
 		r->path = xstrdup(path);

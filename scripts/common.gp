@@ -8,6 +8,7 @@
 #   out    the output path without extension: writes out.svg and out.png
 #   title  the chart's title (may hold "\n" for a second line)
 #   cores  the machine's core count, marked on worker axes (0: not marked)
+#   formats  "svg png" (default), "svg" or "png": which files render writes
 
 if (!exists("in") || !exists("out")) {
 	print "usage: gnuplot -e \"in='TABLE.tsv'; out='CHART'; title='...'\" ".ARG0
@@ -15,6 +16,7 @@ if (!exists("in") || !exists("out")) {
 }
 if (!exists("title")) title = ""
 if (!exists("cores")) cores = 0
+if (!exists("formats")) formats = "svg png"
 
 set encoding utf8
 set datafile separator "\t"
@@ -55,12 +57,17 @@ dashof(k) = (k eq "process" ? 2 : (k eq "serial" ? 3 : 1))
 pointof(k) = (k eq "process" ? 6 : (k eq "serial" ? 1 : 7))
 
 # render: draws the plot command in the string plotcmd as out.svg and
-# out.png (pngcairo when this gnuplot has it, else libgd's png).
-render = "set terminal svg size 1100,680 dynamic font 'DejaVu Sans,16' linewidth 1.5 background rgb 'white'; \
-	set output out.'.svg'; eval plotcmd; set output; \
-	if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) { \
-		set terminal pngcairo size 1200,742 font 'DejaVu Sans,16' linewidth 2 background rgb 'white' \
-	} else { \
-		set terminal png size 1200,742 font 'DejaVu Sans,16' \
+# out.png, as formats says (pngcairo when this gnuplot has it, else libgd's
+# png).
+render = "if (strstrt(formats, 'svg') > 0) { \
+		set terminal svg size 1100,680 dynamic font 'DejaVu Sans,16' linewidth 1.5 background rgb 'white'; \
+		set output out.'.svg'; eval plotcmd; set output \
 	}; \
-	set output out.'.png'; eval plotcmd; set output"
+	if (strstrt(formats, 'png') > 0) { \
+		if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) { \
+			set terminal pngcairo size 1200,742 font 'DejaVu Sans,16' linewidth 2 background rgb 'white' \
+		} else { \
+			set terminal png size 1200,742 font 'DejaVu Sans,16' \
+		}; \
+		set output out.'.png'; eval plotcmd; set output \
+	}"

@@ -1,11 +1,11 @@
 #!/bin/sh
 # plot.sh: every chart for a results file (and an overhead file), as SVG and
-# PNG, through `tvp export` and the gnuplot scripts beside this one.
+# PNG, through `tvp export` and the gnuplot scripts beside this one. `tvp
+# plot` runs it (with TVP set to itself); run by hand:
 #
 #   sh scripts/plot.sh IN.json [OVERHEAD.json] OUTDIR
 #
-# `make plot` runs: sh scripts/plot.sh "${PLOT_IN:-results/latest.json}"
-#   results/overhead-latest.json "${PLOT_OUT:-results/charts}"
+# TVP_PLOT_FORMATS: "svg png" (default), "png" or "svg".
 #
 # For each workload in IN (its largest size, pin none): speedup-W, time-W,
 # efficiency-W; io-W for sleep and net; transfer (transfer, every size, at
@@ -21,6 +21,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 TVP=${TVP:-$here/../build/tvp}
 tab=$(printf '\t')
+formats=${TVP_PLOT_FORMATS:-svg png}
 
 case $# in
 2) in=$1 ovh="" outdir=$2 ;;
@@ -54,10 +55,10 @@ parallel() { col kind "$1" | grep -vc '^serial$' || true; }
 drawn=0 skipped=0 failed=0
 note() { echo "plot.sh: $1: skipped: $2"; skipped=$((skipped + 1)); }
 draw() {  # draw SCRIPT NAME TABLE TITLE
-	if gnuplot -e "in='$3'; out='$outdir/$2'; title=\"$4\"; cores=$cores" "$here/$1" 2>"$tmp/gp.err" &&
-	   [ -s "$outdir/$2.svg" ] && [ -s "$outdir/$2.png" ]; then
+	if gnuplot -e "in='$3'; out='$outdir/$2'; title=\"$4\"; cores=$cores; formats='$formats'" "$here/$1" 2>"$tmp/gp.err" &&
+	   drawn_all "$outdir/$2"; then
 		grep -v 'difficulty making room' "$tmp/gp.err" >&2 || true
-		echo "plot.sh: $outdir/$2.svg, .png"
+		echo "plot.sh: $outdir/$2.$(echo "$formats" | sed 's/ /, ./g')"
 		drawn=$((drawn + 1))
 	else
 		cat "$tmp/gp.err" >&2
@@ -65,6 +66,7 @@ draw() {  # draw SCRIPT NAME TABLE TITLE
 		failed=$((failed + 1))
 	fi
 }
+drawn_all() { for f in $formats; do [ -s "$1.$f" ] || return 1; done; }
 clean() { printf '%s' "$1" | tr -d '"\\'"'" | tr '\n\t' '  '; }
 
 "$TVP" export "$in" --format tsv --output "$tmp/all.tsv"

@@ -220,9 +220,6 @@ START_TEST(bad_input)
 	tvp_run_cli(&c, 30, "export", ok, "--where", "colour=blue", NULL);
 	assert_one_line_error(&c, 2, "--where");
 	tvp_cmd_free(&c);
-	tvp_run_cli(&c, 30, "export", NULL);
-	assert_one_line_error(&c, 2, "no input file");
-	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "export", ok, "--output", "/nonexistent/dir/x.csv", NULL);
 	assert_one_line_error(&c, 2, "cannot write");
 	tvp_cmd_free(&c);
