@@ -267,7 +267,7 @@ int cmd_compare(int argc, char **argv)
 		char a[UNITS_LEN], b[UNITS_LEN], p[16], ch[16];
 		/* The medians are in the stats' unit (a bandwidth entry's stats
 		 * are the time per message). */
-		const char *unit = resdoc_str(pr->old, "stats_unit", resdoc_str(pr->old, "unit", "ns"));
+		const char *unit = resdoc_stats_unit(pr->old);
 
 		units_value(a, sizeof a, pr->m_old, unit);
 		units_value(b, sizeof b, pr->m_new, unit);

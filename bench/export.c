@@ -20,6 +20,7 @@
 
 #include "bench/cli.h"
 #include "bench/commands.h"
+#include "bench/export_md.h"
 #include "bench/paths.h"
 #include "bench/resdoc.h"
 #include "bench/util.h"
@@ -175,23 +176,32 @@ static void put_header(struct table *t)
 }
 
 /* Prints the row built so far if it passes the filters, then clears it. */
-static void emit(struct table *t)
+/* The row being built passes every --where. */
+static bool where_holds(const struct table *t)
 {
-	bool keep = true;
-
 	for (size_t w = 0; w < t->nwhere; w++) {
 		const char *v = t->row[t->where_col[w]];
 		if (strcmp(v ? v : "", t->where_val[w]) != 0)
-			keep = false;
+			return false;
 	}
-	if (keep) {
-		put_line(t, t->row, NULL);
-		t->rows++;
-	}
+	return true;
+}
+
+static void clear_row(struct table *t)
+{
 	for (size_t i = 0; i < t->ncols; i++) {
 		free(t->row[i]);
 		t->row[i] = NULL;
 	}
+}
+
+static void emit(struct table *t)
+{
+	if (where_holds(t)) {
+		put_line(t, t->row, NULL);
+		t->rows++;
+	}
+	clear_row(t);
 }
 
 /* The columns that identify a cell, shared by both results tables. */
@@ -210,36 +220,42 @@ static void set_cell_id(struct table *t, const json_t *c)
 	set_str(t, "series", series);
 }
 
-static void export_cells(struct table *t, const struct resdoc *d)
+/* The row of results cell c. */
+static void fill_cell(struct table *t, const json_t *c)
 {
 	static const char *const stat[] = { "median", "ci95_lo", "ci95_hi", "min", "max", "mean",
-					     "stddev", "mad" };
+				     "stddev", "mad" };
+	char key[64];
+	double rate;
+	const char *rk = resdoc_rate(c, &rate);
+	const json_t *st = json_object_get(c, "stats");
+
+	set_cell_id(t, c);
+	set_json(t, "n", json_object_get(st, "n"));
+	for (size_t k = 0; k < ARRAY_SIZE(stat); k++) {
+		snprintf(key, sizeof key, "%s_ns", stat[k]);
+		set_json(t, key, json_object_get(st, key));
+	}
+	set_json(t, "ci_level", json_object_get(st, "ci_level"));
+	set_json(t, "outliers", json_object_get(st, "outliers"));
+	set_json(t, "setup_ns_median", json_object_get(c, "setup_ns_median"));
+	set_json(t, "speedup", json_object_get(c, "speedup"));
+	set_json(t, "efficiency", json_object_get(c, "efficiency"));
+	set_str(t, "rate_key", rk);
+	set_num(t, "rate", rate);
+	set_json(t, "verified", json_object_get(c, "verified"));
+	snprintf(key, sizeof key, "%zu", json_array_size(json_object_get(c, "warnings")));
+	set_str(t, "warnings", key);
+	set_json(t, "error", json_object_get(c, "error"));
+}
+
+static void export_cells(struct table *t, const struct resdoc *d)
+{
 	const json_t *c;
 	size_t i;
 
 	json_array_foreach(d->results, i, c) {
-		char key[64];
-		double rate;
-		const char *rk = resdoc_rate(c, &rate);
-		const json_t *st = json_object_get(c, "stats");
-
-		set_cell_id(t, c);
-		set_json(t, "n", json_object_get(st, "n"));
-		for (size_t k = 0; k < ARRAY_SIZE(stat); k++) {
-			snprintf(key, sizeof key, "%s_ns", stat[k]);
-			set_json(t, key, json_object_get(st, key));
-		}
-		set_json(t, "ci_level", json_object_get(st, "ci_level"));
-		set_json(t, "outliers", json_object_get(st, "outliers"));
-		set_json(t, "setup_ns_median", json_object_get(c, "setup_ns_median"));
-		set_json(t, "speedup", json_object_get(c, "speedup"));
-		set_json(t, "efficiency", json_object_get(c, "efficiency"));
-		set_str(t, "rate_key", rk);
-		set_num(t, "rate", rate);
-		set_json(t, "verified", json_object_get(c, "verified"));
-		snprintf(key, sizeof key, "%zu", json_array_size(json_object_get(c, "warnings")));
-		set_str(t, "warnings", key);
-		set_json(t, "error", json_object_get(c, "error"));
+		fill_cell(t, c);
 		emit(t);
 	}
 }
@@ -271,19 +287,38 @@ static void set_ovh_id(struct table *t, const json_t *e)
 		set_json(t, id[i], json_object_get(e, id[i]));
 }
 
-static void export_overhead(struct table *t, const struct resdoc *d)
+/* The row of overhead entry e. */
+static void fill_ovh(struct table *t, const json_t *e)
 {
 	static const char *const stat[] = { "n", "median", "ci95_lo", "ci95_hi", "min", "max", "mean",
 					     "stddev", "mad", "ci_level", "outliers" };
+
+	set_ovh_id(t, e);
+	for (size_t k = 0; k < ARRAY_SIZE(stat); k++)
+		set_num(t, stat[k], resdoc_stat(e, stat[k]));
+}
+
+static void export_overhead(struct table *t, const struct resdoc *d)
+{
 	const json_t *e;
 	size_t i;
 
 	json_array_foreach(d->results, i, e) {
-		set_ovh_id(t, e);
-		for (size_t k = 0; k < ARRAY_SIZE(stat); k++)
-			set_num(t, stat[k], resdoc_stat(e, stat[k]));
+		fill_ovh(t, e);
 		emit(t);
 	}
+}
+
+/* export_md's filter: --where on the entry's flat row. */
+static bool md_keep(void *ctx, const json_t *entry)
+{
+	struct table *t = ctx;
+	bool keep;
+
+	(t->cols == cell_cols ? fill_cell : fill_ovh)(t, entry);
+	keep = where_holds(t);
+	clear_row(t);
+	return keep;
 }
 
 static void export_overhead_samples(struct table *t, const struct resdoc *d)
@@ -339,7 +374,10 @@ static void usage(FILE *f)
 		   "table with a header row: one row per cell (default) or per sample. Numbers are\n"
 		   "written so that they read back exactly; a null is an empty field. FILE\n"
 		   "defaults to latest.json in the results folder (see 'tvp help').\n\n"
-		   "  -f, --format F    csv (default; RFC 4180 quoting), tsv, md (Markdown table)\n"
+		   "  -f, --format F    csv (default; RFC 4180 quoting), tsv, or md: Markdown for\n"
+		   "                    people, per workload and size a table of mode, workers,\n"
+		   "                    median, 95%% CI, speedup and relative (1.00 = the fastest);\n"
+		   "                    with --samples or --host, md is the flat table below\n"
 		   "  --samples         one row per sample instead of per cell\n"
 		   "  --host            one row describing the machine and the run\n"
 		   "  --where COL=VAL   keep rows whose COL is exactly VAL (repeatable: all must hold)\n"
@@ -497,13 +535,18 @@ int cmd_export(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	put_header(&t);
-	if (o.host)
-		export_host(&t, &d);
-	else if (d.kind == RESDOC_RESULTS)
-		(o.samples ? export_samples : export_cells)(&t, &d);
-	else
-		(o.samples ? export_overhead_samples : export_overhead)(&t, &d);
+	if (t.fmt == FMT_MD && !o.host && !o.samples) {
+		/* Markdown per cell is for people: the compact tables. */
+		(d.kind == RESDOC_RESULTS ? export_md_results : export_md_overhead)(t.out, &d, md_keep, &t);
+	} else {
+		put_header(&t);
+		if (o.host)
+			export_host(&t, &d);
+		else if (d.kind == RESDOC_RESULTS)
+			(o.samples ? export_samples : export_cells)(&t, &d);
+		else
+			(o.samples ? export_overhead_samples : export_overhead)(&t, &d);
+	}
 	if (fflush(t.out) != 0 || ferror(t.out)) {
 		fprintf(stderr, "tvp: export: cannot write %s: %s\n", output ? output : "stdout",
 			strerror(errno));

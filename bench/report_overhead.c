@@ -36,42 +36,15 @@ static void tidy_name(char *s)
 	*w = '\0';
 }
 
-/* The unit an entry's stats are in: "ns" (a bandwidth entry's stats are the
- * time per message), "bytes" for memory. */
-static const char *stats_unit(const json_t *e)
-{
-	return resdoc_str(e, "stats_unit", resdoc_str(e, "unit", ""));
-}
-
-/* An entry's median and 95% CI as text in its unit: a bandwidth entry
- * ("bytes_per_s") from its bytes_per_s fields, so that the report says what
- * the JSON says (the CI bounds come from the stats' time bounds, swapped),
- * anything else from its stats. */
-static void entry_text(const json_t *e, char *med, char *lo, char *hi, size_t len)
-{
-	const char *unit = resdoc_str(e, "unit", "");
-
-	if (!strcmp(unit, "bytes_per_s") && json_is_number(json_object_get(e, "bytes_per_s"))) {
-		units_rate(med, len, resdoc_num(e, "bytes_per_s"));
-		units_rate(lo, len, resdoc_num(e, "bytes_per_s_ci95_lo"));
-		units_rate(hi, len, resdoc_num(e, "bytes_per_s_ci95_hi"));
-		return;
-	}
-	unit = stats_unit(e);
-	units_value(med, len, resdoc_stat(e, "median"), unit);
-	units_value(lo, len, resdoc_stat(e, "ci95_lo"), unit);
-	units_value(hi, len, resdoc_stat(e, "ci95_hi"), unit);
-}
-
 static void ovh_pair(struct report *R, const json_t *t, const json_t *p, const char *what)
 {
 	double tm = resdoc_stat(t, "median"), pm = resdoc_stat(p, "median");
 	double tl = resdoc_stat(t, "ci95_lo"), th = resdoc_stat(t, "ci95_hi");
 	double pl = resdoc_stat(p, "ci95_lo"), ph = resdoc_stat(p, "ci95_hi");
-	const char *unit = stats_unit(t);
+	const char *unit = resdoc_stats_unit(t);
 	char a[UNITS_LEN], b[UNITS_LEN];
 
-	if (!(tm > 0) || !(pm > 0) || strcmp(unit, stats_unit(p)))
+	if (!(tm > 0) || !(pm > 0) || strcmp(unit, resdoc_stats_unit(p)))
 		return;
 	units_value(a, sizeof a, tm, unit);
 	units_value(b, sizeof b, pm, unit);
@@ -93,7 +66,7 @@ void report_overhead_table(struct report *R, const struct resdoc *o)
 	json_array_foreach(o->results, i, e) {
 		char a[UNITS_LEN], b[UNITS_LEN], c[UNITS_LEN];
 
-		entry_text(e, a, b, c, UNITS_LEN);
+		resdoc_entry_text(e, a, b, c, UNITS_LEN);
 		fprintf(R->out, "  %-34s %-10s %-8s %12s  %s - %s\n", resdoc_str(e, "name", "?"),
 			resdoc_str(e, "group", "-"), resdoc_str(e, "kind", "-"), a, b, c);
 	}

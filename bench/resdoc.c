@@ -243,6 +243,27 @@ void resdoc_cell_label(const json_t *e, bool with_size, char *buf, size_t len)
 		 strcmp(lang, "c") ? " (python)" : "");
 }
 
+const char *resdoc_stats_unit(const json_t *e)
+{
+	return resdoc_str(e, "stats_unit", resdoc_str(e, "unit", ""));
+}
+
+void resdoc_entry_text(const json_t *e, char *med, char *lo, char *hi, size_t len)
+{
+	const char *unit = resdoc_str(e, "unit", "");
+
+	if (!strcmp(unit, "bytes_per_s") && json_is_number(json_object_get(e, "bytes_per_s"))) {
+		units_rate(med, len, resdoc_num(e, "bytes_per_s"));
+		units_rate(lo, len, resdoc_num(e, "bytes_per_s_ci95_lo"));
+		units_rate(hi, len, resdoc_num(e, "bytes_per_s_ci95_hi"));
+		return;
+	}
+	unit = resdoc_stats_unit(e);
+	units_value(med, len, resdoc_stat(e, "median"), unit);
+	units_value(lo, len, resdoc_stat(e, "ci95_lo"), unit);
+	units_value(hi, len, resdoc_stat(e, "ci95_hi"), unit);
+}
+
 double *resdoc_samples(const json_t *e, size_t *n)
 {
 	const json_t *a = json_object_get(e, "samples"), *s;

@@ -96,6 +96,14 @@ const char *units_count(char *buf, size_t len, double n)
 	return buf;
 }
 
+const char *units_ratio(char *buf, size_t len, double v)
+{
+	double a = fabs(v);
+
+	snprintf(buf, len, a >= 100 ? "%.0f" : (a >= 0.1 || a == 0 ? "%.2f" : "%.2g"), v);
+	return buf;
+}
+
 const char *units_size(char *buf, size_t len, long long size, const char *size_unit)
 {
 	char n[UNITS_LEN];

@@ -34,6 +34,10 @@ const char *units_rate(char *buf, size_t len, double bytes_per_s);
 /* A count: "4096", "100k", "20M", "1.5M", "123k" (3 digits when not exact). */
 const char *units_count(char *buf, size_t len, double n);
 
+/* A ratio (a speedup, a relative time) with the digits that matter:
+ * "1875", "2.05", "0.63", "0.00053". */
+const char *units_ratio(char *buf, size_t len, double v);
+
 /* A workload's size in its size_unit (a results cell's "size" and
  * "size_unit"): "20M iterations", "1 MiB", "5 ms", "100k increments";
  * "bytes" and "ns" become sizes and durations; "(ignored)" gives "-". */

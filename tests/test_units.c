@@ -71,6 +71,16 @@ START_TEST(times_and_overhead_values)
 }
 END_TEST
 
+START_TEST(ratios_keep_the_digits_that_matter)
+{
+	SAME(units_ratio(B, 1875.36), "1875");
+	SAME(units_ratio(B, 2.049), "2.05");
+	SAME(units_ratio(B, 0.63), "0.63");
+	SAME(units_ratio(B, 0.000533), "0.00053");
+	SAME(units_ratio(B, 0), "0.00");
+}
+END_TEST
+
 START_TEST(seconds_rounded_for_people)
 {
 	ck_assert_double_eq(units_round_seconds(12.345678901234567), 12.3);
@@ -90,6 +100,7 @@ static Suite *units_suite(void)
 	tcase_add_test(tc, counts_round_ones_get_a_prefix);
 	tcase_add_test(tc, sizes_in_their_workload_unit);
 	tcase_add_test(tc, times_and_overhead_values);
+	tcase_add_test(tc, ratios_keep_the_digits_that_matter);
 	tcase_add_test(tc, seconds_rounded_for_people);
 	return s;
 }
