@@ -23,6 +23,7 @@
 #include "bench/export_md.h"
 #include "bench/paths.h"
 #include "bench/resdoc.h"
+#include "bench/units.h"
 #include "bench/util.h"
 
 enum format { FMT_CSV, FMT_TSV, FMT_MD };
@@ -31,7 +32,7 @@ static const char *const cell_cols[] = {
 	"workload", "mode", "kind", "lang", "workers", "tasks", "size", "size_unit", "pin",
 	"channel", "series", "n", "median_ns", "ci95_lo_ns", "ci95_hi_ns", "min_ns", "max_ns",
 	"mean_ns", "stddev_ns", "mad_ns", "ci_level", "outliers", "setup_ns_median", "speedup",
-	"efficiency", "rate_key", "rate", "verified", "warnings", "error", NULL,
+	"efficiency", "rate_key", "rate", "verified", "warnings", "error", "size_label", NULL,
 };
 
 /* The identifying columns of a cell, repeated on each of its sample rows. */
@@ -247,6 +248,8 @@ static void fill_cell(struct table *t, const json_t *c)
 	snprintf(key, sizeof key, "%zu", json_array_size(json_object_get(c, "warnings")));
 	set_str(t, "warnings", key);
 	set_json(t, "error", json_object_get(c, "error"));
+	set_str(t, "size_label", units_size(key, sizeof key, json_integer_value(json_object_get(c, "size")),
+					    resdoc_str(c, "size_unit", "")));
 }
 
 static void export_cells(struct table *t, const struct resdoc *d)
@@ -388,7 +391,8 @@ static void usage(FILE *f)
 	list_cols(f, cell_cols);
 	fprintf(f, "    series is the chart line: mode, /channel, /lang when not c; rate is the\n"
 		   "    workload's own figure, named by rate_key (ns_per_iter, mb_per_s, ...);\n"
-		   "    warnings is how many the cell has.\n"
+		   "    warnings is how many the cell has; size_label is the size for people\n"
+		   "    (\"20M iterations\", \"4 MiB\", \"5 ms\"; \"-\" when ignored).\n"
 		   "  results, per sample (--samples):\n");
 	list_cols(f, sample_cols);
 	fprintf(f, "  overhead, per entry (figures in the entry's unit):\n");
