@@ -37,14 +37,14 @@ const struct report_cell *report_best(const struct report *R, const char *worklo
 void report_finding(struct report *R, const char *fmt, ...)
 {
 	va_list ap;
+	char text[1024];
 
 	if (R->findings++ == 0)
-		fprintf(R->out, "\nfindings\n");
-	fputs("  - ", R->out);
+		report_section(R, "findings", "Findings", true);
 	va_start(ap, fmt);
-	vfprintf(R->out, fmt, ap);
+	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	fputc('\n', R->out);
+	report_item(R, "%s%s", R->html ? "" : "- ", text);
 }
 
 /* The worker count to compare modes at: the core count if measured, else

@@ -61,15 +61,32 @@ void report_overhead_table(struct report *R, const struct resdoc *o)
 	const json_t *e;
 	size_t i;
 
-	fprintf(R->out, "\noverhead (%s)\n  %-34s %-10s %-8s %12s  %s\n", o->path, "operation",
-		"group", "kind", "median", "95% CI");
+	static const char *const cols[] = { "operation", "group", "kind", "median", "95% CI" };
+
+	if (R->html) {
+		fputs("<h2 id=\"overhead\">What a thread and a process cost</h2>\n<p class=\"meta\">", R->out);
+		report_html_text(R->out, o->path);
+		fputs("</p>\n<table>\n", R->out);
+		report_html_row(R, "th", cols, 5, 0x18);
+	} else {
+		fprintf(R->out, "\noverhead (%s)\n  %-34s %-10s %-8s %12s  %s\n", o->path, cols[0], cols[1],
+			cols[2], cols[3], cols[4]);
+	}
 	json_array_foreach(o->results, i, e) {
-		char a[UNITS_LEN], b[UNITS_LEN], c[UNITS_LEN];
+		char a[UNITS_LEN], b[UNITS_LEN], c[UNITS_LEN], ci[2 * UNITS_LEN + 8];
+		const char *name = resdoc_str(e, "name", "?"), *group = resdoc_str(e, "group", "-");
+		const char *kind = resdoc_str(e, "kind", "-");
 
 		resdoc_entry_text(e, a, b, c, UNITS_LEN);
-		fprintf(R->out, "  %-34s %-10s %-8s %12s  %s - %s\n", resdoc_str(e, "name", "?"),
-			resdoc_str(e, "group", "-"), resdoc_str(e, "kind", "-"), a, b, c);
+		if (R->html) {
+			snprintf(ci, sizeof ci, "%s – %s", b, c);
+			report_html_row(R, "td", (const char *[]){ name, group, kind, a, ci }, 5, 0x18);
+		} else {
+			fprintf(R->out, "  %-34s %-10s %-8s %12s  %s - %s\n", name, group, kind, a, b, c);
+		}
 	}
+	if (R->html)
+		fputs("</table>\n", R->out);
 }
 
 void report_overhead_findings(struct report *R, const struct resdoc *o)

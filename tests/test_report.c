@@ -96,6 +96,51 @@ START_TEST(bandwidth_and_memory_in_units)
 }
 END_TEST
 
+/* --html: one page that stands alone (scripts/check-html.py parses it with
+ * python3's html.parser): no external reference, no id twice, the
+ * findings, the tables, the overhead table and, with gnuplot, the charts
+ * inline as SVG; the text report's figures are on it. */
+START_TEST(html_page_stands_alone)
+{
+	char *f = fixture("full.json"), *o = fixture("overhead.json"), *dir = tvp_tmpdir();
+	char *page = xasprintf("%s/r.html", dir), *cmd, *html;
+	bool plots = system("command -v gnuplot >/dev/null 2>&1") == 0;
+	struct tvp_cmd c;
+	FILE *in;
+	long n;
+	int st;
+
+	tvp_run_cli(&c, 120, "report", f, "--overhead", o, "--html", page, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	ck_assert_msg(!c.out[0], "stdout: %s", c.out);
+	tvp_cmd_free(&c);
+	cmd = xasprintf("python3 '%s/scripts/check-html.py' '%s' --min-svg %d >&2",
+			getenv("TVP_ROOT") ? getenv("TVP_ROOT") : ".", page, plots ? 5 : 0);
+	st = system(cmd);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "check-html.py failed on %s", page);
+	in = fopen(page, "r");
+	ck_assert(in && fseek(in, 0, SEEK_END) == 0 && (n = ftell(in)) > 0);
+	rewind(in);
+	html = xmalloc((size_t)n + 1);
+	ck_assert_int_eq((long)fread(html, 1, (size_t)n, in), n);
+	html[n] = '\0';
+	fclose(in);
+	has(html, "<h3>count, size 20M iterations, 8 tasks per measurement (pin none)</h3>");
+	has(html, "for count, threads and processes scale alike");
+	has(html, "<h2 id=\"overhead\">What a thread and a process cost</h2>");
+	has(html, "<td class=\"n\">2 GB/s</td>");
+	ck_assert_msg(strstr(html, "<h2 id=\"findings\">Findings</h2>") < strstr(html, "<h3>count"),
+		      "findings come first");
+	free(html);
+	free(cmd);
+	tvp_rm_rf(dir);
+	free(page);
+	free(dir);
+	free(f);
+	free(o);
+}
+END_TEST
+
 START_TEST(overhead_beside_the_results)
 {
 	char *f = fixture("full.json"), *o = fixture("overhead.json"), *dir = tvp_tmpdir();
@@ -223,6 +268,7 @@ static Suite *report_suite(void)
 
 	tcase_add_test(tc, findings_from_the_fixture);
 	tcase_add_test(tc, bandwidth_and_memory_in_units);
+	tcase_add_test(tc, html_page_stands_alone);
 	tcase_add_test(tc, overhead_beside_the_results);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, unknown_mode_in_an_old_file);
