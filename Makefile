@@ -5,7 +5,7 @@
 #   make bench      install missing packages, build, run the default suite
 #   make check      the tests again under ASan+UBSan and under TSan
 #   make plot       charts for results/latest.json (PLOT_IN, PLOT_OUT)
-#   make demo       a two-minute classroom session
+#   make demo       a short classroom session (docs/CLASSROOM.md)
 #   make install    install tvp, its data, man page and bash completion
 #                   (PREFIX=/usr/local, DESTDIR, bindir, datadir, mandir)
 #   make uninstall  remove what make install put there
@@ -159,7 +159,7 @@ plot: deps
 	@$(MAKE) --no-print-directory $(TVP)
 	$(TVP) plot "$(or $(PLOT_IN),results/latest.json)" --out "$(or $(PLOT_OUT),results/charts)"
 
-# A classroom session in about two minutes: a few lessons, a quick bench,
+# A classroom session: a few lessons, a quick bench,
 # the report and the charts (docs/CLASSROOM.md).
 demo: deps
 	@$(MAKE) --no-print-directory $(TVP)
