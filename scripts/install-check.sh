@@ -4,8 +4,9 @@
 # HOME, the installed tvp: --help and help run, a small quick run (results
 # under ~/.local/share/tvp/results, since that directory is no tvp tree),
 # report, export, plot (gnuplot; skipped without it), the gil lesson (its
-# Python script found under the installed datadir), and `man -l` on the
-# installed page; then `make uninstall` must leave nothing behind.
+# Python script found under the installed datadir), the bash completion, and
+# `man -l` on the installed page; then `make uninstall` must leave nothing
+# behind.
 #
 #   sh scripts/install-check.sh [MAKE ARGS...]   e.g. PREFIX=/usr BUILD=build/inst
 #
@@ -61,6 +62,15 @@ if command -v python3 >/dev/null 2>&1; then
 	grep -qi 'python' "$tmp/gil.txt" || fail "the gil lesson ran no Python"
 	! grep -qiE 'could not run|no such file|skipp' "$tmp/gil.txt" || { cat "$tmp/gil.txt" >&2; fail "the gil lesson did not find Python"; }
 	step "lesson gil: ran"
+fi
+if command -v bash >/dev/null 2>&1; then
+	comp=$(find "$dest" -path '*/bash-completion/completions/tvp' | head -n 1)
+	got=$(PATH="$(dirname "$bin"):$PATH" bash -c '. "$1"
+		t() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _tvp; echo "${COMPREPLY[*]}"; }
+		t tvp rep; t tvp run --worklo; t tvp run --workload count,sl; t tvp lesson gi; t tvp plot -f sv' sh "$comp")
+	[ "$got" = "$(printf 'report\n--workload\ncount,sleep\ngil\nsvg')" ] ||
+		fail "bash completion: got '$got'"
+	step "bash completion: commands, options, values"
 fi
 if command -v man >/dev/null 2>&1; then
 	MANWIDTH=80 man -l "$page" 2>"$tmp/man.err" | grep -q 'tvp - measure' || fail "man -l $page"
