@@ -204,7 +204,7 @@ END_TEST
  * report, export, plot and compare read them when given no file. */
 START_TEST(defaults_read_the_results_folder)
 {
-	char *dir = tvp_tmpdir(), *res = xasprintf("%s/xdg/tvp/results", dir), *cmd;
+	char *dir = tvp_tmpdir(), *res = xasprintf("%s/xdg/tvp/results", dir), *cmd, *xdg;
 	static const char *const need_one[] = { "report", "export", "plot" };
 	struct tvp_cmd c;
 
@@ -216,7 +216,9 @@ START_TEST(defaults_read_the_results_folder)
 		assert_usage_error(&c, "tvp:", "/.local/share/tvp/results/latest.json");
 		tvp_cmd_free(&c);
 	}
-	setenv("XDG_DATA_HOME", xasprintf("%s/xdg", dir), 1);
+	xdg = xasprintf("%s/xdg", dir);
+	setenv("XDG_DATA_HOME", xdg, 1);
+	free(xdg);
 	tvp_run_cli(&c, 30, "compare", NULL);
 	assert_usage_error(&c, "tvp: compare:", "fewer than two results files");
 	tvp_cmd_free(&c);
