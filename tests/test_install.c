@@ -1,7 +1,8 @@
 /* test_install.c: tvp as a user installs it: `make install` into a scratch
  * DESTDIR, the installed tvp used from another directory
  * (scripts/install-check.sh), and the man page in step with every
- * command's --help (scripts/check-man.sh). */
+ * command's --help (scripts/check-man.sh), and a make without the libraries
+ * that prints the apt-get line. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,35 @@ START_TEST(man_page_lists_every_option)
 }
 END_TEST
 
+/* Without the libraries' .pc files, make compiles nothing and prints the
+ * apt-get line (scripts/build-deps.sh), not a compiler error. */
+START_TEST(make_says_what_is_missing)
+{
+	char *dir = tvp_tmpdir();
+	char *cmd = xasprintf("cd '%s' && PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=/nonexistent make BUILD='%s/b' "
+			      ">'%s/out' 2>&1", root(), dir, dir);
+	char *out = xasprintf("%s/out", dir), buf[4096] = "";
+	FILE *f;
+	int st;
+
+	unsetenv("MAKEFLAGS");
+	unsetenv("MFLAGS");
+	unsetenv("MAKELEVEL");
+	st = system(cmd);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) != 0, "make succeeded without the libraries");
+	f = fopen(out, "r");
+	ck_assert(f);
+	buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+	fclose(f);
+	ck_assert_msg(strstr(buf, "sudo apt-get install libhwloc-dev libjansson-dev"), "%s", buf);
+	ck_assert_msg(!strstr(buf, "No such file") && !strstr(buf, "error:"), "a compiler ran:\n%s", buf);
+	free(out);
+	free(cmd);
+	tvp_rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 /* The build folder of the tvp under test, so make installs it as built
  * (same PREFIX: nothing is recompiled). */
 START_TEST(installed_tvp_works_from_elsewhere)
@@ -64,6 +94,7 @@ static Suite *install_suite(void)
 	TCase *tc = tvp_tcase(s, "install", 180);
 
 	tcase_add_test(tc, man_page_lists_every_option);
+	tcase_add_test(tc, make_says_what_is_missing);
 	tcase_add_test(tc, installed_tvp_works_from_elsewhere);
 	return s;
 }
