@@ -433,8 +433,10 @@ static void report_results(struct report *R, const struct resdoc *ovh)
 		print_tables(R, wl, nwl);
 	}
 	report_warnings(R);
-	if (ovh)
+	if (ovh) {
+		report_overhead_pairs(R, ovh);
 		report_overhead_table(R, ovh);
+	}
 	if (!R->html)
 		print_findings(R, wl, nwl, ovh);
 	free(wl);
@@ -477,8 +479,10 @@ int cmd_report(int argc, char **argv)
 		report_html_begin(&R, "tvp report");
 	print_machine(&R);
 	if (R.doc.kind == RESDOC_OVERHEAD) {
-		if (R.html)
+		if (R.html) {
 			report_overhead_findings(&R, &R.doc);
+			report_overhead_pairs(&R, &R.doc);
+		}
 		report_overhead_table(&R, &R.doc);
 		if (!R.html)
 			report_overhead_findings(&R, &R.doc);

@@ -119,4 +119,8 @@ void report_item(struct report *R, const char *fmt, ...) __attribute__((format(p
 void report_overhead_table(struct report *R, const struct resdoc *o);
 void report_overhead_findings(struct report *R, const struct resdoc *o);
 
+/* HTML only (nothing in text): a table of the same pairs as the findings,
+ * thread beside process, with the ratio of their medians. */
+void report_overhead_pairs(struct report *R, const struct resdoc *o);
+
 #endif

@@ -89,7 +89,11 @@ void report_overhead_table(struct report *R, const struct resdoc *o)
 		fputs("</table>\n", R->out);
 }
 
-void report_overhead_findings(struct report *R, const struct resdoc *o)
+/* Calls fn on every thread/process pair of o: thread-create-join with
+ * fork-exit-wait, then every pair whose names differ by thread -> process
+ * or fork; what names the operation. */
+static void each_pair(struct report *R, const struct resdoc *o,
+		      void (*fn)(struct report *R, const json_t *t, const json_t *p, const char *what))
 {
 	const json_t *t, *p;
 	size_t i;
@@ -97,8 +101,7 @@ void report_overhead_findings(struct report *R, const struct resdoc *o)
 	t = ovh_find(o, "thread-create-join", false);
 	p = ovh_find(o, "fork-exit-wait", false);
 	if (t && p)
-		ovh_pair(R, t, p, "creating (and ending) a worker");
-	/* Every other pair whose names differ by thread -> process or fork. */
+		fn(R, t, p, "creating (and ending) a worker");
 	json_array_foreach(o->results, i, t) {
 		const char *n = resdoc_str(t, "name", ""), *at = strstr(n, "thread");
 		static const char *const other[] = { "process", "fork" };
@@ -110,9 +113,45 @@ void report_overhead_findings(struct report *R, const struct resdoc *o)
 			if ((p = ovh_find(o, name, true)) && p != t) {
 				snprintf(what, sizeof what, "%.*s%s", (int)(at - n), n, at + 6);
 				tidy_name(what);
-				ovh_pair(R, t, p, what[0] ? what : n);
+				fn(R, t, p, what[0] ? what : n);
 				break;
 			}
 		}
 	}
+}
+
+void report_overhead_findings(struct report *R, const struct resdoc *o)
+{
+	each_pair(R, o, ovh_pair);
+}
+
+/* One row of the HTML pairs table: the operation, each median with its CI,
+ * and how many times the thread's cost the process's is. */
+static void pair_row(struct report *R, const json_t *t, const json_t *p, const char *what)
+{
+	char tm[UNITS_LEN], tl[UNITS_LEN], th[UNITS_LEN], pm[UNITS_LEN], pl[UNITS_LEN], ph[UNITS_LEN];
+	char a[3 * UNITS_LEN + 8], b[3 * UNITS_LEN + 8], ratio[UNITS_LEN + 8];
+	double tv = resdoc_stat(t, "median"), pv = resdoc_stat(p, "median");
+
+	if (!(tv > 0) || !(pv > 0) || strcmp(resdoc_stats_unit(t), resdoc_stats_unit(p)))
+		return;
+	resdoc_entry_text(t, tm, tl, th, UNITS_LEN);
+	resdoc_entry_text(p, pm, pl, ph, UNITS_LEN);
+	snprintf(a, sizeof a, "%s (%s – %s)", tm, tl, th);
+	snprintf(b, sizeof b, "%s (%s – %s)", pm, pl, ph);
+	snprintf(ratio, sizeof ratio, "%sx", units_ratio(tm, sizeof tm, pv / tv));
+	report_html_row(R, "td", (const char *[]){ what, a, b, ratio }, 4, 0x8);
+}
+
+void report_overhead_pairs(struct report *R, const struct resdoc *o)
+{
+	static const char *const cols[] = { "operation", "thread: median (95% CI)",
+					    "process: median (95% CI)", "process / thread" };
+
+	if (!R->html)
+		return;
+	fputs("<h2 id=\"thread-vs-process\">Threads against processes</h2>\n<table>\n", R->out);
+	report_html_row(R, "th", cols, 4, 0x8);
+	each_pair(R, o, pair_row);
+	fputs("</table>\n", R->out);
 }

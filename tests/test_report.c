@@ -103,7 +103,7 @@ END_TEST
 START_TEST(html_page_stands_alone)
 {
 	char *f = fixture("full.json"), *o = fixture("overhead.json"), *dir = tvp_tmpdir();
-	char *page = xasprintf("%s/r.html", dir), *cmd, *html;
+	char *page = xasprintf("%s/r.html", dir), *cmd, *html, want[200];
 	bool plots = system("command -v gnuplot >/dev/null 2>&1") == 0;
 	struct tvp_cmd c;
 	FILE *in;
@@ -129,6 +129,10 @@ START_TEST(html_page_stands_alone)
 	has(html, "for count, threads and processes scale alike");
 	has(html, "<h2 id=\"overhead\">What a thread and a process cost</h2>");
 	has(html, "<td class=\"n\">2 GB/s</td>");
+	/* The thread/process pairs side by side, with their ratio. */
+	has(html, "<h2 id=\"thread-vs-process\">Threads against processes</h2>");
+	snprintf(want, sizeof want, "<td>creating (and ending) a worker</td>");
+	has(html, want);
 	ck_assert_msg(strstr(html, "<h2 id=\"findings\">Findings</h2>") < strstr(html, "<h3>count"),
 		      "findings come first");
 	free(html);
