@@ -103,7 +103,7 @@ END_TEST
 START_TEST(html_page_stands_alone)
 {
 	char *f = fixture("full.json"), *o = fixture("overhead.json"), *dir = tvp_tmpdir();
-	char *page = xasprintf("%s/r.html", dir), *cmd, *html, want[200];
+	char *page = xasprintf("%s/r.html", dir), *cmd, *html;
 	bool plots = system("command -v gnuplot >/dev/null 2>&1") == 0;
 	struct tvp_cmd c;
 	FILE *in;
@@ -131,8 +131,7 @@ START_TEST(html_page_stands_alone)
 	has(html, "<td class=\"n\">2 GB/s</td>");
 	/* The thread/process pairs side by side, with their ratio. */
 	has(html, "<h2 id=\"thread-vs-process\">Threads against processes</h2>");
-	snprintf(want, sizeof want, "<td>creating (and ending) a worker</td>");
-	has(html, want);
+	has(html, "<td>creating (and ending) a worker</td>");
 	ck_assert_msg(strstr(html, "<h2 id=\"findings\">Findings</h2>") < strstr(html, "<h3>count"),
 		      "findings come first");
 	free(html);
