@@ -5,8 +5,18 @@
 #   make bench      install missing packages, build, run the default suite
 #   make check      the tests again under ASan+UBSan and under TSan
 #   make plot       charts for results/latest.json (PLOT_IN, PLOT_OUT)
-#   make demo       a two-minute classroom session
+#   make demo       a short classroom session (docs/CLASSROOM.md)
+#   make install    install tvp, its data, man page and bash completion
+#                   (PREFIX=/usr/local, DESTDIR, bindir, datadir, mandir)
+#   make uninstall  remove what make install put there
+#   make install-check  install with PREFIX=/usr into a scratch DESTDIR and
+#                   use the installed tvp from another directory
 #   make clean      remove build/
+#
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment or the command line are
+# added to tvp's own (so dpkg-buildflags' hardening reaches every object).
+# Before anything is compiled, scripts/build-deps.sh checks that pkg-config
+# finds the libraries and prints the apt-get line for any that are missing.
 #
 # Objects go out of tree: build/ by default, build/asan and build/tsan for
 # the sanitizer builds (SAN=address,undefined or SAN=thread).  Every .c under
@@ -22,8 +32,26 @@ BUILD   ?= build
 QUICK   ?=
 PKGS    := hwloc jansson
 
-VERSION  := 0.1.0
-GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+# The version is the VERSION file's; the revision is git's when this tree
+# is a git checkout of its own, else "release" (a tarball has no history,
+# and a tarball unpacked inside another repository must not take its
+# revision).
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+IN_GIT   := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && echo yes)
+GIT_REV  := $(if $(IN_GIT),$(shell git rev-parse --short=12 HEAD)$(shell git diff --quiet HEAD || echo -dirty),release)
+
+# Installation directories, GNU and Debian style.
+PREFIX      ?= /usr/local
+prefix      ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir      ?= $(exec_prefix)/bin
+datarootdir ?= $(prefix)/share
+datadir     ?= $(datarootdir)
+mandir      ?= $(datarootdir)/man
+docdir      ?= $(datarootdir)/doc/tvp
+bashcompdir ?= $(datarootdir)/bash-completion/completions
+pkgdatadir  := $(datadir)/tvp
+INSTALL     ?= install
 
 CSTD     := -std=c11
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -44,7 +72,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
-ALL_CFLAGS  = $(CSTD) $(WARN) $(OPT) $(DEFS) $(INCS) $(PKG_CFLAGS) $(SANFLAGS) -pthread -MMD -MP $(CFLAGS)
+ALL_CFLAGS  = $(CSTD) $(WARN) $(OPT) $(DEFS) $(INCS) $(CPPFLAGS) $(PKG_CFLAGS) $(SANFLAGS) -pthread -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lm -lrt
 
@@ -65,7 +93,7 @@ THELP_OBJS := $(THELP_SRCS:%.c=$(BUILD)/%.o)
 TEST_LIB  := $(BUILD)/tests/libtvptest.a
 TVP       := $(BUILD)/tvp
 
-.PHONY: all test check bench plot demo clean deps FORCE
+.PHONY: all test check bench plot demo clean deps install uninstall build-deps build-deps-check install-check FORCE
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -85,11 +113,17 @@ $(BUILD)/libtvpdrv.a: $(DRV_OBJS)
 $(TVP): $(BUILD)/bench/main.o $(LIBS_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/%.o: %.c
+# Every compile waits for the library check (order-only: it touches no file).
+build-deps:
+	@sh scripts/build-deps.sh $(PKGS)
+build-deps-check:
+	@sh scripts/build-deps.sh $(PKGS) check
+
+$(BUILD)/%.o: %.c | build-deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%.o: tests/%.c
+$(BUILD)/tests/%.o: tests/%.c | build-deps-check
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
@@ -109,6 +143,7 @@ GITREV_H := $(BUILD)/gitrev.h
 $(GITREV_H): FORCE
 	@mkdir -p $(@D)
 	@echo '#define TVP_GIT_REV "$(GIT_REV)"' > $@.tmp
+	@echo '#define TVP_DATADIR "$(pkgdatadir)"' >> $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 FORCE:
 $(LIB_OBJS) $(BUILD)/bench/main.o: | $(GITREV_H)
@@ -128,16 +163,43 @@ bench: deps
 	sh scripts/bench.sh $(if $(QUICK),--quick)
 
 # Every chart for a results file (PLOT_IN, default results/latest.json) and
-# the newest overhead file, into PLOT_OUT (default results/charts).
+# the overhead-latest.json beside it, into PLOT_OUT (default results/charts):
+# tvp plot.
 plot: deps
 	@$(MAKE) --no-print-directory $(TVP)
-	sh scripts/plot.sh "$(or $(PLOT_IN),results/latest.json)" results/overhead-latest.json "$(or $(PLOT_OUT),results/charts)"
+	$(TVP) plot "$(or $(PLOT_IN),results/latest.json)" --out "$(or $(PLOT_OUT),results/charts)"
 
-# A classroom session in about two minutes: a few lessons, a quick bench,
+# A classroom session: a few lessons, a quick bench,
 # the report and the charts (docs/CLASSROOM.md).
 demo: deps
 	@$(MAKE) --no-print-directory $(TVP)
 	sh scripts/demo.sh
+
+# What is installed: the binary; under $(pkgdatadir) the data it reads at
+# run time, in the same folders as in the tree (workloads/python, scripts
+# for the charts, docs/schema), so one lookup serves both; the man page, the
+# bash completion, README and LICENSE.
+DATA_FILES := $(wildcard workloads/python/*.py) $(wildcard scripts/*.gp) scripts/plot.sh \
+              $(wildcard docs/schema/*.json)
+
+install: $(TVP)
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(bashcompdir) $(DESTDIR)$(docdir)
+	$(INSTALL) -m 755 $(TVP) $(DESTDIR)$(bindir)/tvp
+	for f in $(DATA_FILES); do \
+		$(INSTALL) -d $(DESTDIR)$(pkgdatadir)/$$(dirname $$f) && \
+		$(INSTALL) -m 644 $$f $(DESTDIR)$(pkgdatadir)/$$f || exit 1; \
+	done
+	$(INSTALL) -m 644 docs/tvp.1 $(DESTDIR)$(mandir)/man1/tvp.1
+	$(INSTALL) -m 644 scripts/tvp.bash-completion $(DESTDIR)$(bashcompdir)/tvp
+	$(INSTALL) -m 644 README.md LICENSE $(DESTDIR)$(docdir)
+
+# Builds in its own folder, since PREFIX=/usr compiles in another datadir.
+install-check:
+	sh scripts/install-check.sh PREFIX=/usr BUILD=build/install-check
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/tvp $(DESTDIR)$(mandir)/man1/tvp.1 $(DESTDIR)$(bashcompdir)/tvp
+	rm -rf $(DESTDIR)$(pkgdatadir) $(DESTDIR)$(docdir)
 
 clean:
 	rm -rf build

@@ -81,8 +81,9 @@ int cli_usage_error(const char *fmt, ...)
 
 int cli_next(struct cli_parser *p, int argc, char **argv)
 {
-	char opt[3] = { '-', 0, '\0' };
+	char opt[3] = { '-', 0, '\0' }, shortopts[64];
 	const char *name;
+	bool is_long;
 	int c;
 
 	if (!p->started) {
@@ -90,7 +91,8 @@ int cli_next(struct cli_parser *p, int argc, char **argv)
 		opterr = 0;
 		p->started = true;
 	}
-	c = getopt_long(argc, argv, ":h", p->longopts, NULL);
+	snprintf(shortopts, sizeof shortopts, ":h%s", p->shortopts ? p->shortopts : "");
+	c = getopt_long(argc, argv, shortopts, p->longopts, NULL);
 	if (c == -1)
 		return CLI_END;
 	if (c == 'h' || c == CLI_OPT_HELP) {
@@ -99,13 +101,14 @@ int cli_next(struct cli_parser *p, int argc, char **argv)
 	}
 	if (c != ':' && c != '?')
 		return c;
-	/* A short option names itself in optopt; a long one only in argv. */
+	/* A long option names itself only in argv; a short one in optopt. */
 	opt[1] = (char)optopt;
-	name = optopt > 0 && optopt < 128 ? opt : argv[optind - 1];
+	is_long = optind > 0 && optind <= argc && !strncmp(argv[optind - 1], "--", 2);
+	name = is_long ? argv[optind - 1] : opt;
 	fprintf(stderr, "tvp: %s: ", p->cmd);
 	if (c == ':')
 		fprintf(stderr, "option '%s' needs a value", name);
-	else if (optopt >= 128)   /* a long option's own code: it was given a value */
+	else if (is_long && optopt != 0)   /* a known long option: it was given a value */
 		fprintf(stderr, "option '%s' takes no value", name);
 	else
 		fprintf(stderr, "unknown option '%s'", name);

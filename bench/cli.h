@@ -44,6 +44,10 @@ struct cli_parser {
 	const struct option *longopts;
 	void (*usage)(FILE *f);          /* prints --help's text */
 	bool started;                    /* false before the first cli_next */
+	const char *shortopts;           /* getopt short options besides h ("o:f:"), or
+					  * NULL; each returns its letter, so a long
+					  * option that is its synonym uses the letter
+					  * as its code */
 };
 
 enum { CLI_OPT_HELP = 255 };

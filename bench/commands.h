@@ -11,5 +11,6 @@ int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_topo(int argc, char **argv);
 int cmd_lesson(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 #endif

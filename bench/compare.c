@@ -22,7 +22,9 @@
 #include "bench/cli.h"
 #include "bench/commands.h"
 #include "bench/mannwhitney.h"
+#include "bench/paths.h"
 #include "bench/resdoc.h"
+#include "bench/units.h"
 #include "bench/util.h"
 
 enum verdict { V_SAME, V_SLOWER, V_FASTER, V_FEW, V_NONE };
@@ -122,13 +124,15 @@ static void judge(struct pair *pr, double alpha)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tvp compare OLD.json NEW.json [--fail-above PCT] [--alpha A]\n\n"
+	fprintf(f, "usage: tvp compare [[OLD.json] NEW.json] [--fail-above PCT] [--alpha A]\n\n"
 		   "Compares two results files (or two overhead files) cell by cell, matching\n"
 		   "workload, mode, workers, size, pin, channel and language. For each pair: the\n"
 		   "medians, the change, and a two-sided Mann-Whitney U test on the samples'\n"
 		   "wall_ns (exact for small samples without ties, else the normal approximation\n"
 		   "with tie correction). A change is real (SLOWER or FASTER) when p < alpha; with\n"
 		   "too few samples for any p to go below alpha the verdict says so.\n\n"
+		   "Without files: the two newest results files in the results folder (see\n"
+		   "'tvp help'), the older as OLD; with one file: that file against latest.json.\n\n"
 		   "  --fail-above PCT  exit 1 when a real slowdown exceeds PCT percent (for CI)\n"
 		   "  --alpha A         significance level (default 0.05)\n"
 		   "  --help            this text\n\n"
@@ -138,6 +142,7 @@ static void usage(FILE *f)
 
 struct compare_options {
 	const char *files[2];
+	char *owned[2];          /* the defaults, freed at the end */
 	double fail_above, alpha;
 };
 
@@ -151,7 +156,7 @@ static int parse_options(struct compare_options *o, int argc, char **argv)
 		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_parser p = { "compare", "--fail-above PCT, --alpha A, --help", longopts, usage, false };
+	struct cli_parser p = { "compare", "--fail-above PCT, --alpha A, --help", longopts, usage, false, NULL };
 	size_t nfiles = 0;
 	int c;
 
@@ -180,9 +185,21 @@ static int parse_options(struct compare_options *o, int argc, char **argv)
 					       "third", argv[i]);
 		o->files[nfiles++] = argv[i];
 	}
-	if (nfiles != 2)
-		return cli_usage_error("compare: needs two files; usage: tvp compare OLD.json NEW.json "
-				       "[--fail-above PCT]");
+	if (nfiles == 1) {
+		if (!(o->files[1] = o->owned[1] = paths_default_input("compare")))
+			return 2;
+	} else if (nfiles == 0) {
+		char *dir = paths_results_dir();
+		if (paths_newest_two(&o->owned[0], &o->owned[1]) != 0) {
+			fprintf(stderr, "tvp: compare: no files given, and fewer than two results files in "
+					"%s; usage: tvp compare [[OLD.json] NEW.json]\n", dir);
+			free(dir);
+			return 2;
+		}
+		free(dir);
+		o->files[0] = o->owned[0];
+		o->files[1] = o->owned[1];
+	}
 	return 0;
 }
 
@@ -201,8 +218,10 @@ int cmd_compare(int argc, char **argv)
 
 	memset(d, 0, sizeof d);
 	status = parse_options(&opt, argc, argv);
-	if (status != 0)
-		return status == 1 ? 0 : status;
+	if (status != 0) {
+		status = status == 1 ? 0 : status;
+		goto out;
+	}
 	for (int k = 0; k < 2; k++)
 		if (resdoc_load(&d[k], files[k], err, sizeof err) != 0) {
 			fprintf(stderr, "tvp: compare: %s\n", err);
@@ -245,16 +264,13 @@ int cmd_compare(int argc, char **argv)
 	       "verdict");
 	for (size_t k = 0; k < np; k++) {
 		struct pair *pr = &pairs[k];
-		char a[32], b[32], p[16], ch[16];
-		bool ns = !strcmp(resdoc_str(pr->old, "unit", "ns"), "ns");
+		char a[UNITS_LEN], b[UNITS_LEN], p[16], ch[16];
+		/* The medians are in the stats' unit (a bandwidth entry's stats
+		 * are the time per message). */
+		const char *unit = resdoc_stats_unit(pr->old);
 
-		if (ns) {
-			format_duration(a, sizeof a, pr->m_old);
-			format_duration(b, sizeof b, pr->m_new);
-		} else {
-			snprintf(a, sizeof a, "%.4g", pr->m_old);
-			snprintf(b, sizeof b, "%.4g", pr->m_new);
-		}
+		units_value(a, sizeof a, pr->m_old, unit);
+		units_value(b, sizeof b, pr->m_new, unit);
 		snprintf(p, sizeof p, isnan(pr->p) ? "-" : (pr->p < 0.001 ? "%.1e" : "%.3f"), pr->p);
 		snprintf(ch, sizeof ch, isnan(pr->change_pct) ? "-" : "%+.1f%%", pr->change_pct);
 		printf("%-44s %11s %11s %9s %8s  %s%s", pr->label, a, b, ch, p,
@@ -295,6 +311,8 @@ int cmd_compare(int argc, char **argv)
 		status = 1;
 	}
 out:
+	free(opt.owned[0]);
+	free(opt.owned[1]);
 	free(pairs);
 	resdoc_release(&d[0]);
 	resdoc_release(&d[1]);

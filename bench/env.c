@@ -57,6 +57,8 @@ static void cpuinfo_model(char *buf, size_t len)
 			colon++;
 			colon += strspn(colon, " \t");
 			colon[strcspn(colon, "\n")] = '\0';
+			for (size_t n = strlen(colon); n > 0 && (colon[n - 1] == ' ' || colon[n - 1] == '\t');)
+				colon[--n] = '\0';
 			snprintf(buf, len, "%s", colon);
 			break;
 		}

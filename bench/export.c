@@ -20,7 +20,10 @@
 
 #include "bench/cli.h"
 #include "bench/commands.h"
+#include "bench/export_md.h"
+#include "bench/paths.h"
 #include "bench/resdoc.h"
+#include "bench/units.h"
 #include "bench/util.h"
 
 enum format { FMT_CSV, FMT_TSV, FMT_MD };
@@ -29,7 +32,7 @@ static const char *const cell_cols[] = {
 	"workload", "mode", "kind", "lang", "workers", "tasks", "size", "size_unit", "pin",
 	"channel", "series", "n", "median_ns", "ci95_lo_ns", "ci95_hi_ns", "min_ns", "max_ns",
 	"mean_ns", "stddev_ns", "mad_ns", "ci_level", "outliers", "setup_ns_median", "speedup",
-	"efficiency", "rate_key", "rate", "verified", "warnings", "error", NULL,
+	"efficiency", "rate_key", "rate", "verified", "warnings", "error", "size_label", NULL,
 };
 
 /* The identifying columns of a cell, repeated on each of its sample rows. */
@@ -191,23 +194,32 @@ static void put_header(struct table *t)
 }
 
 /* Prints the row built so far if it passes the filters, then clears it. */
-static void emit(struct table *t)
+/* The row being built passes every --where. */
+static bool where_holds(const struct table *t)
 {
-	bool keep = true;
-
 	for (size_t w = 0; w < t->nwhere; w++) {
 		const char *v = t->row[t->where_col[w]];
 		if (strcmp(v ? v : "", t->where_val[w]) != 0)
-			keep = false;
+			return false;
 	}
-	if (keep) {
-		put_line(t, t->row, NULL);
-		t->rows++;
-	}
+	return true;
+}
+
+static void clear_row(struct table *t)
+{
 	for (size_t i = 0; i < t->ncols; i++) {
 		free(t->row[i]);
 		t->row[i] = NULL;
 	}
+}
+
+static void emit(struct table *t)
+{
+	if (where_holds(t)) {
+		put_line(t, t->row, NULL);
+		t->rows++;
+	}
+	clear_row(t);
 }
 
 /* The columns that identify a cell, shared by both results tables. */
@@ -226,36 +238,44 @@ static void set_cell_id(struct table *t, const json_t *c)
 	set_str(t, "series", series);
 }
 
-static void export_cells(struct table *t, const struct resdoc *d)
+/* The row of results cell c. */
+static void fill_cell(struct table *t, const json_t *c)
 {
 	static const char *const stat[] = { "median", "ci95_lo", "ci95_hi", "min", "max", "mean",
-					     "stddev", "mad" };
+				     "stddev", "mad" };
+	char key[64];
+	double rate;
+	const char *rk = resdoc_rate(c, &rate);
+	const json_t *st = json_object_get(c, "stats");
+
+	set_cell_id(t, c);
+	set_json(t, "n", json_object_get(st, "n"));
+	for (size_t k = 0; k < ARRAY_SIZE(stat); k++) {
+		snprintf(key, sizeof key, "%s_ns", stat[k]);
+		set_json(t, key, json_object_get(st, key));
+	}
+	set_json(t, "ci_level", json_object_get(st, "ci_level"));
+	set_json(t, "outliers", json_object_get(st, "outliers"));
+	set_json(t, "setup_ns_median", json_object_get(c, "setup_ns_median"));
+	set_json(t, "speedup", json_object_get(c, "speedup"));
+	set_json(t, "efficiency", json_object_get(c, "efficiency"));
+	set_str(t, "rate_key", rk);
+	set_num(t, "rate", rate);
+	set_json(t, "verified", json_object_get(c, "verified"));
+	snprintf(key, sizeof key, "%zu", json_array_size(json_object_get(c, "warnings")));
+	set_str(t, "warnings", key);
+	set_json(t, "error", json_object_get(c, "error"));
+	set_str(t, "size_label", units_size(key, sizeof key, json_integer_value(json_object_get(c, "size")),
+					    resdoc_str(c, "size_unit", "")));
+}
+
+static void export_cells(struct table *t, const struct resdoc *d)
+{
 	const json_t *c;
 	size_t i;
 
 	json_array_foreach(d->results, i, c) {
-		char key[64];
-		double rate;
-		const char *rk = resdoc_rate(c, &rate);
-		const json_t *st = json_object_get(c, "stats");
-
-		set_cell_id(t, c);
-		set_json(t, "n", json_object_get(st, "n"));
-		for (size_t k = 0; k < ARRAY_SIZE(stat); k++) {
-			snprintf(key, sizeof key, "%s_ns", stat[k]);
-			set_json(t, key, json_object_get(st, key));
-		}
-		set_json(t, "ci_level", json_object_get(st, "ci_level"));
-		set_json(t, "outliers", json_object_get(st, "outliers"));
-		set_json(t, "setup_ns_median", json_object_get(c, "setup_ns_median"));
-		set_json(t, "speedup", json_object_get(c, "speedup"));
-		set_json(t, "efficiency", json_object_get(c, "efficiency"));
-		set_str(t, "rate_key", rk);
-		set_num(t, "rate", rate);
-		set_json(t, "verified", json_object_get(c, "verified"));
-		snprintf(key, sizeof key, "%zu", json_array_size(json_object_get(c, "warnings")));
-		set_str(t, "warnings", key);
-		set_json(t, "error", json_object_get(c, "error"));
+		fill_cell(t, c);
 		emit(t);
 	}
 }
@@ -287,19 +307,38 @@ static void set_ovh_id(struct table *t, const json_t *e)
 		set_json(t, id[i], json_object_get(e, id[i]));
 }
 
-static void export_overhead(struct table *t, const struct resdoc *d)
+/* The row of overhead entry e. */
+static void fill_ovh(struct table *t, const json_t *e)
 {
 	static const char *const stat[] = { "n", "median", "ci95_lo", "ci95_hi", "min", "max", "mean",
 					     "stddev", "mad", "ci_level", "outliers" };
+
+	set_ovh_id(t, e);
+	for (size_t k = 0; k < ARRAY_SIZE(stat); k++)
+		set_num(t, stat[k], resdoc_stat(e, stat[k]));
+}
+
+static void export_overhead(struct table *t, const struct resdoc *d)
+{
 	const json_t *e;
 	size_t i;
 
 	json_array_foreach(d->results, i, e) {
-		set_ovh_id(t, e);
-		for (size_t k = 0; k < ARRAY_SIZE(stat); k++)
-			set_num(t, stat[k], resdoc_stat(e, stat[k]));
+		fill_ovh(t, e);
 		emit(t);
 	}
+}
+
+/* export_md's filter: --where on the entry's flat row. */
+static bool md_keep(void *ctx, const json_t *entry)
+{
+	struct table *t = ctx;
+	bool keep;
+
+	(t->cols == cell_cols ? fill_cell : fill_ovh)(t, entry);
+	keep = where_holds(t);
+	clear_row(t);
+	return keep;
 }
 
 static void export_overhead_samples(struct table *t, const struct resdoc *d)
@@ -349,23 +388,28 @@ static void list_cols(FILE *f, const char *const *cols)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tvp export FILE.json [--format csv|tsv|md] [--samples | --host]\n"
+	fprintf(f, "usage: tvp export [FILE.json] [-f csv|tsv|md] [--samples | --host]\n"
 		   "                  [--where COLUMN=VALUE]... [--output FILE]\n\n"
 		   "Writes a results file (tvp run) or an overhead file (tvp overhead) as a flat\n"
 		   "table with a header row: one row per cell (default) or per sample. Numbers are\n"
-		   "written so that they read back exactly; a null is an empty field.\n\n"
-		   "  --format F        csv (default; RFC 4180 quoting), tsv, md (Markdown table)\n"
+		   "written so that they read back exactly; a null is an empty field. FILE\n"
+		   "defaults to latest.json in the results folder (see 'tvp help').\n\n"
+		   "  -f, --format F    csv (default; RFC 4180 quoting), tsv, or md: Markdown for\n"
+		   "                    people, per workload and size a table of mode, workers,\n"
+		   "                    median, 95%% CI, speedup and relative (1.00 = the fastest);\n"
+		   "                    with --samples or --host, md is the flat table below\n"
 		   "  --samples         one row per sample instead of per cell\n"
 		   "  --host            one row describing the machine and the run\n"
 		   "  --where COL=VAL   keep rows whose COL is exactly VAL (repeatable: all must hold)\n"
-		   "  --output FILE     write there instead of stdout\n"
-		   "  --help            this text\n\n"
+		   "  -o, --output FILE write there instead of stdout\n"
+		   "  -h, --help        this text\n\n"
 		   "Columns, in this order (new columns are only ever appended):\n"
 		   "  results, per cell:\n");
 	list_cols(f, cell_cols);
 	fprintf(f, "    series is the chart line: mode, /channel, /lang when not c; rate is the\n"
 		   "    workload's own figure, named by rate_key (ns_per_iter, mb_per_s, ...);\n"
-		   "    warnings is how many the cell has.\n"
+		   "    warnings is how many the cell has; size_label is the size for people\n"
+		   "    (\"20M iterations\", \"4 MiB\", \"5 ms\"; \"-\" when ignored).\n"
 		   "  results, per sample (--samples):\n");
 	list_cols(f, sample_cols);
 	fprintf(f, "  overhead, per entry (figures in the entry's unit):\n");
@@ -389,6 +433,7 @@ static size_t count_cols(const char *const *cols)
 
 struct export_options {
 	const char *file, *output;
+	char *latest;             /* the default file, freed at the end */
 	enum format fmt;
 	bool samples, host;
 	const char **where;       /* [nwhere]: COLUMN=VALUE, checked against the table later */
@@ -398,7 +443,7 @@ struct export_options {
 /* Returns 0 to export, 1 when done (--help), or 2 after a message. */
 static int parse_options(struct export_options *o, int argc, char **argv)
 {
-	enum { OPT_FORMAT = 256, OPT_SAMPLES, OPT_HOST, OPT_WHERE, OPT_OUTPUT };
+	enum { OPT_FORMAT = 'f', OPT_OUTPUT = 'o', OPT_SAMPLES = 256, OPT_HOST, OPT_WHERE };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "samples", no_argument, NULL, OPT_SAMPLES },
@@ -408,7 +453,8 @@ static int parse_options(struct export_options *o, int argc, char **argv)
 		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_parser p = { "export", "--format, --samples, --host, --where, --output, --help", longopts, usage, false };
+	struct cli_parser p = { "export", "-f/--format, --samples, --host, --where, -o/--output, -h/--help",
+				longopts, usage, false, "f:o:" };
 	static const char *const formats[] = { [FMT_CSV] = "csv", [FMT_TSV] = "tsv", [FMT_MD] = "md" };
 	size_t k;
 	int c;
@@ -446,9 +492,8 @@ static int parse_options(struct export_options *o, int argc, char **argv)
 					       argv[i]);
 		o->file = argv[i];
 	}
-	if (!o->file)
-		return cli_usage_error("export: no input file; usage: tvp export FILE.json [--format "
-				       "csv|tsv|md]");
+	if (!o->file && !(o->file = o->latest = paths_default_input("export")))
+		return 2;
 	if (o->samples && o->host)
 		return cli_usage_error("export: --samples and --host exclude each other");
 	return 0;
@@ -467,6 +512,7 @@ int cmd_export(int argc, char **argv)
 	status = parse_options(&o, argc, argv);
 	if (status != 0) {
 		free(o.where);
+		free(o.latest);
 		return status == 1 ? 0 : status;
 	}
 	output = o.output;
@@ -474,6 +520,7 @@ int cmd_export(int argc, char **argv)
 	if (resdoc_load(&d, o.file, err, sizeof err) != 0) {
 		fprintf(stderr, "tvp: export: %s\n", err);
 		free(o.where);
+		free(o.latest);
 		return 2;
 	}
 	if (o.host)
@@ -509,13 +556,18 @@ int cmd_export(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	put_header(&t);
-	if (o.host)
-		export_host(&t, &d);
-	else if (d.kind == RESDOC_RESULTS)
-		(o.samples ? export_samples : export_cells)(&t, &d);
-	else
-		(o.samples ? export_overhead_samples : export_overhead)(&t, &d);
+	if (t.fmt == FMT_MD && !o.host && !o.samples) {
+		/* Markdown per cell is for people: the compact tables. */
+		(d.kind == RESDOC_RESULTS ? export_md_results : export_md_overhead)(t.out, &d, md_keep, &t);
+	} else {
+		put_header(&t);
+		if (o.host)
+			export_host(&t, &d);
+		else if (d.kind == RESDOC_RESULTS)
+			(o.samples ? export_samples : export_cells)(&t, &d);
+		else
+			(o.samples ? export_overhead_samples : export_overhead)(&t, &d);
+	}
 	if (fflush(t.out) != 0 || ferror(t.out)) {
 		fprintf(stderr, "tvp: export: cannot write %s: %s\n", output ? output : "stdout",
 			strerror(errno));
@@ -530,6 +582,7 @@ out:
 	free(t.where_val);
 	free(t.row);
 	free(o.where);
+	free(o.latest);
 	resdoc_release(&d);
 	return status;
 }

@@ -18,8 +18,8 @@ static void usage(FILE *f)
 		   "does with threads or processes, and measures it on the spot.\n"
 		   "Without NAME, lists the lessons. Each lesson's source is\n"
 		   "demos/NAME.c, written to be read in five minutes.\n\n"
-		   "  --quick    small sizes (seconds become fractions of one)\n"
-		   "  --help     this text\n\n"
+		   "  -q, --quick    small sizes (seconds become fractions of one)\n"
+		   "  -h, --help     this text\n\n"
 		   "Colour is used when stdout is a terminal and NO_COLOR is unset.\n");
 }
 
@@ -42,13 +42,13 @@ static void bad_name(const char *name)
  * or 2 after a message. */
 static int parse_options(struct lesson_ctx *ctx, const char **name, int argc, char **argv)
 {
-	enum { OPT_QUICK = 256 };
+	enum { OPT_QUICK = 'q' };
 	static const struct option longopts[] = {
 		{ "quick", no_argument, NULL, OPT_QUICK },
 		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_parser p = { "lesson", "--quick, --help", longopts, usage, false };
+	struct cli_parser p = { "lesson", "-q/--quick, -h/--help", longopts, usage, false, "q" };
 	int c;
 
 	while ((c = cli_next(&p, argc, argv)) > 0) {

@@ -50,6 +50,7 @@
 #include "bench/commands.h"
 #include "bench/env.h"
 #include "bench/results.h"
+#include "bench/units.h"
 #include "bench/util.h"
 
 #define SCHEMA "tvp.overhead/1"
@@ -76,16 +77,16 @@ static void usage(FILE *f)
 		"  --pin LIST      placements of the wake-up ping-pongs: none (the scheduler\n"
 		"                  places both), same (both on one CPU), diff (two different\n"
 		"                  CPUs); comma-separated (default none,same,diff)\n"
-		"  --repeat N      samples per benchmark (default %d; %d with --quick)\n"
-		"  --workers N     workers of the pools and memory benchmarks (default: the\n"
+		"  -r, --repeat N  samples per benchmark (default %d; %d with --quick)\n"
+		"  -w, --workers N workers of the pools and memory benchmarks (default: the\n"
 		"                  PUs this process may use)\n"
-		"  --output FILE   where the JSON goes; - for stdout (default\n"
+		"  -o, --output FILE where the JSON goes; - for stdout (default\n"
 		"                  results/overhead-HOST-STAMP.json, linked from\n"
 		"                  results/overhead-latest.json)\n"
-		"  --quick         1 ms samples and %d repeats: a quick look\n"
+		"  -q, --quick     1 ms samples and %d repeats: a quick look\n"
 		"  --list          print the benchmarks' names and exit\n"
 		"  --quiet         no progress, no table\n"
-		"  --help          this text\n",
+		"  -h, --help      this text\n",
 		REPEAT_DEFAULT, REPEAT_QUICK, REPEAT_QUICK);
 }
 
@@ -168,8 +169,9 @@ static int parse_pins(struct overhead *o, const char *text)
 /* Returns 0 to run, 1 when done (--help, --list), -EINVAL after a message. */
 static int parse_options(struct overhead *o, int argc, char **argv)
 {
-	enum { OPT_ONLY = 256, OPT_REPEAT, OPT_OUTPUT, OPT_PIN, OPT_WORKERS, OPT_QUICK, OPT_LIST,
-	       OPT_QUIET };
+	/* The common ones have run's short letters too. */
+	enum { OPT_REPEAT = 'r', OPT_OUTPUT = 'o', OPT_WORKERS = 'w', OPT_QUICK = 'q',
+	       OPT_ONLY = 256, OPT_PIN, OPT_LIST, OPT_QUIET };
 	static const struct option longopts[] = {
 		{ "only", required_argument, NULL, OPT_ONLY },
 		{ "repeat", required_argument, NULL, OPT_REPEAT },
@@ -182,7 +184,7 @@ static int parse_options(struct overhead *o, int argc, char **argv)
 		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_parser p = { "overhead", NULL, longopts, usage, false };
+	struct cli_parser p = { "overhead", NULL, longopts, usage, false, "r:o:w:q" };
 	uint64_t v;
 	int c, rc;
 	bool list = false;
@@ -309,7 +311,7 @@ int cmd_overhead(int argc, char **argv)
 	json_object_set_new(doc, "schema", json_string(SCHEMA));
 	json_object_set_new(doc, "tool", env_tool_json());
 	json_object_set_new(doc, "created", json_string(created));
-	json_object_set_new(doc, "duration_s", json_real((double)(now_ns() - t0) / 1e9));
+	json_object_set_new(doc, "duration_s", json_real(units_round_seconds((double)(now_ns() - t0) / 1e9)));
 	json_object_set_new(doc, "interrupted", json_boolean(status > 128));
 	json_object_set_new(doc, "host", host);
 	json_object_set_new(doc, "build", build);

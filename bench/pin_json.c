@@ -95,8 +95,13 @@ json_t *pin_json_topology(void)
 		      "allowed_cores", hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE),
 		      "caches", caches);
 	free(allowed);
-	if ((model = cpu_model(machine)))
-		json_object_set_new(j, "cpu_model", json_string(model));
+	if ((model = cpu_model(machine))) {
+		/* hwloc passes on the CPUID string as is, trailing blanks too. */
+		int len = (int)strlen(model);
+		while (len > 0 && (model[len - 1] == ' ' || model[len - 1] == '\t'))
+			len--;
+		json_object_set_new(j, "cpu_model", json_stringn(model, (size_t)len));
+	}
 	return j;
 }
 

@@ -8,35 +8,27 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/paths.h"
 #include "bench/util.h"
 
 char *python_script_path(const char *name)
 {
 	const char *env = getenv("TVP_PYTHON_DIR");
-	char exe[PATH_MAX], *path;
-	struct stat sb;
-	ssize_t n;
+	char *rel, *path;
 
 	if (env && *env)
 		return xasprintf("%s/%s", env, name);
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	for (char *slash; (slash = strrchr(exe, '/')); *slash = '\0') {
-		path = xasprintf("%.*s/workloads/python/%s", (int)(slash - exe), exe, name);
-		if (stat(path, &sb) == 0)
-			return path;
-		free(path);
-	}
-	return xasprintf("workloads/python/%s", name);
+	rel = xasprintf("workloads/python/%s", name);
+	path = paths_data_file(rel);
+	free(rel);
+	return path;
 }
 
 const char *python_interpreter(void)

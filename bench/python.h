@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Where script name is: $TVP_PYTHON_DIR/name, else workloads/python/name in
- * the nearest directory above this tvp binary that has one, else relative to
- * the current directory. Malloc'd; the caller frees it. */
+/* Where script name is: $TVP_PYTHON_DIR/name, else the data file
+ * workloads/python/name (paths_data_file: the source tree, else the
+ * installed $(datadir)/tvp). Malloc'd; the caller frees it. */
 char *python_script_path(const char *name);
 
 /* The interpreter: $TVP_PYTHON, else "python3". */

@@ -18,8 +18,9 @@
  * comes from the mode registry, so a finding filters on fields, never on
  * names; a mode an older tvp wrote and this one does not know keeps the
  * kind its file recorded and takes part in no finding by family. This file
- * writes the machine, the tables and the warnings; report_findings.c and
- * report_overhead.c the findings.
+ * writes the machine and the tables; report_warnings.c the warnings,
+ * report_findings.c and report_overhead.c the findings, report_html.c the
+ * HTML page's pieces (every section is written as text or as HTML).
  */
 #include "bench/report.h"
 
@@ -27,6 +28,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,8 @@
 
 #include "bench/cli.h"
 #include "bench/commands.h"
+#include "bench/paths.h"
+#include "bench/units.h"
 #include "bench/util.h"
 
 /* The kinds by name, as mode_kind_name and the files write them. */
@@ -85,8 +89,7 @@ bool report_apart(const struct report_cell *a, const struct report_cell *b)
 
 const char *report_dur(char *buf, size_t len, double ns)
 {
-	format_duration(buf, len, ns);
-	return buf;
+	return units_time(buf, len, ns);
 }
 
 static void print_machine(struct report *R)
@@ -96,21 +99,73 @@ static void print_machine(struct report *R)
 	const json_t *load = json_object_get(host, "load_average");
 	const char *gov = resdoc_str(host, "cpu_governor", NULL);
 
-	fprintf(R->out, "tvp report: %s\n", R->doc.path);
-	fprintf(R->out, "run:     %s, tvp %s (%s)%s%s\n", resdoc_str(root, "created", "?"),
-		resdoc_str(tool, "version", "?"), resdoc_str(tool, "git_revision", "?"),
-		json_is_true(json_object_get(cfg, "quick")) ? ", quick run (small sizes)" : "",
-		json_is_true(json_object_get(root, "interrupted")) ? ", INTERRUPTED (partial)" : "");
-	fprintf(R->out, "machine: %s: %s; %lld package(s), %u cores, %u PUs, %lld NUMA node(s); %s",
-		resdoc_str(host, "hostname", "?"), resdoc_str(host, "cpu_model", "?"),
-		(long long)json_integer_value(json_object_get(host, "packages")), R->cores, R->pus,
-		(long long)json_integer_value(json_object_get(host, "numa_nodes")),
-		resdoc_str(host, "kernel", "?"));
-	if (gov)
-		fprintf(R->out, "; governor %s", gov);
-	if (json_is_array(load) && json_array_size(load) > 0)
-		fprintf(R->out, "; load %.2f at the start", json_number_value(json_array_get(load, 0)));
-	fputc('\n', R->out);
+	static const char *const what[] = { "file", "run", "machine" };
+	char line[3][1024];
+	size_t len;
+
+	snprintf(line[0], sizeof line[0], "%s", R->doc.path);
+	snprintf(line[1], sizeof line[1], "%s, tvp %s (%s)%s%s", resdoc_str(root, "created", "?"),
+		 resdoc_str(tool, "version", "?"), resdoc_str(tool, "git_revision", "?"),
+		 json_is_true(json_object_get(cfg, "quick")) ? ", quick run (small sizes)" : "",
+		 json_is_true(json_object_get(root, "interrupted")) ? ", INTERRUPTED (partial)" : "");
+	len = (size_t)snprintf(line[2], sizeof line[2], "%s: %s; %lld package(s), %u cores, %u PUs, "
+			       "%lld NUMA node(s); %s", resdoc_str(host, "hostname", "?"),
+			       resdoc_str(host, "cpu_model", "?"),
+			       (long long)json_integer_value(json_object_get(host, "packages")), R->cores,
+			       R->pus, (long long)json_integer_value(json_object_get(host, "numa_nodes")),
+			       resdoc_str(host, "kernel", "?"));
+	if (gov && len < sizeof line[2])
+		len += (size_t)snprintf(line[2] + len, sizeof line[2] - len, "; governor %s", gov);
+	if (json_is_array(load) && json_array_size(load) > 0 && len < sizeof line[2])
+		snprintf(line[2] + len, sizeof line[2] - len, "; load %.2f at the start",
+			 json_number_value(json_array_get(load, 0)));
+	if (!R->html) {
+		fprintf(R->out, "tvp report: %s\nrun:     %s\nmachine: %s\n", line[0], line[1], line[2]);
+		return;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		fprintf(R->out, "<p class=\"meta\"><b>%s:</b> ", what[i]);
+		report_html_text(R->out, line[i]);
+		fputs("</p>\n", R->out);
+	}
+}
+
+void report_section(struct report *R, const char *name, const char *title, bool list)
+{
+	if (!R->html) {
+		fprintf(R->out, "\n%s\n", name);
+		return;
+	}
+	/* The section's name as its anchor: report.html#warnings. */
+	fputs("<h2 id=\"", R->out);
+	for (const char *p = name; *p; p++)
+		fputc(*p == ' ' ? '-' : *p, R->out);
+	fputs("\">", R->out);
+	report_html_text(R->out, title);
+	fputs(list ? "</h2>\n<ul>\n" : "</h2>\n", R->out);
+}
+
+void report_section_end(struct report *R, bool list)
+{
+	if (R->html && list)
+		fputs("</ul>\n", R->out);
+}
+
+void report_item(struct report *R, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (!R->html) {
+		fprintf(R->out, "  %s\n", text);
+		return;
+	}
+	fputs("<li>", R->out);
+	report_html_text(R->out, text);
+	fputs("</li>\n", R->out);
 }
 
 bool report_has_str(const char **v, size_t n, const char *s)
@@ -146,23 +201,58 @@ size_t report_worker_counts(const struct report *R, const char *w, long long siz
 	return n;
 }
 
+/* A best-mode row of the HTML table: the text table's columns. */
+static void html_row(struct report *R, long long workers, const struct report_cell *bst,
+		     const struct report_cell *next)
+{
+	char w[24], med[32], lo[32], hi[32], ci[72], sp[24], nx[256];
+
+	snprintf(w, sizeof w, "%lld", workers);
+	snprintf(ci, sizeof ci, "%s – %s", report_dur(lo, sizeof lo, bst->lo), report_dur(hi, sizeof hi, bst->hi));
+	snprintf(sp, sizeof sp, "%.2fx", bst->speedup);
+	if (next)
+		snprintf(nx, sizeof nx, "%s %s (%s)", next->label, report_dur(med, sizeof med, next->med),
+			 report_apart(bst, next) ? "CIs apart" : "CIs overlap: a tie");
+	else
+		snprintf(nx, sizeof nx, "-");
+	report_html_row(R, "td", (const char *[]){ w, bst->label, report_dur(med, sizeof med, bst->med), ci, sp, nx },
+			6, 0x1d);
+}
+
 static void print_table(struct report *R, const char *w, long long size)
 {
 	long long *ws = xcalloc(R->n + 1, sizeof *ws);
 	size_t nw = report_worker_counts(R, w, size, ws);
 	const struct report_cell *any = NULL;
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], sz[UNITS_LEN], head[256];
+	static const char *const cols[] = { "workers", "best mode", "median", "95% CI of the median",
+					    "speedup", "next best" };
 
 	for (size_t i = 0; i < R->n && !any; i++)
 		if (!strcmp(R->cells[i].workload, w) && R->cells[i].size == size)
 			any = &R->cells[i];
-	fprintf(R->out, "\n%s, size %lld %s, %lld tasks per measurement (pin none)\n", w, size,
-		resdoc_str(any->c, "size_unit", ""), any->tasks);
-	fprintf(R->out, "  %7s  %-22s %10s  %-21s %8s  %s\n", "workers", "best mode", "median",
-		"95% CI of the median", "speedup", "next best");
+	/* A size the workload ignores (noop) is left out. */
+	if (strcmp(units_size(sz, sizeof sz, size, resdoc_str(any->c, "size_unit", "")), "-"))
+		snprintf(head, sizeof head, "%s, size %s, %lld tasks per measurement (pin none)", w, sz, any->tasks);
+	else
+		snprintf(head, sizeof head, "%s, %lld tasks per measurement (pin none)", w, any->tasks);
+	if (R->html) {
+		fputs("<h3>", R->out);
+		report_html_text(R->out, head);
+		fputs("</h3>\n<table>\n", R->out);
+		report_html_row(R, "th", cols, 6, 0x1d);
+	} else {
+		fprintf(R->out, "\n%s\n  %7s  %-22s %10s  %-21s %8s  %s\n", head, cols[0], cols[1], cols[2],
+			cols[3], cols[4], cols[5]);
+	}
 	for (size_t k = 0; k < nw; k++) {
 		const struct report_cell *bst = report_best(R, w, size, ws[k], REPORT_KINDS_ALL, "none",
 							   REPORT_ANY_FAMILY), *next = NULL;
+		if (!bst && R->html) {
+			snprintf(a, sizeof a, "%lld", ws[k]);
+			report_html_row(R, "td", (const char *[]){ a, "(no measured cell)" }, 2, 1);
+			continue;
+		}
 		if (!bst) {
 			fprintf(R->out, "  %7lld  (no measured cell)\n", ws[k]);
 			continue;
@@ -173,6 +263,10 @@ static void print_table(struct report *R, const char *w, long long size)
 			    r->workers == ws[k] && !strcmp(r->pin, "none") && (!next || r->med < next->med))
 				next = r;
 		}
+		if (R->html) {
+			html_row(R, ws[k], bst, next);
+			continue;
+		}
 		fprintf(R->out, "  %7lld  %-22s %10s  %9s - %-9s %7.2fx  ", ws[k], bst->label,
 			report_dur(a, sizeof a, bst->med), report_dur(b, sizeof b, bst->lo), report_dur(c, sizeof c, bst->hi),
 			bst->speedup);
@@ -182,89 +276,14 @@ static void print_table(struct report *R, const char *w, long long size)
 		else
 			fprintf(R->out, "-\n");
 	}
+	if (R->html)
+		fputs("</table>\n", R->out);
 	free(ws);
-}
-
-/* Warning classes: a substring of the warning and what to call it. */
-static const struct {
-	const char *match, *name, *meaning;
-} classes[] = {
-	{ "noisy", "noise", "the 95% CI of the median is wider than 10% of it" },
-	{ "slower than its best", "load", "samples taken while the machine ran slow (reference loop)" },
-	{ "outlier", "outliers", "samples far from the rest (modified z-score)" },
-	{ "samples", "few samples", "too few samples for a reliable median" },
-	{ "oversubscribed", "oversubscribed", "more workers than PUs (expected past the core count)" },
-	{ "pin", "pinning", "placement was not applied as asked" },
-	{ "bind", "pinning", "placement was not applied as asked" },
-	{ "", "other", "" },
-};
-
-static void print_warnings(struct report *R)
-{
-	const json_t *w;
-	size_t i, k, shown = 0;
-
-	fprintf(R->out, "\nwarnings\n");
-	json_array_foreach(json_object_get(R->doc.root, "warnings"), k, w) {
-		fprintf(R->out, "  run: %s\n", json_string_value(w));
-		shown++;
-	}
-	for (size_t cl = 0; cl < ARRAY_SIZE(classes); cl++) {
-		size_t cells = 0;
-		char list[400] = "";
-		bool dup = false;
-
-		for (size_t e = 0; e < cl; e++)
-			dup |= !strcmp(classes[e].name, classes[cl].name);
-		if (dup)
-			continue;
-		for (i = 0; i < R->n; i++) {
-			bool hit = false;
-			json_array_foreach(json_object_get(R->cells[i].c, "warnings"), k, w) {
-				const char *s = json_string_value(w);
-				size_t first = ARRAY_SIZE(classes) - 1;
-				if (!s)
-					continue;
-				for (size_t e = 0; e < ARRAY_SIZE(classes); e++)
-					if (strstr(s, classes[e].match)) {
-						first = e;
-						break;
-					}
-				hit |= !strcmp(classes[first].name, classes[cl].name);
-			}
-			if (hit) {
-				char lab[200];
-				size_t len = strlen(list);
-				resdoc_cell_label(R->cells[i].c, false, lab, sizeof lab);
-				if (cells < 4)
-					snprintf(list + len, sizeof list - len, "%s%s", cells ? ", " : "", lab);
-				else if (cells == 4)
-					snprintf(list + len, sizeof list - len, ", ...");
-				cells++;
-			}
-		}
-		if (cells) {
-			fprintf(R->out, "  %s: %zu of %zu cells%s%s (%s)\n", classes[cl].name, cells, R->n,
-				classes[cl].meaning[0] ? ": " : "", classes[cl].meaning, list);
-			shown++;
-		}
-	}
-	for (i = 0; i < R->n; i++) {
-		const char *e = resdoc_str(R->cells[i].c, "error", NULL);
-		char lab[200];
-		if (e || json_is_false(json_object_get(R->cells[i].c, "verified"))) {
-			resdoc_cell_label(R->cells[i].c, false, lab, sizeof lab);
-			fprintf(R->out, "  error: %s: %s\n", lab, e ? e : "not verified");
-			shown++;
-		}
-	}
-	if (!shown)
-		fprintf(R->out, "  none\n");
 }
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tvp report FILE.json [--overhead FILE.json | --overhead none]\n\n"
+	fprintf(f, "usage: tvp report [FILE.json] [--overhead FILE.json | --overhead none] [--html FILE]\n\n"
 		   "Summarises a results file (tvp run): the machine; per workload and size the\n"
 		   "best mode at each worker count with its median, CI and speedup; the warnings\n"
 		   "grouped by cause; and findings computed from the data. A difference is only\n"
@@ -273,26 +292,32 @@ static void usage(FILE *f)
 		   "                    creating, handing off and waking; by default the file\n"
 		   "                    overhead-latest.json beside FILE is used when it exists\n"
 		   "  --overhead none   do not look for one\n"
+		   "  --html FILE       write the report as one self-contained HTML page instead\n"
+		   "                    (findings, tables, every chart as inline SVG, warnings;\n"
+		   "                    large type, for a projector or a colleague); - for stdout\n"
 		   "  --help            this text\n\n"
+		   "FILE defaults to latest.json in the results folder (see 'tvp help').\n"
 		   "FILE may also be an overhead file alone. Exit status: 0 success, 2 a bad command\n"
 		   "line or a file that cannot be read (missing, not JSON, another schema).\n");
 }
 
 struct report_options {
-	const char *file, *ovh_path;
+	const char *file, *ovh_path, *html;
+	char *latest;            /* the default file, freed at the end */
 	bool no_ovh;
 };
 
 /* Returns 0 to report, 1 when done (--help), or 2 after a message. */
 static int parse_options(struct report_options *o, int argc, char **argv)
 {
-	enum { OPT_OVERHEAD = 256 };
+	enum { OPT_OVERHEAD = 256, OPT_HTML };
 	static const struct option longopts[] = {
 		{ "overhead", required_argument, NULL, OPT_OVERHEAD },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_parser p = { "report", "--overhead FILE|none, --help", longopts, usage, false };
+	struct cli_parser p = { "report", "--overhead FILE|none, --html FILE, --help", longopts, usage, false, NULL };
 	int c;
 
 	while ((c = cli_next(&p, argc, argv)) > 0) {
@@ -300,6 +325,9 @@ static int parse_options(struct report_options *o, int argc, char **argv)
 		case OPT_OVERHEAD:
 			o->ovh_path = optarg;
 			o->no_ovh = !strcmp(optarg, "none");
+			break;
+		case OPT_HTML:
+			o->html = optarg;
 			break;
 		}
 	}
@@ -311,9 +339,8 @@ static int parse_options(struct report_options *o, int argc, char **argv)
 					       "compare compares two)", o->file, argv[i]);
 		o->file = argv[i];
 	}
-	if (!o->file)
-		return cli_usage_error("report: no input file; usage: tvp report FILE.json "
-				       "[--overhead FILE]");
+	if (!o->file && !(o->file = o->latest = paths_default_input("report")))
+		return 2;
 	return 0;
 }
 
@@ -351,18 +378,10 @@ out:
 	return status;
 }
 
-/* The results file's report: a table per workload and size, the warnings,
- * then the findings (with the overhead file's, if any). */
-static void report_results(struct report *R, const struct resdoc *ovh)
+static void print_tables(struct report *R, const char **wl, size_t nwl)
 {
-	const char **wl = xcalloc(R->n + 1, sizeof *wl);
-	size_t nwl = 0;
-
-	for (size_t i = 0; i < R->n; i++)
-		if (!report_has_str(wl, nwl, R->cells[i].workload))
-			wl[nwl++] = R->cells[i].workload;
 	if (R->n == 0)
-		fprintf(R->out, "\n(no cells: the run measured nothing)\n");
+		report_item(R, "(no cells: the run measured nothing)");
 	for (size_t k = 0; k < nwl; k++) {
 		long long done[64];
 		size_t nd = 0;
@@ -378,16 +397,48 @@ static void report_results(struct report *R, const struct resdoc *ovh)
 			}
 		}
 	}
-	print_warnings(R);
-	if (ovh)
-		report_overhead_table(R, ovh);
+}
+
+static void print_findings(struct report *R, const char **wl, size_t nwl, const struct resdoc *ovh)
+{
 	for (size_t k = 0; k < nwl; k++)
 		report_findings(R, wl[k]);
 	if (ovh)
 		report_overhead_findings(R, ovh);
-	if (!R->findings)
-		fprintf(R->out, "\nfindings\n  (none: the file has no parallel mode to compare with serial"
-			       " or with each other)\n");
+	if (!R->findings) {
+		report_section(R, "findings", "Findings", true);
+		report_item(R, "(none: the file has no parallel mode to compare with serial or with each other)");
+	}
+	report_section_end(R, true);
+}
+
+/* The results file's report. Text: a table per workload and size, the
+ * warnings, the overhead table, then the findings. HTML, for a reader who
+ * starts at the top: the findings first, the tables, the charts, the
+ * warnings, the overhead table. */
+static void report_results(struct report *R, const struct resdoc *ovh)
+{
+	const char **wl = xcalloc(R->n + 1, sizeof *wl);
+	size_t nwl = 0;
+
+	for (size_t i = 0; i < R->n; i++)
+		if (!report_has_str(wl, nwl, R->cells[i].workload))
+			wl[nwl++] = R->cells[i].workload;
+	if (R->html) {
+		print_findings(R, wl, nwl, ovh);
+		report_section(R, "best modes", "Best mode at each worker count", false);
+		print_tables(R, wl, nwl);
+		report_html_charts(R, R->doc.path, ovh ? ovh->path : NULL);
+	} else {
+		print_tables(R, wl, nwl);
+	}
+	report_warnings(R);
+	if (ovh) {
+		report_overhead_pairs(R, ovh);
+		report_overhead_table(R, ovh);
+	}
+	if (!R->html)
+		print_findings(R, wl, nwl, ovh);
 	free(wl);
 }
 
@@ -402,10 +453,14 @@ int cmd_report(int argc, char **argv)
 	int status;
 
 	status = parse_options(&opt, argc, argv);
-	if (status != 0)
+	if (status != 0) {
+		free(opt.latest);
 		return status == 1 ? 0 : status;
-	if (resdoc_load(&R.doc, opt.file, err, sizeof err) != 0)
+	}
+	if (resdoc_load(&R.doc, opt.file, err, sizeof err) != 0) {
+		free(opt.latest);
 		return cli_usage_error("report: %s", err);
+	}
 	if (R.doc.kind == RESDOC_RESULTS && (status = load_overhead(&ovh, &opt, &have_ovh)) != 0)
 		goto out;
 	host = json_object_get(R.doc.root, "host");
@@ -413,12 +468,29 @@ int cmd_report(int argc, char **argv)
 	R.pus = (unsigned)json_integer_value(json_object_get(host, "pus"));
 	if (!R.cores)
 		R.cores = R.pus ? R.pus : 1;
+	if (opt.html && strcmp(opt.html, "-")) {
+		if (!(R.out = fopen(opt.html, "w"))) {
+			status = cli_usage_error("report: --html: cannot write '%s': %s", opt.html, strerror(errno));
+			R.out = stdout;
+			goto out;
+		}
+	}
+	if ((R.html = opt.html != NULL))
+		report_html_begin(&R, "tvp report");
 	print_machine(&R);
 	if (R.doc.kind == RESDOC_OVERHEAD) {
+		if (R.html) {
+			report_overhead_findings(&R, &R.doc);
+			report_overhead_pairs(&R, &R.doc);
+		}
 		report_overhead_table(&R, &R.doc);
-		report_overhead_findings(&R, &R.doc);
-		if (!R.findings)
-			fprintf(R.out, "\nfindings\n  (none: no thread and process measurements to pair)\n");
+		if (!R.html)
+			report_overhead_findings(&R, &R.doc);
+		if (!R.findings) {
+			report_section(&R, "findings", "Findings", true);
+			report_item(&R, "(none: no thread and process measurements to pair)");
+		}
+		report_section_end(&R, true);
 		goto out;
 	}
 	R.n = json_array_size(R.doc.results);
@@ -427,11 +499,20 @@ int cmd_report(int argc, char **argv)
 		report_cell_init(&R.cells[i], json_array_get(R.doc.results, i));
 	report_results(&R, have_ovh ? &ovh : NULL);
 out:
+	if (R.html && status == 0)
+		report_html_end(&R);
 	if (fflush(R.out) != 0 && status == 0) {
 		fprintf(stderr, "tvp: report: cannot write the report: %s\n", strerror(errno));
 		status = 1;
 	}
+	if (R.out != stdout && fclose(R.out) != 0 && status == 0) {
+		fprintf(stderr, "tvp: report: cannot write '%s': %s\n", opt.html, strerror(errno));
+		status = 1;
+	}
+	if (R.out != stdout && status == 0)
+		fprintf(stderr, "tvp report: %s\n", opt.html);
 	free(R.cells);
+	free(opt.latest);
 	resdoc_release(&ovh);
 	resdoc_release(&R.doc);
 	return status;

@@ -54,6 +54,7 @@ struct report {
 	unsigned cores, pus;
 	size_t findings;             /* written so far */
 	FILE *out;
+	bool html;                   /* write HTML (report_html.c), not text */
 };
 
 /* Fills cell from a results cell c (borrowed: c must outlive it). */
@@ -86,12 +87,40 @@ const struct report_cell *report_best(const struct report *R, const char *worklo
  * out (room for R->n entries); returns how many. */
 size_t report_worker_counts(const struct report *R, const char *w, long long size, long long *out);
 
+/* The warnings section (report_warnings.c). */
+void report_warnings(struct report *R);
+
 /* Every finding on workload w's cells. */
 void report_findings(struct report *R, const char *w);
+
+/* report_html.c: the pieces of the HTML page. The text escaped for HTML;
+ * the page's head (title, stylesheet) and its end; a table row of n cells
+ * in tag ("td" or "th"), cell i right-aligned when bit i of numeric is set;
+ * the charts of file (and ovh, or none when NULL) drawn by this binary's
+ * `tvp plot -f svg` and embedded (returns 0, or a negative errno when a
+ * chart could not be read; a plot that draws nothing is said on the page). */
+void report_html_text(FILE *f, const char *s);
+void report_html_begin(struct report *R, const char *title);
+void report_html_end(struct report *R);
+void report_html_row(struct report *R, const char *tag, const char *const *cells, size_t n,
+		     unsigned numeric);
+int report_html_charts(struct report *R, const char *file, const char *ovh);
+
+/* Opens a section: "\nNAME\n" in text, <h2>Title</h2> (and <ul> when
+ * list) in HTML; report_section_end closes the list. */
+void report_section(struct report *R, const char *name, const char *title, bool list);
+void report_section_end(struct report *R, bool list);
+
+/* One item of a section: "  TEXT" (text) or <li>TEXT</li> (HTML). */
+void report_item(struct report *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The overhead section: the table of o's entries, and the findings that
  * pair a thread's cost with a process's. */
 void report_overhead_table(struct report *R, const struct resdoc *o);
 void report_overhead_findings(struct report *R, const struct resdoc *o);
+
+/* HTML only (nothing in text): a table of the same pairs as the findings,
+ * thread beside process, with the ratio of their medians. */
+void report_overhead_pairs(struct report *R, const struct resdoc *o);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/units.h"
 #include "bench/util.h"
 
 const struct report_cell *report_best(const struct report *R, const char *workload,
@@ -36,14 +37,14 @@ const struct report_cell *report_best(const struct report *R, const char *worklo
 void report_finding(struct report *R, const char *fmt, ...)
 {
 	va_list ap;
+	char text[1024];
 
 	if (R->findings++ == 0)
-		fprintf(R->out, "\nfindings\n");
-	fputs("  - ", R->out);
+		report_section(R, "findings", "Findings", true);
 	va_start(ap, fmt);
-	vfprintf(R->out, fmt, ap);
+	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	fputc('\n', R->out);
+	report_item(R, "%s%s", R->html ? "" : "- ", text);
 }
 
 /* The worker count to compare modes at: the core count if measured, else
@@ -190,19 +191,20 @@ static void find_sizes(struct report *R, const char *w)
 							   "none", REPORT_ANY_FAMILY) : NULL;
 		const struct report_cell *p = at ? report_best(R, w, *sz[k], at, REPORT_KINDS(REPORT_KIND_PROCESS),
 							   "none", REPORT_ANY_FAMILY) : NULL;
-		char a[32], b[32];
+		char a[32], b[32], sb[UNITS_LEN];
 		if (!t || !p)
 			continue;
+		units_size(sb, sizeof sb, *sz[k], resdoc_str(t->c, "size_unit", ""));
 		if (!report_apart(t, p))
-			report_finding(R, "for %s at size %lld %s (%lld workers), threads and processes cost alike "
+			report_finding(R, "for %s at size %s (%lld workers), threads and processes cost alike "
 				   "per task: %s %s, %s %s (CIs overlap)",
-				w, *sz[k], resdoc_str(t->c, "size_unit", ""), at, t->label,
+				w, sb, at, t->label,
 				report_dur(a, 32, t->med / (double)t->tasks), p->label,
 				report_dur(b, 32, p->med / (double)p->tasks));
 		else
-			report_finding(R, "for %s at size %lld %s (%lld workers), a task costs processes %.2fx what "
+			report_finding(R, "for %s at size %s (%lld workers), a task costs processes %.2fx what "
 				   "it costs threads: %s %s against %s %s per task (CIs apart)",
-				w, *sz[k], resdoc_str(t->c, "size_unit", ""), at, p->med / t->med, p->label,
+				w, sb, at, p->med / t->med, p->label,
 				report_dur(a, 32, p->med / (double)p->tasks), t->label,
 				report_dur(b, 32, t->med / (double)t->tasks));
 	}

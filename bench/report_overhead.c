@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "bench/units.h"
 #include "bench/util.h"
 
 static const json_t *ovh_find(const struct resdoc *o, const char *name, bool prefix)
@@ -35,30 +36,18 @@ static void tidy_name(char *s)
 	*w = '\0';
 }
 
-/* A figure in its unit: a duration for ns, else "%.4g UNIT" (the unit left
- * out when !with_unit). */
-static void value_text(char *buf, size_t len, double v, const char *unit, bool with_unit)
-{
-	if (!strcmp(unit, "ns"))
-		format_duration(buf, len, v);
-	else if (with_unit)
-		snprintf(buf, len, "%.4g %s", v, unit);
-	else
-		snprintf(buf, len, "%.4g", v);
-}
-
 static void ovh_pair(struct report *R, const json_t *t, const json_t *p, const char *what)
 {
 	double tm = resdoc_stat(t, "median"), pm = resdoc_stat(p, "median");
 	double tl = resdoc_stat(t, "ci95_lo"), th = resdoc_stat(t, "ci95_hi");
 	double pl = resdoc_stat(p, "ci95_lo"), ph = resdoc_stat(p, "ci95_hi");
-	const char *unit = resdoc_str(t, "unit", "");
-	char a[32], b[32];
+	const char *unit = resdoc_stats_unit(t);
+	char a[UNITS_LEN], b[UNITS_LEN];
 
-	if (!(tm > 0) || !(pm > 0) || strcmp(unit, resdoc_str(p, "unit", "")))
+	if (!(tm > 0) || !(pm > 0) || strcmp(unit, resdoc_stats_unit(p)))
 		return;
-	value_text(a, sizeof a, tm, unit, true);
-	value_text(b, sizeof b, pm, unit, true);
+	units_value(a, sizeof a, tm, unit);
+	units_value(b, sizeof b, pm, unit);
 	if (th >= pl && ph >= tl)
 		report_finding(R, "%s costs a thread and a process alike: %s %s and %s %s (CIs overlap)", what,
 			resdoc_str(t, "name", "?"), a, resdoc_str(p, "name", "?"), b);
@@ -72,21 +61,39 @@ void report_overhead_table(struct report *R, const struct resdoc *o)
 	const json_t *e;
 	size_t i;
 
-	fprintf(R->out, "\noverhead (%s)\n  %-34s %-10s %-8s %12s  %s\n", o->path, "operation",
-		"group", "kind", "median", "95% CI");
-	json_array_foreach(o->results, i, e) {
-		const char *unit = resdoc_str(e, "unit", "");
-		char a[32], b[32], c[32];
+	static const char *const cols[] = { "operation", "group", "kind", "median", "95% CI" };
 
-		value_text(a, sizeof a, resdoc_stat(e, "median"), unit, true);
-		value_text(b, sizeof b, resdoc_stat(e, "ci95_lo"), unit, false);
-		value_text(c, sizeof c, resdoc_stat(e, "ci95_hi"), unit, false);
-		fprintf(R->out, "  %-34s %-10s %-8s %12s  %s - %s\n", resdoc_str(e, "name", "?"),
-			resdoc_str(e, "group", "-"), resdoc_str(e, "kind", "-"), a, b, c);
+	if (R->html) {
+		fputs("<h2 id=\"overhead\">What a thread and a process cost</h2>\n<p class=\"meta\">", R->out);
+		report_html_text(R->out, o->path);
+		fputs("</p>\n<table>\n", R->out);
+		report_html_row(R, "th", cols, 5, 0x18);
+	} else {
+		fprintf(R->out, "\noverhead (%s)\n  %-34s %-10s %-8s %12s  %s\n", o->path, cols[0], cols[1],
+			cols[2], cols[3], cols[4]);
 	}
+	json_array_foreach(o->results, i, e) {
+		char a[UNITS_LEN], b[UNITS_LEN], c[UNITS_LEN], ci[2 * UNITS_LEN + 8];
+		const char *name = resdoc_str(e, "name", "?"), *group = resdoc_str(e, "group", "-");
+		const char *kind = resdoc_str(e, "kind", "-");
+
+		resdoc_entry_text(e, a, b, c, UNITS_LEN);
+		if (R->html) {
+			snprintf(ci, sizeof ci, "%s – %s", b, c);
+			report_html_row(R, "td", (const char *[]){ name, group, kind, a, ci }, 5, 0x18);
+		} else {
+			fprintf(R->out, "  %-34s %-10s %-8s %12s  %s - %s\n", name, group, kind, a, b, c);
+		}
+	}
+	if (R->html)
+		fputs("</table>\n", R->out);
 }
 
-void report_overhead_findings(struct report *R, const struct resdoc *o)
+/* Calls fn on every thread/process pair of o: thread-create-join with
+ * fork-exit-wait, then every pair whose names differ by thread -> process
+ * or fork; what names the operation. */
+static void each_pair(struct report *R, const struct resdoc *o,
+		      void (*fn)(struct report *R, const json_t *t, const json_t *p, const char *what))
 {
 	const json_t *t, *p;
 	size_t i;
@@ -94,8 +101,7 @@ void report_overhead_findings(struct report *R, const struct resdoc *o)
 	t = ovh_find(o, "thread-create-join", false);
 	p = ovh_find(o, "fork-exit-wait", false);
 	if (t && p)
-		ovh_pair(R, t, p, "creating (and ending) a worker");
-	/* Every other pair whose names differ by thread -> process or fork. */
+		fn(R, t, p, "creating (and ending) a worker");
 	json_array_foreach(o->results, i, t) {
 		const char *n = resdoc_str(t, "name", ""), *at = strstr(n, "thread");
 		static const char *const other[] = { "process", "fork" };
@@ -107,9 +113,45 @@ void report_overhead_findings(struct report *R, const struct resdoc *o)
 			if ((p = ovh_find(o, name, true)) && p != t) {
 				snprintf(what, sizeof what, "%.*s%s", (int)(at - n), n, at + 6);
 				tidy_name(what);
-				ovh_pair(R, t, p, what[0] ? what : n);
+				fn(R, t, p, what[0] ? what : n);
 				break;
 			}
 		}
 	}
+}
+
+void report_overhead_findings(struct report *R, const struct resdoc *o)
+{
+	each_pair(R, o, ovh_pair);
+}
+
+/* One row of the HTML pairs table: the operation, each median with its CI,
+ * and how many times the thread's cost the process's is. */
+static void pair_row(struct report *R, const json_t *t, const json_t *p, const char *what)
+{
+	char tm[UNITS_LEN], tl[UNITS_LEN], th[UNITS_LEN], pm[UNITS_LEN], pl[UNITS_LEN], ph[UNITS_LEN];
+	char a[3 * UNITS_LEN + 8], b[3 * UNITS_LEN + 8], ratio[UNITS_LEN + 8];
+	double tv = resdoc_stat(t, "median"), pv = resdoc_stat(p, "median");
+
+	if (!(tv > 0) || !(pv > 0) || strcmp(resdoc_stats_unit(t), resdoc_stats_unit(p)))
+		return;
+	resdoc_entry_text(t, tm, tl, th, UNITS_LEN);
+	resdoc_entry_text(p, pm, pl, ph, UNITS_LEN);
+	snprintf(a, sizeof a, "%s (%s – %s)", tm, tl, th);
+	snprintf(b, sizeof b, "%s (%s – %s)", pm, pl, ph);
+	snprintf(ratio, sizeof ratio, "%sx", units_ratio(tm, sizeof tm, pv / tv));
+	report_html_row(R, "td", (const char *[]){ what, a, b, ratio }, 4, 0x8);
+}
+
+void report_overhead_pairs(struct report *R, const struct resdoc *o)
+{
+	static const char *const cols[] = { "operation", "thread: median (95% CI)",
+					    "process: median (95% CI)", "process / thread" };
+
+	if (!R->html)
+		return;
+	fputs("<h2 id=\"thread-vs-process\">Threads against processes</h2>\n<table>\n", R->out);
+	report_html_row(R, "th", cols, 4, 0x8);
+	each_pair(R, o, pair_row);
+	fputs("</table>\n", R->out);
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/units.h"
 #include "bench/util.h"
 
 /* The members of a results cell that are not its workload's rate. */
@@ -226,19 +227,41 @@ void resdoc_cell_label(const json_t *e, bool with_size, char *buf, size_t len)
 {
 	const char *ch = resdoc_str(e, "channel", NULL), *pin = resdoc_str(e, "pin", "none");
 	const char *lang = resdoc_str(e, "lang", "c");
-	char size[48] = "";
+	char size[64] = "", sz[UNITS_LEN];
 
 	if (json_object_get(e, "name")) {
 		snprintf(buf, len, "%s", resdoc_str(e, "name", "?"));
 		return;
 	}
 	if (with_size)
-		snprintf(size, sizeof size, " size %lld",
-			 (long long)json_integer_value(json_object_get(e, "size")));
+		snprintf(size, sizeof size, " size %s",
+			 units_size(sz, sizeof sz, (long long)json_integer_value(json_object_get(e, "size")),
+				    resdoc_str(e, "size_unit", "")));
 	snprintf(buf, len, "%s%s %s%s%s%s%s x%lld%s", resdoc_str(e, "workload", "?"), size,
 		 resdoc_str(e, "mode", "?"), ch ? "/" : "", ch ? ch : "", strcmp(pin, "none") ? "@" : "",
 		 strcmp(pin, "none") ? pin : "", (long long)json_integer_value(json_object_get(e, "workers")),
 		 strcmp(lang, "c") ? " (python)" : "");
+}
+
+const char *resdoc_stats_unit(const json_t *e)
+{
+	return resdoc_str(e, "stats_unit", resdoc_str(e, "unit", ""));
+}
+
+void resdoc_entry_text(const json_t *e, char *med, char *lo, char *hi, size_t len)
+{
+	const char *unit = resdoc_str(e, "unit", "");
+
+	if (!strcmp(unit, "bytes_per_s") && json_is_number(json_object_get(e, "bytes_per_s"))) {
+		units_rate(med, len, resdoc_num(e, "bytes_per_s"));
+		units_rate(lo, len, resdoc_num(e, "bytes_per_s_ci95_lo"));
+		units_rate(hi, len, resdoc_num(e, "bytes_per_s_ci95_hi"));
+		return;
+	}
+	unit = resdoc_stats_unit(e);
+	units_value(med, len, resdoc_stat(e, "median"), unit);
+	units_value(lo, len, resdoc_stat(e, "ci95_lo"), unit);
+	units_value(hi, len, resdoc_stat(e, "ci95_hi"), unit);
 }
 
 double *resdoc_samples(const json_t *e, size_t *n)

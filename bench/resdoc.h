@@ -60,6 +60,16 @@ void resdoc_cell_key(const json_t *entry, char *buf, size_t len);
  * " (python)" for Python cells. For overhead entries: the name. */
 void resdoc_cell_label(const json_t *entry, bool with_size, char *buf, size_t len);
 
+/* The unit an overhead entry's stats are in: its "stats_unit", else its
+ * "unit" ("ns"; a bandwidth entry's stats are the time per message). */
+const char *resdoc_stats_unit(const json_t *entry);
+
+/* An overhead entry's median and 95% CI as text in its unit (units.h), each
+ * into a buffer of len bytes: a bandwidth entry ("bytes_per_s") from its
+ * bytes_per_s fields, so that the text says what the JSON says, anything
+ * else from its stats. */
+void resdoc_entry_text(const json_t *entry, char *median, char *lo, char *hi, size_t len);
+
 /* The wall_ns of each sample of a results cell (samples[].wall_ns), or for an
  * overhead entry its samples[] numbers when it has them. Returns a malloc'd
  * array (the caller frees it) and its length in *n; NULL with *n = 0 when

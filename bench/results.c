@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "bench/env.h"
+#include "bench/paths.h"
 #include "bench/util.h"
 #include "bench/warnings.h"
 
@@ -167,12 +168,14 @@ static int claim_path(struct results_out *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* Chooses results/<stem><host>-<stamp>[-N].json, the first name not taken. */
+/* Chooses DIR/<stem><host>-<stamp>[-N].json in the results folder
+ * (paths_results_dir), the first name not taken. */
 static int claim_default(struct results_out *r, const char *stem, char *err, size_t errlen)
 {
 	char host[256] = "host", stamp[32];
-	char *base;
+	char *base, *dir;
 	struct stat st;
+	int e;
 
 	gethostname(host, sizeof host);
 	host[sizeof host - 1] = '\0';
@@ -180,12 +183,14 @@ static int claim_default(struct results_out *r, const char *stem, char *err, siz
 		if (*p == '/' || *p == ' ')
 			*p = '_';
 	env_utc_stamp(stamp, sizeof stamp, true);
-	if (mkdir("results", 0777) != 0 && errno != EEXIST) {
-		int e = errno;
-		snprintf(err, errlen, "cannot create directory 'results': %s", strerror(e));
-		return -e;
+	/* results/ in a tvp source tree, else under $XDG_DATA_HOME (paths.h). */
+	dir = paths_results_dir();
+	if ((e = paths_mkdir_p(dir)) != 0) {
+		snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(-e));
+		free(dir);
+		return e;
 	}
-	base = xasprintf("results/%s%s-%s.json", stem, host, stamp);
+	base = xasprintf("%s/%s%s-%s.json", dir, stem, host, stamp);
 	for (unsigned n = 1; n <= MAX_SUFFIX && !r->target; n++) {
 		char *name = suffixed(base, n);
 		if (lstat(name, &st) != 0 && errno == ENOENT)
@@ -195,9 +200,11 @@ static int claim_default(struct results_out *r, const char *stem, char *err, siz
 	}
 	free(base);
 	if (!r->target) {
-		snprintf(err, errlen, "cannot write results/: %u files of the same second", MAX_SUFFIX);
+		snprintf(err, errlen, "cannot write %s/: %u files of the same second", dir, MAX_SUFFIX);
+		free(dir);
 		return -EEXIST;
 	}
+	free(dir);
 	r->path = xstrdup(r->target);
 	r->is_default = true;
 	return 0;

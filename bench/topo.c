@@ -235,7 +235,7 @@ static int parse_options(struct topo_options *o, int argc, char **argv)
 		{ "help", no_argument, NULL, CLI_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_parser p = { "topo", "--workers N, --pin POLICY, --json, --help", longopts, usage, false };
+	struct cli_parser p = { "topo", "--workers N, --pin POLICY, --json, --help", longopts, usage, false, NULL };
 	uint64_t v;
 	int c;
 

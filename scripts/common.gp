@@ -8,6 +8,8 @@
 #   out    the output path without extension: writes out.svg and out.png
 #   title  the chart's title (may hold "\n" for a second line)
 #   cores  the machine's core count, marked on worker axes (0: not marked)
+#   pus    the PUs (hardware threads) the run could use (default: cores)
+#   formats  "svg png" (default), "svg" or "png": which files render writes
 
 if (!exists("in") || !exists("out")) {
 	print "usage: gnuplot -e \"in='TABLE.tsv'; out='CHART'; title='...'\" ".ARG0
@@ -15,6 +17,8 @@ if (!exists("in") || !exists("out")) {
 }
 if (!exists("title")) title = ""
 if (!exists("cores")) cores = 0
+if (!exists("pus")) pus = cores
+if (!exists("formats")) formats = "svg png"
 
 set encoding utf8
 set datafile separator "\t"
@@ -29,8 +33,10 @@ distinct(c) = system(awkcols(c, c)." | cut -f1 | grep -v '^$' | sort -u | tr '\n
 distinctn(c) = system(awkcols(c, c)." | cut -f1 | grep -v '^$' | sort -u -n | tr '\n' ' '")
 # The kind (thread, process, serial) of series s.
 kindof(s) = system(awkcols("series", "kind")." | awk -F'\t' '$1==\"".s."\"{print $2; exit}'")
-# How many rows have column c equal to v and column d above x.
+# How many rows have column c equal to v and column d above x (and at most
+# y, for countin).
 countif(c, v, d, x) = int(system(awkcols(c, d)." | awk -F'\t' '$1==\"".v."\" && $2!=\"\" && $2+0>".sprintf("%.17g", x)."{n++}END{print n+0}'"))
+countin(c, v, d, x, y) = int(system(awkcols(c, d)." | awk -F'\t' '$1==\"".v."\" && $2!=\"\" && $2+0>".sprintf("%.17g", x)." && $2+0<=".sprintf("%.17g", y)."{n++}END{print n+0}'"))
 # The largest value of column c (0 if none).
 maxof(c) = real(system(awkcols(c, c)." | awk -F'\t' '$1!=\"\"&&$1+0>m{m=$1+0}END{print m+0}'"))
 minof(c) = real(system(awkcols(c, c)." | awk -F'\t' '$1!=\"\"&&(m==\"\"||$1+0<m){m=$1+0}END{print m+0}'"))
@@ -44,7 +50,8 @@ set style line 101 lc rgb "#c0392b" dt 4 lw 1.5
 set grid ytics lc rgb "#dddddd" lw 1 dt 1
 set border 3 lw 1.2
 set tics nomirror out
-set key outside right top vertical Left reverse noautotitle samplen 3 spacing 1.2
+# The legend goes under the plot, in columns, never over the data.
+set key outside below center horizontal Left reverse noautotitle samplen 2 spacing 1.1 maxrows 4 width -2
 set title title font ",18"
 palette = "#1f77b4 #d62728 #2ca02c #9467bd #ff7f0e #17becf #8c564b #e377c2 #7f7f7f #bcbd22"
 # The same mode has the same colour in every chart; others take the palette.
@@ -55,12 +62,17 @@ dashof(k) = (k eq "process" ? 2 : (k eq "serial" ? 3 : 1))
 pointof(k) = (k eq "process" ? 6 : (k eq "serial" ? 1 : 7))
 
 # render: draws the plot command in the string plotcmd as out.svg and
-# out.png (pngcairo when this gnuplot has it, else libgd's png).
-render = "set terminal svg size 1100,680 dynamic font 'DejaVu Sans,16' linewidth 1.5 background rgb 'white'; \
-	set output out.'.svg'; eval plotcmd; set output; \
-	if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) { \
-		set terminal pngcairo size 1200,742 font 'DejaVu Sans,16' linewidth 2 background rgb 'white' \
-	} else { \
-		set terminal png size 1200,742 font 'DejaVu Sans,16' \
+# out.png, as formats says (pngcairo when this gnuplot has it, else libgd's
+# png).
+render = "if (strstrt(formats, 'svg') > 0) { \
+		set terminal svg size 1100,680 dynamic font 'DejaVu Sans,16' linewidth 1.5 background rgb 'white'; \
+		set output out.'.svg'; eval plotcmd; set output \
 	}; \
-	set output out.'.png'; eval plotcmd; set output"
+	if (strstrt(formats, 'png') > 0) { \
+		if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) { \
+			set terminal pngcairo size 1200,742 font 'DejaVu Sans,16' linewidth 2 background rgb 'white' \
+		} else { \
+			set terminal png size 1200,742 font 'DejaVu Sans,16' \
+		}; \
+		set output out.'.png'; eval plotcmd; set output \
+	}"

@@ -13,7 +13,6 @@ if (words(series) == 0) { print "efficiency.gp: no rows in ".in; exit status 1 }
 maxw = maxof("workers")
 maxe = maxof("efficiency")
 set xlabel "workers (threads or processes)"
-set key inside left bottom opaque box lc rgb "#cccccc"
 set ylabel "efficiency: speedup / workers"
 set logscale x 2
 set xrange [0.9:maxw * 1.1]

@@ -17,8 +17,10 @@ set xlabel "workers (threads or processes)"
 set ylabel "speedup over serial (x)"
 set logscale xy 2
 set xrange [0.9:maxw * 1.1]
-set yrange [0.5:(maxw > maxs ? maxw : maxs) * 1.5]
-set key inside left top
+# From below the slowest series (fork-spawn may stay under 1x) to above the
+# ideal line's end.
+mins = minof("speedup")
+set yrange [(mins > 0 && mins < 0.5 ? mins / 1.5 : 0.5):(maxw > maxs ? maxw : maxs) * 1.5]
 if (cores > 0) {
 	set arrow 1 from cores, graph 0 to cores, graph 1 nohead ls 101
 	set label 1 sprintf(" %d cores", cores) at cores, graph 0.5 left textcolor rgb "#c0392b"

@@ -1,14 +1,15 @@
 #!/bin/sh
 # plot.sh: every chart for a results file (and an overhead file), as SVG and
-# PNG, through `tvp export` and the gnuplot scripts beside this one.
+# PNG, through `tvp export` and the gnuplot scripts beside this one. `tvp
+# plot` runs it (with TVP set to itself); run by hand:
 #
 #   sh scripts/plot.sh IN.json [OVERHEAD.json] OUTDIR
 #
-# `make plot` runs: sh scripts/plot.sh "${PLOT_IN:-results/latest.json}"
-#   results/overhead-latest.json "${PLOT_OUT:-results/charts}"
+# TVP_PLOT_FORMATS: "svg png" (default), "png" or "svg".
 #
 # For each workload in IN (its largest size, pin none): speedup-W, time-W,
-# efficiency-W; io-W for sleep and net; transfer (transfer, every size, at
+# efficiency-W (time only for noop: it measures the cost of a hand-off, and
+# a speedup over doing nothing means nothing); io-W for sleep and net; transfer (transfer, every size, at
 # the largest worker count up to the cores); pinning-W (count, or the first
 # workload measured under several pin policies); overhead (from
 # OVERHEAD.json, the operations measured in ns). A chart whose data are not
@@ -21,6 +22,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 TVP=${TVP:-$here/../build/tvp}
 tab=$(printf '\t')
+formats=${TVP_PLOT_FORMATS:-svg png}
 
 case $# in
 2) in=$1 ovh="" outdir=$2 ;;
@@ -54,10 +56,10 @@ parallel() { col kind "$1" | grep -vc '^serial$' || true; }
 drawn=0 skipped=0 failed=0
 note() { echo "plot.sh: $1: skipped: $2"; skipped=$((skipped + 1)); }
 draw() {  # draw SCRIPT NAME TABLE TITLE
-	if gnuplot -e "in='$3'; out='$outdir/$2'; title=\"$4\"; cores=$cores" "$here/$1" 2>"$tmp/gp.err" &&
-	   [ -s "$outdir/$2.svg" ] && [ -s "$outdir/$2.png" ]; then
+	if gnuplot -e "in='$3'; out='$outdir/$2'; title=\"$4\"; cores=$cores; pus=$pus; formats='$formats'" "$here/$1" 2>"$tmp/gp.err" &&
+	   drawn_all "$outdir/$2"; then
 		grep -v 'difficulty making room' "$tmp/gp.err" >&2 || true
-		echo "plot.sh: $outdir/$2.svg, .png"
+		echo "plot.sh: $outdir/$2.$(echo "$formats" | sed 's/ /, ./g')"
 		drawn=$((drawn + 1))
 	else
 		cat "$tmp/gp.err" >&2
@@ -65,12 +67,13 @@ draw() {  # draw SCRIPT NAME TABLE TITLE
 		failed=$((failed + 1))
 	fi
 }
+drawn_all() { for f in $formats; do [ -s "$1.$f" ] || return 1; done; }
 clean() { printf '%s' "$1" | tr -d '"\\'"'" | tr '\n\t' '  '; }
 
 "$TVP" export "$in" --format tsv --output "$tmp/all.tsv"
 "$TVP" export "$in" --format tsv --host --output "$tmp/host.tsv"
 cores=$(col cores "$tmp/host.tsv"); cores=${cores:-0}
-pus=$(col pus "$tmp/host.tsv")
+pus=$(col pus "$tmp/host.tsv"); pus=${pus:-$cores}
 machine=$(clean "$(col hostname "$tmp/host.tsv"): $(col cpu_model "$tmp/host.tsv"), $cores cores, $pus PUs")
 if [ "$(col quick "$tmp/host.tsv")" = true ]; then machine="$machine (quick run: small sizes)"; fi
 
@@ -78,21 +81,26 @@ for w in $(col workload "$tmp/all.tsv" | sort -u); do
 	size=$(select_rows "$tmp/all.tsv" "workload=$w" pin=none | col size /dev/stdin | sort -n | tail -n 1)
 	t="$tmp/w-$w.tsv"
 	select_rows "$tmp/all.tsv" "workload=$w" pin=none "size=$size" >"$t"
-	unit=$(col size_unit "$t" | head -n 1)
+	label=$(col size_label "$t" | head -n 1)
+	case $label in ""|-) sz="" ;; *) sz=" (size $label)" ;; esac
 	if [ "$(parallel "$t")" -eq 0 ]; then
 		note "speedup-$w, time-$w, efficiency-$w" "only the serial mode was run for $w"
 		skipped=$((skipped + 2))
+	elif [ "$w" = noop ]; then
+		draw time.gp "time-$w" "$t" "$w: what handing off tasks costs, per mode and worker count\\n$machine"
+		note "speedup-$w, efficiency-$w" "noop measures the cost of a hand-off; a speedup over doing nothing means nothing"
+		skipped=$((skipped + 1))
 	else
-		draw speedup.gp "speedup-$w" "$t" "$w: speedup against workers (size $size $unit)\\n$machine"
-		draw time.gp "time-$w" "$t" "$w: time per mode and worker count (size $size $unit)\\n$machine"
-		draw efficiency.gp "efficiency-$w" "$t" "$w: parallel efficiency (size $size $unit)\\n$machine"
+		draw speedup.gp "speedup-$w" "$t" "$w: speedup against workers$sz\\n$machine"
+		draw time.gp "time-$w" "$t" "$w: time per mode and worker count$sz\\n$machine"
+		draw efficiency.gp "efficiency-$w" "$t" "$w: parallel efficiency$sz\\n$machine"
 	fi
 	case $w in
 	sleep|net)
 		if [ "$(parallel "$t")" -eq 0 ]; then
 			note "io-$w" "only the serial mode was run for $w"
 		else
-			draw io.gp "io-$w" "$t" "$w: IO scaling far past the cores (size $size $unit)\\n$machine"
+			draw io.gp "io-$w" "$t" "$w: IO scaling far past the cores$sz\\n$machine"
 		fi ;;
 	esac
 done

@@ -1,6 +1,10 @@
 # speedup.gp: speedup against workers for one workload, one line per mode,
 # with the ideal line (speedup = workers), the core count marked, and for
-# each mode an Amdahl fit of its serial fraction f, printed in the legend.
+# each mode an Amdahl fit of its serial fraction f, printed in the legend
+# only where it means something: fitted on the worker counts up to the PUs
+# (past them, time-sharing and not the serial part limits the speedup), and
+# shown only when f lies in [0, 1] and the curve passes within 10% of the
+# points (FIT_STDFIT, the residuals' RMS, against the largest speedup).
 #
 #   gnuplot -e "in='count.tsv'; out='speedup-count'; title='...'; cores=2" scripts/speedup.gp
 #
@@ -23,17 +27,17 @@ do for [i=1:words(series)] {
 	s = word(series, i)
 	F[i] = NaN
 	# A fit needs a point with more than one worker, and gnuplot more
-	# points than parameters.
-	if (kindof(s) ne "serial" && countif("series", s, "workers", 1) > 0 && countif("series", s, "workers", 0) > 1) {
+	# points than parameters, all within the PUs.
+	lim = (pus > 0 ? pus : maxw)
+	if (kindof(s) ne "serial" && countin("series", s, "workers", 1, lim) > 0 && countin("series", s, "workers", 0, lim) > 1) {
 		f = 0.05
-		fit amdahl(x) in using (strcol("series") eq s ? \
+		fit amdahl(x) in using (strcol("series") eq s && column("workers") <= lim ? \
 			peff(column("workers"), column("tasks")) : NaN):(column("speedup")) via f
-		F[i] = f
+		if (f >= 0 && f <= 1 && FIT_STDFIT <= 0.1 * (maxs > 1 ? maxs : 1)) { F[i] = f }
 	}
 }
 
 set xlabel "workers (threads or processes)"
-set key inside right bottom opaque box lc rgb "#cccccc"
 set ylabel "speedup over serial (x)"
 set logscale x 2
 set xrange [0.9:maxw * 1.1]
@@ -48,7 +52,7 @@ do for [i=1:words(series)] {
 	s = word(series, i)
 	k = kindof(s)
 	if (k ne "serial") {
-		t = (F[i] == F[i]) ? sprintf("%s  (Amdahl f = %.1f%%)", s, 100 * F[i]) : s
+		t = (F[i] == F[i]) ? sprintf("%s (Amdahl f = %.1f%%)", s, 100 * F[i]) : s
 		plotcmd = plotcmd.sprintf(", in using (strcol('series') eq '%s' ? column('workers') : NaN):(column('speedup')) with linespoints lw 2 dt %d pt %d ps 1.3 lc rgb '%s' title '%s'", s, dashof(k), pointof(k), colour_(s, i), t)
 	}
 }

@@ -19,10 +19,20 @@ ns = words(series)
 bw = 0.8 / ns
 xpos(w, s) = wordpos(sprintf("%d", w), wlist) + (wordpos(s, series) - (ns + 1) / 2.0) * bw
 
+# Medians that span more than a decade and a half (sleep at 1 and 64
+# workers, noop's spawn modes against its pools) get a log axis, or the
+# small ones would all look alike.
+low = minof("median_ns")
+logy = (low > 0 && top / low > 30)
 set xlabel "workers (threads or processes)"
-set ylabel sprintf("time of one measurement, median (%s)", unit)
+set ylabel sprintf("time of one measurement, median (%s%s)", unit, logy ? ", log scale" : "")
 set xrange [0.4:words(wlist) + 0.6]
-set yrange [0:*]
+if (logy) {
+	set logscale y 10
+	set yrange [low / scale / 2:top / scale * 2]
+} else {
+	set yrange [0:*]
+}
 set xtics ()
 do for [i=1:words(wlist)] { set xtics add (word(wlist, i) i) }
 set style fill solid 0.75 border lc rgb "#333333"

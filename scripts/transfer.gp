@@ -15,11 +15,15 @@ if (words(series) == 0) { print "transfer.gp: no rows in ".in; exit status 1 }
 top = maxof("median_ns") / minof("tasks")
 scale = (top >= 1e10 ? 1e9 : (top >= 1e7 ? 1e6 : (top >= 1e4 ? 1e3 : 1)))
 unit = (scale == 1e9 ? "s" : (scale == 1e6 ? "ms" : (scale == 1e3 ? "µs" : "ns")))
-set xlabel "result size per task (bytes)"
-set ylabel sprintf("time per task, median (%s)", unit)
+set xlabel "result size per task (log scale)"
 set logscale xy
-set format x "%.0s%cB"
-set key inside left top
+# A tick at each measured size, named in binary units ("4 KiB").
+bytes(x) = (x >= 1048576 ? sprintf("%g MiB", x / 1048576) : (x >= 1024 ? sprintf("%g KiB", x / 1024) : sprintf("%g B", x)))
+sizes = distinctn("size")
+set xtics ()
+do for [i=1:words(sizes)] { set xtics add (bytes(real(word(sizes, i))) real(word(sizes, i))) }
+set xrange [real(word(sizes, 1)) / 2:real(word(sizes, words(sizes))) * 2]
+set ylabel sprintf("time per task, median (%s, log scale)", unit)
 set errorbars 0 lw 1.5
 plotcmd = "plot"
 n = 0

@@ -176,14 +176,14 @@ static const struct {
 	{ { "compare", "--alpha" }, "'--alpha' needs a value; accepted: --fail-above" },
 	{ { "compare", "--alpha=2", "a", "b" }, "--alpha '2' is not accepted" },
 	{ { "compare", "--", "--a.json", "--b.json" }, "cannot read" },
-	{ { "export", "--format" }, "'--format' needs a value; accepted: --format" },
+	{ { "export", "--format" }, "'--format' needs a value; accepted: -f/--format" },
 	{ { "export", "--samples=yes", "x" }, "'--samples=yes' takes no value" },
 	{ { "export", "--", "--x.json" }, "cannot read" },
 	{ { "overhead", "--repeat" }, "'--repeat' needs a value" },
 	{ { "overhead", "--", "extra" }, "unexpected argument 'extra'" },
 	{ { "topo", "--workers=0", "--pin=compact" }, "--workers '0'" },
 	{ { "topo", "--bogus" }, "unknown option '--bogus'; accepted: --workers" },
-	{ { "lesson", "--quick=yes" }, "'--quick=yes' takes no value; accepted: --quick" },
+	{ { "lesson", "--quick=yes" }, "'--quick=yes' takes no value; accepted: -q/--quick" },
 	{ { "lesson", "-x" }, "unknown option '-x'" },
 };
 
@@ -196,6 +196,75 @@ START_TEST(bad_option_forms_exit_2)
 	tvp_run_cli(&c, 30, a[0], a[1], a[2], a[3], NULL);
 	snprintf(prefix, sizeof prefix, "tvp: %s: ", a[0]);
 	assert_usage_error(&c, prefix, bad_forms[_i].says);
+	tvp_cmd_free(&c);
+}
+END_TEST
+
+/* Outside a tvp tree, results live under $XDG_DATA_HOME/tvp/results, and
+ * report, export, plot and compare read them when given no file. */
+START_TEST(defaults_read_the_results_folder)
+{
+	char *dir = tvp_tmpdir(), *res = xasprintf("%s/xdg/tvp/results", dir), *cmd, *xdg;
+	static const char *const need_one[] = { "report", "export", "plot" };
+	struct tvp_cmd c;
+
+	ck_assert_int_eq(chdir(dir), 0);
+	setenv("XDG_DATA_HOME", "xdg", 1);   /* not absolute: ignored, ~/.local/share */
+	setenv("HOME", dir, 1);
+	for (size_t i = 0; i < ARRAY_SIZE(need_one); i++) {
+		tvp_run_cli(&c, 30, need_one[i], NULL);
+		assert_usage_error(&c, "tvp:", "/.local/share/tvp/results/latest.json");
+		tvp_cmd_free(&c);
+	}
+	xdg = xasprintf("%s/xdg", dir);
+	setenv("XDG_DATA_HOME", xdg, 1);
+	free(xdg);
+	tvp_run_cli(&c, 30, "compare", NULL);
+	assert_usage_error(&c, "tvp: compare:", "fewer than two results files");
+	tvp_cmd_free(&c);
+	cmd = xasprintf("mkdir -p '%s' && cp '%s/tests/fixtures/old.json' '%s/a.json' && touch -d '1 hour ago' "
+			"'%s/a.json' && cp '%s/tests/fixtures/new.json' '%s/b.json' && ln -s b.json '%s/latest.json'",
+			res, root(), res, res, root(), res, res);
+	ck_assert_int_eq(system(cmd), 0);
+	tvp_run_cli(&c, 30, "report", NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	ck_assert(strstr(c.out, "tvp report: ") && strstr(c.out, "/latest.json"));
+	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 30, "export", "-f", "tsv", NULL);
+	ck_assert_msg(c.status == 0 && !strncmp(c.out, "workload\tmode", 13), "exit %d: %s", c.status, c.err);
+	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 30, "compare", NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	ck_assert_msg(strstr(c.out, "a.json (old") && strstr(c.out, "b.json (new"), "%s", c.out);
+	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 30, "compare", "a.json", NULL);   /* relative to the cwd: missing */
+	assert_usage_error(&c, "tvp: compare:", "cannot read");
+	tvp_cmd_free(&c);
+	free(cmd);
+	free(res);
+	tvp_rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(help_and_version_as_commands)
+{
+	struct tvp_cmd c;
+
+	tvp_run_cli(&c, 10, "help", "run", NULL);
+	ck_assert_int_eq(c.status, 0);
+	ck_assert_msg(!strncmp(c.out, "usage: tvp run", 14), "%s", c.out);
+	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 10, "help", "plot", NULL);
+	ck_assert_int_eq(c.status, 0);
+	ck_assert(!strncmp(c.out, "usage: tvp plot", 15));
+	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 10, "help", "nope", NULL);
+	assert_usage_error(&c, "tvp: unknown command 'nope'", "help, version");
+	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 10, "version", NULL);
+	ck_assert_int_eq(c.status, 0);
+	ck_assert(!strncmp(c.out, "tvp 0.", 6));
 	tvp_cmd_free(&c);
 }
 END_TEST
@@ -410,6 +479,8 @@ static Suite *cli_suite(void)
 
 	tcase_add_loop_test(tc, bad_command_lines_exit_2, 0, sizeof bad / sizeof bad[0]);
 	tcase_add_test(tc, top_level);
+	tcase_add_test(tc, help_and_version_as_commands);
+	tcase_add_test(tc, defaults_read_the_results_folder);
 	tcase_add_loop_test(tc, opt_equals_value_and_double_dash_alike, 0, sizeof alike / sizeof alike[0]);
 	tcase_add_loop_test(tc, bad_option_forms_exit_2, 0, sizeof bad_forms / sizeof bad_forms[0]);
 	tc = tvp_tcase(s, "runs", 180);

@@ -150,7 +150,6 @@ START_TEST(bad_input)
 		{ m, ok, NULL, NULL, "not valid JSON" },
 		{ ok, s, NULL, NULL, "schema 'tvp.results/2'" },
 		{ ok, "/nonexistent/n.json", NULL, NULL, "cannot read" },
-		{ ok, NULL, NULL, NULL, "needs two files" },
 		{ ok, ok, ok, NULL, "two files only" },
 		{ ok, ok, "--fail-above", "lots", "--fail-above" },
 		{ ok, ok, "--alpha", "2", "--alpha" },

@@ -99,6 +99,19 @@ START_TEST(every_chart_from_the_fixtures)
 		fclose(f);
 		ck_assert_msg(strstr(buf, "Amdahl f = "), "no Amdahl fit in the legend");
 		ck_assert(strstr(buf, "2 cores"));
+		/* The size in units, as the report says it. */
+		ck_assert_msg(strstr(buf, "(size 20M iterations)"), "no size in units in the title");
+		free(svg);
+	}
+	/* The overhead legend names only the kinds drawn (thread, process). */
+	{
+		char *svg = xasprintf("%s/charts/overhead.svg", dir), buf[1 << 17];
+		FILE *f = fopen(svg, "r");
+		size_t n = fread(buf, 1, sizeof buf - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		ck_assert(strstr(buf, ">thread<") && strstr(buf, ">process<"));
+		ck_assert_msg(!strstr(buf, ">other<"), "an 'other' legend entry with no bars");
 		free(svg);
 	}
 	free(out);
@@ -159,6 +172,40 @@ START_TEST(a_quick_run_draws_what_it_has)
 }
 END_TEST
 
+/* noop measures what a hand-off costs: its time chart is drawn, its speedup
+ * and efficiency charts are not (a speedup over doing nothing means
+ * nothing). The input: the sample's noop cells. */
+START_TEST(noop_has_no_speedup_chart)
+{
+	char *dir = tvp_tmpdir(), *in = xasprintf("%s/noop.json", dir), *out;
+	char *sample = xasprintf("%s/results/sample/results.json", root());
+	json_t *doc = json_load_file(sample, 0, NULL), *keep = json_array(), *cell;
+	size_t i;
+	int st;
+
+	if (!have_gnuplot())
+		return;
+	ck_assert(doc);
+	json_array_foreach(json_object_get(doc, "results"), i, cell)
+		if (!strcmp(json_string_value(json_object_get(cell, "workload")), "noop"))
+			json_array_append(keep, cell);
+	ck_assert(json_array_size(keep) > 2);
+	json_object_set_new(doc, "results", keep);
+	ck_assert_int_eq(json_dump_file(doc, in, 0), 0);
+	st = plot(in, "", dir, &out);
+	ck_assert_msg(st == 0, "plot.sh exit %d:\n%s", st, out);
+	assert_chart(dir, "time-noop");
+	ck_assert_msg(strstr(out, "speedup-noop, efficiency-noop: skipped: noop measures the cost of a hand-off"),
+		      "%s", out);
+	free(out);
+	json_decref(doc);
+	tvp_rm_rf(dir);
+	free(sample);
+	free(in);
+	free(dir);
+}
+END_TEST
+
 START_TEST(scripts_need_their_input)
 {
 	static const char *const scripts[] = { "speedup", "time", "efficiency", "io", "transfer",
@@ -200,6 +247,7 @@ static Suite *plot_suite(void)
 	TCase *tc = tvp_tcase(s, "plot", 240);
 
 	tcase_add_test(tc, every_chart_from_the_fixtures);
+	tcase_add_test(tc, noop_has_no_speedup_chart);
 	tcase_add_test(tc, a_quick_run_draws_what_it_has);
 	tcase_add_test(tc, scripts_need_their_input);
 	tcase_add_test(tc, plot_sh_bad_input);

@@ -46,7 +46,7 @@ START_TEST(findings_from_the_fixture)
 	has(c.out, "machine: fixture-host: Test CPU");
 	has(c.out, "2 cores, 2 PUs");
 	/* The tables: best mode per worker count, with its speedup. */
-	has(c.out, "count, size 20000000 iterations, 8 tasks per measurement");
+	has(c.out, "count, size 20M iterations, 8 tasks per measurement");
 	has(c.out, "       2  thread-pool ");
 	has(c.out, "1.98x  fork-pool/shm");
 	has(c.out, "CIs overlap: a tie");
@@ -59,7 +59,7 @@ START_TEST(findings_from_the_fixture)
 	has(c.out, "for sleep, workers past the 2 cores keep helping: best 53.42x at 64 workers (thread-pool)");
 	has(c.out, "for sleep at 64 workers, thread-pool is 1.58x faster than thread-spawn");
 	/* transfer: per size; pinning: nothing measurable. */
-	has(c.out, "for transfer at size 4194304 bytes (2 workers), a task costs processes 11.95x what it costs threads");
+	has(c.out, "for transfer at size 4 MiB (2 workers), a task costs processes 11.95x what it costs threads");
 	has(c.out, "pinning 'scatter' made no measurable difference");
 	/* Overhead: the ratio is the fixture's medians' ratio. */
 	snprintf(want, sizeof want, "creating (and ending) a worker costs a process %.1fx what it costs a thread",
@@ -67,9 +67,78 @@ START_TEST(findings_from_the_fixture)
 	has(c.out, want);
 	has(c.out, "pipe-roundtrip costs a thread and a process alike");
 	has(c.out, "(CIs overlap)");
+	/* A bandwidth in B/s-based units, not a bare number. */
+	has(c.out, "2 GB/s  1.9 GB/s - 2.1 GB/s");
 	/* Warnings grouped by cause. */
 	has(c.out, "oversubscribed: 12 of 82 cells");
 	tvp_cmd_free(&c);
+	free(f);
+	free(o);
+}
+END_TEST
+
+/* The sample's bandwidth entries carry their time per message in stats and
+ * the rate in bytes_per_s: the report prints the rate, as the JSON says it. */
+START_TEST(bandwidth_and_memory_in_units)
+{
+	char *o = fixture("../../results/sample/overhead.json");
+	struct tvp_cmd c;
+
+	tvp_run_cli(&c, 30, "report", o, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	has(c.out, "memcpy-bw-4mib                     ipc        none        45.2 GB/s");
+	has(c.out, "pipe-bw-64b                        ipc        process      157 MB/s  135 MB/s - 161 MB/s");
+	has(c.out, "process-worker-memory              memory     process       139 KiB");
+	has(c.out, "cow-64mib-child-pss-after-write    memory     process      64.2 MiB");
+	ck_assert_msg(!strstr(c.out, "bytes_per_s") && !strstr(c.out, "e+0"), "raw units in:\n%s", c.out);
+	tvp_cmd_free(&c);
+	free(o);
+}
+END_TEST
+
+/* --html: one page that stands alone (scripts/check-html.py parses it with
+ * python3's html.parser): no external reference, no id twice, the
+ * findings, the tables, the overhead table and, with gnuplot, the charts
+ * inline as SVG; the text report's figures are on it. */
+START_TEST(html_page_stands_alone)
+{
+	char *f = fixture("full.json"), *o = fixture("overhead.json"), *dir = tvp_tmpdir();
+	char *page = xasprintf("%s/r.html", dir), *cmd, *html;
+	bool plots = system("command -v gnuplot >/dev/null 2>&1") == 0;
+	struct tvp_cmd c;
+	FILE *in;
+	long n;
+	int st;
+
+	tvp_run_cli(&c, 120, "report", f, "--overhead", o, "--html", page, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	ck_assert_msg(!c.out[0], "stdout: %s", c.out);
+	tvp_cmd_free(&c);
+	cmd = xasprintf("python3 '%s/scripts/check-html.py' '%s' --min-svg %d >&2",
+			getenv("TVP_ROOT") ? getenv("TVP_ROOT") : ".", page, plots ? 5 : 0);
+	st = system(cmd);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "check-html.py failed on %s", page);
+	in = fopen(page, "r");
+	ck_assert(in && fseek(in, 0, SEEK_END) == 0 && (n = ftell(in)) > 0);
+	rewind(in);
+	html = xmalloc((size_t)n + 1);
+	ck_assert_int_eq((long)fread(html, 1, (size_t)n, in), n);
+	html[n] = '\0';
+	fclose(in);
+	has(html, "<h3>count, size 20M iterations, 8 tasks per measurement (pin none)</h3>");
+	has(html, "for count, threads and processes scale alike");
+	has(html, "<h2 id=\"overhead\">What a thread and a process cost</h2>");
+	has(html, "<td class=\"n\">2 GB/s</td>");
+	/* The thread/process pairs side by side, with their ratio. */
+	has(html, "<h2 id=\"thread-vs-process\">Threads against processes</h2>");
+	has(html, "<td>creating (and ending) a worker</td>");
+	ck_assert_msg(strstr(html, "<h2 id=\"findings\">Findings</h2>") < strstr(html, "<h3>count"),
+		      "findings come first");
+	free(html);
+	free(cmd);
+	tvp_rm_rf(dir);
+	free(page);
+	free(dir);
 	free(f);
 	free(o);
 }
@@ -201,6 +270,8 @@ static Suite *report_suite(void)
 	TCase *tc = tvp_tcase(s, "fixtures", 60);
 
 	tcase_add_test(tc, findings_from_the_fixture);
+	tcase_add_test(tc, bandwidth_and_memory_in_units);
+	tcase_add_test(tc, html_page_stands_alone);
 	tcase_add_test(tc, overhead_beside_the_results);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, unknown_mode_in_an_old_file);
