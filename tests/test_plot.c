@@ -183,8 +183,7 @@ START_TEST(noop_has_no_speedup_chart)
 	size_t i;
 	int st;
 
-	if (!have_gnuplot())
-		return;
+	require_gnuplot();
 	ck_assert(doc);
 	json_array_foreach(json_object_get(doc, "results"), i, cell)
 		if (!strcmp(json_string_value(json_object_get(cell, "workload")), "noop"))
