@@ -249,9 +249,12 @@ END_TEST
  * keep one file each. */
 START_TEST(default_names_never_collide)
 {
-	char *dir = tvp_tmpdir(), *res = xasprintf("%s/results", dir);
+	char *dir = tvp_tmpdir(), *res = xasprintf("%s/tvp/results", dir);
 	const char *args[] = { QUICK, NULL };
 	pid_t a, b;
+
+	/* Outside a tvp tree the default folder is $XDG_DATA_HOME/tvp/results. */
+	setenv("XDG_DATA_HOME", dir, 1);
 
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(wait_status(spawn_tvp(dir, args)), 0);
@@ -262,6 +265,7 @@ START_TEST(default_names_never_collide)
 	/* Five result files plus latest.json, whatever the clock did. */
 	ck_assert_int_eq(count_names(res, ".json"), 6);
 	ck_assert_int_eq(count_names(res, "tmp"), 0);
+	unsetenv("XDG_DATA_HOME");
 	tvp_rm_rf(dir);
 	free(res);
 	free(dir);
