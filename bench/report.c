@@ -413,6 +413,10 @@ int cmd_report(int argc, char **argv)
 	R.pus = (unsigned)json_integer_value(json_object_get(host, "pus"));
 	if (!R.cores)
 		R.cores = R.pus ? R.pus : 1;
+	R.usable_pus = (unsigned)json_integer_value(
+		json_object_get(json_object_get(R.doc.root, "topology"), "allowed_pu_count"));
+	if (!R.usable_pus)
+		R.usable_pus = R.pus ? R.pus : R.cores;
 	print_machine(&R);
 	if (R.doc.kind == RESDOC_OVERHEAD) {
 		report_overhead_table(&R, &R.doc);

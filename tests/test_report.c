@@ -170,7 +170,7 @@ START_TEST(bad_input)
 		const char *says;
 	} cases[] = {
 		{ m, NULL, NULL, "not valid JSON" },
-		{ s, NULL, NULL, "schema 'tvp.results/2'" },
+		{ s, NULL, NULL, "schema 'tvp.results/9'" },
 		{ "/nonexistent/r.json", NULL, NULL, "cannot read" },
 		{ ok, "--overhead", ok, "is a results file, not an overhead file" },
 		{ ok, "--overhead", "/nonexistent/o.json", "cannot read" },
@@ -195,12 +195,57 @@ START_TEST(bad_input)
 }
 END_TEST
 
+/* rounds.json (make-fixtures.py, rounds_doc): 8 rounds of weather
+ * 1.0 1.4 1.0 1.2 1.0 1.6 1.1 1.0 times serial 80 ms, thread-pool x2 40 ms x
+ * tp_r, fork-pool x2 40 ms x fp_r, fork-spawn x2 60 ms, with
+ *   tp = 1.00 1.01 0.99 1.00 1.01 0.99 1.00 1.00
+ *   fp = 1.01 1.00 1.02 1.01 1.00 1.01 1.02 1.01
+ * and thread-pool x2's round 5 contended. */
+START_TEST(paired_findings_from_rounds)
+{
+	char *f = fixture("rounds.json");
+	struct tvp_cmd c;
+
+	tvp_run_cli(&c, 30, "report", f, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	/* thread-pool against fork-pool, round 5 left out (7 clean pairs >= 6):
+	 * ratios fp_r / tp_r = 1.01 0.990 1.0303 1.01 0.990 1.02 1.01 (round 5
+	 * gone); median 1.01; n = 7 has j = 1 (P(B = 0) = 1/128 <= 0.025,
+	 * P(B <= 1) = 8/128 > 0.025), so the CI is the range 0.990-1.0303 at
+	 * 1 - 2/128 = 98%: within the 5% band; "within 4%" = ceil(3.03). */
+	ck_assert_msg(strstr(c.out, "threads against processes: thread-pool and fork-pool/shm are within 4% "
+				    "(ratio 1.01, 95% CI 0.99-1.03); 1 contended round(s) left out"), "%s", c.out);
+	/* thread-pool x2 against serial: 2 / tp_r over the 7 clean rounds =
+	 * 2 1.980 2.0202 2 1.980 2 2: median 2.00, range 1.98-2.02. */
+	ck_assert(strstr(c.out, "thread-pool x2 is 100% faster than serial (ratio 2.00, 95% CI 1.98-2.02)"));
+	/* fork-pool against fork-spawn: 1.5 / fp_r = 1.485 1.5 1.4706 1.485 1.5
+	 * 1.485 1.4706 1.485: median 1.485, range 1.47-1.50 over 8 pairs. The
+	 * unpaired cells overlap (the weather spreads each over 40-66 ms). */
+	ck_assert(strstr(c.out, "fork-pool/shm is 49% faster than fork-spawn (ratio 1.49, 95% CI 1.47-1.50); "
+				"fork-spawn stopped short of the run's precision (not converged)"));
+	ck_assert(!strstr(c.out, "unpaired"));
+	/* One worker count up to the 2 usable PUs: no Amdahl fit is shown. */
+	ck_assert(!strstr(c.out, "Amdahl"));
+	tvp_cmd_free(&c);
+	/* A /1 file says its comparisons are unpaired, at their real coverage
+	 * (5 samples: 1 - 2/32 = 93.75%, rounded down). */
+	free(f);
+	f = fixture("full.json");
+	tvp_run_cli(&c, 30, "report", f, NULL);
+	ck_assert(strstr(c.out, "their 93% CIs overlap"));
+	ck_assert(strstr(c.out, "[unpaired: the file has no rounds]"));
+	tvp_cmd_free(&c);
+	free(f);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
 	TCase *tc = tvp_tcase(s, "fixtures", 60);
 
 	tcase_add_test(tc, findings_from_the_fixture);
+	tcase_add_test(tc, paired_findings_from_rounds);
 	tcase_add_test(tc, overhead_beside_the_results);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, unknown_mode_in_an_old_file);
