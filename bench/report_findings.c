@@ -241,6 +241,7 @@ static void find_pinning(struct report *R, const char *w, long long size)
 		long long at = 0;
 		size_t same = 0, differ = 0;
 		const struct report_cell *bigp = NULL, *bign = NULL;
+		char pn[200], text[600];
 		if (!strcmp(pins[k], "none"))
 			continue;
 		for (size_t i = 0; i < R->n; i++) {
@@ -262,6 +263,12 @@ static void find_pinning(struct report *R, const char *w, long long size)
 			}
 			if (!n)
 				continue;
+			snprintf(pn, sizeof pn, "%s@%s", p->label, pins[k]);
+			if (report_paired(p, pn, n, n->label, text, sizeof text)) {
+				report_finding(R, "for %s at %lld workers, pinned '%s' against unpinned: %s", w, at,
+					       pins[k], text);
+				continue;
+			}
 			if (report_apart(p, n)) {
 				differ++;
 				if (!bigp || fabs(p->med / n->med - 1) > fabs(bigp->med / bign->med - 1)) {

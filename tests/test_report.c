@@ -200,7 +200,8 @@ END_TEST
  * tp_r, fork-pool x2 40 ms x fp_r, fork-spawn x2 60 ms, with
  *   tp = 1.00 1.01 0.99 1.00 1.01 0.99 1.00 1.00
  *   fp = 1.01 1.00 1.02 1.01 1.00 1.01 1.02 1.01
- * and thread-pool x2's round 5 contended. */
+ * thread-pool x2 pinned 'scatter' at 41.2 ms x tp_r, and thread-pool x2's
+ * round 5 contended. */
 START_TEST(paired_findings_from_rounds)
 {
 	char *f = fixture("rounds.json");
@@ -223,6 +224,10 @@ START_TEST(paired_findings_from_rounds)
 	 * unpaired cells overlap (the weather spreads each over 40-66 ms). */
 	ck_assert(strstr(c.out, "fork-pool/shm is 49% faster than fork-spawn (ratio 1.49, 95% CI 1.47-1.50); "
 				"fork-spawn stopped short of the run's precision (not converged)"));
+	/* Pinned 'scatter' is 41.2 / 40 = 1.03x slower in every round: every
+	 * ratio 1 / 1.03 = 0.9709, the CI a point, within ceil(2.91) = 3%. */
+	ck_assert(strstr(c.out, "pinned 'scatter' against unpinned: thread-pool@scatter and thread-pool are "
+				"within 3% (ratio 0.97, 95% CI 0.97-0.97)"));
 	ck_assert(!strstr(c.out, "unpaired"));
 	/* One worker count up to the 2 usable PUs: no Amdahl fit is shown. */
 	ck_assert(!strstr(c.out, "Amdahl"));
