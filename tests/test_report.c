@@ -244,6 +244,54 @@ START_TEST(paired_findings_from_rounds)
 }
 END_TEST
 
+/* rounds.json cut to rounds 0-2, fork-pool x2's times there multiplied by
+ * 1.0, 1.3 and 0.8, thread-pool x2's round 0 marked contended. Ratios
+ * fp_r / tp_r: 1.01, 0.990 x 1.3 = 1.287, 1.0303 x 0.8 = 0.824; median
+ * 1.01, 3 pairs: the range 0.82-1.29 at 1 - 2/8 = 75%, across the band:
+ * undecided. In log terms m = ln 1.01 = 0.00995, reach below 0.2036, above
+ * 0.2423; equivalence needs (0.2423 / (ln 1.05 - m))^2 = 38.9 times the
+ * pairs, faster far more, so ceil(3 x 38.9) - 3 = 114 more rounds. Only 2
+ * clean pairs (< 6): the contended round is kept, and said so. */
+START_TEST(undecided_and_kept_contended)
+{
+	char *f = fixture("rounds.json"), *dir = tvp_tmpdir(), *p = xasprintf("%s/three.json", dir);
+	json_t *doc = json_load_file(f, 0, NULL), *cell;
+	const double extra[] = { 1.0, 1.3, 0.8 };
+	size_t i;
+	struct tvp_cmd c;
+
+	ck_assert(doc);
+	json_array_foreach(json_object_get(doc, "results"), i, cell) {
+		json_t *smp = json_object_get(cell, "samples");
+		bool fp2 = !strcmp(json_string_value(json_object_get(cell, "mode")), "fork-pool") &&
+			   json_integer_value(json_object_get(cell, "workers")) == 2;
+		bool tp2 = !strcmp(json_string_value(json_object_get(cell, "mode")), "thread-pool") &&
+			   json_integer_value(json_object_get(cell, "workers")) == 2 &&
+			   !strcmp(json_string_value(json_object_get(cell, "pin")), "none");
+		while (json_array_size(smp) > 3)
+			json_array_remove(smp, 3);
+		for (size_t r = 0; r < 3 && fp2; r++) {
+			json_t *s = json_array_get(smp, r);
+			json_object_set_new(s, "wall_ns", json_real(extra[r] * json_number_value(
+				json_object_get(s, "wall_ns"))));
+		}
+		if (tp2)
+			json_object_set_new(json_array_get(smp, 0), "contended", json_true());
+	}
+	ck_assert_int_eq(json_dump_file(doc, p, 0), 0);
+	tvp_run_cli(&c, 30, "report", p, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	has(c.out, "the data cannot tell thread-pool from fork-pool/shm (ratio 1.01, 75% CI 0.82-1.29); "
+		   "about 114 more rounds would; 1 contended round(s) kept: too few clean ones to leave them out");
+	tvp_cmd_free(&c);
+	json_decref(doc);
+	tvp_rm_rf(dir);
+	free(dir);
+	free(p);
+	free(f);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -251,6 +299,7 @@ static Suite *report_suite(void)
 
 	tcase_add_test(tc, findings_from_the_fixture);
 	tcase_add_test(tc, paired_findings_from_rounds);
+	tcase_add_test(tc, undecided_and_kept_contended);
 	tcase_add_test(tc, overhead_beside_the_results);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, unknown_mode_in_an_old_file);
