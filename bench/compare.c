@@ -212,9 +212,10 @@ static void machine_print(const struct machine *m, bool normalise)
 		       "changes of parallel cells may be the machine's\n", m->cap[1], m->cap[0]);
 }
 
-/* The samples of e as log values, contended ones left out while at least
- * COMPARE_MIN_CLEAN clean ones remain (*left_out counts them); divided by
- * `by`. NULL with *n = 0 when there are none. */
+/* The samples of e divided by `by`, as log values: contended ones left out
+ * while at least COMPARE_MIN_CLEAN clean ones remain (*left_out counts
+ * them, and any sample that is not positive). NULL with *n = 0 when there
+ * are none. */
 static double *log_samples(const json_t *e, double by, size_t *n, size_t *left_out)
 {
 	const json_t *a = json_object_get(e, "samples"), *s;
@@ -233,7 +234,7 @@ static double *log_samples(const json_t *e, double by, size_t *n, size_t *left_o
 	for (i = 0; i < *n; i++)
 		clean += !cont[i];
 	for (i = 0; i < *n; i++)
-		if (clean < COMPARE_MIN_CLEAN || !cont[i])
+		if ((clean < COMPARE_MIN_CLEAN || !cont[i]) && x[i] > 0)
 			x[k++] = log(x[i] / by);
 	*left_out += *n - k;
 	*n = k;
