@@ -86,7 +86,7 @@ static void find_threads_vs_processes(struct report *R, const char *w, long long
 		report_finding(R, "for %s at %lld workers (%u cores), threads against processes: %s", w, at,
 			       R->cores, text);
 	else if (!report_apart(t, p))
-		report_finding(R, "on this machine, for %s, threads and processes scale alike: %s %.2fx and %s "
+		report_finding(R, "on this machine, for %s, threads and processes are not told apart: %s %.2fx and %s "
 			   "%.2fx at %lld workers (%u cores); their %d%% CIs overlap (%s-%s and %s-%s), so "
 			   "the data do not separate them" UNPAIRED,
 			w, t->label, t->speedup, p->label, p->speedup, at, R->cores, report_ci_pct(t, p),
@@ -157,7 +157,7 @@ static void find_pool_vs_spawn(struct report *R, const char *w, long long size)
 			report_finding(R, "for %s at %lld workers, a %s pool against a %s per task: %s", w, top,
 				       kinds[k].name, kinds[k].name, text);
 		else if (!report_apart(pool, spawn))
-			report_finding(R, "for %s at %lld workers, a %s pool and a %s per task cost alike: %s %s "
+			report_finding(R, "for %s at %lld workers, a %s pool and a %s per task are not told apart: %s %s "
 				   "and %s %s (CIs overlap)" UNPAIRED,
 				w, top, kinds[k].name, kinds[k].name, pool->label, report_dur(a, 32, pool->med),
 				spawn->label,
@@ -214,7 +214,7 @@ static void find_sizes(struct report *R, const char *w)
 			report_finding(R, "for %s at size %lld %s (%lld workers), threads against processes: %s",
 				       w, *sz[k], resdoc_str(t->c, "size_unit", ""), at, text);
 		else if (!report_apart(t, p))
-			report_finding(R, "for %s at size %lld %s (%lld workers), threads and processes cost alike "
+			report_finding(R, "for %s at size %lld %s (%lld workers), threads and processes are not told apart "
 				   "per task: %s %s, %s %s (CIs overlap)" UNPAIRED,
 				w, *sz[k], resdoc_str(t->c, "size_unit", ""), at, t->label,
 				report_dur(a, 32, t->med / (double)t->tasks), p->label,

@@ -51,7 +51,7 @@ START_TEST(findings_from_the_fixture)
 	has(c.out, "1.98x  fork-pool/shm");
 	has(c.out, "CIs overlap: a tie");
 	/* count: threads and processes overlap, so no winner is claimed. */
-	has(c.out, "for count, threads and processes scale alike: thread-pool 1.98x and fork-pool/shm 1.97x at 2 workers (2 cores)");
+	has(c.out, "for count, threads and processes are not told apart: thread-pool 1.98x and fork-pool/shm 1.97x at 2 workers (2 cores)");
 	has(c.out, "so the data do not separate them");
 	ck_assert(!strstr(c.out, "for count at 2 workers (2 cores), threads beat"));
 	has(c.out, "for count, workers past the 2 cores neither help nor hurt measurably");
@@ -126,7 +126,7 @@ START_TEST(unknown_mode_in_an_old_file)
 	tvp_run_cli(&c, 30, "report", r, "--overhead", "none", NULL);
 	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
 	has(c.out, "       2  thread-pool-v0 ");
-	has(c.out, "for count, threads and processes scale alike: thread-pool-v0 1.98x and fork-pool/shm");
+	has(c.out, "for count, threads and processes are not told apart: thread-pool-v0 1.98x and fork-pool/shm");
 	ck_assert_msg(!strstr(c.out, "thread-pool-v0 is") && !strstr(c.out, "for sleep at 64 workers"),
 		      "a family finding took the unknown mode:\n%s", c.out);
 	/* Pool against spawn still, where both modes are known. */
