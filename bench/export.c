@@ -32,7 +32,10 @@ static const char *const cell_cols[] = {
 	"workload", "mode", "kind", "lang", "workers", "tasks", "size", "size_unit", "pin",
 	"channel", "series", "n", "median_ns", "ci95_lo_ns", "ci95_hi_ns", "min_ns", "max_ns",
 	"mean_ns", "stddev_ns", "mad_ns", "ci_level", "outliers", "setup_ns_median", "speedup",
-	"efficiency", "rate_key", "rate", "verified", "warnings", "error", "size_label", NULL,
+	"efficiency", "rate_key", "rate", "verified", "warnings", "error", "size_label",
+	/* tvp.results/2 (empty for /1): the paired speedup's CI and coverage. */
+	"speedup_ci95_lo", "speedup_ci95_hi", "speedup_ci_level", "efficiency_ci95_lo",
+	"efficiency_ci95_hi", "rounds", "converged", NULL,
 };
 
 /* The identifying columns of a cell, repeated on each of its sample rows. */
@@ -43,7 +46,9 @@ static const char *const sample_cols[] = {
 	"channel", "series", "sample", "wall_ns", "setup_ns", "user_ns", "sys_ns",
 	"children_user_ns", "children_sys_ns", "voluntary_ctxsw", "involuntary_ctxsw",
 	"minor_faults", "major_faults", "max_rss_kb", "children_max_rss_kb", "ref_ns_per_iter",
-	"drift", "outlier", NULL,
+	"drift", "outlier",
+	/* tvp.results/2 (empty for /1). */
+	"round", "capacity", "contended", "probe_ns", NULL,
 };
 
 static const char *const ovh_cols[] = {
@@ -267,6 +272,13 @@ static void fill_cell(struct table *t, const json_t *c)
 	set_json(t, "error", json_object_get(c, "error"));
 	set_str(t, "size_label", units_size(key, sizeof key, json_integer_value(json_object_get(c, "size")),
 					    resdoc_str(c, "size_unit", "")));
+	set_json(t, "speedup_ci95_lo", json_array_get(json_object_get(c, "speedup_ci95"), 0));
+	set_json(t, "speedup_ci95_hi", json_array_get(json_object_get(c, "speedup_ci95"), 1));
+	set_json(t, "speedup_ci_level", json_object_get(c, "ci_level"));
+	set_json(t, "efficiency_ci95_lo", json_array_get(json_object_get(c, "efficiency_ci95"), 0));
+	set_json(t, "efficiency_ci95_hi", json_array_get(json_object_get(c, "efficiency_ci95"), 1));
+	set_json(t, "rounds", json_object_get(c, "rounds"));
+	set_json(t, "converged", json_object_get(c, "converged"));
 }
 
 static void export_cells(struct table *t, const struct resdoc *d)

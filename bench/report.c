@@ -477,6 +477,10 @@ int cmd_report(int argc, char **argv)
 	}
 	if ((R.html = opt.html != NULL))
 		report_html_begin(&R, "tvp report");
+	R.usable_pus = (unsigned)json_integer_value(
+		json_object_get(json_object_get(R.doc.root, "topology"), "allowed_pu_count"));
+	if (!R.usable_pus)
+		R.usable_pus = R.pus ? R.pus : R.cores;
 	print_machine(&R);
 	if (R.doc.kind == RESDOC_OVERHEAD) {
 		if (R.html) {

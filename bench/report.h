@@ -52,6 +52,7 @@ struct report {
 	struct report_cell *cells;
 	size_t n;
 	unsigned cores, pus;
+	unsigned usable_pus;         /* topology.allowed_pu_count, else pus */
 	size_t findings;             /* written so far */
 	FILE *out;
 	bool html;                   /* write HTML (report_html.c), not text */
@@ -89,6 +90,22 @@ size_t report_worker_counts(const struct report *R, const char *w, long long siz
 
 /* The warnings section (report_warnings.c). */
 void report_warnings(struct report *R);
+/* Cell a against base b by their per-round ratios, in one sentence into
+ * buf (paired_describe's, plus contended rounds left out or kept and a cell
+ * that did not converge), a_name and b_name naming them. Returns false, buf
+ * untouched, when either cell has no rounds (a tvp.results/1 file). */
+bool report_paired(const struct report_cell *a, const char *a_name, const struct report_cell *b,
+		   const char *b_name, char *buf, size_t len);
+
+/* The real coverage of a's and b's median CIs, the lower, in percent
+ * rounded down (75 for 3 samples; 95 for a /1 cell without ci_level). */
+int report_ci_pct(const struct report_cell *a, const struct report_cell *b);
+
+/* Paired findings (report_paired.c): the fastest cell at `at` workers
+ * against serial; Amdahl's serial fraction of each mode where the fit on
+ * worker counts up to pus (the usable PUs) is good (bench/amdahl.h). */
+void report_speedup_finding(struct report *R, const char *w, long long size, long long at);
+void report_amdahl_findings(struct report *R, const char *w, long long size, unsigned pus);
 
 /* Every finding on workload w's cells. */
 void report_findings(struct report *R, const char *w);

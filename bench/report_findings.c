@@ -1,8 +1,10 @@
 /* report_findings.c: the findings of `tvp report`: threads against
  * processes, workers past the cores, a pool against a worker per task, small
- * sizes against large, pinned against unpinned. Each is a comparison of
- * medians that prints the numbers it rests on (report.c's DESIGN says when a
- * difference is claimed). */
+ * sizes against large, pinned against unpinned. Each prints the numbers it
+ * rests on. In a file with rounds (tvp.results/2) a comparison of two cells
+ * is paired (report_paired.c says how); in one without (/1) it compares the
+ * medians' own intervals (report.c's DESIGN says when a difference is
+ * claimed) and says that it is unpaired. */
 #include "bench/report.h"
 
 #include <math.h>
@@ -12,6 +14,9 @@
 
 #include "bench/units.h"
 #include "bench/util.h"
+
+/* What an unpaired finding (a /1 file) says of itself. */
+#define UNPAIRED " [unpaired: the file has no rounds]"
 
 const struct report_cell *report_best(const struct report *R, const char *workload,
 				      long long size, long long workers, unsigned kinds,
@@ -68,7 +73,7 @@ static void find_threads_vs_processes(struct report *R, const char *w, long long
 {
 	long long at = compare_at(R, w, size);
 	const struct report_cell *t, *p;
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], text[600];
 
 	if (!at)
 		return;
@@ -78,16 +83,20 @@ static void find_threads_vs_processes(struct report *R, const char *w, long long
 			REPORT_ANY_FAMILY);
 	if (!t || !p)
 		return;
-	if (!report_apart(t, p))
-		report_finding(R, "on this machine, for %s, threads and processes scale alike: %s %.2fx and %s "
-			   "%.2fx at %lld workers (%u cores); their 95%% CIs overlap (%s-%s and %s-%s), so "
-			   "the data do not separate them",
-			w, t->label, t->speedup, p->label, p->speedup, at, R->cores, report_dur(a, 32, t->lo),
-			report_dur(b, 32, t->hi), report_dur(c, 32, p->lo), report_dur(d, 32, p->hi));
+	if (report_paired(t, t->label, p, p->label, text, sizeof text))
+		report_finding(R, "for %s at %lld workers (%u cores), threads against processes: %s", w, at,
+			       R->cores, text);
+	else if (!report_apart(t, p))
+		report_finding(R, "on this machine, for %s, threads and processes are not told apart: %s %.2fx and %s "
+			   "%.2fx at %lld workers (%u cores); their %d%% CIs overlap (%s-%s and %s-%s), so "
+			   "the data do not separate them" UNPAIRED,
+			w, t->label, t->speedup, p->label, p->speedup, at, R->cores, report_ci_pct(t, p),
+			report_dur(a, 32, t->lo), report_dur(b, 32, t->hi), report_dur(c, 32, p->lo),
+			report_dur(d, 32, p->hi));
 	else {
 		const struct report_cell *f = t->med < p->med ? t : p, *s = f == t ? p : t;
 		report_finding(R, "for %s at %lld workers (%u cores), %s beat %s by %.2fx: %s %.2fx against %s "
-			   "%.2fx (medians %s and %s, CIs apart)",
+			   "%.2fx (medians %s and %s, CIs apart)" UNPAIRED,
 			w, at, R->cores, f == t ? "threads" : "processes", f == t ? "processes" : "threads",
 			s->med / f->med, f->label, f->speedup, s->label, s->speedup, report_dur(a, 32, f->med),
 			report_dur(b, 32, s->med));
@@ -100,6 +109,7 @@ static void find_past_cores(struct report *R, const char *w, long long size)
 	size_t nw = report_worker_counts(R, w, size, ws);
 	long long at = compare_at(R, w, size), top = nw ? ws[nw - 1] : 0;
 	const struct report_cell *a, *b;
+	char an[200], bn[200], text[600];
 
 	free(ws);
 	if (!at || top <= (long long)R->cores || top <= at)
@@ -108,17 +118,21 @@ static void find_past_cores(struct report *R, const char *w, long long size)
 	b = report_best(R, w, size, top, REPORT_KINDS_PARALLEL, "none", REPORT_ANY_FAMILY);
 	if (!a || !b)
 		return;
-	if (b->hi < a->lo)
+	snprintf(an, sizeof an, "%s x%lld", a->label, at);
+	snprintf(bn, sizeof bn, "%s x%lld", b->label, top);
+	if (report_paired(b, bn, a, an, text, sizeof text))
+		report_finding(R, "for %s, workers past the %u cores, the best at each: %s", w, R->cores, text);
+	else if (b->hi < a->lo)
 		report_finding(R, "for %s, workers past the %u cores keep helping: best %.2fx at %lld workers "
-			   "(%s) against %.2fx at %lld (%s)",
+			   "(%s) against %.2fx at %lld (%s)" UNPAIRED,
 			w, R->cores, b->speedup, top, b->label, a->speedup, at, a->label);
 	else if (a->hi < b->lo)
 		report_finding(R, "for %s, workers past the %u cores cost time: best %.2fx at %lld workers (%s) "
-			   "against %.2fx at %lld (%s); CIs apart",
+			   "against %.2fx at %lld (%s); CIs apart" UNPAIRED,
 			w, R->cores, b->speedup, top, b->label, a->speedup, at, a->label);
 	else
 		report_finding(R, "for %s, workers past the %u cores neither help nor hurt measurably: best "
-			   "%.2fx at %lld workers (%s), %.2fx at %lld (%s); CIs overlap",
+			   "%.2fx at %lld workers (%s), %.2fx at %lld (%s); CIs overlap" UNPAIRED,
 			w, R->cores, a->speedup, at, a->label, b->speedup, top, b->label);
 }
 
@@ -131,7 +145,7 @@ static void find_pool_vs_spawn(struct report *R, const char *w, long long size)
 	long long *ws = xcalloc(R->n + 1, sizeof *ws);
 	size_t nw = report_worker_counts(R, w, size, ws);
 	long long top = nw ? ws[nw - 1] : 0;
-	char a[32], b[32];
+	char a[32], b[32], text[600];
 
 	free(ws);
 	for (size_t k = 0; k < ARRAY_SIZE(kinds) && top > 1; k++) {
@@ -140,15 +154,18 @@ static void find_pool_vs_spawn(struct report *R, const char *w, long long size)
 		const struct report_cell *spawn = report_best(R, w, size, top, kind, "none", MODE_FAMILY_SPAWN);
 		if (!pool || !spawn)
 			continue;
-		if (!report_apart(pool, spawn))
-			report_finding(R, "for %s at %lld workers, a %s pool and a %s per task cost alike: %s %s "
-				   "and %s %s (CIs overlap)",
+		if (report_paired(pool, pool->label, spawn, spawn->label, text, sizeof text))
+			report_finding(R, "for %s at %lld workers, a %s pool against a %s per task: %s", w, top,
+				       kinds[k].name, kinds[k].name, text);
+		else if (!report_apart(pool, spawn))
+			report_finding(R, "for %s at %lld workers, a %s pool and a %s per task are not told apart: %s %s "
+				   "and %s %s (CIs overlap)" UNPAIRED,
 				w, top, kinds[k].name, kinds[k].name, pool->label, report_dur(a, 32, pool->med),
 				spawn->label,
 				report_dur(b, 32, spawn->med));
 		else
 			report_finding(R, "for %s at %lld workers, %s is %.2fx faster than %s: %s against %s "
-				   "(CIs apart)",
+				   "(CIs apart)" UNPAIRED,
 				w, top, pool->med < spawn->med ? pool->label : spawn->label,
 				fmax(pool->med, spawn->med) / fmin(pool->med, spawn->med),
 				pool->med < spawn->med ? spawn->label : pool->label,
@@ -191,19 +208,22 @@ static void find_sizes(struct report *R, const char *w)
 							   "none", REPORT_ANY_FAMILY) : NULL;
 		const struct report_cell *p = at ? report_best(R, w, *sz[k], at, REPORT_KINDS(REPORT_KIND_PROCESS),
 							   "none", REPORT_ANY_FAMILY) : NULL;
-		char a[32], b[32], sb[UNITS_LEN];
+		char a[32], b[32], sb[UNITS_LEN], text[600];
 		if (!t || !p)
 			continue;
 		units_size(sb, sizeof sb, *sz[k], resdoc_str(t->c, "size_unit", ""));
-		if (!report_apart(t, p))
-			report_finding(R, "for %s at size %s (%lld workers), threads and processes cost alike "
-				   "per task: %s %s, %s %s (CIs overlap)",
+		if (report_paired(t, t->label, p, p->label, text, sizeof text))
+			report_finding(R, "for %s at size %s (%lld workers), threads against processes: %s",
+				       w, sb, at, text);
+		else if (!report_apart(t, p))
+			report_finding(R, "for %s at size %s (%lld workers), threads and processes are not told apart "
+				   "per task: %s %s, %s %s (CIs overlap)" UNPAIRED,
 				w, sb, at, t->label,
 				report_dur(a, 32, t->med / (double)t->tasks), p->label,
 				report_dur(b, 32, p->med / (double)p->tasks));
 		else
 			report_finding(R, "for %s at size %s (%lld workers), a task costs processes %.2fx what "
-				   "it costs threads: %s %s against %s %s per task (CIs apart)",
+				   "it costs threads: %s %s against %s %s per task (CIs apart)" UNPAIRED,
 				w, sb, at, p->med / t->med, p->label,
 				report_dur(a, 32, p->med / (double)p->tasks), t->label,
 				report_dur(b, 32, t->med / (double)t->tasks));
@@ -223,6 +243,7 @@ static void find_pinning(struct report *R, const char *w, long long size)
 		long long at = 0;
 		size_t same = 0, differ = 0;
 		const struct report_cell *bigp = NULL, *bign = NULL;
+		char pn[200], text[600];
 		if (!strcmp(pins[k], "none"))
 			continue;
 		for (size_t i = 0; i < R->n; i++) {
@@ -244,6 +265,12 @@ static void find_pinning(struct report *R, const char *w, long long size)
 			}
 			if (!n)
 				continue;
+			snprintf(pn, sizeof pn, "%s@%s", p->label, pins[k]);
+			if (report_paired(p, pn, n, n->label, text, sizeof text)) {
+				report_finding(R, "for %s at %lld workers, pinned '%s' against unpinned: %s", w, at,
+					       pins[k], text);
+				continue;
+			}
 			if (report_apart(p, n)) {
 				differ++;
 				if (!bigp || fabs(p->med / n->med - 1) > fabs(bigp->med / bign->med - 1)) {
@@ -256,11 +283,11 @@ static void find_pinning(struct report *R, const char *w, long long size)
 		}
 		if (differ == 0 && same > 0)
 			report_finding(R, "for %s at %lld workers, pinning '%s' made no measurable difference: %zu "
-				   "mode(s) compared with unpinned, every 95%% CI overlapping",
+				   "mode(s) compared with unpinned, every CI overlapping" UNPAIRED,
 				w, at, pins[k], same);
 		else if (differ > 0)
 			report_finding(R, "for %s at %lld workers, pinning '%s' changed %zu of %zu mode(s); the "
-				   "largest: %s %.2fx pinned against %.2fx unpinned (CIs apart)",
+				   "largest: %s %.2fx pinned against %.2fx unpinned (CIs apart)" UNPAIRED,
 				w, at, pins[k], differ, differ + same, bigp->label, bigp->speedup, bign->speedup);
 	}
 }
@@ -276,6 +303,9 @@ void report_findings(struct report *R, const char *w)
 	/* With several sizes, find_sizes compares threads and processes. */
 	if (!several_sizes(R, w))
 		find_threads_vs_processes(R, w, size);
+	if (compare_at(R, w, size))
+		report_speedup_finding(R, w, size, compare_at(R, w, size));
+	report_amdahl_findings(R, w, size, R->usable_pus);
 	find_past_cores(R, w, size);
 	find_pool_vs_spawn(R, w, size);
 	find_sizes(R, w);

@@ -18,13 +18,14 @@
 #include <string.h>
 
 #include "bench/units.h"
+#include "bench/stats.h"
 #include "bench/util.h"
 
 /* The members of a results cell that are not its workload's rate. */
 static const char *const fixed_keys[] = {
 	"workload", "mode", "kind", "lang", "workers", "tasks", "size", "size_unit", "pin",
 	"channel", "stats", "setup_ns_median", "speedup", "efficiency", "verified", "error",
-	"warnings", "samples",
+	"warnings", "samples", "speedup_ci95", "ci_level", "efficiency_ci95", "rounds", "converged",
 };
 
 static bool is_fixed_key(const char *k)
@@ -33,6 +34,24 @@ static bool is_fixed_key(const char *k)
 		if (strcmp(k, fixed_keys[i]) == 0)
 			return true;
 	return false;
+}
+
+/* The largest round index resdoc_rounds accepts: bounds its arrays. */
+#define RESDOC_MAX_ROUND 1000000
+
+/* Every sample's "round", when it has one, is an integer in range. */
+static bool rounds_ok(const json_t *samples)
+{
+	const json_t *s, *r;
+	size_t i;
+
+	json_array_foreach(samples, i, s) {
+		r = json_object_get(s, "round");
+		if (r && (!json_is_integer(r) || json_integer_value(r) < 0 ||
+			  json_integer_value(r) > RESDOC_MAX_ROUND))
+			return false;
+	}
+	return true;
 }
 
 /* Checks one entry; returns NULL or what is wrong. */
@@ -58,6 +77,8 @@ static const char *check_entry(const json_t *e, enum resdoc_kind kind)
 			return "'samples' is not an array";
 		if (json_object_get(e, "warnings") && !json_is_array(json_object_get(e, "warnings")))
 			return "'warnings' is not an array";
+		if (!rounds_ok(json_object_get(e, "samples")))
+			return "a sample's 'round' is not an integer from 0 to 1000000";
 	} else {
 		if (!json_is_string(json_object_get(e, "name")))
 			return "no 'name' string";
@@ -104,13 +125,16 @@ int resdoc_load(struct resdoc *d, const char *path, char *err, size_t errlen)
 		rc = -EINVAL;
 		goto fail;
 	}
-	if (strcmp(schema, RESDOC_RESULTS_SCHEMA) == 0) {
+	if (strcmp(schema, RESDOC_RESULTS_SCHEMA) == 0 || strcmp(schema, RESDOC_RESULTS_SCHEMA2) == 0) {
 		d->kind = RESDOC_RESULTS;
+		d->version = strcmp(schema, RESDOC_RESULTS_SCHEMA2) == 0 ? 2 : 1;
 	} else if (strcmp(schema, RESDOC_OVERHEAD_SCHEMA) == 0) {
 		d->kind = RESDOC_OVERHEAD;
+		d->version = 1;
 	} else {
-		snprintf(err, errlen, "'%s' has schema '%.60s', which this tvp does not read; accepted: %s, %s",
-			 path, schema, RESDOC_RESULTS_SCHEMA, RESDOC_OVERHEAD_SCHEMA);
+		snprintf(err, errlen, "'%s' has schema '%.60s', which this tvp does not read; accepted: "
+			 "%s, %s, %s", path, schema, RESDOC_RESULTS_SCHEMA, RESDOC_RESULTS_SCHEMA2,
+			 RESDOC_OVERHEAD_SCHEMA);
 		rc = -EPROTO;
 		goto fail;
 	}
@@ -287,6 +311,58 @@ double *resdoc_samples(const json_t *e, size_t *n)
 	}
 	*n = k;
 	return x;
+}
+
+size_t resdoc_rounds(const json_t *cell, double **ns, bool **contended)
+{
+	const json_t *a = json_object_get(cell, "samples"), *s;
+	size_t i, rounds = 0;
+
+	json_array_foreach(a, i, s) {
+		const json_t *r = json_object_get(s, "round");
+		if (!json_is_integer(r))
+			return 0;
+		if ((size_t)json_integer_value(r) + 1 > rounds)
+			rounds = (size_t)json_integer_value(r) + 1;
+	}
+	if (rounds == 0)
+		return 0;
+	*ns = xmalloc(rounds * sizeof **ns);
+	if (contended)
+		*contended = xcalloc(rounds, sizeof **contended);
+	for (i = 0; i < rounds; i++)
+		(*ns)[i] = NAN;
+	json_array_foreach(a, i, s) {
+		size_t r = (size_t)json_integer_value(json_object_get(s, "round"));
+		(*ns)[r] = resdoc_num(s, "wall_ns");
+		if (contended)
+			(*contended)[r] = json_is_true(json_object_get(s, "contended"));
+	}
+	return rounds;
+}
+
+double resdoc_sample_median(const struct resdoc *d, const char *key)
+{
+	const json_t *cell, *s;
+	size_t i, k, n = 0, cap = 16;
+	double *x = xmalloc(cap * sizeof *x), med = NAN;
+
+	json_array_foreach(d->results, i, cell)
+		json_array_foreach(json_object_get(cell, "samples"), k, s) {
+			double v = resdoc_num(s, key);
+			if (!isfinite(v))
+				continue;
+			if (n == cap)
+				x = xrealloc(x, (cap *= 2) * sizeof *x);
+			x[n++] = v;
+		}
+	if (n) {
+		/* Only the median: stats_compute's CI costs O(n^2) here. */
+		qsort(x, n, sizeof *x, stats_cmp_double);
+		med = n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+	}
+	free(x);
+	return med;
 }
 
 void resdoc_format_double(char *buf, size_t len, double v)

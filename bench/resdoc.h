@@ -1,4 +1,4 @@
-/* resdoc.h: reading the documents tvp writes (tvp.results/1 from `tvp run`,
+/* resdoc.h: reading the documents tvp writes (tvp.results/1 and /2 from `tvp run`,
  * tvp.overhead/1 from `tvp overhead`) for `tvp export`, `tvp report` and
  * `tvp compare`: loaded, checked once, then read through small accessors
  * that never fail. */
@@ -10,6 +10,9 @@
 #include <stddef.h>
 
 #define RESDOC_RESULTS_SCHEMA "tvp.results/1"
+/* /2 adds rounds: each sample's round index, capacity and contended flag,
+ * and each cell's paired speedup; every /1 field keeps its meaning. */
+#define RESDOC_RESULTS_SCHEMA2 "tvp.results/2"
 #define RESDOC_OVERHEAD_SCHEMA "tvp.overhead/1"
 
 enum resdoc_kind {
@@ -21,6 +24,7 @@ struct resdoc {
 	json_t *root;
 	enum resdoc_kind kind;
 	json_t *results;          /* borrowed from root: the array */
+	int version;              /* the schema's: 1, or 2 for tvp.results/2 */
 	char *path;
 };
 
@@ -75,6 +79,19 @@ void resdoc_entry_text(const json_t *entry, char *median, char *lo, char *hi, si
  * array (the caller frees it) and its length in *n; NULL with *n = 0 when
  * there are none. */
 double *resdoc_samples(const json_t *entry, size_t *n);
+
+/* The samples of a results cell by round (tvp.results/2: samples[].round):
+ * ns[r] = wall_ns of the sample of round r, NaN for a round without one;
+ * contended[r] = its samples[].contended. Both malloc'd (the caller frees
+ * them; contended may be NULL not to ask). Returns the number of rounds
+ * (the largest round index + 1), or 0 with nothing allocated when the
+ * samples carry no round (a /1 file): such cells cannot be paired. */
+size_t resdoc_rounds(const json_t *cell, double **ns, bool **contended);
+
+/* The median over every sample of every cell of a results document of
+ * samples[].<key> (a number: "ref_ns_per_iter", "capacity"); NAN when no
+ * sample has it. */
+double resdoc_sample_median(const struct resdoc *d, const char *key);
 
 /* Formats a double so that strtod reads back exactly the same value, in the
  * shortest such form ("0.5", "12345678", "0.30000000000000004"); NAN and

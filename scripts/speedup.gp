@@ -11,14 +11,19 @@
 # in: `tvp export --format tsv` rows of one workload, one size, one pin policy
 # (scripts/plot.sh selects them), sorted by series then workers. The fit uses
 # Amdahl's law with the parallelism a cell can really have, p = min(workers,
-# tasks, cores): speedup(p) = 1 / (f + (1 - f) / p).
+# tasks): speedup(p) = 1 / (f + (1 - f) / p), only on the points with
+# workers up to the cores (past them the workers share cores, and a fit that
+# takes them in reads the time-slicing as a serial part: f = 511.9% once).
+# f is shown only where the fit is good (bench/amdahl.c's rule, as far as
+# gnuplot can: two points or more, 0 <= f <= 1, the curve within 10% of
+# the speedups on average).
 load system("dirname '".ARG0."'")."/common.gp"
 
 series = distinct("series")
 if (words(series) == 0) { print "speedup.gp: no rows in ".in; exit status 1 }
 maxw = maxof("workers")
 maxs = maxof("speedup")
-peff(w, t) = (cores > 0 ? (w < t ? (w < cores ? w : cores) : (t < cores ? t : cores)) : (w < t ? w : t))
+peff(w, t) = (cores > 0 && w > cores) ? NaN : (w < t ? w : t)
 amdahl(p) = 1 / (f + (1 - f) / p)
 
 set fit quiet nolog errorvariables

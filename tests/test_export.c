@@ -212,6 +212,40 @@ static void assert_one_line_error(const struct tvp_cmd *c, int status, const cha
 	ck_assert_msg(strstr(c->err, says), "'%s' lacks '%s'", c->err, says);
 }
 
+/* A tvp.results/2 file: its columns appended after /1's; rounds.json's
+ * thread-pool x2 (the second cell) has 8 rounds, its round 5 contended
+ * with capacity 1.1 (make-fixtures.py). */
+START_TEST(results2_columns)
+{
+	char *f = fixture("rounds.json"), *hdr[64], *row[64], *line;
+	struct tvp_cmd c;
+	size_t nh, nr;
+
+	tvp_run_cli(&c, 30, "export", f, "--format", "tsv", NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	line = strchr(c.out, '\n');
+	*line = '\0';
+	nh = split(c.out, '\t', hdr, 64);
+	ck_assert_str_eq(hdr[nh - 1], "converged");
+	ck_assert_int_eq(col(hdr, nh, "error") + 1, col(hdr, nh, "speedup_ci95_lo"));   /* appended */
+	*strchr(line + 1, '\n') = '\0';
+	*strchr(line + 1 + strlen(line + 1) + 1, '\n') = '\0';
+	nr = split(line + 1 + strlen(line + 1) + 1, '\t', row, 64);   /* the second cell */
+	ck_assert_uint_eq(nr, nh);
+	ck_assert_str_eq(row[col(hdr, nh, "mode")], "thread-pool");
+	ck_assert_str_eq(row[col(hdr, nh, "rounds")], "8");
+	ck_assert_str_eq(row[col(hdr, nh, "converged")], "true");
+	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 30, "export", f, "--samples", "--where", "mode=thread-pool", "--where", "workers=2",
+		    "--format", "csv", NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	ck_assert_msg(strstr(c.out, ",round,capacity,contended,probe_ns\n"), "%s", c.out);
+	ck_assert_msg(strstr(c.out, ",5,1.1,true,2000000\n"), "%s", c.out);
+	tvp_cmd_free(&c);
+	free(f);
+}
+END_TEST
+
 START_TEST(bad_input)
 {
 	char *m = fixture("malformed.json"), *s = fixture("schema2.json"), *ok = fixture("old.json");
@@ -221,7 +255,7 @@ START_TEST(bad_input)
 	assert_one_line_error(&c, 2, "not valid JSON");
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "export", s, NULL);
-	assert_one_line_error(&c, 2, "tvp.results/2");
+	assert_one_line_error(&c, 2, "tvp.results/9");
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "export", "/nonexistent/x.json", NULL);
 	assert_one_line_error(&c, 2, "cannot read");
@@ -253,6 +287,7 @@ static Suite *export_suite(void)
 	tcase_add_test(tc, tsv_cells_round_trip);
 	tcase_add_test(tc, samples_and_overhead);
 	tcase_add_test(tc, csv_quoting_markdown_and_filters);
+	tcase_add_test(tc, results2_columns);
 	tcase_add_test(tc, bad_input);
 	return s;
 }

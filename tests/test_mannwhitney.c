@@ -127,6 +127,49 @@ START_TEST(degenerate_inputs)
 }
 END_TEST
 
+START_TEST(shift_interval_hand_computed)
+{
+	/* 3 against 3: differences y_j - x_i of {1,2,3} to {11,12,13} are
+	 * 8 9 9 10 10 10 11 11 12; median 10. P(U = 0) = 1/C(6,3) = 1/20 =
+	 * 0.05 > 0.025, so no rank reaches 95%: the range [8, 12] at
+	 * 1 - 2/20 = 90%. */
+	const double x3[] = { 1, 2, 3 }, y3[] = { 11, 12, 13 };
+	/* 5 against 5: y = x + 10 gives 10 + (j - i), counts 1 2 3 4 5 4 3 2 1
+	 * for 6..14; U's null counts over C(10,5) = 252 orderings start
+	 * 1 1 2 3: P(U <= 2) = 4/252 <= 0.025 < P(U <= 3) = 7/252, so k = 3:
+	 * [d_(3), d_(23)] = [7, 13] at 1 - 8/252 = 96.8% (the tabulated
+	 * critical value of the rank-sum test, U = 2). */
+	const double x5[] = { 1, 2, 3, 4, 5 }, y5[] = { 11, 12, 13, 14, 15 };
+	struct mw_shift r;
+
+	ck_assert_int_eq(mw_shift(x3, 3, y3, 3, 0.05, &r), 0);
+	ck_assert(r.shift == 10 && r.lo == 8 && r.hi == 12);
+	ck_assert(fabs(r.level - 0.9) < 1e-12);
+	ck_assert_int_eq(mw_shift(x5, 5, y5, 5, 0.05, &r), 0);
+	ck_assert(r.shift == 10 && r.lo == 7 && r.hi == 13);
+	ck_assert(fabs(r.level - (1 - 8.0 / 252)) < 1e-12);
+	ck_assert_int_eq(mw_shift(x5, 0, y5, 5, 0.05, &r), -EINVAL);
+}
+END_TEST
+
+START_TEST(shift_interval_large_samples)
+{
+	/* 30 against 30, y = x + 5 with x = 0..29: the normal approximation's
+	 * interval holds the shift 5 and covers about 95%. */
+	double x[30], y[30];
+	struct mw_shift r;
+
+	for (int i = 0; i < 30; i++) {
+		x[i] = i;
+		y[i] = i + 5;
+	}
+	ck_assert_int_eq(mw_shift(x, 30, y, 30, 0.05, &r), 0);
+	ck_assert(r.shift == 5);
+	ck_assert(r.lo < 5 && r.hi > 5 && r.lo > -5 && r.hi < 15);
+	ck_assert_msg(r.level > 0.94 && r.level < 0.96, "level %g", r.level);
+}
+END_TEST
+
 static Suite *mw_suite(void)
 {
 	Suite *s = suite_create("mannwhitney");
@@ -137,6 +180,8 @@ static Suite *mw_suite(void)
 	tcase_add_test(tc, interleaved_is_not_significant);
 	tcase_add_test(tc, normal_approximation_known_values);
 	tcase_add_test(tc, degenerate_inputs);
+	tcase_add_test(tc, shift_interval_hand_computed);
+	tcase_add_test(tc, shift_interval_large_samples);
 	return s;
 }
 

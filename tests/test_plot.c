@@ -90,14 +90,16 @@ START_TEST(every_chart_from_the_fixtures)
 	for (size_t i = 0; i < ARRAY_SIZE(charts); i++)
 		assert_chart(dir, charts[i]);
 	ck_assert_msg(!strstr(out, "skipped:"), "nothing should be skipped:\n%s", out);
-	/* The Amdahl fit is in the legend. */
+	/* No Amdahl fit in the legend: on the fixture's 2 cores only one worker
+	 * count (2) lies within the cores, and one point cannot test the law
+	 * (the 4- and 8-worker points are left out of the fit). */
 	{
 		char *svg = xasprintf("%s/charts/speedup-count.svg", dir), buf[1 << 16];
 		FILE *f = fopen(svg, "r");
 		size_t n = fread(buf, 1, sizeof buf - 1, f);
 		buf[n] = '\0';
 		fclose(f);
-		ck_assert_msg(strstr(buf, "Amdahl f = "), "no Amdahl fit in the legend");
+		ck_assert_msg(!strstr(buf, "Amdahl f = "), "an Amdahl fit on one point in the legend");
 		ck_assert(strstr(buf, "2 cores"));
 		/* The size in units, as the report says it. */
 		ck_assert_msg(strstr(buf, "(size 20M iterations)"), "no size in units in the title");

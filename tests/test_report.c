@@ -51,7 +51,7 @@ START_TEST(findings_from_the_fixture)
 	has(c.out, "1.98x  fork-pool/shm");
 	has(c.out, "CIs overlap: a tie");
 	/* count: threads and processes overlap, so no winner is claimed. */
-	has(c.out, "for count, threads and processes scale alike: thread-pool 1.98x and fork-pool/shm 1.97x at 2 workers (2 cores)");
+	has(c.out, "for count, threads and processes are not told apart: thread-pool 1.98x and fork-pool/shm 1.97x at 2 workers (2 cores)");
 	has(c.out, "so the data do not separate them");
 	ck_assert(!strstr(c.out, "for count at 2 workers (2 cores), threads beat"));
 	has(c.out, "for count, workers past the 2 cores neither help nor hurt measurably");
@@ -195,7 +195,7 @@ START_TEST(unknown_mode_in_an_old_file)
 	tvp_run_cli(&c, 30, "report", r, "--overhead", "none", NULL);
 	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
 	has(c.out, "       2  thread-pool-v0 ");
-	has(c.out, "for count, threads and processes scale alike: thread-pool-v0 1.98x and fork-pool/shm");
+	has(c.out, "for count, threads and processes are not told apart: thread-pool-v0 1.98x and fork-pool/shm");
 	ck_assert_msg(!strstr(c.out, "thread-pool-v0 is") && !strstr(c.out, "for sleep at 64 workers"),
 		      "a family finding took the unknown mode:\n%s", c.out);
 	/* Pool against spawn still, where both modes are known. */
@@ -239,7 +239,7 @@ START_TEST(bad_input)
 		const char *says;
 	} cases[] = {
 		{ m, NULL, NULL, "not valid JSON" },
-		{ s, NULL, NULL, "schema 'tvp.results/2'" },
+		{ s, NULL, NULL, "schema 'tvp.results/9'" },
 		{ "/nonexistent/r.json", NULL, NULL, "cannot read" },
 		{ ok, "--overhead", ok, "is a results file, not an overhead file" },
 		{ ok, "--overhead", "/nonexistent/o.json", "cannot read" },
@@ -264,6 +264,103 @@ START_TEST(bad_input)
 }
 END_TEST
 
+/* rounds.json (make-fixtures.py, rounds_doc): 8 rounds of weather
+ * 1.0 1.4 1.0 1.2 1.0 1.6 1.1 1.0 times serial 80 ms, thread-pool x2 40 ms x
+ * tp_r, fork-pool x2 40 ms x fp_r, fork-spawn x2 60 ms, with
+ *   tp = 1.00 1.01 0.99 1.00 1.01 0.99 1.00 1.00
+ *   fp = 1.01 1.00 1.02 1.01 1.00 1.01 1.02 1.01
+ * thread-pool x2 pinned 'scatter' at 41.2 ms x tp_r, and thread-pool x2's
+ * round 5 contended. */
+START_TEST(paired_findings_from_rounds)
+{
+	char *f = fixture("rounds.json");
+	struct tvp_cmd c;
+
+	tvp_run_cli(&c, 30, "report", f, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	/* thread-pool against fork-pool, round 5 left out (7 clean pairs >= 6):
+	 * ratios fp_r / tp_r = 1.01 0.990 1.0303 1.01 0.990 1.02 1.01 (round 5
+	 * gone); median 1.01; n = 7 has j = 1 (P(B = 0) = 1/128 <= 0.025,
+	 * P(B <= 1) = 8/128 > 0.025), so the CI is the range 0.990-1.0303 at
+	 * 1 - 2/128 = 98%: within the 5% band; "within 4%" = ceil(3.03). */
+	ck_assert_msg(strstr(c.out, "threads against processes: thread-pool and fork-pool/shm are within 4% "
+				    "(ratio 1.01, 95% CI 0.99-1.03); 1 contended round(s) left out"), "%s", c.out);
+	/* thread-pool x2 against serial: 2 / tp_r over the 7 clean rounds =
+	 * 2 1.980 2.0202 2 1.980 2 2: median 2.00, range 1.98-2.02. */
+	ck_assert(strstr(c.out, "thread-pool x2 is 100% faster than serial (ratio 2.00, 95% CI 1.98-2.02)"));
+	/* fork-pool against fork-spawn: 1.5 / fp_r = 1.485 1.5 1.4706 1.485 1.5
+	 * 1.485 1.4706 1.485: median 1.485, range 1.47-1.50 over 8 pairs. The
+	 * unpaired cells overlap (the weather spreads each over 40-66 ms). */
+	ck_assert(strstr(c.out, "fork-pool/shm is 49% faster than fork-spawn (ratio 1.49, 95% CI 1.47-1.50); "
+				"fork-spawn stopped short of the run's precision (not converged)"));
+	/* Pinned 'scatter' is 41.2 / 40 = 1.03x slower in every round: every
+	 * ratio 1 / 1.03 = 0.9709, the CI a point, within ceil(2.91) = 3%. */
+	ck_assert(strstr(c.out, "pinned 'scatter' against unpinned: thread-pool@scatter and thread-pool are "
+				"within 3% (ratio 0.97, 95% CI 0.97-0.97)"));
+	ck_assert(!strstr(c.out, "unpaired"));
+	/* One worker count up to the 2 usable PUs: no Amdahl fit is shown. */
+	ck_assert(!strstr(c.out, "Amdahl"));
+	tvp_cmd_free(&c);
+	/* A /1 file says its comparisons are unpaired, at their real coverage
+	 * (5 samples: 1 - 2/32 = 93.75%, rounded down). */
+	free(f);
+	f = fixture("full.json");
+	tvp_run_cli(&c, 30, "report", f, NULL);
+	ck_assert(strstr(c.out, "their 93% CIs overlap"));
+	ck_assert(strstr(c.out, "[unpaired: the file has no rounds]"));
+	tvp_cmd_free(&c);
+	free(f);
+}
+END_TEST
+
+/* rounds.json cut to rounds 0-2, fork-pool x2's times there multiplied by
+ * 1.0, 1.3 and 0.8, thread-pool x2's round 0 marked contended. Ratios
+ * fp_r / tp_r: 1.01, 0.990 x 1.3 = 1.287, 1.0303 x 0.8 = 0.824; median
+ * 1.01, 3 pairs: the range 0.82-1.29 at 1 - 2/8 = 75%, across the band:
+ * undecided. In log terms m = ln 1.01 = 0.00995, reach below 0.2036, above
+ * 0.2423; equivalence needs (0.2423 / (ln 1.05 - m))^2 = 38.9 times the
+ * pairs, faster far more, so ceil(3 x 38.9) - 3 = 114 more rounds. Only 2
+ * clean pairs (< 6): the contended round is kept, and said so. */
+START_TEST(undecided_and_kept_contended)
+{
+	char *f = fixture("rounds.json"), *dir = tvp_tmpdir(), *p = xasprintf("%s/three.json", dir);
+	json_t *doc = json_load_file(f, 0, NULL), *cell;
+	const double extra[] = { 1.0, 1.3, 0.8 };
+	size_t i;
+	struct tvp_cmd c;
+
+	ck_assert(doc);
+	json_array_foreach(json_object_get(doc, "results"), i, cell) {
+		json_t *smp = json_object_get(cell, "samples");
+		bool fp2 = !strcmp(json_string_value(json_object_get(cell, "mode")), "fork-pool") &&
+			   json_integer_value(json_object_get(cell, "workers")) == 2;
+		bool tp2 = !strcmp(json_string_value(json_object_get(cell, "mode")), "thread-pool") &&
+			   json_integer_value(json_object_get(cell, "workers")) == 2 &&
+			   !strcmp(json_string_value(json_object_get(cell, "pin")), "none");
+		while (json_array_size(smp) > 3)
+			json_array_remove(smp, 3);
+		for (size_t r = 0; r < 3 && fp2; r++) {
+			json_t *s = json_array_get(smp, r);
+			json_object_set_new(s, "wall_ns", json_real(extra[r] * json_number_value(
+				json_object_get(s, "wall_ns"))));
+		}
+		if (tp2)
+			json_object_set_new(json_array_get(smp, 0), "contended", json_true());
+	}
+	ck_assert_int_eq(json_dump_file(doc, p, 0), 0);
+	tvp_run_cli(&c, 30, "report", p, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	has(c.out, "the data cannot tell thread-pool from fork-pool/shm (ratio 1.01, 75% CI 0.82-1.29); "
+		   "about 114 more rounds would; 1 contended round(s) kept: too few clean ones to leave them out");
+	tvp_cmd_free(&c);
+	json_decref(doc);
+	tvp_rm_rf(dir);
+	free(dir);
+	free(p);
+	free(f);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -272,6 +369,8 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, findings_from_the_fixture);
 	tcase_add_test(tc, bandwidth_and_memory_in_units);
 	tcase_add_test(tc, html_page_stands_alone);
+	tcase_add_test(tc, paired_findings_from_rounds);
+	tcase_add_test(tc, undecided_and_kept_contended);
 	tcase_add_test(tc, overhead_beside_the_results);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, unknown_mode_in_an_old_file);
