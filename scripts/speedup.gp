@@ -31,10 +31,11 @@ array F[words(series)]
 do for [i=1:words(series)] {
 	s = word(series, i)
 	F[i] = NaN
-	# A fit needs a point with more than one worker, and gnuplot more
-	# points than parameters, all within the PUs.
+	# A fit needs two worker counts from 2 up to the PUs (bench/amdahl.c's
+	# rule: one such point cannot test the law), and gnuplot more points
+	# than parameters.
 	lim = (pus > 0 ? pus : maxw)
-	if (kindof(s) ne "serial" && countin("series", s, "workers", 1, lim) > 0 && countin("series", s, "workers", 0, lim) > 1) {
+	if (kindof(s) ne "serial" && countin("series", s, "workers", 1, lim) >= 2) {
 		f = 0.05
 		fit amdahl(x) in using (strcol("series") eq s && column("workers") <= lim ? \
 			peff(column("workers"), column("tasks")) : NaN):(column("speedup")) via f

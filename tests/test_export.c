@@ -227,7 +227,7 @@ START_TEST(results2_columns)
 	*line = '\0';
 	nh = split(c.out, '\t', hdr, 64);
 	ck_assert_str_eq(hdr[nh - 1], "converged");
-	ck_assert_int_eq(col(hdr, nh, "error") + 1, col(hdr, nh, "speedup_ci95_lo"));   /* appended */
+	ck_assert_int_eq(col(hdr, nh, "size_label") + 1, col(hdr, nh, "speedup_ci95_lo"));   /* appended */
 	*strchr(line + 1, '\n') = '\0';
 	*strchr(line + 1 + strlen(line + 1) + 1, '\n') = '\0';
 	nr = split(line + 1 + strlen(line + 1) + 1, '\t', row, 64);   /* the second cell */

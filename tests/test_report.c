@@ -126,7 +126,7 @@ START_TEST(html_page_stands_alone)
 	html[n] = '\0';
 	fclose(in);
 	has(html, "<h3>count, size 20M iterations, 8 tasks per measurement (pin none)</h3>");
-	has(html, "for count, threads and processes scale alike");
+	has(html, "for count, threads and processes are not told apart");
 	has(html, "<h2 id=\"overhead\">What a thread and a process cost</h2>");
 	has(html, "<td class=\"n\">2 GB/s</td>");
 	/* The thread/process pairs side by side, with their ratio. */
