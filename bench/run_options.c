@@ -494,6 +494,7 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 			if (workloads[refs[k].workload] == rw->wl)
 				rw->opt_values[refs[k].option] = wl_values[k];
 	}
+	o->min_repeat = o->max_repeat = o->repeat;
 	o->workers_text = workers_text;
 	o->size_text = size_text;
 	o->mode_text = modes_text;

@@ -135,7 +135,8 @@ static json_t *strings_json(const char *const *v, size_t n)
 	return a;
 }
 
-static json_t *config_json(const struct run_options *o, const struct cell_matrix *m, uint64_t seed)
+/* What one spec selected. */
+static json_t *spec_json(const struct run_options *o)
 {
 	json_t *c = json_object(), *a;
 
@@ -149,11 +150,6 @@ static json_t *config_json(const struct run_options *o, const struct cell_matrix
 		json_array_append_new(a, json_pack("{s:s, s:o}", "name", rw->wl->name, "options", opts));
 	}
 	json_object_set_new(c, "workloads", a);
-	a = json_array();
-	for (size_t i = 0; i < m->n_insts; i++)
-		json_array_append_new(a, json_pack("{s:s, s:I}", "workload", m->insts[i].wl->name, "size",
-						   (json_int_t)m->insts[i].size));
-	json_object_set_new(c, "sizes", a);
 	a = json_array();
 	for (size_t i = 0; i < o->n_modes; i++)
 		json_array_append_new(a, json_string(o->modes[i]->name));
@@ -169,18 +165,39 @@ static json_t *config_json(const struct run_options *o, const struct cell_matrix
 		json_array_append_new(a, json_string(channel_kind_name(o->channels[i])));
 	json_object_set_new(c, "channel", a);
 	json_object_set_new(c, "tasks", o->tasks ? json_integer((json_int_t)o->tasks) : json_null());
-	json_object_set_new(c, "repeat", json_integer(o->repeat));
-	json_object_set_new(c, "warmup", json_integer(o->warmup));
-	json_object_set_new(c, "seed", json_integer((json_int_t)seed));
 	json_object_set_new(c, "quick", json_boolean(o->quick));
-	json_object_set_new(c, "python", json_boolean(o->python));
 	json_object_set_new(c, "command_line", json_pack("{s:s?, s:s?, s:s?, s:s?}", "workload",
 							  o->workload_text, "mode", o->mode_text, "workers",
 							  o->workers_text, "size", o->size_text));
 	return c;
 }
 
-json_t *document_json(const struct run_options *o, const struct cell_matrix *m,
+/* The first spec's selection (readers of one spec find it where /1 put
+ * it), every instance's size, the shared settings, and with several specs
+ * each one's selection under "specs". */
+static json_t *config_json(const struct run_common *rc, const struct cell_matrix *m, uint64_t seed)
+{
+	json_t *c = spec_json(m->specs[0].o), *a;
+
+	a = json_array();
+	for (size_t i = 0; i < m->n_insts; i++)
+		json_array_append_new(a, json_pack("{s:s, s:I}", "workload", m->insts[i].wl->name, "size",
+						   (json_int_t)m->insts[i].size));
+	json_object_set_new(c, "sizes", a);
+	json_object_set_new(c, "repeat", json_integer(rc->min_repeat));
+	json_object_set_new(c, "warmup", json_integer(rc->warmup));
+	json_object_set_new(c, "seed", json_integer((json_int_t)seed));
+	json_object_set_new(c, "python", json_boolean(rc->python));
+	if (m->n_specs > 1) {
+		a = json_array();
+		for (size_t i = 0; i < m->n_specs; i++)
+			json_array_append_new(a, spec_json(m->specs[i].o));
+		json_object_set_new(c, "specs", a);
+	}
+	return c;
+}
+
+json_t *document_json(const struct run_common *rc, const struct cell_matrix *m,
 		      const struct cell_summary *sums, const struct document_meta *meta)
 {
 	json_t *doc = json_object(), *results = json_array();
@@ -195,7 +212,7 @@ json_t *document_json(const struct run_options *o, const struct cell_matrix *m,
 	json_object_set_new(doc, "host", json_deep_copy(meta->host));
 	json_object_set_new(doc, "topology", pin_json_topology());
 	json_object_set_new(doc, "build", json_deep_copy(meta->build));
-	json_object_set_new(doc, "config", config_json(o, m, meta->seed));
+	json_object_set_new(doc, "config", config_json(rc, m, meta->seed));
 	json_object_set_new(doc, "reference",
 			    json_pack("{s:s, s:I, s:f, s:f}", "loop", "count_loop", "iterations",
 				      (json_int_t)MEASURE_REF_ITERS, "best_ns_per_iter",

@@ -9,7 +9,7 @@
 
 #include "bench/run/cells.h"
 #include "bench/run/summary.h"
-#include "bench/run_options.h"
+#include "bench/run/run.h"
 #include "bench/warnings.h"
 
 #define DOCUMENT_SCHEMA "tvp.results/1"
@@ -25,9 +25,9 @@ struct document_meta {
 	const struct warnings *warnings; /* run-level */
 };
 
-/* The whole document: sums[i] summarises m->cells[i], for every cell of m,
- * in order. A new reference. */
-json_t *document_json(const struct run_options *o, const struct cell_matrix *m,
+/* The whole document of a run with settings rc: sums[i] summarises
+ * m->cells[i], for every cell of m, in order. A new reference. */
+json_t *document_json(const struct run_common *rc, const struct cell_matrix *m,
 		      const struct cell_summary *sums, const struct document_meta *meta);
 
 #endif

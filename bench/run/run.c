@@ -1,10 +1,12 @@
-/* run.c: `tvp run`, the run loop: options, the cell matrix, interleaved
- * rounds of measurements, summaries, then the table and the JSON.
+/* run.c: `tvp run` and the run loop behind it (run.h): the cell matrix of
+ * one or several specs, interleaved rounds of measurements, summaries, then
+ * the table and the JSON.
  *
  * DESIGN
- * A pipeline of plain data. The options are parsed once (run_options.h);
- * the topology was loaded by main before them; every placement plan is built
- * once (cells_plan), so a bad policy is a usage error before anything runs.
+ * A pipeline of plain data. The options are parsed once (run_options.h) into
+ * one spec (`tvp bench` builds several); the topology was loaded by main
+ * before them; every spec's placement plans are built once (cells_plan), so
+ * a bad policy is a usage error before anything runs.
  * measure() turns one measurement of a cell into a struct sample
  * (bench/run/measure.c says what is timed); summary_compute() reduces a
  * cell's samples to a struct cell_summary; the JSON (document.c) and the
@@ -44,6 +46,7 @@
 #include "bench/run/document.h"
 #include "bench/run/measure.h"
 #include "bench/run/python_cells.h"
+#include "bench/run/run.h"
 #include "bench/run/summary.h"
 #include "bench/run/table.h"
 #include "bench/run_options.h"
@@ -51,7 +54,7 @@
 #include "par/pin.h"
 
 struct run {
-	struct run_options opt;
+	const struct run_common *common;
 	struct cell_matrix m;
 	size_t n_c_cells;             /* what each round measures */
 	uint64_t steps;               /* steps taken: rounds_run calls step once
@@ -90,7 +93,7 @@ static int step(void *ctx, void *item, bool record)
 {
 	struct run *r = ctx;
 	struct cell *c = item;
-	unsigned round = (unsigned)(r->steps++ / r->n_c_cells) - r->opt.warmup;
+	unsigned round = (unsigned)(r->steps++ / r->n_c_cells) - r->common->warmup;
 	struct sample s;
 	char label[128], err[sizeof c->error];
 	int rc;
@@ -121,16 +124,16 @@ static int run_rounds(struct run *r)
 {
 	struct cell **order = xcalloc(r->m.n_cells ? r->m.n_cells : 1, sizeof *order);
 	uint64_t rng = r->seed;
-	struct rounds rounds = { .items = (void **)order, .warmup = r->opt.warmup,
-				 .repeat = r->opt.repeat, .rng = &rng, .step = step, .ctx = r };
+	struct rounds rounds = { .items = (void **)order, .warmup = r->common->warmup,
+				 .repeat = r->common->min_repeat, .rng = &rng, .step = step, .ctx = r };
 	int rc;
 
 	for (size_t i = 0; i < r->m.n_cells; i++)
 		if (r->m.cells[i].lang == CELL_LANG_C)
 			order[rounds.n++] = &r->m.cells[i];
 	r->n_c_cells = rounds.n;
-	progress_start(&r->progress, (uint64_t)rounds.n * (r->opt.warmup + r->opt.repeat),
-		       !r->opt.quiet);
+	progress_start(&r->progress, (uint64_t)rounds.n * (rounds.warmup + rounds.repeat),
+		       !r->common->quiet);
 	rc = rounds_run(&rounds);
 	progress_end(&r->progress);
 	free(order);
@@ -155,21 +158,21 @@ static struct cell_summary *summarise(const struct cell_matrix *m, double best_r
 static int finish(struct run *r, struct results_out *out, const struct document_meta *meta,
 		  const struct cell_summary *sums, int status)
 {
-	json_t *doc = document_json(&r->opt, &r->m, sums, meta);
+	json_t *doc = document_json(r->common, &r->m, sums, meta);
 	char err[512], path[4096];
 
-	if (!r->opt.quiet || r->failed) {
+	if (!r->common->quiet || r->failed) {
 		FILE *tf = strcmp(results_path(out), "-") == 0 ? stderr : stdout;
-		if (!r->opt.quiet)
+		if (!r->common->quiet)
 			table_print(tf, sums, r->m.n_cells);
 		table_print_warnings(stderr, &r->warnings, sums, r->m.n_cells);
 	}
 	snprintf(path, sizeof path, "%s", results_path(out));
 	if (results_commit(out, doc, err, sizeof err) != 0) {
-		fprintf(stderr, "tvp: run: %s\n", err);
+		fprintf(stderr, "tvp: %s: %s\n", r->common->command, err);
 		if (status == 0)
 			status = 1;
-	} else if (!r->opt.quiet && strcmp(path, "-") != 0) {
+	} else if (!r->common->quiet && strcmp(path, "-") != 0) {
 		fprintf(stderr, "tvp: results written to %s\n", path);
 	}
 	json_decref(doc);
@@ -182,17 +185,17 @@ static int measure_all(struct run *r)
 	char err[512];
 	int rc;
 
-	if (cells_setup_instances(&r->m, &r->opt, err, sizeof err) != 0) {
+	if (cells_setup_instances(&r->m, err, sizeof err) != 0) {
 		fprintf(stderr, "tvp: %s\n", err);
 		return 1;
 	}
-	cells_build(&r->m, &r->opt);
-	if (!r->opt.quiet)
+	cells_build(&r->m, r->common->python);
+	if (!r->common->quiet)
 		fprintf(stderr, "tvp: %zu cells x (%u warm-up + %u measured) runs, seed %" PRIu64 "\n",
-			r->m.n_cells, r->opt.warmup, r->opt.repeat, r->seed);
+			r->m.n_cells, r->common->warmup, r->common->min_repeat, r->seed);
 	rc = run_rounds(r);
-	if (rc == 0 && r->opt.python)
-		rc = python_cells_run(&r->m, &r->opt, &r->warnings, &r->failed);
+	if (rc == 0 && r->common->python)
+		rc = python_cells_run(&r->m, r->common->min_repeat, &r->warnings, &r->failed);
 	if (rc == -EINTR) {
 		fprintf(stderr, "tvp: interrupted (%s); writing what was measured\n",
 			util_interrupt_name());
@@ -201,7 +204,16 @@ static int measure_all(struct run *r)
 	return r->failed ? 1 : 0;
 }
 
-int cmd_run(int argc, char **argv)
+void run_common_from_options(struct run_common *c, const struct run_options *o)
+{
+	*c = (struct run_common){ .command = "run", .output = o->output, .seed = o->seed,
+				  .seed_given = o->seed_given, .warmup = o->warmup,
+				  .min_repeat = o->min_repeat, .max_repeat = o->max_repeat,
+				  .precision = o->precision, .budget_ns = o->budget_ns,
+				  .quiet = o->quiet, .verbose = o->verbose, .python = o->python };
+}
+
+int run_execute(const struct run_options *specs, size_t n, const struct run_common *c)
 {
 	struct run r;
 	struct results_out *out = NULL;
@@ -214,25 +226,19 @@ int cmd_run(int argc, char **argv)
 	int rc, status;
 
 	memset(&r, 0, sizeof r);
-	rc = run_options_parse(&r.opt, env_pus(), argc, argv, err, sizeof err);
-	if (rc != 0) {
-		if (rc < 0)
-			fprintf(stderr, "tvp: run: %s\n", err);
-		status = rc < 0 ? 2 : 0;
-		goto out_release;
-	}
-	if ((rc = cells_plan(&r.m, &r.opt, err, sizeof err)) != 0) {
-		fprintf(stderr, "tvp: run: --pin: %s\n", err);
+	r.common = c;
+	if ((rc = cells_plan(&r.m, specs, n, err, sizeof err)) != 0) {
+		fprintf(stderr, "tvp: %s: --pin: %s\n", c->command, err);
 		status = rc == -EINVAL ? 2 : 1;
 		goto out_release;
 	}
-	if (results_open(&out, r.opt.output, "", err, sizeof err) != 0) {
-		fprintf(stderr, "tvp: run: --output: %s\n", err);
+	if (results_open(&out, c->output, "", err, sizeof err) != 0) {
+		fprintf(stderr, "tvp: %s: --output: %s\n", c->command, err);
 		status = 2;
 		goto out_release;
 	}
 	util_catch_interrupts();
-	r.seed = r.opt.seed_given ? r.opt.seed : now_ns() ^ ((uint64_t)getpid() << 32);
+	r.seed = c->seed_given ? c->seed : now_ns() ^ ((uint64_t)getpid() << 32);
 	env_utc_stamp(created, sizeof created, false);
 	host = env_host_json();
 	build = env_build_json();
@@ -260,6 +266,25 @@ int cmd_run(int argc, char **argv)
 	warnings_release(&r.warnings);
 out_release:
 	cells_release(&r.m);
-	run_options_release(&r.opt);
+	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_options opt;
+	struct run_common common;
+	char err[512];
+	int rc, status;
+
+	rc = run_options_parse(&opt, env_pus(), argc, argv, err, sizeof err);
+	if (rc != 0) {
+		if (rc < 0)
+			fprintf(stderr, "tvp: run: %s\n", err);
+		status = rc < 0 ? 2 : 0;
+	} else {
+		run_common_from_options(&common, &opt);
+		status = run_execute(&opt, 1, &common);
+	}
+	run_options_release(&opt);
 	return status;
 }
