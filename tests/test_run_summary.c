@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "bench/modes/mode.h"
+#include "bench/capacity.h"
+#include "bench/run/pairing.h"
 #include "bench/run/summary.h"
 #include "bench/util.h"
 #include "testutil.h"
@@ -133,6 +135,42 @@ START_TEST(contended_rounds_left_out_when_enough_are_clean)
 }
 END_TEST
 
+/* The probes around a sample against the run's bests: a 2-worker sample
+ * whose after-probe found one PU at half speed lost cores; a serial one
+ * beside it still had a whole core. */
+START_TEST(contended_from_the_probes)
+{
+	struct workload_inst wi = { .wl = workload_find("count"), .size = 1000 };
+	int cpus[2] = { 0, 1 };
+	double best[2] = { 1, 1 };
+	unsigned kind[2] = { 0, 0 };
+	struct capacity cap = { .n_pus = 2, .cpus = cpus, .best_ns_per_iter = best, .kind = kind };
+	struct cell_matrix m = { 0 };
+	struct cell cells[2];
+
+	make_pair(&cells[0], &cells[1], CELL_LANG_C, &wi, "thread-pool", 2);
+	cells[1].baseline = &cells[0];
+	m.cells = cells;
+	m.n_cells = 2;
+	for (int i = 0; i < 2; i++) {
+		struct sample s = { .wall_ns = 100, .runq_ns = NAN, .probe_pus = 2 };
+
+		s.probe_before = xcalloc(2, sizeof(double));
+		s.probe_after = xcalloc(2, sizeof(double));
+		s.probe_before[0] = s.probe_before[1] = 1;
+		s.probe_after[0] = 1;
+		s.probe_after[1] = 2;      /* half speed */
+		samples_push(&cells[i].samples, &s);
+	}
+	pairing_flag(&m, &cap);
+	NEAR(cells[0].samples.items[0].capacity, 1.5);
+	ck_assert_uint_eq(cells[0].samples.items[0].contended, 0);
+	ck_assert_uint_eq(cells[1].samples.items[0].contended, CAPACITY_LOST_CORES);
+	samples_release(&cells[0].samples);
+	samples_release(&cells[1].samples);
+}
+END_TEST
+
 static Suite *summary_suite(void)
 {
 	Suite *s = suite_create("run-summary");
@@ -140,6 +178,7 @@ static Suite *summary_suite(void)
 
 	tcase_add_test(tc, speedup_contended_and_placement);
 	tcase_add_test(tc, contended_rounds_left_out_when_enough_are_clean);
+	tcase_add_test(tc, contended_from_the_probes);
 	tcase_add_test(tc, python_cell_and_missing_baseline);
 	return s;
 }

@@ -12,13 +12,21 @@
  * cell's samples to a struct cell_summary; the JSON (document.c) and the
  * tables (table.c) are written from summaries and never read back.
  *
- * Order. Warm-ups first, then `repeat` rounds; each round measures every C
- * cell once, in an order shuffled by --seed (bench/rounds.h). A noisy shared
- * machine drifts (the same loop has been seen at 0.34 and 0.68 ns per
- * iteration minutes apart); interleaving spreads that drift over every mode
- * alike instead of letting it land on whichever mode happened to run last.
- * Every sample records its round, so a cell's sample can be paired with its
- * baseline's of the same round.
+ * Order. Warm-ups first, then rounds (bench/run/schedule.h): each round
+ * measures every cell of the groups that still need one, in an order
+ * shuffled by --seed. A noisy shared machine drifts (the same loop has been
+ * seen at 0.34 and 0.68 ns per iteration minutes apart); interleaving
+ * spreads that drift over every mode alike instead of letting it land on
+ * whichever mode happened to run last. Every sample records its group's
+ * round, so a cell's sample pairs with its baseline's of the same round
+ * (bench/run/pairing.h). A group stops when its speedups are within
+ * --precision, at --max-repeat, or when the next round would end past
+ * --budget (bench/adaptive.h).
+ *
+ * Capacity. The probe (bench/capacity.h) is set up before any worker exists
+ * and runs around every sample (measure.c); after each round, and once more
+ * at the end against the run's final bests, every sample's contended flag is
+ * recomputed, so the pairs leave out what the machine took.
  *
  * Threads and fork. The loop itself never starts a thread, and every mode's
  * teardown joins its threads, so when the next cell forks, the process has
@@ -146,7 +154,9 @@ static int run_rounds(struct run *r)
 		.m = &r->m, .warmup = c->warmup, .rng = &rng, .start_ns = r->t0, .now = clock_now,
 		.step = step, .after_round = flag_contended, .eta = show_eta, .ctx = r,
 		.lim = { .precision = c->precision, .min_rounds = c->min_repeat,
-			 .max_rounds = c->max_repeat, .budget_ns = c->budget_ns },
+			 /* no precision: nothing to go on for past the minimum */
+			 .max_rounds = c->precision > 0 ? c->max_repeat : c->min_repeat,
+			 .budget_ns = c->budget_ns },
 	};
 	int rc;
 
@@ -201,6 +211,22 @@ static int finish(struct run *r, struct results_out *out, const struct document_
 	return status;
 }
 
+/* One line: what will run, and under which limits. */
+static void print_plan(const struct run *r)
+{
+	const struct run_common *c = r->common;
+	char rounds[32], budget[32] = "none";
+
+	if (c->min_repeat == c->max_repeat)
+		snprintf(rounds, sizeof rounds, "%u", c->min_repeat);
+	else
+		snprintf(rounds, sizeof rounds, "%u-%u", c->min_repeat, c->max_repeat);
+	if (c->budget_ns)
+		format_duration(budget, sizeof budget, (double)c->budget_ns);
+	fprintf(stderr, "tvp: %zu cells in %zu groups x (%u warm-up + %s rounds), precision %.3g%%, budget %s, seed %" PRIu64 "\n",
+		r->m.n_cells, r->m.n_groups, c->warmup, rounds, 100 * c->precision, budget, r->seed);
+}
+
 /* Measures everything; returns the exit status so far. */
 static int measure_all(struct run *r)
 {
@@ -213,8 +239,7 @@ static int measure_all(struct run *r)
 	}
 	cells_build(&r->m, r->common->python);
 	if (!r->common->quiet)
-		fprintf(stderr, "tvp: %zu cells x (%u warm-up + %u measured) runs, seed %" PRIu64 "\n",
-			r->m.n_cells, r->common->warmup, r->common->min_repeat, r->seed);
+		print_plan(r);
 	rc = run_rounds(r);
 	if (rc == 0 && r->common->python)
 		rc = python_cells_run(&r->m, r->common->min_repeat, &r->warnings, &r->failed);
