@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "bench/run/run.h"
+#include "bench/util.h"
 #include "par/pin.h"
 #include "testutil.h"
 
@@ -26,6 +28,18 @@ static void load_topology(void)
 	char err[512];
 
 	ck_assert_msg(pin_topology_load(err, sizeof err) == 0, "topology: %s", err);
+}
+
+/* Validates path against the results schema /2 (77: no validator here). */
+static int validate(const char *path)
+{
+	const char *root = getenv("TVP_ROOT") ? getenv("TVP_ROOT") : ".";
+	char *cmd = xasprintf("sh '%s/scripts/validate-json.sh' '%s/docs/schema/tvp.results-2.schema.json' '%s'",
+			      root, root, path);
+	int st = system(cmd);
+
+	free(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* The common settings of a short quiet run writing to path. */
@@ -70,6 +84,8 @@ START_TEST(two_specs_make_one_document)
 			ck_assert_int_eq(json_integer_value(json_object_get(cell, "size")), 200000);
 	}
 	ck_assert_uint_eq(groups, 2);
+	if (validate(path) != 77)
+		ck_assert_int_eq(validate(path), 0);
 	json_decref(doc);
 	run_options_release(&specs[0]);
 	run_options_release(&specs[1]);
