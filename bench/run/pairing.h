@@ -13,8 +13,10 @@
 
 struct capacity;
 
-/* Sets every probed C sample's capacity (delivered cores: the lower of its
- * two probes) and contended bits (capacity_contended) against cap's bests.
+/* Sets every probed C sample's capacity (delivered cores over every probed
+ * PU: the lower of its two probes) and contended bits (capacity_contended
+ * over the PUs its cell may use: a pinned cell's plan's, every one
+ * otherwise) against cap's bests.
  * Call again whenever the bests may have moved; the last call, after the
  * last round, uses the run's final bests. */
 void pairing_flag(struct cell_matrix *m, const struct capacity *cap);
