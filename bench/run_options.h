@@ -34,7 +34,11 @@ struct run_options {
 	enum channel_kind *channels; /* --channel, for the modes that take one */
 	size_t n_channels;
 	uint64_t tasks;           /* 0: the workload's default */
-	unsigned repeat, warmup;
+	unsigned repeat, warmup;  /* repeat: --repeat N, 0 when not given */
+	unsigned min_repeat, max_repeat; /* --min-repeat, --max-repeat (--repeat N: both N) */
+	double precision;         /* --precision, a fraction (0.03 = 3%); 0: off */
+	uint64_t budget_ns;       /* --budget; 0: none */
+	bool verbose;             /* --verbose */
 	const char *output;       /* NULL: results/<host>-<stamp>.json; "-": stdout */
 	bool quick, quiet, python;
 	uint64_t seed;

@@ -12,53 +12,78 @@
 
 #define AUTO_TARGET_NS 200000000ull   /* --size auto: one task takes about 0.2 s */
 
-int cells_plan(struct cell_matrix *m, const struct run_options *o, char *err, size_t errlen)
+int cells_plan(struct cell_matrix *m, const struct run_options *o, size_t n, char *err,
+	       size_t errlen)
 {
+	size_t total = 0;
 	int rc;
 
-	m->n_pins = o->n_pins;
-	m->n_workers = o->n_workers;
-	m->plans = xcalloc(o->n_pins * o->n_workers, sizeof *m->plans);
+	m->specs = xcalloc(n ? n : 1, sizeof *m->specs);
+	m->n_specs = n;
+	for (size_t i = 0; i < n; i++) {
+		m->specs[i] = (struct cell_spec){ .o = &o[i], .plan_first = total };
+		total += o[i].n_pins * o[i].n_workers;
+	}
+	m->plans = xcalloc(total ? total : 1, sizeof *m->plans);
+	m->n_plans = total;
 	if ((rc = pin_plan_new(&m->serial_plan, "none", 1, err, errlen)) != 0)
 		return rc;
-	for (size_t p = 0; p < o->n_pins; p++)
-		for (size_t w = 0; w < o->n_workers; w++)
-			if ((rc = pin_plan_new(&m->plans[p * o->n_workers + w], o->pins[p], o->workers[w],
-					       err, errlen)) != 0)
-				return rc;
+	for (size_t i = 0; i < n; i++) {
+		struct pin_plan **plans = &m->plans[m->specs[i].plan_first];
+
+		for (size_t p = 0; p < o[i].n_pins; p++)
+			for (size_t w = 0; w < o[i].n_workers; w++)
+				if ((rc = pin_plan_new(&plans[p * o[i].n_workers + w], o[i].pins[p],
+						       o[i].workers[w], err, errlen)) != 0)
+					return rc;
+	}
 	return 0;
 }
 
-int cells_setup_instances(struct cell_matrix *m, const struct run_options *o, char *err,
-			  size_t errlen)
+/* Sets up the instance of workload rw at size (0: auto) as m's next. */
+static int setup_instance(struct cell_matrix *m, const struct run_options *o,
+			  const struct run_workload *rw, uint64_t size, char *err, size_t errlen)
+{
+	struct workload_inst *wi = &m->insts[m->n_insts];
+	char why[512] = "";
+	int rc;
+
+	wi->wl = rw->wl;
+	wi->quick = o->quick;
+	wi->opt_values = rw->opt_values;
+	wi->size = size;
+	if (wi->size == 0)
+		wi->size = rw->wl->calibrate ? rw->wl->calibrate(AUTO_TARGET_NS)
+					     : rw->wl->default_size(o->quick);
+	if (rw->wl->setup && (rc = rw->wl->setup(wi, why, sizeof why)) != 0) {
+		snprintf(err, errlen, "workload %s: %s", rw->wl->name, why[0] ? why : strerror(-rc));
+		return rc;
+	}
+	m->n_insts++;
+	return 0;
+}
+
+int cells_setup_instances(struct cell_matrix *m, char *err, size_t errlen)
 {
 	size_t n = 0;
+	int rc;
 
-	for (size_t w = 0; w < o->n_workloads; w++)
-		n += o->workloads[w].n_sizes;
-	m->insts = xcalloc(n, sizeof *m->insts);
-	for (size_t w = 0; w < o->n_workloads; w++) {
-		const struct run_workload *rw = &o->workloads[w];
+	for (size_t i = 0; i < m->n_specs; i++)
+		for (size_t w = 0; w < m->specs[i].o->n_workloads; w++)
+			n += m->specs[i].o->workloads[w].n_sizes;
+	m->insts = xcalloc(n ? n : 1, sizeof *m->insts);
+	for (size_t i = 0; i < m->n_specs; i++) {
+		struct cell_spec *sp = &m->specs[i];
 
-		for (size_t s = 0; s < rw->n_sizes; s++) {
-			struct workload_inst *wi = &m->insts[m->n_insts];
-			char why[512] = "";
-			int rc;
-
-			wi->wl = rw->wl;
-			wi->quick = o->quick;
-			wi->opt_values = rw->opt_values;
-			wi->size = rw->sizes[s];
-			if (wi->size == 0)
-				wi->size = rw->wl->calibrate ? rw->wl->calibrate(AUTO_TARGET_NS)
-							     : rw->wl->default_size(o->quick);
-			if (rw->wl->setup && (rc = rw->wl->setup(wi, why, sizeof why)) != 0) {
-				snprintf(err, errlen, "workload %s: %s", rw->wl->name,
-					 why[0] ? why : strerror(-rc));
-				return rc;
+		sp->inst_first = m->n_insts;
+		for (size_t w = 0; w < sp->o->n_workloads; w++)
+			for (size_t s = 0; s < sp->o->workloads[w].n_sizes; s++) {
+				rc = setup_instance(m, sp->o, &sp->o->workloads[w],
+						    sp->o->workloads[w].sizes[s], err, errlen);
+				if (rc != 0)
+					return rc;
+				sp->n_insts++;
 			}
-			m->n_insts++;
-		}
 	}
 	return 0;
 }
@@ -97,18 +122,17 @@ struct cell *cells_add(struct cell_matrix *m, enum cell_lang lang, struct worklo
 	c->size = wi->size;
 	c->pin = "none";
 	c->baseline = new_group ? NULL : &m->cells[m->groups[m->n_groups - 1].first];
+	c->group = m->n_groups - 1;
 	m->groups[m->n_groups - 1].n++;
 	return c;
 }
 
-void cells_build(struct cell_matrix *m, const struct run_options *o)
+/* Adds the C cells of spec sp (cells_build). */
+static void build_spec(struct cell_matrix *m, const struct cell_spec *sp)
 {
-	size_t per_inst = 1 + o->n_modes * o->n_workers * o->n_pins * o->n_channels;
-	size_t python = 1 + o->n_modes * o->n_workers;   /* at most, for --python */
+	const struct run_options *o = sp->o;
 
-	m->cap = m->n_insts * (per_inst + (o->python ? python : 0));
-	m->cells = xcalloc(m->cap ? m->cap : 1, sizeof *m->cells);
-	for (size_t i = 0; i < m->n_insts; i++) {
+	for (size_t i = sp->inst_first; i < sp->inst_first + sp->n_insts; i++) {
 		struct workload_inst *wi = &m->insts[i];
 		uint64_t tasks = cells_tasks(o, wi->wl);
 		/* The serial baseline is never pinned: binding the calling
@@ -129,7 +153,7 @@ void cells_build(struct cell_matrix *m, const struct run_options *o)
 						struct cell *c = cells_add(m, CELL_LANG_C, wi, mode,
 									   o->workers[w], tasks, false);
 
-						c->plan = m->plans[p * o->n_workers + w];
+						c->plan = m->plans[sp->plan_first + p * o->n_workers + w];
 						c->pin = pin_plan_policy(c->plan);
 						c->has_channel = chan;
 						c->channel = chan ? o->channels[ch] : CHANNEL_PIPE;
@@ -137,6 +161,21 @@ void cells_build(struct cell_matrix *m, const struct run_options *o)
 					}
 		}
 	}
+}
+
+void cells_build(struct cell_matrix *m, bool python)
+{
+	m->cap = 0;
+	for (size_t i = 0; i < m->n_specs; i++) {
+		const struct run_options *o = m->specs[i].o;
+		size_t per_inst = 1 + o->n_modes * o->n_workers * o->n_pins * o->n_channels;
+		size_t py = 1 + o->n_modes * o->n_workers;   /* at most, for --python */
+
+		m->cap += m->specs[i].n_insts * (per_inst + (python ? py : 0));
+	}
+	m->cells = xcalloc(m->cap ? m->cap : 1, sizeof *m->cells);
+	for (size_t i = 0; i < m->n_specs; i++)
+		build_spec(m, &m->specs[i]);
 }
 
 const char *cell_channel_name(const struct cell *c)
@@ -166,12 +205,13 @@ void cells_release(struct cell_matrix *m)
 		samples_release(&m->cells[i].samples);
 		free(m->cells[i].python);
 	}
-	for (size_t i = 0; m->plans && i < m->n_pins * m->n_workers; i++)
+	for (size_t i = 0; m->plans && i < m->n_plans; i++)
 		pin_plan_free(m->plans[i]);
 	pin_plan_free(m->serial_plan);
 	free(m->plans);
 	free(m->cells);
 	free(m->groups);
 	free(m->insts);
+	free(m->specs);
 	memset(m, 0, sizeof *m);
 }

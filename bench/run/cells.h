@@ -39,6 +39,9 @@ struct cell {
 	enum channel_kind channel;
 	bool pin_strict;            /* --pin-strict */
 	struct cell *baseline;      /* the serial cell of its group; NULL for itself */
+	size_t group;               /* its index in the matrix's groups */
+	unsigned rounds;            /* recorded rounds its group got (C cells) */
+	bool converged;             /* its group reached --precision */
 	struct samples samples;
 	bool failed;                /* not measured again; error says why */
 	char error[512];
@@ -52,32 +55,45 @@ struct cell_group {
 	size_t first, n;            /* cells[first .. first + n) */
 };
 
+/* One option set (a spec: bench/run/run.h) of the matrix: its plans and
+ * its instances. A `tvp run` has one; `tvp bench` several. */
+struct cell_spec {
+	const struct run_options *o;
+	size_t plan_first;          /* plans[plan_first + pin * o->n_workers + w] */
+	size_t inst_first, n_insts; /* insts[inst_first .. inst_first + n_insts) */
+};
+
 struct cell_matrix {
+	struct cell_spec *specs;
+	size_t n_specs;
 	struct workload_inst *insts;
 	size_t n_insts;
-	struct pin_plan **plans;    /* [pin * n_workers + workers index] */
+	struct pin_plan **plans;    /* every spec's, one after the other */
+	size_t n_plans;
 	struct pin_plan *serial_plan; /* none, 1 worker: the baseline's */
-	size_t n_pins, n_workers;
 	struct cell *cells;         /* C cells, then Python cells */
 	size_t n_cells, cap;
 	struct cell_group *groups;
 	size_t n_groups;
 };
 
-/* Builds the placement plan of every (--pin policy, worker count), once.
+/* Takes the specs (o[0 .. n), which must outlive m) and builds the
+ * placement plan of every spec's (--pin policy, worker count), once.
  * Returns 0, -EINVAL for a policy that does not apply here (err says why
  * and what is accepted: exit 2), or another negative errno (exit 1). */
-int cells_plan(struct cell_matrix *m, const struct run_options *o, char *err, size_t errlen);
+int cells_plan(struct cell_matrix *m, const struct run_options *o, size_t n, char *err,
+	       size_t errlen);
 
-/* Sets up every (workload, size) instance, calibrating --size auto. Returns
- * 0, or a negative errno with "workload NAME: why" in err. */
-int cells_setup_instances(struct cell_matrix *m, const struct run_options *o, char *err,
-			  size_t errlen);
+/* Sets up every spec's (workload, size) instances, in spec order,
+ * calibrating --size auto. Returns 0, or a negative errno with
+ * "workload NAME: why" in err. */
+int cells_setup_instances(struct cell_matrix *m, char *err, size_t errlen);
 
-/* Adds the C cells: per instance, the serial baseline (never pinned), then
- * every selected mode x workers x placement x channel (only for the modes
- * that take one). Room is kept for the Python cells (cells_add). */
-void cells_build(struct cell_matrix *m, const struct run_options *o);
+/* Adds the C cells of every spec: per instance, the serial baseline (never
+ * pinned), then every selected mode x workers x placement x channel (only
+ * for the modes that take one). Each instance is a group. Room is kept for
+ * the Python cells when python is set (cells_add). */
+void cells_build(struct cell_matrix *m, bool python);
 
 /* Starts a new group of instance wi, or adds a cell to the current group:
  * the first cell of a group is its baseline. Returns the zeroed cell with

@@ -101,21 +101,13 @@ static int probe(char *err, size_t errlen)
 	return rc;
 }
 
-int python_cells_run(struct cell_matrix *m, const struct run_options *o, struct warnings *warnings,
-		     bool *failed)
+/* Adds and measures the Python cells of spec sp. */
+static int run_spec(struct cell_matrix *m, const struct cell_spec *sp, unsigned repeat, bool *failed)
 {
-	char err[256];
-	int rc = probe(err, sizeof err);
-	size_t n_insts = m->n_insts;
+	const struct run_options *o = sp->o;
+	int rc;
 
-	if (rc == -EINTR)
-		return rc;
-	if (rc != 0) {
-		warnings_add(warnings, "--python: Python cells skipped: %s", err);
-		fprintf(stderr, "tvp: --python: Python cells skipped: %s\n", err);
-		return 0;
-	}
-	for (size_t i = 0; i < n_insts; i++) {
+	for (size_t i = sp->inst_first; i < sp->inst_first + sp->n_insts; i++) {
 		struct workload_inst *wi = &m->insts[i];
 		uint64_t tasks = cells_tasks(o, wi->wl), size;
 
@@ -137,7 +129,7 @@ int python_cells_run(struct cell_matrix *m, const struct run_options *o, struct 
 				c = cells_add(m, CELL_LANG_PYTHON, wi, mode, serial ? 1 : o->workers[w], tasks,
 					      serial);
 				c->size = size;
-				if ((rc = measure_python(c, o->repeat)) != 0)
+				if ((rc = measure_python(c, repeat)) != 0)
 					return rc;
 				if (c->failed) {
 					*failed = true;
@@ -147,5 +139,23 @@ int python_cells_run(struct cell_matrix *m, const struct run_options *o, struct 
 			}
 		}
 	}
+	return 0;
+}
+
+int python_cells_run(struct cell_matrix *m, unsigned repeat, struct warnings *warnings, bool *failed)
+{
+	char err[256];
+	int rc = probe(err, sizeof err);
+
+	if (rc == -EINTR)
+		return rc;
+	if (rc != 0) {
+		warnings_add(warnings, "--python: Python cells skipped: %s", err);
+		fprintf(stderr, "tvp: --python: Python cells skipped: %s\n", err);
+		return 0;
+	}
+	for (size_t i = 0; i < m->n_specs; i++)
+		if ((rc = run_spec(m, &m->specs[i], repeat, failed)) != 0)
+			return rc;
 	return 0;
 }

@@ -8,13 +8,14 @@
 #include "bench/run_options.h"
 #include "bench/warnings.h"
 
-/* Adds and measures the Python cells of every instance whose workload has a
- * Python script (workload.python_size_divisor): the serial baseline, then
- * every selected mode that has a Python counterpart (mode.python), at every
- * worker count. A cell that fails is reported on stderr at once and sets
+/* Adds and measures, repeat times each, the Python cells of every spec's
+ * instance whose workload has a Python script
+ * (workload.python_size_divisor): the serial baseline, then every mode the
+ * spec selected that has a Python counterpart (mode.python), at every
+ * worker count of the spec. A cell that fails is reported on stderr at once and sets
  * *failed. A machine without python3 gets a run warning and no Python
  * cells. Returns 0, or -EINTR when interrupted. */
-int python_cells_run(struct cell_matrix *m, const struct run_options *o, struct warnings *warnings,
+int python_cells_run(struct cell_matrix *m, unsigned repeat, struct warnings *warnings,
 		     bool *failed);
 
 #endif

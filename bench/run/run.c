@@ -1,22 +1,32 @@
-/* run.c: `tvp run`, the run loop: options, the cell matrix, interleaved
- * rounds of measurements, summaries, then the table and the JSON.
+/* run.c: `tvp run` and the run loop behind it (run.h): the cell matrix of
+ * one or several specs, interleaved rounds of measurements, summaries, then
+ * the table and the JSON.
  *
  * DESIGN
- * A pipeline of plain data. The options are parsed once (run_options.h);
- * the topology was loaded by main before them; every placement plan is built
- * once (cells_plan), so a bad policy is a usage error before anything runs.
+ * A pipeline of plain data. The options are parsed once (run_options.h) into
+ * one spec (`tvp bench` builds several); the topology was loaded by main
+ * before them; every spec's placement plans are built once (cells_plan), so
+ * a bad policy is a usage error before anything runs.
  * measure() turns one measurement of a cell into a struct sample
  * (bench/run/measure.c says what is timed); summary_compute() reduces a
  * cell's samples to a struct cell_summary; the JSON (document.c) and the
  * tables (table.c) are written from summaries and never read back.
  *
- * Order. Warm-ups first, then `repeat` rounds; each round measures every C
- * cell once, in an order shuffled by --seed (bench/rounds.h). A noisy shared
- * machine drifts (the same loop has been seen at 0.34 and 0.68 ns per
- * iteration minutes apart); interleaving spreads that drift over every mode
- * alike instead of letting it land on whichever mode happened to run last.
- * Every sample records its round, so a cell's sample can be paired with its
- * baseline's of the same round.
+ * Order. Warm-ups first, then rounds (bench/run/schedule.h): each round
+ * measures every cell of the groups that still need one, in an order
+ * shuffled by --seed. A noisy shared machine drifts (the same loop has been
+ * seen at 0.34 and 0.68 ns per iteration minutes apart); interleaving
+ * spreads that drift over every mode alike instead of letting it land on
+ * whichever mode happened to run last. Every sample records its group's
+ * round, so a cell's sample pairs with its baseline's of the same round
+ * (bench/run/pairing.h). A group stops when its speedups are within
+ * --precision, at --max-repeat, or when the next round would end past
+ * --budget (bench/adaptive.h).
+ *
+ * Capacity. The probe (bench/capacity.h) is set up before any worker exists
+ * and runs around every sample (measure.c); after each round, and once more
+ * at the end against the run's final bests, every sample's contended flag is
+ * recomputed, so the pairs leave out what the machine took.
  *
  * Threads and fork. The loop itself never starts a thread, and every mode's
  * teardown joins its threads, so when the next cell forks, the process has
@@ -39,11 +49,14 @@
 #include "bench/env.h"
 #include "bench/progress.h"
 #include "bench/results.h"
-#include "bench/rounds.h"
+#include "bench/capacity.h"
 #include "bench/run/cells.h"
 #include "bench/run/document.h"
 #include "bench/run/measure.h"
+#include "bench/run/pairing.h"
 #include "bench/run/python_cells.h"
+#include "bench/run/run.h"
+#include "bench/run/schedule.h"
 #include "bench/run/summary.h"
 #include "bench/run/table.h"
 #include "bench/run_options.h"
@@ -51,11 +64,12 @@
 #include "par/pin.h"
 
 struct run {
-	struct run_options opt;
+	const struct run_common *common;
 	struct cell_matrix m;
-	size_t n_c_cells;             /* what each round measures */
-	uint64_t steps;               /* steps taken: rounds_run calls step once
-	                               * per cell per round, so this gives the round */
+	struct capacity cap;          /* the probe around every sample */
+	bool have_cap;
+	uint64_t t0;                  /* the run's start: the budget counts from it */
+	enum adaptive_stop stop;      /* why the rounds ended */
 	struct progress progress;
 	struct warnings warnings;     /* run-level */
 	uint64_t seed;
@@ -84,21 +98,17 @@ static void warn_unbound(struct run *r, const struct cell *c, const struct sampl
 	}
 }
 
-/* Measures cell c once (rounds.h's step); a failure is reported at once
+/* Measures cell c once (schedule.h's step); a failure is reported at once
  * and the cell is skipped from then on. */
-static int step(void *ctx, void *item, bool record)
+static int step(void *ctx, struct cell *c, unsigned round, bool record)
 {
 	struct run *r = ctx;
-	struct cell *c = item;
-	unsigned round = (unsigned)(r->steps++ / r->n_c_cells) - r->opt.warmup;
 	struct sample s;
 	char label[128], err[sizeof c->error];
 	int rc;
 
-	if (c->failed)
-		return 0;
 	progress_step(&r->progress, cell_label(c, label, sizeof label));
-	rc = measure(c, &s, err, sizeof err);
+	rc = measure(c, r->have_cap ? &r->cap : NULL, &s, err, sizeof err);
 	if (rc == 0) {
 		warn_unbound(r, c, &s);
 		s.round = round;
@@ -115,37 +125,60 @@ static int step(void *ctx, void *item, bool record)
 	return rc == -EINTR ? -EINTR : 0;
 }
 
-/* Runs warm-ups and rounds over the C cells. Returns 0, or -EINTR when
- * interrupted. */
+static uint64_t clock_now(void *ctx)
+{
+	(void)ctx;
+	return now_ns();
+}
+
+static void flag_contended(void *ctx)
+{
+	struct run *r = ctx;
+
+	if (r->have_cap)
+		pairing_flag(&r->m, &r->cap);
+}
+
+static void show_eta(void *ctx, uint64_t eta_ns)
+{
+	progress_eta(&((struct run *)ctx)->progress, eta_ns);
+}
+
+/* Runs warm-ups and the adaptive rounds over the C cells. Returns 0, or
+ * -EINTR when interrupted. */
 static int run_rounds(struct run *r)
 {
-	struct cell **order = xcalloc(r->m.n_cells ? r->m.n_cells : 1, sizeof *order);
-	uint64_t rng = r->seed;
-	struct rounds rounds = { .items = (void **)order, .warmup = r->opt.warmup,
-				 .repeat = r->opt.repeat, .rng = &rng, .step = step, .ctx = r };
+	const struct run_common *c = r->common;
+	uint64_t rng = r->seed, steps = 0;
+	struct schedule s = {
+		.m = &r->m, .warmup = c->warmup, .rng = &rng, .start_ns = r->t0, .now = clock_now,
+		.step = step, .after_round = flag_contended, .eta = show_eta, .ctx = r,
+		.lim = { .precision = c->precision, .min_rounds = c->min_repeat,
+			 /* no precision: nothing to go on for past the minimum */
+			 .max_rounds = c->precision > 0 ? c->max_repeat : c->min_repeat,
+			 .budget_ns = c->budget_ns },
+	};
 	int rc;
 
 	for (size_t i = 0; i < r->m.n_cells; i++)
-		if (r->m.cells[i].lang == CELL_LANG_C)
-			order[rounds.n++] = &r->m.cells[i];
-	r->n_c_cells = rounds.n;
-	progress_start(&r->progress, (uint64_t)rounds.n * (r->opt.warmup + r->opt.repeat),
-		       !r->opt.quiet);
-	rc = rounds_run(&rounds);
+		steps += r->m.cells[i].lang == CELL_LANG_C;
+	progress_start(&r->progress, steps * (c->warmup + c->min_repeat), !c->quiet);
+	rc = schedule_run(&s);
+	r->stop = s.stop;
+	flag_contended(r);
 	progress_end(&r->progress);
-	free(order);
 	return rc;
 }
 
 /* Every cell's summary, baselines first (each group starts with its own). */
-static struct cell_summary *summarise(const struct cell_matrix *m, double best_ref)
+static struct cell_summary *summarise(const struct cell_matrix *m)
 {
 	struct cell_summary *sums = xcalloc(m->n_cells ? m->n_cells : 1, sizeof *sums);
 
 	for (size_t i = 0; i < m->n_cells; i++) {
 		const struct cell *c = &m->cells[i];
 
-		summary_compute(&sums[i], c, c->baseline ? &sums[c->baseline - m->cells] : NULL, best_ref);
+		summary_compute(&sums[i], c, c->baseline ? &sums[c->baseline - m->cells] : NULL);
 	}
 	return sums;
 }
@@ -155,25 +188,43 @@ static struct cell_summary *summarise(const struct cell_matrix *m, double best_r
 static int finish(struct run *r, struct results_out *out, const struct document_meta *meta,
 		  const struct cell_summary *sums, int status)
 {
-	json_t *doc = document_json(&r->opt, &r->m, sums, meta);
+	json_t *doc = document_json(r->common, &r->m, sums, meta);
 	char err[512], path[4096];
 
-	if (!r->opt.quiet || r->failed) {
+	if (!r->common->quiet || r->failed) {
 		FILE *tf = strcmp(results_path(out), "-") == 0 ? stderr : stdout;
-		if (!r->opt.quiet)
+		if (!r->common->quiet)
 			table_print(tf, sums, r->m.n_cells);
-		table_print_warnings(stderr, &r->warnings, sums, r->m.n_cells);
+		table_print_warnings(stderr, &r->warnings, sums, r->m.n_cells, r->common->verbose);
+		if (!r->common->quiet)
+			table_print_summary(tf, sums, r->m.n_cells);
 	}
 	snprintf(path, sizeof path, "%s", results_path(out));
 	if (results_commit(out, doc, err, sizeof err) != 0) {
-		fprintf(stderr, "tvp: run: %s\n", err);
+		fprintf(stderr, "tvp: %s: %s\n", r->common->command, err);
 		if (status == 0)
 			status = 1;
-	} else if (!r->opt.quiet && strcmp(path, "-") != 0) {
+	} else if (!r->common->quiet && strcmp(path, "-") != 0) {
 		fprintf(stderr, "tvp: results written to %s\n", path);
 	}
 	json_decref(doc);
 	return status;
+}
+
+/* One line: what will run, and under which limits. */
+static void print_plan(const struct run *r)
+{
+	const struct run_common *c = r->common;
+	char rounds[32], budget[32] = "none";
+
+	if (c->min_repeat == c->max_repeat)
+		snprintf(rounds, sizeof rounds, "%u", c->min_repeat);
+	else
+		snprintf(rounds, sizeof rounds, "%u-%u", c->min_repeat, c->max_repeat);
+	if (c->budget_ns)
+		format_duration(budget, sizeof budget, (double)c->budget_ns);
+	fprintf(stderr, "tvp: %zu cells in %zu groups x (%u warm-up + %s rounds), precision %.3g%%, budget %s, seed %" PRIu64 "\n",
+		r->m.n_cells, r->m.n_groups, c->warmup, rounds, 100 * c->precision, budget, r->seed);
 }
 
 /* Measures everything; returns the exit status so far. */
@@ -182,17 +233,16 @@ static int measure_all(struct run *r)
 	char err[512];
 	int rc;
 
-	if (cells_setup_instances(&r->m, &r->opt, err, sizeof err) != 0) {
+	if (cells_setup_instances(&r->m, err, sizeof err) != 0) {
 		fprintf(stderr, "tvp: %s\n", err);
 		return 1;
 	}
-	cells_build(&r->m, &r->opt);
-	if (!r->opt.quiet)
-		fprintf(stderr, "tvp: %zu cells x (%u warm-up + %u measured) runs, seed %" PRIu64 "\n",
-			r->m.n_cells, r->opt.warmup, r->opt.repeat, r->seed);
+	cells_build(&r->m, r->common->python);
+	if (!r->common->quiet)
+		print_plan(r);
 	rc = run_rounds(r);
-	if (rc == 0 && r->opt.python)
-		rc = python_cells_run(&r->m, &r->opt, &r->warnings, &r->failed);
+	if (rc == 0 && r->common->python)
+		rc = python_cells_run(&r->m, r->common->min_repeat, &r->warnings, &r->failed);
 	if (rc == -EINTR) {
 		fprintf(stderr, "tvp: interrupted (%s); writing what was measured\n",
 			util_interrupt_name());
@@ -201,7 +251,16 @@ static int measure_all(struct run *r)
 	return r->failed ? 1 : 0;
 }
 
-int cmd_run(int argc, char **argv)
+void run_common_from_options(struct run_common *c, const struct run_options *o)
+{
+	*c = (struct run_common){ .command = "run", .output = o->output, .seed = o->seed,
+				  .seed_given = o->seed_given, .warmup = o->warmup,
+				  .min_repeat = o->min_repeat, .max_repeat = o->max_repeat,
+				  .precision = o->precision, .budget_ns = o->budget_ns,
+				  .quiet = o->quiet, .verbose = o->verbose, .python = o->python };
+}
+
+int run_execute(const struct run_options *specs, size_t n, const struct run_common *c)
 {
 	struct run r;
 	struct results_out *out = NULL;
@@ -214,25 +273,24 @@ int cmd_run(int argc, char **argv)
 	int rc, status;
 
 	memset(&r, 0, sizeof r);
-	rc = run_options_parse(&r.opt, env_pus(), argc, argv, err, sizeof err);
-	if (rc != 0) {
-		if (rc < 0)
-			fprintf(stderr, "tvp: run: %s\n", err);
-		status = rc < 0 ? 2 : 0;
-		goto out_release;
-	}
-	if ((rc = cells_plan(&r.m, &r.opt, err, sizeof err)) != 0) {
-		fprintf(stderr, "tvp: run: --pin: %s\n", err);
+	r.common = c;
+	r.t0 = t0;
+	if ((rc = cells_plan(&r.m, specs, n, err, sizeof err)) != 0) {
+		fprintf(stderr, "tvp: %s: --pin: %s\n", c->command, err);
 		status = rc == -EINVAL ? 2 : 1;
 		goto out_release;
 	}
-	if (results_open(&out, r.opt.output, "", err, sizeof err) != 0) {
-		fprintf(stderr, "tvp: run: --output: %s\n", err);
+	if (results_open(&out, c->output, "", err, sizeof err) != 0) {
+		fprintf(stderr, "tvp: %s: --output: %s\n", c->command, err);
 		status = 2;
 		goto out_release;
 	}
 	util_catch_interrupts();
-	r.seed = r.opt.seed_given ? r.opt.seed : now_ns() ^ ((uint64_t)getpid() << 32);
+	/* Before any worker exists: the probe's threads must be its only ones. */
+	r.have_cap = capacity_init(&r.cap, NULL, 0, 0) == 0;
+	if (!r.have_cap)
+		warnings_add(&r.warnings, "no capacity probe: contended samples cannot be told");
+	r.seed = c->seed_given ? c->seed : now_ns() ^ ((uint64_t)getpid() << 32);
 	env_utc_stamp(created, sizeof created, false);
 	host = env_host_json();
 	build = env_build_json();
@@ -249,8 +307,9 @@ int cmd_run(int argc, char **argv)
 				       .interrupted = status > 128,
 				       .duration_s = (double)(now_ns() - t0) / 1e9, .seed = r.seed,
 				       .best_ref = summary_best_reference(r.m.cells, r.m.n_cells),
-				       .warnings = &r.warnings };
-	sums = summarise(&r.m, meta.best_ref);
+				       .warnings = &r.warnings, .cap = r.have_cap ? &r.cap : NULL,
+				       .stop = r.stop };
+	sums = summarise(&r.m);
 	status = finish(&r, out, &meta, sums, status);
 	for (size_t i = 0; i < r.m.n_cells; i++)
 		summary_release(&sums[i]);
@@ -258,8 +317,29 @@ int cmd_run(int argc, char **argv)
 	json_decref(host);
 	json_decref(build);
 	warnings_release(&r.warnings);
+	if (r.have_cap)
+		capacity_release(&r.cap);
 out_release:
 	cells_release(&r.m);
-	run_options_release(&r.opt);
+	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_options opt;
+	struct run_common common;
+	char err[512];
+	int rc, status;
+
+	rc = run_options_parse(&opt, env_pus(), argc, argv, err, sizeof err);
+	if (rc != 0) {
+		if (rc < 0)
+			fprintf(stderr, "tvp: run: %s\n", err);
+		status = rc < 0 ? 2 : 0;
+	} else {
+		run_common_from_options(&common, &opt);
+		status = run_execute(&opt, 1, &common);
+	}
+	run_options_release(&opt);
 	return status;
 }
