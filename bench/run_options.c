@@ -352,6 +352,7 @@ void run_options_usage(FILE *f)
 			fprintf(f, "  %-17s %s\n  %-17s (%s%s%s)\n", flag, wo->help, "", workloads[i]->name,
 				wo->def && *wo->def ? "; default " : "", wo->def ? wo->def : "");
 		}
+	fprintf(f, "\nShort forms: -w for --workers, -m --mode, -o --output, -r --repeat, -q --quick.\n");
 	fprintf(f, "\nExit status: 0 success, 1 a failure while running (a wrong result, a mode\n"
 		   "that failed), 2 a bad command line, 128+N interrupted by signal N (130 for\n"
 		   "Ctrl-C, 129 for a hang-up; results so far written).\n");
@@ -390,12 +391,14 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 
 	optind = 0;   /* glibc: reinitialise, so the parser can run twice */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":w:m:o:r:q", longopts, NULL)) != -1) {
 		const char *arg = optarg;
 
 		switch (c) {
 		case OPT_WORKLOAD: workloads_text = arg; break;
+		case 'm':
 		case OPT_MODE: modes_text = arg; break;
+		case 'w':
 		case OPT_WORKERS: workers_text = arg; break;
 		case OPT_SIZE: size_text = arg; break;
 		case OPT_TASKS:
@@ -404,6 +407,7 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 				goto out;
 			}
 			break;
+		case 'r':
 		case OPT_REPEAT:
 			if (!cli_parse_uint(arg, 1, 100000, &v)) {
 				fail(err, errlen, "--repeat '%s' is not accepted; accepted: a whole number from 1 to 100000", arg);
@@ -443,6 +447,7 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 			}
 			o->seed_given = true;
 			break;
+		case 'o':
 		case OPT_OUTPUT:
 			if (!*arg) {
 				fail(err, errlen, "--output is empty; accepted: a file path, or - for stdout");
@@ -464,6 +469,7 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 			if (!parse_channels(o, arg, err, errlen))
 				goto out;
 			break;
+		case 'q':
 		case OPT_QUICK: o->quick = true; break;
 		case OPT_QUIET: o->quiet = true; break;
 		case OPT_PYTHON: o->python = true; break;
