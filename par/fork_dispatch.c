@@ -72,7 +72,8 @@ bool fork_dispatch_results(struct fpool *fp, struct wslot *s, const void *m, siz
 	s->job = NULL;
 	s->state = W_IDLE;
 	s->idle_since = now_ns();
-	s->lifetime += j->n;
+	if (!pool_base(fp->p)->warming)
+		s->lifetime += j->n;
 	s->deadline_at = 0;
 	return true;
 bad:

@@ -288,6 +288,11 @@ static int fp_start(struct pool *p, char *err, size_t errlen)
 		goto out_free;
 	}
 	for (unsigned i = 0; i < fp->n; i++) {
+		if (opt->stop && *opt->stop) {
+			snprintf(err, errlen, "interrupted while starting worker %u of %u", i + 1, fp->n);
+			rc = -EINTR;
+			goto out_stop;
+		}
 		rc = fork_server_spawn(fp, &fp->w[i], err, errlen);
 		if (rc < 0)
 			goto out_stop;

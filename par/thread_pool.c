@@ -337,7 +337,8 @@ static void tpool_free(struct tpool *tp)
 
 static int tp_start(struct pool *p, char *err, size_t errlen)
 {
-	unsigned n = pool_base(p)->opt.workers;
+	const struct pool_options *opt = &pool_base(p)->opt;
+	unsigned n = opt->workers;
 	struct tpool *tp = xaligned_zalloc(CACHE_LINE, sizeof *tp);
 	sigset_t block, old;
 
@@ -362,11 +363,17 @@ static int tp_start(struct pool *p, char *err, size_t errlen)
 
 		w->tp = tp;
 		w->index = i;
-		rc = pthread_create(&w->thread, NULL, worker_main, w);
+		if (opt->stop && *opt->stop)
+			rc = EINTR;
+		else
+			rc = pthread_create(&w->thread, NULL, worker_main, w);
 		if (rc) {
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
-			snprintf(err, errlen, "pthread_create: %s (worker %u of %u)", strerror(rc),
-				 i + 1, n);
+			if (rc == EINTR)
+				snprintf(err, errlen, "interrupted while starting worker %u of %u", i + 1, n);
+			else
+				snprintf(err, errlen, "pthread_create: %s (worker %u of %u)",
+					 strerror(rc), i + 1, n);
 			stop_workers(tp);
 			tpool_free(tp);
 			pool_base(p)->backend = NULL;

@@ -42,6 +42,7 @@ static int start(struct mode_run *m, enum pool_kind kind, bool executor)
 		.kind = kind,
 		.workers = m->workers ? m->workers : 1,
 		.pin = m->pin,
+		.stop = &tvp_interrupted,   /* a Ctrl-C during a large pool's start */
 	};
 	int rc;
 
