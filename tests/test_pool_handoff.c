@@ -1,9 +1,14 @@
-/* test_pool_start.c: what pool_new promises about the pool it returns, for
- * both kinds: it is ready to time (a first task costs about what the next
- * ones do), its counters start from zero, its warm-up is not counted toward
- * maxtasksperchild, and a stop flag set before or during a large fork
- * pool's start ends it promptly with -EINTR and no child left. Times are
- * only compared with each other, measured in the same test. */
+/* test_pool_handoff.c: how a pool starts and hands tasks over. pool_new,
+ * for both kinds: the pool it returns is ready to time (a first task costs
+ * about what the next ones do), its counters start from zero, its warm-up
+ * is not counted toward maxtasksperchild, and a stop flag set before or
+ * during a large fork pool's start ends it promptly with -EINTR and no
+ * child left. A fork pool's prefetched job (the second job in flight behind
+ * a busy worker's, par/fork_prefetch.c), on both channels: it is not
+ * running, it can be cancelled (and never runs), its deadline counts from
+ * its start, and when its worker dies in the job before it, only that job
+ * fails while the prefetched one runs in the replacement. Times are only
+ * compared with each other, measured in the same test. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -23,15 +28,29 @@ static int task_noop(const void *arg, size_t len, struct task_result *out)
 	return 0;
 }
 
-/* Returns { pid }. */
+/* arg: NULL, or int64 { ms, crash }: sleeps ms, then dies of SIGKILL if
+ * crash. Returns { pid }. */
 static int task_pid(const void *arg, size_t len, struct task_result *out)
 {
-	int64_t pid = getpid();
+	int64_t pid = getpid(), a[2] = { 0, 0 };
 
-	(void)arg;
-	(void)len;
+	if (len == sizeof a)
+		memcpy(a, arg, sizeof a);
+	if (a[0])
+		sleep_ns((uint64_t)a[0] * 1000000u);
+	if (a[1])
+		kill(getpid(), SIGKILL);
 	task_result_set(out, &pid, sizeof pid);
 	return 0;
+}
+
+static int64_t pid_of(const struct task_result *r)
+{
+	int64_t pid;
+
+	ck_assert_uint_eq(r->len, sizeof pid);
+	memcpy(&pid, task_result_data(r), sizeof pid);
+	return pid;
 }
 
 static const struct pool_options kinds[] = {
@@ -132,7 +151,7 @@ START_TEST(warm_up_is_not_a_task_of_the_child)
 		struct task_result r = TASK_RESULT_INIT;
 
 		ck_assert_int_eq(pool_apply(p, task_pid, NULL, 0, &r), 0);
-		memcpy(&pid[i], task_result_data(&r), sizeof pid[i]);
+		pid[i] = pid_of(&r);
 		task_result_release(&r);
 	}
 	ck_assert_int_eq(pid[0], pid[1]);
@@ -208,9 +227,116 @@ START_TEST(stop_during_a_large_start)
 }
 END_TEST
 
-static Suite *pool_start_suite(void)
+/* ---- prefetched jobs --------------------------------------------------- */
+
+/* A task of ms milliseconds (dying at the end if crash), with a deadline. */
+static struct pool_async *submit(struct pool *p, int64_t ms, int64_t crash, uint64_t deadline_ns)
 {
-	Suite *s = suite_create("pool-start");
+	int64_t a[2] = { ms, crash };
+	struct pool_async *x = pool_apply_async(p, task_pid, a, sizeof a, NULL, NULL, NULL,
+						deadline_ns);
+
+	ck_assert_ptr_nonnull(x);
+	return x;
+}
+
+static int64_t get_pid(struct pool_async *a, int want_status)
+{
+	struct task_result r = TASK_RESULT_INIT;
+	int64_t pid = 0;
+	int st = pool_async_get(a, POOL_FOREVER, &r);
+
+	ck_assert_msg(st == want_status, "status %d, wanted %d: %.*s", st, want_status,
+		      (int)r.len, (const char *)task_result_data(&r));
+	if (st == 0)
+		pid = pid_of(&r);
+	task_result_release(&r);
+	pool_async_free(a);
+	return pid;
+}
+
+/* One worker: the job behind a running one waits in its channel. */
+static struct pool *one_worker(int chan)
+{
+	struct pool_options opt = kinds[1 + chan];
+
+	return start(&opt);
+}
+
+START_TEST(prefetched_job_survives_its_workers_death)
+{
+	struct pool *p = one_worker(_i);
+	int64_t first = get_pid(submit(p, 0, 0, 0), 0);
+	struct pool_async *dies = submit(p, 50, 1, 0);
+	struct pool_async *next = submit(p, 0, 0, 0);
+
+	get_pid(dies, -ECHILD);
+	ck_assert_int_ne(get_pid(next, 0), first);   /* ran, in the replacement */
+	pool_free(p);
+	tvp_assert_no_children();
+}
+END_TEST
+
+START_TEST(prefetched_job_deadline_counts_from_its_start)
+{
+	struct pool *p = one_worker(_i);
+	struct pool_async *a = submit(p, 300, 0, 0);
+	struct pool_async *b = submit(p, 10, 0, 200000000);   /* 200 ms, behind 300 ms */
+	struct pool_async *c = submit(p, 0, 0, 0);
+	struct pool_async *d = submit(p, 2000, 0, 100000000); /* runs past its 100 ms */
+	struct pool_async *e = submit(p, 0, 0, 0);
+
+	get_pid(a, 0);
+	get_pid(b, 0);
+	get_pid(c, 0);
+	get_pid(d, -ETIMEDOUT);
+	get_pid(e, 0);
+	pool_free(p);
+	tvp_assert_no_children();
+}
+END_TEST
+
+START_TEST(prefetched_job_cancelled_never_runs)
+{
+	struct pool *p = one_worker(_i);
+	struct pool_async *a = submit(p, 150, 0, 0);
+	struct pool_async *b = submit(p, 0, 0, 0);
+	struct worker_stats ws[4];
+	uint64_t tasks = 0;
+	unsigned n;
+
+	ck_assert(!pool_async_running(b));
+	ck_assert(pool_async_cancel(b));
+	get_pid(b, -ECANCELED);
+	get_pid(a, 0);
+	get_pid(submit(p, 0, 0, 0), 0);   /* the worker skipped b: still in step */
+	n = pool_take_stats(p, ws, 4);
+	for (unsigned i = 0; i < n; i++)
+		tasks += ws[i].tasks;
+	ck_assert_uint_eq(tasks, 2);
+	pool_free(p);
+	tvp_assert_no_children();
+}
+END_TEST
+
+START_TEST(prefetched_job_terminated_is_cancelled)
+{
+	struct pool *p = one_worker(_i);
+	struct pool_async *a = submit(p, 2000, 0, 0);
+	struct pool_async *b = submit(p, 0, 0, 0);
+
+	sleep_ns(20000000);
+	pool_terminate(p);
+	get_pid(a, -ECANCELED);
+	get_pid(b, -ECANCELED);
+	pool_free(p);
+	tvp_assert_no_children();
+}
+END_TEST
+
+static Suite *pool_handoff_suite(void)
+{
+	Suite *s = suite_create("pool-handoff");
 	TCase *tc = tvp_tcase(s, "start", 120);
 
 	tcase_add_loop_test(tc, first_task_costs_a_warm_handoff, 0, 3);
@@ -218,7 +344,12 @@ static Suite *pool_start_suite(void)
 	tcase_add_loop_test(tc, warm_up_is_not_a_task_of_the_child, 0, 2);
 	tcase_add_loop_test(tc, stop_set_before_start, 0, 3);
 	tcase_add_loop_test(tc, stop_during_a_large_start, 0, 2);
+	tc = tvp_tcase(s, "prefetch", 60);
+	tcase_add_loop_test(tc, prefetched_job_survives_its_workers_death, 0, 2);
+	tcase_add_loop_test(tc, prefetched_job_deadline_counts_from_its_start, 0, 2);
+	tcase_add_loop_test(tc, prefetched_job_cancelled_never_runs, 0, 2);
+	tcase_add_loop_test(tc, prefetched_job_terminated_is_cancelled, 0, 2);
 	return s;
 }
 
-TVP_TEST_MAIN(pool_start_suite)
+TVP_TEST_MAIN(pool_handoff_suite)
