@@ -20,7 +20,9 @@
  * back, and the result is checked. Batches: the mode itself (modes/mode.h)
  * runs noop's default task count (1,000,000; 100,000 with --quick): setup
  * and teardown are not timed, execute is, exactly as the run loop does; the
- * figure is execute's time divided by the tasks.
+ * figure is execute's time divided by the tasks. first-noop-*: the same with
+ * one task, so each sample is a new pool's first task, to hold against the
+ * warmed apply.
  */
 #include "bench/overhead/ovh.h"
 
@@ -36,7 +38,7 @@
 #include "bench/util.h"
 #include "workloads/workload.h"
 
-enum { HO_POOL_START, HO_APPLY, HO_SUBMIT, HO_BATCH };
+enum { HO_POOL_START, HO_APPLY, HO_SUBMIT, HO_BATCH, HO_FIRST };
 
 struct handoff {
 	const struct ovh_bench *b;
@@ -122,8 +124,10 @@ static int check_noop(struct handoff *s, int status, const struct task_result *r
 	return 0;
 }
 
-/* One batch through the kernel's mode, as `tvp run` runs it. */
-static int run_batch(struct handoff *s, struct ovh_sample *out, char *err, size_t errlen)
+/* One batch of `tasks` tasks through the kernel's mode, as `tvp run` runs
+ * it. */
+static int run_batch(struct handoff *s, uint64_t tasks, struct ovh_sample *out, char *err,
+		     size_t errlen)
 {
 	const struct mode *mode = mode_find(s->b->mode);
 	struct mode_run m;
@@ -136,7 +140,7 @@ static int run_batch(struct handoff *s, struct ovh_sample *out, char *err, size_
 	m.wi = &s->wi;
 	m.channel = mode->flags & MODE_CHANNEL ? channel_kind_name(s->b->channel) : NULL;
 	m.workers = s->ctx->workers;
-	m.tasks = s->wi.wl->default_tasks(s->ctx->workers, s->ctx->quick);
+	m.tasks = tasks;
 	mode_run_alloc_arrays(&m, m.tasks);   /* as the run loop does */
 	if (mode->setup && (rc = mode->setup(&m)) != 0) {
 		rc = ovh_fail(err, errlen, rc, "%s: setup: %s", mode->name, m.err[0] ? m.err : strerror(-rc));
@@ -211,8 +215,11 @@ static int handoff_run(void *state, uint64_t iters, struct ovh_sample *out, char
 		}
 		out->value = (double)(now_ns() - t0);
 		return rc;
+	case HO_FIRST:
+		return run_batch(s, 1, out, err, errlen);
 	default:
-		return run_batch(s, out, err, errlen);
+		return run_batch(s, s->wi.wl->default_tasks(s->ctx->workers, s->ctx->quick), out,
+				 err, errlen);
 	}
 }
 
@@ -260,6 +267,12 @@ const struct ovh_bench ovh_handoff_benches[] = {
 	   "per task of `tvp run --workload noop --mode fork-pool --channel pipe` (1,000,000 tasks)"),
 	HO("batch-noop-fork-pool-shm", HANDOFF, HO_BATCH, PROCESS, SHM, "fork-pool", OVH_BATCH,
 	   "per task of `tvp run --workload noop --mode fork-pool --channel shm` (1,000,000 tasks)"),
+	HO("first-noop-thread-pool", HANDOFF, HO_FIRST, THREAD, PIPE, "thread-pool", OVH_BATCH,
+	   "execute of `tvp run --workload noop --tasks 1 --mode thread-pool`: a new pool's first task"),
+	HO("first-noop-fork-pool-pipe", HANDOFF, HO_FIRST, PROCESS, PIPE, "fork-pool", OVH_BATCH,
+	   "execute of `tvp run --workload noop --tasks 1 --mode fork-pool --channel pipe`"),
+	HO("first-noop-fork-pool-shm", HANDOFF, HO_FIRST, PROCESS, SHM, "fork-pool", OVH_BATCH,
+	   "execute of `tvp run --workload noop --tasks 1 --mode fork-pool --channel shm`"),
 	HOW("handoff-apply-thread-pool-32", HO_APPLY, THREAD, PIPE, 32,
 	    "pool_apply of one noop task on an idle thread pool of 32 workers"),
 	HOW("handoff-apply-fork-pool-pipe-32", HO_APPLY, PROCESS, PIPE, 32,
