@@ -363,7 +363,8 @@ bool fork_dispatch_cancel(struct pool *p, struct job *j)
 			break;
 		}
 	}
-	for (unsigned i = 0; !ok && fp->n_prefetched && i < fp->n; i++) {
+	/* Not queued: maybe prefetched, or promoted and not yet started. */
+	for (unsigned i = 0; !ok && i < fp->n; i++) {
 		struct wslot *s = &fp->w[i];
 		int expect = JOB_QUEUED;
 
