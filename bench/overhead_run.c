@@ -42,7 +42,7 @@ void overhead_run_build(struct overhead *o)
 		}
 		e = &o->entries[o->n_entries++];
 		e->b = b;
-		e->ctx.workers = o->workers;
+		e->ctx.workers = b->workers ? b->workers : o->workers;
 		e->ctx.quick = o->quick;
 		e->ctx.cpu[0] = e->ctx.cpu[1] = -1;
 		if (b->pin == OVH_PIN_SAME) {

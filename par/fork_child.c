@@ -241,8 +241,17 @@ __attribute__((noreturn)) void fork_child_main(const struct fork_child *c, int *
 		bytes = (size_t)(h.count * h.arg_size);
 		if (len - sizeof h != bytes)
 			_exit(FORK_EXIT_BAD_MESSAGE);
+		if (h.flags & WIRE_PREFETCHED) {
+			uint64_t seq = h.job_seq;
+
+			/* The parent may have taken it back (fork_prefetch.c). */
+			if (!atomic_compare_exchange_strong(&bs->claim, &seq, 0)) {
+				more_expected = false;
+				continue;
+			}
+		}
 		/* Messages sit at 16-byte boundaries of the inbox (channel.c)
-		 * and the header is 64 bytes is 64 bytes, so the records are aligned as
+		 * and the header is 64 bytes, so the records are aligned as
 		 * malloc would align them; copy only if that ever changes. */
 		args = (const unsigned char *)m + sizeof h;
 		if ((uintptr_t)args % alignof(max_align_t) != 0 && bytes) {

@@ -130,6 +130,7 @@ void fork_death_bury(struct fpool *fp, struct wslot *s, int why_err, struct job 
 	status = proc_pidfd_reap(s->pidfd);
 	retire_stats(fp, s);
 	board_drop_token(fp->board, s->pid);
+	fork_prefetch_return(fp, s, why_err, fin);   /* what it had not started */
 	if (s->job) {
 		char msg[300];
 

@@ -11,8 +11,10 @@
  * to one worker while another worker streams a large result back. A job
  * goes to one idle worker (the one spinning, else the one idle most
  * recently) in pieces (fork_wire.h). A worker runs one job at a time; a job
- * is RUNNING (no longer cancellable) from the moment it is handed to its
- * worker, and its deadline counts from then.
+ * handed to an idle worker is RUNNING (no longer cancellable) from then, and
+ * its deadline counts from then. When no worker is idle, a busy worker may
+ * get a second job to start as soon as it is done (fork_prefetch.c); that
+ * job stays QUEUED until the worker starts it.
  */
 #include "par/fork_pool_impl.h"
 
@@ -44,6 +46,8 @@ bool fork_dispatch_results(struct fpool *fp, struct wslot *s, const void *m, siz
 	if (h.kind != MSG_RESULTS || !j || h.job_seq != s->job_seq || h.first != s->done ||
 	    h.count > j->n - s->done)
 		goto bad;
+	if (!s->claimed)
+		fork_prefetch_note_claim(fp, s);   /* it sends results: it started it */
 	for (uint64_t i = 0; i < h.count; i++) {
 		struct wire_record rec;
 		size_t k = (size_t)(h.first + i);
@@ -72,8 +76,10 @@ bool fork_dispatch_results(struct fpool *fp, struct wslot *s, const void *m, siz
 	s->job = NULL;
 	s->state = W_IDLE;
 	s->idle_since = now_ns();
-	s->lifetime += j->n;
+	if (!pool_base(fp->p)->warming)
+		s->lifetime += j->n;
 	s->deadline_at = 0;
+	fork_prefetch_promote(fp, s);
 	return true;
 bad:
 	/* Its job fails with a message that says so (fork_death.c). */
@@ -81,6 +87,28 @@ bad:
 	proc_pidfd_signal(s->pidfd, SIGKILL);
 	fp->next_death_check = 0;
 	return false;
+}
+
+int fork_dispatch_post(struct fpool *fp, struct wslot *s, struct job *j, uint64_t seq,
+		       size_t first, size_t cnt, uint32_t flags)
+{
+	struct wire_run h;
+	int rc;
+
+	memset(&h, 0, sizeof h);
+	h.kind = MSG_RUN;
+	h.flags = flags;
+	h.job_seq = seq;
+	h.fn = (uint64_t)(uintptr_t)j->fn;
+	h.arg_size = j->arg_size;
+	h.first = first;
+	h.count = cnt;
+	h.first_task = j->first_task + first;
+	h.job_n = j->n;
+	rc = channel_post(s->ch, &h, sizeof h, j->args + first * j->arg_size, cnt * j->arg_size);
+	if (rc < 0)
+		fp->next_death_check = 0;   /* it is dead: see to it soon */
+	return rc;
 }
 
 /* Posts pieces of s's job while the channel takes them. */
@@ -91,26 +119,13 @@ static void feed(struct fpool *fp, struct wslot *s)
 	while (j && !channel_send_pending(s->ch) && s->sent < j->n) {
 		size_t per = j->arg_size ? PIECE_BYTES / j->arg_size : j->n;
 		size_t cnt = j->n - s->sent;
-		struct wire_run h;
 
 		if (per == 0)
 			per = 1;
 		if (cnt > per)
 			cnt = per;
-		memset(&h, 0, sizeof h);
-		h.kind = MSG_RUN;
-		h.job_seq = s->job_seq;
-		h.fn = (uint64_t)(uintptr_t)j->fn;
-		h.arg_size = j->arg_size;
-		h.first = s->sent;
-		h.count = cnt;
-		h.first_task = j->first_task + s->sent;
-		h.job_n = j->n;
-		if (channel_post(s->ch, &h, sizeof h, j->args + s->sent * j->arg_size,
-				 cnt * j->arg_size) < 0) {
-			fp->next_death_check = 0;   /* it is dead: see to it soon */
+		if (fork_dispatch_post(fp, s, j, s->job_seq, s->sent, cnt, 0) < 0)
 			return;
-		}
 		s->sent += cnt;
 	}
 }
@@ -120,7 +135,7 @@ bool fork_dispatch_jobs(struct fpool *fp, uint64_t now)
 {
 	bool any = false;
 
-	while (fp->qhead) {
+	while (fp->qhead || fp->n_prefetched) {
 		int32_t spinner = atomic_load_explicit(&fp->board->spinner, memory_order_relaxed);
 		struct wslot *best = NULL;
 		struct job *j;
@@ -142,16 +157,21 @@ bool fork_dispatch_jobs(struct fpool *fp, uint64_t now)
 		}
 		if (!best)
 			break;
-		j = fp->qhead;
-		fp->qhead = j->next;
-		if (!fp->qhead)
-			fp->qtail = NULL;
+		if (fp->qhead) {
+			j = fp->qhead;
+			fp->qhead = j->next;
+			if (!fp->qhead)
+				fp->qtail = NULL;
+		} else if (!(j = fork_prefetch_steal(fp))) {
+			break;   /* an idle worker, and nothing it could take */
+		}
 		/* Jobs in the queue are QUEUED (cancel takes them out under
 		 * mu); the CAS is the contract's transition. */
 		if (!atomic_compare_exchange_strong(&j->state, &expect, JOB_RUNNING))
 			continue;
 		best->state = W_BUSY;
 		best->job = j;
+		best->claimed = true;
 		best->job_seq = ++fp->next_seq;
 		best->sent = best->done = 0;
 		best->killed = false;
@@ -159,6 +179,8 @@ bool fork_dispatch_jobs(struct fpool *fp, uint64_t now)
 		feed(fp, best);
 		any = true;
 	}
+	if (fork_prefetch_jobs(fp))
+		any = true;
 	return any;
 }
 
@@ -225,6 +247,18 @@ bool fork_dispatch_pump(struct fpool *fp, struct job **fin)
 
 		if (s->state == W_EMPTY)
 			continue;
+		if (s->state == W_IDLE) {
+			/* An idle worker sends nothing: do not read its
+			 * channel (a pipe's read is a system call per worker,
+			 * which made one hand-off to a pool of 128 cost 38 us
+			 * instead of 9). Its death shows on its pidfd. A job
+			 * taken back from it may still be on its way out. */
+			if (channel_send_pending(s->ch) && channel_flush(s->ch) < 0)
+				fp->next_death_check = 0;
+			if (maxtasks && s->lifetime >= maxtasks)
+				fork_death_retire(fp, s);
+			continue;
+		}
 		if (channel_send_pending(s->ch)) {
 			rc = channel_flush(s->ch);
 			if (rc < 0)
@@ -250,6 +284,8 @@ bool fork_dispatch_pump(struct fpool *fp, struct job **fin)
 			continue;
 		}
 		if (s->state == W_BUSY) {
+			if (!s->claimed)
+				fork_prefetch_note_claim(fp, s);
 			feed(fp, s);
 			if (s->deadline_at && now >= s->deadline_at && !s->killed) {
 				proc_pidfd_signal(s->pidfd, SIGKILL);
@@ -326,6 +362,15 @@ bool fork_dispatch_cancel(struct pool *p, struct job *j)
 			}
 			break;
 		}
+	}
+	/* Not queued: maybe prefetched, or promoted and not yet started. */
+	for (unsigned i = 0; !ok && i < fp->n; i++) {
+		struct wslot *s = &fp->w[i];
+		int expect = JOB_QUEUED;
+
+		if ((s->next == j || (s->job == j && !s->claimed)) &&
+		    fork_prefetch_take_back(fp, s, j))
+			ok = atomic_compare_exchange_strong(&j->state, &expect, JOB_CANCELLED);
 	}
 	pthread_mutex_unlock(&fp->mu);
 	return ok;

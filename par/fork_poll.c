@@ -83,8 +83,8 @@ static bool sleep_poll(struct fpool *fp, uint64_t until)
 
 		first[i] = n;
 		count[i] = 0;
-		if (s->state == W_EMPTY)
-			continue;
+		if (s->state != W_BUSY)
+			continue;   /* only a busy worker sends; its pidfd tells a death */
 		if (!channel_arm(s->ch)) {
 			disarm(fp, armed);
 			return false;

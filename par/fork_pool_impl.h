@@ -7,6 +7,7 @@
  *   fork_child.c     a worker's life, after the fork
  *   fork_server.c    starting a worker: direct fork, or the fork server
  *   fork_dispatch.c  jobs to workers, results back (the parent's pump)
+ *   fork_prefetch.c  a second job in flight per worker
  *   fork_poll.c      waiting: the poller, spinning, sleeping in ppoll
  *   fork_death.c     workers that end: reaping, failing their job, retiring
  *   fork_pool.c      start, join, terminate, stats: the ops table
@@ -59,6 +60,10 @@ struct board_slot {
 	_Atomic int32_t bind_errno;             /* pinned 0: why (a positive errno) */
 	char bound[96];                         /* written before the worker's first task */
 	_Atomic uint64_t cpus_seen[PIN_CPU_WORDS];
+	/* The job_seq of the prefetched job the worker has not started, or
+	 * 0: whoever swaps it to 0 first (the worker to start it, the parent
+	 * to take it back) owns the job (fork_prefetch.c). */
+	alignas(CACHE_LINE) _Atomic uint64_t claim;
 };
 
 struct board {
@@ -99,6 +104,9 @@ struct wslot {
 	struct channel *ch;
 	struct job *job;              /* W_BUSY: the job it runs */
 	uint64_t job_seq;
+	bool claimed;                 /* job is RUNNING; false: prefetched, maybe not started */
+	struct job *next;             /* prefetched behind job (QUEUED), or NULL */
+	uint64_t next_seq;
 	size_t sent, done;            /* records posted, records with an outcome */
 	uint64_t deadline_at;         /* 0: none */
 	bool killed;                  /* SIGKILLed for its deadline */
@@ -124,6 +132,7 @@ struct fpool {
 	struct wslot *w;
 	struct job *qhead, *qtail;    /* queued jobs */
 	uint64_t next_seq;
+	unsigned n_prefetched;        /* slots with a next job */
 
 	struct board *board;
 	size_t board_bytes;
@@ -190,7 +199,14 @@ int fork_server_spawn(struct fpool *fp, struct wslot *s, char *err, size_t errle
 bool fork_dispatch_results(struct fpool *fp, struct wslot *s, const void *m, size_t len,
 			   struct job **fin);
 
-/* Hands queued jobs to idle workers. Returns true if any was handed. */
+/* Posts records [first, first + cnt) of j to s's worker as job seq, with
+ * the wire_run flags. Returns 0, or a negative errno (the worker is dead:
+ * the pump will see to it). */
+int fork_dispatch_post(struct fpool *fp, struct wslot *s, struct job *j, uint64_t seq,
+		       size_t first, size_t cnt, uint32_t flags);
+
+/* Hands queued jobs to idle workers (taking prefetched ones back for them
+ * when the queue is empty), then prefetches. Returns true if any moved. */
 bool fork_dispatch_jobs(struct fpool *fp, uint64_t now);
 
 /* One non-blocking round of everything. Returns true if anything moved. */
@@ -205,6 +221,34 @@ bool fork_dispatch_cancel(struct pool *p, struct job *j);
 
 /* Puts j on the list of finished jobs. */
 void fork_dispatch_push_done(struct job **fin, struct job *j);
+
+/* ---- fork_prefetch.c --------------------------------------------------- */
+
+/* Posts queued jobs to busy workers as their next job, while the queue's
+ * head may be prefetched. Returns true if any was posted. */
+bool fork_prefetch_jobs(struct fpool *fp);
+
+/* s's job is done: its prefetched job, if any, becomes its job (not yet
+ * known to be RUNNING). */
+void fork_prefetch_promote(struct fpool *fp, struct wslot *s);
+
+/* Marks s's job RUNNING once the worker has started it (it won the claim,
+ * or its results came). */
+void fork_prefetch_note_claim(struct fpool *fp, struct wslot *s);
+
+/* Takes j back from s if the worker has not started it and its message is
+ * all sent: j is then s's next job no more (or s is idle again) and still
+ * QUEUED. Returns false if not (noting j RUNNING if the worker won). */
+bool fork_prefetch_take_back(struct fpool *fp, struct wslot *s, struct job *j);
+
+/* Takes a prefetched job back from any worker, for an idle one. Returns it
+ * (QUEUED), or NULL. */
+struct job *fork_prefetch_steal(struct fpool *fp);
+
+/* The worker in s is dead or dying: its jobs it never started go back to
+ * the head of the queue (err 0) or are CANCELLED onto fin (err: the pool is
+ * terminated). */
+void fork_prefetch_return(struct fpool *fp, struct wslot *s, int err, struct job **fin);
 
 /* ---- fork_poll.c ------------------------------------------------------- */
 

@@ -181,6 +181,7 @@ static void board_reset(struct board_slot *bs)
 	atomic_store(&bs->tid, 0);
 	atomic_store(&bs->pinned, -1);
 	atomic_store(&bs->bind_errno, 0);
+	atomic_store(&bs->claim, 0);
 	bs->bound[0] = '\0';
 	for (int k = 0; k < PIN_CPU_WORDS; k++)
 		atomic_store(&bs->cpus_seen[k], 0);

@@ -10,7 +10,9 @@
  * every length: a worker that gets a message it cannot read exits with
  * FORK_EXIT_BAD_MESSAGE; a parent that gets one kills the worker. Headers
  * are 64 and 32 bytes, so records that follow stay 16-byte aligned in a
- * channel's inbox.
+ * channel's inbox. A prefetched job (fork_prefetch.c) comes whole in one
+ * message flagged WIRE_PREFETCHED: the worker runs it only if it wins its
+ * slot's claim word on the scoreboard, else it drops it unanswered.
  */
 #ifndef FORK_WIRE_H
 #define FORK_WIRE_H
@@ -22,8 +24,10 @@ enum { MSG_RUN = 1, MSG_RESULTS = 2 };
 
 /* Parent -> worker: a piece of a job; count * arg_size argument bytes
  * follow. */
+#define WIRE_PREFETCHED 1u     /* wire_run.flags: run only if the claim is still ours */
+
 struct wire_run {
-	uint32_t kind, pad;
+	uint32_t kind, flags;
 	uint64_t job_seq;
 	uint64_t fn;            /* the task_fn's address: the same in the worker */
 	uint64_t arg_size;

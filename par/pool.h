@@ -27,6 +27,7 @@
 #ifndef POOL_H
 #define POOL_H
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,6 +52,8 @@ struct pool_options {
 	enum channel_kind channel;         /* processes: how jobs and results travel */
 	const struct pin_plan *pin;        /* where worker i runs; NULL: not pinned */
 	uint64_t spin_ns;                  /* how long an idle waiter spins before sleeping; 0: the default */
+	volatile sig_atomic_t *stop;       /* pool_new gives up (-EINTR) once *stop is nonzero,
+					      e.g. a flag a SIGINT handler sets; NULL: never */
 };
 
 /* The spin window when spin_ns is 0: 50 us. Long enough that a caller
@@ -58,6 +61,11 @@ struct pool_options {
  * sleeping core costs 30-40 us on the VMs tvp runs on); short enough that an
  * idle pool stops using CPU almost at once. */
 #define POOL_SPIN_NS_DEFAULT 50000u
+
+/* How long pool_new makes warm-up round trips once every worker has run a
+ * task: 2 ms, enough that a first task costs what the next ones do (measured
+ * on the 2-vCPU VM: 160 us after a bare start, the warmed figure after 1 ms). */
+#define POOL_WARM_NS 2000000u
 
 struct pool;
 struct pool_async;   /* a pending result (multiprocessing's AsyncResult) */
@@ -68,10 +76,17 @@ struct pool_iter;    /* results of imap / imap_unordered, as they come */
 typedef void (*pool_callback)(void *ud, const struct task_result *r);
 typedef void (*pool_error_callback)(void *ud, int err, const struct task_result *msg);
 
-/* Starts a pool; returns 0 with *out set, or a negative errno with what
- * failed in err ("fork: Resource temporarily unavailable (worker 17 of 64)");
- * on failure nothing is left running. Processes: call while the calling
- * process has no other thread. */
+/* Starts a pool and returns when it is ready to time: every worker is up
+ * (created, placed, its initializer run), has run a task of the pool's own,
+ * and the pool has made round trips for POOL_WARM_NS, so the first task a
+ * caller hands over finds an idle, warm pool (see pool.c's DESIGN). Tasks
+ * are numbered, and pool_take_stats counts, from here. Returns 0 with *out
+ * set, or a negative errno with what failed in err ("fork: Resource
+ * temporarily unavailable (worker 17 of 64)"); -EINTR when opt->stop was
+ * set meanwhile (checked between forks and while warming, so a Ctrl-C ends
+ * even a large pool's start within milliseconds). On failure nothing is
+ * left running. Threads: an initializer that never returns keeps pool_new
+ * waiting. Processes: call while the calling process has no other thread. */
 int pool_new(struct pool **out, const struct pool_options *opt, char *err, size_t errlen);
 
 /* Runs one task and waits for it. Returns the task's status (0 or negative

@@ -92,6 +92,8 @@ struct pool_base {
 	const struct pool_backend_ops *ops;
 	struct pool_options opt;
 	void *backend;                /* the backend's own state */
+	bool warming;                 /* pool_new's warm-up runs: its jobs are the pool's
+					 own, not counted toward maxtasksperchild */
 };
 
 static inline struct pool_base *pool_base(struct pool *p)

@@ -11,7 +11,8 @@
  * DESIGN
  * Every task is workload_run_task over the noop workload (an empty task that
  * returns its index), as in `tvp run`. pool-start: pool_new with N workers,
- * which returns once every worker is ready, is timed; pool_free is not.
+ * which returns once every worker is up and the pool warmed (pool.h), is
+ * timed; pool_free is not.
  * apply/submit: setup starts the pool and warms it with untimed round trips
  * for WARM_NS (see handoff_setup: a young pool is not an idle one); each
  * operation is one
@@ -19,7 +20,9 @@
  * back, and the result is checked. Batches: the mode itself (modes/mode.h)
  * runs noop's default task count (1,000,000; 100,000 with --quick): setup
  * and teardown are not timed, execute is, exactly as the run loop does; the
- * figure is execute's time divided by the tasks.
+ * figure is execute's time divided by the tasks. first-noop-*: the same with
+ * one task, so each sample is a new pool's first task, to hold against the
+ * warmed apply.
  */
 #include "bench/overhead/ovh.h"
 
@@ -35,7 +38,7 @@
 #include "bench/util.h"
 #include "workloads/workload.h"
 
-enum { HO_POOL_START, HO_APPLY, HO_SUBMIT, HO_BATCH };
+enum { HO_POOL_START, HO_APPLY, HO_SUBMIT, HO_BATCH, HO_FIRST };
 
 struct handoff {
 	const struct ovh_bench *b;
@@ -121,8 +124,10 @@ static int check_noop(struct handoff *s, int status, const struct task_result *r
 	return 0;
 }
 
-/* One batch through the kernel's mode, as `tvp run` runs it. */
-static int run_batch(struct handoff *s, struct ovh_sample *out, char *err, size_t errlen)
+/* One batch of `tasks` tasks through the kernel's mode, as `tvp run` runs
+ * it. */
+static int run_batch(struct handoff *s, uint64_t tasks, struct ovh_sample *out, char *err,
+		     size_t errlen)
 {
 	const struct mode *mode = mode_find(s->b->mode);
 	struct mode_run m;
@@ -135,7 +140,7 @@ static int run_batch(struct handoff *s, struct ovh_sample *out, char *err, size_
 	m.wi = &s->wi;
 	m.channel = s->b->channel;
 	m.workers = s->ctx->workers;
-	m.tasks = s->wi.wl->default_tasks(s->ctx->workers, s->ctx->quick);
+	m.tasks = tasks;
 	mode_run_alloc_arrays(&m, m.tasks);   /* as the run loop does */
 	if (mode->setup && (rc = mode->setup(&m)) != 0) {
 		rc = ovh_fail(err, errlen, rc, "%s: setup: %s", mode->name, m.err[0] ? m.err : strerror(-rc));
@@ -210,8 +215,11 @@ static int handoff_run(void *state, uint64_t iters, struct ovh_sample *out, char
 		}
 		out->value = (double)(now_ns() - t0);
 		return rc;
+	case HO_FIRST:
+		return run_batch(s, 1, out, err, errlen);
 	default:
-		return run_batch(s, out, err, errlen);
+		return run_batch(s, s->wi.wl->default_tasks(s->ctx->workers, s->ctx->quick), out,
+				 err, errlen);
 	}
 }
 
@@ -219,6 +227,12 @@ static int handoff_run(void *state, uint64_t iters, struct ovh_sample *out, char
 	{ .name = nm, .group = OVH_GROUP_##grp, .kind = OVH_KIND_##knd, .unit = OVH_UNIT_NS, \
 	  .summary = sum, .flags = OVH_WORKERS | (fl), .variant = var, .channel = ch,       \
 	  .mode = md, .setup = handoff_setup, .run = handoff_run, .teardown = handoff_teardown }
+/* The same hand-offs to a pool of a fixed, large size: what dispatch and
+ * completion cost when many workers are idle (most of them asleep). */
+#define HOW(nm, var, knd, ch, w, sum)                                                      \
+	{ .name = nm, .group = OVH_GROUP_HANDOFF, .kind = OVH_KIND_##knd, .unit = OVH_UNIT_NS, \
+	  .summary = sum, .flags = OVH_WORKERS, .variant = var, .channel = ch, .workers = w, \
+	  .setup = handoff_setup, .run = handoff_run, .teardown = handoff_teardown }
 #define PIPE CHANNEL_PIPE
 #define SHM CHANNEL_SHM
 
@@ -228,7 +242,7 @@ static int handoff_run(void *state, uint64_t iters, struct ovh_sample *out, char
  * thread kernel is unused. */
 const struct ovh_bench ovh_handoff_benches[] = {
 	HO("pool-start-thread", CREATION, HO_POOL_START, THREAD, PIPE, NULL, 0,
-	   "pool_new of a thread pool of N workers, until every worker is ready"),
+	   "pool_new of a thread pool of N workers, until every worker is ready and warm"),
 	HO("handoff-apply-thread-pool", HANDOFF, HO_APPLY, THREAD, PIPE, NULL, 0,
 	   "pool_apply of one noop task on an idle thread pool of N workers, result awaited"),
 	HO("handoff-submit-executor-thread", HANDOFF, HO_SUBMIT, THREAD, PIPE, NULL, 0,
@@ -238,9 +252,9 @@ const struct ovh_bench ovh_handoff_benches[] = {
 	HO("batch-noop-executor-thread", HANDOFF, HO_BATCH, THREAD, PIPE, "executor-thread", OVH_BATCH,
 	   "per task of `tvp run --workload noop --mode executor-thread` (1,000,000 tasks, N workers)"),
 	HO("pool-start-process-pipe", CREATION, HO_POOL_START, PROCESS, PIPE, NULL, 0,
-	   "pool_new of a fork pool of N workers (pipe channel), until every worker is ready"),
+	   "pool_new of a fork pool of N workers (pipe channel), until every worker is ready and warm"),
 	HO("pool-start-process-shm", CREATION, HO_POOL_START, PROCESS, SHM, NULL, 0,
-	   "pool_new of a fork pool of N workers (shm channel), until every worker is ready"),
+	   "pool_new of a fork pool of N workers (shm channel), until every worker is ready and warm"),
 	HO("handoff-apply-fork-pool-pipe", HANDOFF, HO_APPLY, PROCESS, PIPE, NULL, 0,
 	   "pool_apply of one noop task on an idle fork pool (pipe channel), result awaited"),
 	HO("handoff-apply-fork-pool-shm", HANDOFF, HO_APPLY, PROCESS, SHM, NULL, 0,
@@ -253,5 +267,27 @@ const struct ovh_bench ovh_handoff_benches[] = {
 	   "per task of `tvp run --workload noop --mode fork-pool --channel pipe` (1,000,000 tasks)"),
 	HO("batch-noop-fork-pool-shm", HANDOFF, HO_BATCH, PROCESS, SHM, "fork-pool", OVH_BATCH,
 	   "per task of `tvp run --workload noop --mode fork-pool --channel shm` (1,000,000 tasks)"),
+	HO("first-noop-thread-pool", HANDOFF, HO_FIRST, THREAD, PIPE, "thread-pool", OVH_BATCH,
+	   "execute of `tvp run --workload noop --tasks 1 --mode thread-pool`: a new pool's first task"),
+	HO("first-noop-fork-pool-pipe", HANDOFF, HO_FIRST, PROCESS, PIPE, "fork-pool", OVH_BATCH,
+	   "execute of `tvp run --workload noop --tasks 1 --mode fork-pool --channel pipe`"),
+	HO("first-noop-fork-pool-shm", HANDOFF, HO_FIRST, PROCESS, SHM, "fork-pool", OVH_BATCH,
+	   "execute of `tvp run --workload noop --tasks 1 --mode fork-pool --channel shm`"),
+	HOW("handoff-apply-thread-pool-32", HO_APPLY, THREAD, PIPE, 32,
+	    "pool_apply of one noop task on an idle thread pool of 32 workers"),
+	HOW("handoff-apply-fork-pool-pipe-32", HO_APPLY, PROCESS, PIPE, 32,
+	    "pool_apply of one noop task on an idle fork pool of 32 workers (pipe)"),
+	HOW("handoff-apply-fork-pool-shm-32", HO_APPLY, PROCESS, SHM, 32,
+	    "pool_apply of one noop task on an idle fork pool of 32 workers (shm)"),
+	HOW("handoff-apply-thread-pool-128", HO_APPLY, THREAD, PIPE, 128,
+	    "pool_apply of one noop task on an idle thread pool of 128 workers"),
+	HOW("handoff-apply-fork-pool-pipe-128", HO_APPLY, PROCESS, PIPE, 128,
+	    "pool_apply of one noop task on an idle fork pool of 128 workers (pipe)"),
+	HOW("handoff-apply-fork-pool-shm-128", HO_APPLY, PROCESS, SHM, 128,
+	    "pool_apply of one noop task on an idle fork pool of 128 workers (shm)"),
+	HOW("handoff-submit-executor-thread-128", HO_SUBMIT, THREAD, PIPE, 128,
+	    "executor_submit + future_result of one noop task on an idle thread executor of 128"),
+	HOW("handoff-submit-executor-fork-shm-128", HO_SUBMIT, PROCESS, SHM, 128,
+	    "executor_submit + future_result of one noop task on an idle process executor of 128 (shm)"),
 };
 const size_t ovh_handoff_benches_count = ARRAY_SIZE(ovh_handoff_benches);

@@ -109,6 +109,8 @@ struct ovh_bench {
 	int variant;            /* the kernel file's own: which mechanism */
 	enum channel_kind channel;   /* a process pool's (handoff kernels) */
 	const char *mode;       /* handoff batches: the `tvp run` mode they run */
+	unsigned workers;       /* OVH_WORKERS: a fixed count (hand-off to many
+				   workers); 0: ovh_ctx.workers (--workers) */
 	const char *extra[OVH_MAX_EXTRA];   /* names of sample.extra[], NULL-terminated */
 
 	/* Not timed. Returns 0 with *state set, or a negative errno with why in
