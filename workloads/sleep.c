@@ -49,6 +49,7 @@ const struct workload workload_sleep = {
 	.summary = "IO-bound stand-in: each task blocks for SIZE (a duration) and returns its index",
 	.size_unit = "ns",
 	.size_help = "a duration such as 10ms (a number with ns, us, ms or s), from 1us to 1h (auto: 10ms)",
+	.kind = WORKLOAD_WAIT,
 	.parse_size = sleep_parse_size,
 	.default_size = sleep_default_size,
 	.task = sleep_task,
