@@ -202,8 +202,8 @@ int cmd_bench(int argc, char **argv)
 		goto out;
 	}
 	bench_plan_fit(p);
-	snprintf(calib, sizeof calib, "one serial task of each group that computes or waits, "
-		 "timed in %.1f s (hand-off and transfer costs nominal)",
+	snprintf(calib, sizeof calib, "every mode's hand-off and one serial task of each group, "
+		 "measured in %.1f s (the rest nominal)",
 		 (double)(now_ns() - t0) / 1e9);
 	gethostname(host, sizeof host - 1);
 	bench_print_plan(o.plan_only ? stdout : stderr, p, host, calib);

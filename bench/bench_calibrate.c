@@ -1,16 +1,20 @@
-/* bench_calibrate.c: the one measurement `tvp bench` takes before planning:
- * the serial time of one task of every group that computes or waits (the
- * fastest of two runs: a preempted run only ever looks slower), after
- * sizing a workload that can calibrate itself (count) to a task of the
- * floor. The estimate then rests on this machine as it is now, not on
- * figures from another day. */
+/* bench_calibrate.c: what `tvp bench` measures before planning: the serial
+ * time of one task of every group that computes or waits (the fastest of
+ * two runs: a preempted run only ever looks slower), after sizing a
+ * workload that can calibrate itself (count) to a task of the floor; and
+ * the hand-off cost of every mode, from one short noop measurement each
+ * through the run loop's own measure(). The estimate then rests on this
+ * machine as it is now: a fork here has cost 0.3 ms on a quiet afternoon
+ * and 6 ms under other builds. */
 #include "bench/bench_calibrate.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "bench/run/measure.h"
 #include "bench/util.h"
+#include "par/pin.h"
 
 /* Times task 0 of g's workload at g's size twice. Returns 0 with the faster
  * time, or a negative errno with why in err. */
@@ -43,20 +47,68 @@ static int time_task(const struct bench_group *g, double *ns, char *err, size_t 
 	return rc;
 }
 
+/* Tasks for one hand-off measurement: a few spawns, more for the rest. */
+static uint64_t handoff_tasks(const struct mode *m)
+{
+	switch (m->family) {
+	case MODE_FAMILY_SPAWN: return 16;
+	case MODE_FAMILY_EXECUTOR: return 1000;
+	default: return 20000;
+	}
+}
+
+/* Measures the hand-off of every parallel mode at the PUs' worker count
+ * into p->machine.handoff_ns. Returns 0, -EINTR, or a negative errno with
+ * why in err. */
+static int time_handoffs(struct bench_plan *p, char *err, size_t errlen)
+{
+	const struct workload *noop = NULL;
+	struct workload_inst wi = { 0 };
+	struct pin_plan *plan = NULL;
+	int rc;
+
+	for (size_t i = 0; i < workloads_count && !noop; i++)
+		if (workloads[i]->kind == WORKLOAD_HANDOFF)
+			noop = workloads[i];
+	if (!noop)
+		return 0;
+	wi = (struct workload_inst){ .wl = noop, .size = noop->default_size(false) };
+	if ((rc = pin_plan_new(&plan, "none", p->machine.pus, err, errlen)) != 0)
+		return rc;
+	for (size_t i = 1; i < modes_count && i < BENCH_MAX_REG_MODES && rc == 0; i++) {
+		struct cell c = { .lang = CELL_LANG_C, .wi = &wi, .mode = modes[i],
+				  .workers = p->machine.pus, .tasks = handoff_tasks(modes[i]),
+				  .size = wi.size, .plan = plan, .pin = "none" };
+		struct sample s;
+
+		rc = measure(&c, &s, err, errlen);
+		if (rc == 0) {
+			p->machine.handoff_ns[i] = (double)s.wall_ns / (double)c.tasks;
+			sample_release(&s);
+		}
+	}
+	pin_plan_free(plan);
+	return rc == -1 ? -EIO : rc;
+}
+
 int bench_calibrate(struct bench_plan *p, char *err, size_t errlen)
 {
-	uint64_t target = p->settings.quick ? BENCH_FLOOR_NS / 2 : BENCH_FLOOR_NS;
+	int rc;
 
+	if ((rc = time_handoffs(p, err, errlen)) != 0)
+		return rc;
+	for (size_t i = 0; i < p->n_groups; i++)
+		if (p->groups[i].wl->kind == WORKLOAD_HANDOFF)
+			p->groups[i].source = BENCH_COST_MEASURED;
 	for (size_t i = 0; i < p->n_groups; i++) {
 		struct bench_group *g = &p->groups[i];
 		char why[400] = "";
 		double ns;
-		int rc;
 
 		if (!g->measure_task)
 			continue;
 		if (g->wl->calibrate && g->wl->kind == WORKLOAD_CPU)
-			g->size = g->wl->calibrate(target);
+			g->size = g->wl->calibrate(BENCH_FLOOR_NS);
 		if ((rc = time_task(g, &ns, why, sizeof why)) != 0) {
 			snprintf(err, errlen, "workload %s: %s", g->name, why[0] ? why : strerror(-rc));
 			return rc;

@@ -27,12 +27,15 @@
 #define TRANSFER_BYTE_NS 1.2        /* a transfer task writes its pattern */
 #define TRANSFER_TASK_NS 200.0
 
-/* Handing one task to a worker and its result back (the noop task's time
- * under the mode, at 2 workers). */
-static double handoff_ns(const struct mode *m)
+/* Handing one task to a worker and its result back: measured, else the
+ * noop task's time under the mode at 2 workers. */
+double bench_estimate_handoff(const struct bench_machine *mc, const struct mode *m)
 {
 	bool forks = m->flags & MODE_FORKS;
 
+	for (size_t i = 0; i < modes_count && i < BENCH_MAX_REG_MODES; i++)
+		if (modes[i] == m && mc->handoff_ns[i] > 0)
+			return mc->handoff_ns[i];
 	switch (m->family) {
 	case MODE_FAMILY_SPAWN: return forks ? FORK_START_NS : THREAD_START_NS;
 	case MODE_FAMILY_POOL: return forks ? 150 : 25;
@@ -41,7 +44,7 @@ static double handoff_ns(const struct mode *m)
 	}
 }
 
-double bench_estimate_nominal_task(const struct bench_group *g)
+double bench_estimate_nominal_task(const struct bench_machine *mc, const struct bench_group *g)
 {
 	double cheapest = INFINITY;
 
@@ -51,8 +54,8 @@ double bench_estimate_nominal_task(const struct bench_group *g)
 	case WORKLOAD_HANDOFF:
 		/* What sizes the batch is the family's cheapest hand-off. */
 		for (size_t i = 1; i < g->n_modes; i++)
-			if (handoff_ns(g->modes[i]) < cheapest)
-				cheapest = handoff_ns(g->modes[i]);
+			if (bench_estimate_handoff(mc, g->modes[i]) < cheapest)
+				cheapest = bench_estimate_handoff(mc, g->modes[i]);
 		return isinf(cheapest) ? NOOP_TASK_NS : cheapest;
 	default:
 		return 1e6;   /* unknown until measured: 1 ms */
@@ -81,7 +84,7 @@ static double cell_ns(const struct bench_machine *mc, const struct bench_group *
 	if (g->wl->kind != WORKLOAD_WAIT)
 		par = min_d(par, mc->pus);
 	compute = ceil(tasks / par) * task_ns;
-	extra = tasks * handoff_ns(m);
+	extra = tasks * bench_estimate_handoff(mc, m);
 	if (g->wl->kind == WORKLOAD_TRANSFER)
 		extra += tasks * (double)g->size * byte_ns;
 	if (m->family != MODE_FAMILY_SPAWN)

@@ -31,9 +31,11 @@
  * Budget. Groups are kept in plan order (CPU first: count is the headline,
  * then the hand-off, waiting, transfer) while their warm-up and minimum
  * rounds fit 80% of the budget: the rest is for the adaptive rounds of the
- * groups not yet within the precision. A group that does not fit whole is
- * trimmed (no worker count 1, none above 8 x the PUs, no scatter), then
- * skipped; the plan printed first says which.
+ * groups not yet within the precision. When they do not, groups are trimmed
+ * (no worker count 1, none above 8 x the PUs, no scatter), last first, until
+ * they fit; only when all are trimmed are groups skipped, last first, and
+ * then any skipped group that fits what is left is taken back; the plan
+ * printed first says which.
  */
 #include "bench/bench_plan.h"
 
@@ -108,7 +110,7 @@ static struct bench_group *new_group(struct bench_plan *p, const struct workload
 	memset(g, 0, sizeof *g);
 	g->wl = wl;
 	snprintf(g->name, sizeof g->name, "%s%s%s", wl->name, suffix[0] ? " " : "", suffix);
-	g->size = wl->default_size(p->settings.quick);
+	g->size = wl->default_size(false);
 	return g;
 }
 
@@ -202,7 +204,7 @@ static void plan_handoff(struct bench_plan *p, const struct workload *wl)
 		add_modes(g, of_family, &fams[i].family);
 		add_worker(g, 1);
 		add_worker(g, p->machine.pus);
-		g->task_ns = bench_estimate_nominal_task(g);
+		g->task_ns = bench_estimate_nominal_task(&p->machine, g);
 	}
 }
 
@@ -234,7 +236,7 @@ void bench_plan_init(struct bench_plan *p, const struct bench_machine *m,
 		}
 	for (size_t i = 0; i < p->n_groups; i++)
 		if (p->groups[i].task_ns <= 0)
-			p->groups[i].task_ns = bench_estimate_nominal_task(&p->groups[i]);
+			p->groups[i].task_ns = bench_estimate_nominal_task(&p->machine, &p->groups[i]);
 }
 
 static uint64_t round_up(uint64_t n, uint64_t multiple)
@@ -301,28 +303,47 @@ static double group_cost(const struct bench_plan *p, struct bench_group *g, unsi
 	return g->round_ns * rounds;
 }
 
+/* The warm-up and minimum rounds of the groups not skipped. */
+static double min_cost(struct bench_plan *p)
+{
+	unsigned rounds = p->settings.warmup + p->settings.min_rounds;
+	double sum = 0;
+
+	for (size_t i = 0; i < p->n_groups; i++)
+		if (p->groups[i].fit != BENCH_FIT_SKIPPED)
+			sum += group_cost(p, &p->groups[i], rounds);
+	return sum;
+}
+
 void bench_plan_fit(struct bench_plan *p)
 {
 	const struct bench_settings *s = &p->settings;
 	double room = MIN_SHARE * (double)s->budget_ns;
 
-	p->min_ns = p->max_ns = 0;
 	for (size_t i = 0; i < p->n_groups; i++) {
 		struct bench_group *g = &p->groups[i];
-		double cost = group_cost(p, g, s->warmup + s->min_rounds);
 
+		if (g->wl->kind == WORKLOAD_HANDOFF)   /* the hand-offs may be measured now */
+			g->task_ns = bench_estimate_nominal_task(&p->machine, g);
 		g->fit = BENCH_FIT_FULL;
-		if (p->min_ns + cost > room) {
-			trim(p, g);
-			cost = group_cost(p, g, s->warmup + s->min_rounds);
-		}
-		if (p->min_ns + cost > room) {
-			g->fit = BENCH_FIT_SKIPPED;
-			continue;
-		}
-		p->min_ns += cost;
-		p->max_ns += g->round_ns * (s->warmup + s->max_rounds);
 	}
+	/* Every group trimmed, last first, before any is skipped, last first. */
+	for (size_t i = p->n_groups; i-- > 0 && min_cost(p) > room;)
+		trim(p, &p->groups[i]);
+	for (size_t i = p->n_groups; i-- > 0 && min_cost(p) > room;)
+		p->groups[i].fit = BENCH_FIT_SKIPPED;
+	/* A cheaper group skipped on the way may fit in what is left. */
+	for (size_t i = 0; i < p->n_groups; i++)
+		if (p->groups[i].fit == BENCH_FIT_SKIPPED) {
+			p->groups[i].fit = BENCH_FIT_TRIMMED;
+			if (min_cost(p) > room)
+				p->groups[i].fit = BENCH_FIT_SKIPPED;
+		}
+	p->min_ns = min_cost(p);
+	p->max_ns = 0;
+	for (size_t i = 0; i < p->n_groups; i++)
+		if (p->groups[i].fit != BENCH_FIT_SKIPPED)
+			p->max_ns += p->groups[i].round_ns * (s->warmup + s->max_rounds);
 	p->estimate_ns = p->max_ns < (double)s->budget_ns ? p->max_ns : (double)s->budget_ns;
 	if (p->estimate_ns < p->min_ns)
 		p->estimate_ns = p->min_ns;

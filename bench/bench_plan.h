@@ -28,10 +28,15 @@
 #define BENCH_BUDGET_NS (480ull * 1000000000ull)
 #define BENCH_QUICK_BUDGET_NS (55ull * 1000000000ull)
 
+#define BENCH_MAX_REG_MODES 16
+
 struct bench_machine {
 	unsigned pus;               /* PUs this process may use, >= 1 */
 	unsigned cores;             /* cores among them, >= 1 */
 	bool can_bind;              /* --pin scatter binds threads and processes here */
+	/* Handing one noop task over and back under modes[i] of the registry,
+	 * measured (bench_calibrate); 0: the nominal figure. */
+	double handoff_ns[BENCH_MAX_REG_MODES];
 };
 
 struct bench_settings {
@@ -100,10 +105,10 @@ void bench_plan_init(struct bench_plan *p, const struct bench_machine *m,
 		     const struct bench_settings *s);
 
 /* Sets every group's task count from its task time (each measurement at
- * least BENCH_FLOOR_NS), estimates its cells and rounds, then keeps groups
- * in plan order while their warm-up and minimum rounds fit the budget,
- * trimming (fewer worker counts, no scatter) a group that does not fit
- * whole and skipping one that does not fit trimmed. Sets the totals. */
+ * least BENCH_FLOOR_NS) and estimates its cells and rounds; then, while the
+ * warm-up and minimum rounds of all exceed 80% of the budget, trims groups
+ * (fewer worker counts, no scatter), last first, and then skips groups,
+ * last first, taking back any that fits what is left. Sets the totals. */
 void bench_plan_fit(struct bench_plan *p);
 
 /* The `tvp run` arguments of group g ("run", "--workload", ...; static or
@@ -117,7 +122,13 @@ int bench_group_argv(const struct bench_plan *p, const struct bench_group *g, ch
 double bench_estimate_round(const struct bench_machine *m, const struct bench_group *g,
 			    double *shortest_ns);
 
-/* A nominal task time for g's workload (hand-off and transfer groups). */
-double bench_estimate_nominal_task(const struct bench_group *g);
+/* A task time for g's workload before measuring: a transfer task's, or for
+ * a hand-off group the cheapest hand-off among its modes on machine m (what
+ * sizes its batch); 1 ms for the others. */
+double bench_estimate_nominal_task(const struct bench_machine *m, const struct bench_group *g);
+
+/* Handing one task over and back under mode on machine m: measured, else
+ * nominal. */
+double bench_estimate_handoff(const struct bench_machine *m, const struct mode *mode);
 
 #endif

@@ -115,12 +115,16 @@ START_TEST(many_pus_trims_to_the_budget)
 {
 	static const unsigned cpu[] = { 1, 128, 256 };
 	struct bench_plan p;
+	const struct bench_group *count;
 	const struct bench_group *sleep;
 	size_t kept = 0;
 
 	plan(&p, 128, true, false, 10e6);
-	ck_assert(workers_are(find(&p, "count"), cpu, 3));
-	ck_assert_uint_eq(find(&p, "count")->tasks % 256, 0);
+	count = find(&p, "count");
+	/* Trimmed: 1 worker would cost as much as serial, 6 times over. */
+	ck_assert(workers_are(count, cpu, 3) || workers_are(count, cpu + 1, 2));
+	ck_assert(count->fit != BENCH_FIT_SKIPPED);
+	ck_assert_uint_eq(count->tasks % 256, 0);
 	/* At least the floor on the 128 PUs at once. */
 	ck_assert(find(&p, "count")->shortest_ns >= BENCH_FLOOR_NS);
 	sleep = find(&p, "sleep");
@@ -201,7 +205,7 @@ START_TEST(cli_plan_on_128_pus)
 	tvp_run_cli(&c, 60, "bench", "--plan", NULL);
 	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
 	ck_assert_msg(strstr(c.out, "64 cores, 128 PUs"), "%s", c.out);
-	ck_assert(strstr(c.out, "1,128,256"));
+	ck_assert(strstr(c.out, "128,256"));
 	ck_assert(strstr(c.out, "cannot bind"));
 	ck_assert(strstr(c.out, "Estimate:"));
 	tvp_cmd_free(&c);
