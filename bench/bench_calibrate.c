@@ -91,6 +91,39 @@ static int time_handoffs(struct bench_plan *p, char *err, size_t errlen)
 	return rc == -1 ? -EIO : rc;
 }
 
+/* How many PUs' worth of work a parallel measurement got just now: g's
+ * task (one per PU, under the registry's thread pool) against its serial
+ * time. Returns 0 and sets p->machine.delivered_pus, or a negative errno. */
+static int time_delivered(struct bench_plan *p, const struct bench_group *g, char *err,
+			  size_t errlen)
+{
+	struct workload_inst wi = { .wl = g->wl, .size = g->size };
+	const struct mode *pool = NULL;
+	struct pin_plan *plan = NULL;
+	struct sample s;
+	struct cell c;
+	int rc;
+
+	for (size_t i = 1; i < modes_count && !pool; i++)
+		if (modes[i]->family == MODE_FAMILY_POOL && !(modes[i]->flags & MODE_FORKS))
+			pool = modes[i];
+	if (!pool || g->task_ns <= 0 || g->wl->setup)
+		return 0;
+	if ((rc = pin_plan_new(&plan, "none", p->machine.pus, err, errlen)) != 0)
+		return rc;
+	c = (struct cell){ .lang = CELL_LANG_C, .wi = &wi, .mode = pool, .workers = p->machine.pus,
+			   .tasks = p->machine.pus, .size = wi.size, .plan = plan, .pin = "none" };
+	rc = measure(&c, &s, err, errlen);
+	if (rc == 0) {
+		double got = g->task_ns * p->machine.pus / (double)s.wall_ns;
+
+		p->machine.delivered_pus = got < 1 ? 1 : got > p->machine.pus ? p->machine.pus : got;
+		sample_release(&s);
+	}
+	pin_plan_free(plan);
+	return rc == -1 ? -EIO : rc;
+}
+
 int bench_calibrate(struct bench_plan *p, char *err, size_t errlen)
 {
 	int rc;
@@ -120,5 +153,10 @@ int bench_calibrate(struct bench_plan *p, char *err, size_t errlen)
 		if (tvp_interrupted)
 			return -EINTR;
 	}
+	/* The first CPU group that needs no set-up (count) says what the PUs
+	 * deliver together. */
+	for (size_t i = 0; i < p->n_groups; i++)
+		if (p->groups[i].wl->kind == WORKLOAD_CPU && !p->groups[i].wl->setup)
+			return time_delivered(p, &p->groups[i], err, errlen);
 	return 0;
 }

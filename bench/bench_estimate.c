@@ -81,9 +81,9 @@ static double cell_ns(const struct bench_machine *mc, const struct bench_group *
 		return *timed + SAMPLE_NS;
 	}
 	par = min_d(w, tasks);
-	if (g->wl->kind != WORKLOAD_WAIT)
-		par = min_d(par, mc->pus);
-	compute = ceil(tasks / par) * task_ns;
+	if (g->wl->kind != WORKLOAD_WAIT)   /* what a loaded machine gives */
+		par = min_d(par, mc->delivered_pus > 0 ? mc->delivered_pus : mc->pus);
+	compute = ceil(tasks / par - 1e-9) * task_ns;
 	extra = tasks * bench_estimate_handoff(mc, m);
 	if (g->wl->kind == WORKLOAD_TRANSFER)
 		extra += tasks * (double)g->size * byte_ns;

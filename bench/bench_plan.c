@@ -21,12 +21,16 @@
  *
  * Measurable sizes. Every measurement should last at least BENCH_FLOOR_NS:
  * the shortest cell of a group (the most workers the machine runs at once)
- * gets enough tasks per worker for it. The floor: on this 2-vCPU VM the
- * kernel ticks every 4 ms (HZ=250) and a preempted thread waits a slice of
- * 3-4 ms; a measurement of a few ms moves by whole slices (serial count at
- * 1.6 ms: max/min 9.3 over 25 samples; README "Task sizes" has the table).
- * 20 ms is five ticks: one lost slice is then under 20% of one sample, and
- * the paired median of a group's rounds absorbs what is left.
+ * gets enough tasks per worker for it. The floor, measured with tvp itself
+ * (tvp run --workload count --mode serial --tasks 1 --size
+ * 1M,2M,5M,10M,20M,35M,70M,150M,350M --repeat 30, interleaved, on the
+ * 2-vCPU VM at load average 10): the median absolute deviation of a serial
+ * sample over its median was 36% at 1-6 ms, 24% at 10 ms, 17% at 19 ms, and
+ * then stayed there (16% at 37 and 74 ms, 12% at 168 and 377 ms): below
+ * about 20 ms a sample is at the mercy of the scheduler's slices (a tick is
+ * 4 ms here), above it the spread is the machine's load, which only more
+ * rounds and the pairing of them answer. (Samples under 1 ms often fit
+ * between two preemptions and look steady, with outliers of 6x.)
  *
  * Budget. Groups are kept in plan order (CPU first: count is the headline,
  * then the hand-off, waiting, transfer) while their warm-up and minimum

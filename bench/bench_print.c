@@ -52,6 +52,10 @@ void bench_print_plan(FILE *f, const struct bench_plan *p, const char *host,
 		s->quick ? " --quick" : "", host, p->machine.cores, p->machine.pus,
 		p->machine.can_bind ? (s->quick ? "none (quick)" : "none and scatter")
 				    : "none (this machine cannot bind)");
+	if (p->machine.delivered_pus > 0)
+		fprintf(f, "the PUs delivered %.2f PUs' worth of computing to a parallel measurement "
+			   "just now%s\n", p->machine.delivered_pus,
+			p->machine.delivered_pus < 0.9 * p->machine.pus ? ": the machine is busy" : "");
 	fprintf(f, "budget %s; rounds: %u warm-up, at least %u, at most %u, more while a "
 		   "speedup's CI is wider than the precision\n",
 		span((double)s->budget_ns, a, sizeof a), s->warmup, s->min_rounds, s->max_rounds);
