@@ -53,7 +53,7 @@ static void usage(FILE *f)
 		   "memory, pinning none against scatter where the machine binds, and the noop\n"
 		   "hand-off of every mode family. Prints the plan first, then runs every group\n"
 		   "interleaved in one run and writes one results file.\n\n"
-		   "  --quick            a smaller plan in about a minute (default budget 55 s)\n"
+		   "  --quick            a smaller plan in about a minute (default budget 50 s)\n"
 		   "  --budget DURATION  the whole run, such as 300s (default 480s: make bench\n"
 		   "                     then ends within 10 minutes with tvp overhead and the report)\n"
 		   "  --plan             print the plan and its estimate, measure nothing\n"

@@ -3,6 +3,7 @@
  * group's arguments accepted by `tvp run`'s parser), then the command line
  * under synthetic topologies. */
 #include <check.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,30 @@ START_TEST(cli_plan_on_128_pus)
 }
 END_TEST
 
+/* A real run, as small as the planner makes it: one results file that
+ * reads back, with the groups that fitted. */
+START_TEST(a_tiny_real_run_writes_one_file)
+{
+	char *dir = tvp_tmpdir(), path[4096];
+	struct tvp_cmd c;
+	json_t *doc, *results;
+
+	snprintf(path, sizeof path, "%s/r.json", dir);
+	tvp_run_cli(&c, 110, "bench", "--quick", "--budget", "2s", "--output", path, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	ck_assert(strstr(c.err, "Estimate:"));     /* the plan, printed first */
+	doc = json_load_file(path, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert(strncmp(json_string_value(json_object_get(doc, "schema")), "tvp.results/", 12) == 0);
+	results = json_object_get(doc, "results");
+	ck_assert_uint_gt(json_array_size(results), 0);
+	json_decref(doc);
+	tvp_cmd_free(&c);
+	tvp_rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 static const struct {
 	const char *args[4];
 	const char *says;
@@ -258,6 +283,7 @@ static Suite *bench_suite(void)
 	tcase_add_test(plan_tc, estimate_arithmetic);
 	tcase_add_test(plan_tc, every_group_parses_as_a_run);
 	tcase_add_test(cli, cli_plan_on_128_pus);
+	tcase_add_test(cli, a_tiny_real_run_writes_one_file);
 	tcase_add_loop_test(cli, bad_options_exit_2, 0, sizeof bad / sizeof bad[0]);
 	return s;
 }
