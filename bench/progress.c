@@ -14,6 +14,14 @@ void progress_start(struct progress *p, uint64_t total, bool enabled)
 	p->total = total ? total : 1;
 	p->done = 0;
 	p->start_ns = now_ns();
+	p->has_eta = false;
+}
+
+void progress_eta(struct progress *p, uint64_t eta_ns)
+{
+	p->has_eta = true;
+	p->eta_ns = eta_ns;
+	p->eta_at_ns = now_ns();
 }
 
 void progress_step(struct progress *p, const char *label)
@@ -27,12 +35,19 @@ void progress_step(struct progress *p, const char *label)
 		return;
 	if (p->done < p->total)
 		p->done++;
+	elapsed = (double)(now_ns() - p->start_ns) / 1e9;
+	eta = elapsed / (double)p->done * (double)(p->total - p->done);
+	if (p->has_eta) {   /* done and total in ms of time */
+		uint64_t since = now_ns() - p->eta_at_ns;
+
+		eta = since < p->eta_ns ? (double)(p->eta_ns - since) / 1e9 : 0;
+		p->total = (uint64_t)(1000 * (elapsed + eta)) + 1;
+		p->done = (uint64_t)(1000 * elapsed);
+	}
 	fill = (unsigned)(WIDTH * p->done / p->total);
 	for (unsigned i = 0; i < WIDTH; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[WIDTH] = '\0';
-	elapsed = (double)(now_ns() - p->start_ns) / 1e9;
-	eta = elapsed / (double)p->done * (double)(p->total - p->done);
 	fprintf(stderr, "\r\033[K[%s] %3u%% ETA %u:%02u  %.40s", bar,
 		(unsigned)(100 * p->done / p->total), (unsigned)eta / 60, (unsigned)eta % 60,
 		label ? label : "");

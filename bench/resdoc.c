@@ -103,7 +103,7 @@ int resdoc_load(struct resdoc *d, const char *path, char *err, size_t errlen)
 		rc = -EINVAL;
 		goto fail;
 	}
-	if (strcmp(schema, RESDOC_RESULTS_SCHEMA) == 0) {
+	if (strcmp(schema, RESDOC_RESULTS_SCHEMA) == 0 || strcmp(schema, "tvp.results/2") == 0) {
 		d->kind = RESDOC_RESULTS;
 	} else if (strcmp(schema, RESDOC_OVERHEAD_SCHEMA) == 0) {
 		d->kind = RESDOC_OVERHEAD;

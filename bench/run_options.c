@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/adaptive.h"
 #include "bench/cli.h"
+#include "bench/run_limits.h"
 #include "bench/pin_json.h"
 #include "par/channel.h"
 #include "par/pin.h"
@@ -19,7 +21,7 @@
 enum {
 	OPT_WORKLOAD = 256, OPT_MODE, OPT_WORKERS, OPT_TASKS, OPT_SIZE, OPT_REPEAT, OPT_WARMUP,
 	OPT_OUTPUT, OPT_QUICK, OPT_QUIET, OPT_SEED, OPT_PIN, OPT_PIN_STRICT, OPT_CHANNEL,
-	OPT_PYTHON, OPT_HELP,
+	OPT_PYTHON, OPT_HELP, OPT_PRECISION, OPT_MIN_REPEAT, OPT_MAX_REPEAT, OPT_BUDGET, OPT_VERBOSE,
 	OPT_WORKLOAD_BASE = 1000,  /* + index into the workload option table */
 };
 
@@ -40,6 +42,11 @@ static const struct option fixed_options[] = {
 	{ "channel", required_argument, NULL, OPT_CHANNEL },
 	{ "python", no_argument, NULL, OPT_PYTHON },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "precision", required_argument, NULL, OPT_PRECISION },
+	{ "min-repeat", required_argument, NULL, OPT_MIN_REPEAT },
+	{ "max-repeat", required_argument, NULL, OPT_MAX_REPEAT },
+	{ "budget", required_argument, NULL, OPT_BUDGET },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 };
 
 /* Every workload option of every registered workload, flattened. */
@@ -318,7 +325,13 @@ void run_options_usage(FILE *f)
 		"  --size LIST       size of one task, in the workload's unit, or auto (count:\n"
 		"                    calibrate one task to about 0.2 s); NAME=SIZE applies to\n"
 		"                    one workload only\n"
-		"  --repeat N        measurements per cell (default 5)\n"
+		"  --precision PCT   target relative half-width of every speedup's interval\n"
+		"                    (default 3%%): rounds go on until it is met\n"
+		"  --min-repeat N    rounds every cell gets (default 6; --quick 5)\n"
+		"  --max-repeat N    rounds no cell exceeds (default 30; --quick 5)\n"
+		"  --budget DURATION the whole run's time (90s, 10m, 1h; default none): no\n"
+		"                    round is started that would end past it\n"
+		"  --repeat N        exactly N rounds (= --min-repeat N --max-repeat N)\n"
 		"  --warmup N        unrecorded runs per cell first (default 1)\n"
 		"  --pin LIST        placement policies, each a cell (default none):\n"
 		"%s\n"
@@ -329,6 +342,7 @@ void run_options_usage(FILE *f)
 		"  --seed N          seed for the shuffled order of cells (default: from time)\n"
 		"  --quick           small sizes: a smoke run in seconds\n"
 		"  --quiet           no progress bar and no table\n"
+		"  --verbose         every cell's warnings, one line each\n"
 		"  --python          add Python cells (count, sleep) run by python3\n"
 		"  --help            this text\n", pin_json_policy_help);
 	for (size_t i = 0; i < workloads_count; i++)
@@ -351,11 +365,12 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 	size_t nrefs = 0, nfixed = ARRAY_SIZE(fixed_options);
 	const char *size_text = NULL;
 	uint64_t v;
+	unsigned min_repeat = 0, max_repeat = 0;
 	int c, rc = -EINVAL;
 
 	memset(o, 0, sizeof *o);
-	o->repeat = 5;
 	o->warmup = 1;
+	o->precision = ADAPTIVE_PRECISION;
 	for (size_t i = 0; i < workloads_count; i++)
 		for (size_t k = 0; workloads[i]->options && workloads[i]->options[k].name; k++) {
 			refs = xrealloc(refs, (nrefs + 1) * sizeof *refs);
@@ -396,6 +411,24 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 			}
 			o->repeat = (unsigned)v;
 			break;
+		case OPT_MIN_REPEAT:
+		case OPT_MAX_REPEAT:
+			if (!cli_parse_uint(arg, 1, 100000, &v)) {
+				fail(err, errlen, "--%s '%s' is not accepted; accepted: a whole number from 1 to 100000",
+				     c == OPT_MIN_REPEAT ? "min-repeat" : "max-repeat", arg);
+				goto out;
+			}
+			*(c == OPT_MIN_REPEAT ? &min_repeat : &max_repeat) = (unsigned)v;
+			break;
+		case OPT_PRECISION:
+			if (!run_limits_parse_precision(arg, &o->precision, err, errlen))
+				goto out;
+			break;
+		case OPT_BUDGET:
+			if (!run_limits_parse_budget(arg, &o->budget_ns, err, errlen))
+				goto out;
+			break;
+		case OPT_VERBOSE: o->verbose = true; break;
 		case OPT_WARMUP:
 			if (!cli_parse_uint(arg, 0, 100000, &v)) {
 				fail(err, errlen, "--warmup '%s' is not accepted; accepted: a whole number from 0 to 100000", arg);
@@ -471,7 +504,9 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 	}
 	if (!parse_workloads(o, workloads_text, err, errlen) || !parse_modes(o, modes_text, err, errlen) ||
 	    !run_parse_workers(workers_text, pus, &o->workers, &o->n_workers, err, errlen) ||
-	    !resolve_sizes(o, size_text, err, errlen))
+	    !resolve_sizes(o, size_text, err, errlen) ||
+	    !run_limits_resolve(o->repeat, min_repeat, max_repeat, o->quick, &o->min_repeat,
+				&o->max_repeat, err, errlen))
 		goto out;
 	if (!o->pins) {
 		o->pins = xcalloc(1, sizeof *o->pins);
@@ -494,7 +529,6 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 			if (workloads[refs[k].workload] == rw->wl)
 				rw->opt_values[refs[k].option] = wl_values[k];
 	}
-	o->min_repeat = o->max_repeat = o->repeat;
 	o->workers_text = workers_text;
 	o->size_text = size_text;
 	o->mode_text = modes_text;

@@ -225,7 +225,7 @@ START_TEST(quick_run_writes_valid_verified_json)
 	tvp_cmd_free(&c);
 	doc = json_load_file(out, 0, &jerr);
 	ck_assert_msg(doc, "%s: %s", out, jerr.text);
-	ck_assert_str_eq(json_string_value(json_object_get(doc, "schema")), "tvp.results/1");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "schema")), "tvp.results/2");
 	ck_assert(json_is_false(json_object_get(doc, "interrupted")));
 	results = json_object_get(doc, "results");
 	ck_assert_uint_gt(json_array_size(results), 0);
@@ -243,7 +243,7 @@ START_TEST(quick_run_writes_valid_verified_json)
 	}
 	ck_assert_uint_eq(serial, 1);
 	json_decref(doc);
-	v = validate("tvp.results-1.schema.json", out);
+	v = validate("tvp.results-2.schema.json", out);
 	if (v == 77)
 		fprintf(stderr, "schema check skipped: no python3-jsonschema\n");
 	else
@@ -296,8 +296,8 @@ START_TEST(python_cells_beside_c)
 	/* serial, thread-pool x2, fork-pool x2 */
 	ck_assert_uint_eq(py, 3);
 	json_decref(doc);
-	if (validate("tvp.results-1.schema.json", out) != 77)
-		ck_assert_int_eq(validate("tvp.results-1.schema.json", out), 0);
+	if (validate("tvp.results-2.schema.json", out) != 77)
+		ck_assert_int_eq(validate("tvp.results-2.schema.json", out), 0);
 
 	/* No interpreter: the C cells still run; the run says what it skipped. */
 	setenv("TVP_PYTHON", "/nonexistent/python3", 1);
@@ -358,8 +358,8 @@ START_TEST(sigint_writes_what_was_measured)
 	ck_assert_uint_gt(samples, 0);
 	json_decref(doc);
 	ck_assert_msg(!dir_has_tmp(dir), "a temporary file was left in %s", dir);
-	if (validate("tvp.results-1.schema.json", out) != 77)
-		ck_assert_int_eq(validate("tvp.results-1.schema.json", out), 0);
+	if (validate("tvp.results-2.schema.json", out) != 77)
+		ck_assert_int_eq(validate("tvp.results-2.schema.json", out), 0);
 	tvp_rm_rf(dir);
 	free(out);
 	free(dir);

@@ -148,7 +148,7 @@ START_TEST(bad_input)
 		const char *says;
 	} cases[] = {
 		{ m, ok, NULL, NULL, "not valid JSON" },
-		{ ok, s, NULL, NULL, "schema 'tvp.results/2'" },
+		{ ok, s, NULL, NULL, "schema 'tvp.results/99'" },
 		{ ok, "/nonexistent/n.json", NULL, NULL, "cannot read" },
 		{ ok, NULL, NULL, NULL, "needs two files" },
 		{ ok, ok, ok, NULL, "two files only" },

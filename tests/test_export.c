@@ -209,7 +209,7 @@ START_TEST(bad_input)
 	assert_one_line_error(&c, 2, "not valid JSON");
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "export", s, NULL);
-	assert_one_line_error(&c, 2, "tvp.results/2");
+	assert_one_line_error(&c, 2, "tvp.results/99");
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "export", "/nonexistent/x.json", NULL);
 	assert_one_line_error(&c, 2, "cannot read");

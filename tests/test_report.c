@@ -170,7 +170,7 @@ START_TEST(bad_input)
 		const char *says;
 	} cases[] = {
 		{ m, NULL, NULL, "not valid JSON" },
-		{ s, NULL, NULL, "schema 'tvp.results/2'" },
+		{ s, NULL, NULL, "schema 'tvp.results/99'" },
 		{ "/nonexistent/r.json", NULL, NULL, "cannot read" },
 		{ ok, "--overhead", ok, "is a results file, not an overhead file" },
 		{ ok, "--overhead", "/nonexistent/o.json", "cannot read" },

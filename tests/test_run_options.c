@@ -1,6 +1,7 @@
 /* test_run_options.c: `tvp run` option parsing: tables of accepted and
  * rejected command lines. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,16 @@ static const struct {
 	{ "--workers", "needs a value" },
 	{ "stray", "unexpected argument 'stray'" },
 	{ "--seed x", "whole number" },
+	{ "--precision 0", "accepted: a percentage" },
+	{ "--precision 3x", "accepted: a percentage" },
+	{ "--precision 80%", "to 50%" },
+	{ "--budget 5x", "accepted: a duration" },
+	{ "--budget 0", "from 1ms" },
+	{ "--budget 10d", "like 500ms, 90s, 10m, 1h" },
+	{ "--min-repeat 0", "from 1" },
+	{ "--max-repeat x", "from 1" },
+	{ "--repeat 3 --min-repeat 2", "exactly N rounds" },
+	{ "--min-repeat 8 --max-repeat 4", "below --min-repeat 8" },
 };
 
 START_TEST(rejects)
@@ -69,7 +80,11 @@ START_TEST(defaults)
 	ck_assert_str_eq(o.workloads[0].wl->name, "count");
 	ck_assert_uint_eq(o.workloads[0].sizes[0], 0);    /* auto: calibrated later */
 	ck_assert_uint_eq(o.n_modes, modes_count);         /* all */
-	ck_assert_uint_eq(o.repeat, 5);
+	ck_assert_uint_eq(o.repeat, 0);                   /* not given: adaptive */
+	ck_assert_uint_eq(o.min_repeat, 6);
+	ck_assert_uint_eq(o.max_repeat, 30);
+	ck_assert(fabs(o.precision - 0.03) < 1e-12);
+	ck_assert_uint_eq(o.budget_ns, 0);                 /* none */
 	ck_assert_uint_eq(o.warmup, 1);
 	ck_assert_uint_eq(o.n_workers, 3);                 /* auto on 2 PUs: 1, 2, 4 */
 	ck_assert_uint_eq(o.workers[0], 1);
@@ -156,6 +171,44 @@ START_TEST(parsing_twice_is_the_same)
 }
 END_TEST
 
+/* The rounds: --repeat N is exactly N; --quick keeps its 5; a lone
+ * minimum lifts the maximum; durations and percentages in their units. */
+START_TEST(rounds_and_budget)
+{
+	static const struct {
+		const char *line;
+		unsigned min, max;
+		uint64_t budget_ns;
+		double precision;
+	} ok[] = {
+		{ "--repeat 4", 4, 4, 0, 0.03 },
+		{ "--quick", 5, 5, 0, 0.03 },
+		{ "--quick --max-repeat 9", 5, 9, 0, 0.03 },
+		{ "--min-repeat 40", 40, 40, 0, 0.03 },
+		{ "--max-repeat 3", 6, 6, 0, 0.03 },
+		{ "--budget 90s --precision 1%", 6, 30, 90000000000ull, 0.01 },
+		{ "--budget 10m --precision 0.5", 6, 30, 600000000000ull, 0.005 },
+		{ "--budget 1.5h", 6, 30, 5400000000000ull, 0.03 },
+		{ "--budget 250ms", 6, 30, 250000000ull, 0.03 },
+		{ "--budget 30", 6, 30, 30000000000ull, 0.03 },
+	};
+
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		struct run_options o;
+		char err[512];
+
+		ck_assert_msg(parse(&o, err, sizeof err, ok[i].line) == 0, "%s: %s", ok[i].line, err);
+		ck_assert_msg(o.min_repeat == ok[i].min && o.max_repeat == ok[i].max, "%s: %u-%u",
+			      ok[i].line, o.min_repeat, o.max_repeat);
+		ck_assert_msg(o.budget_ns == ok[i].budget_ns, "%s: budget %llu", ok[i].line,
+			      (unsigned long long)o.budget_ns);
+		ck_assert_msg(fabs(o.precision - ok[i].precision) < 1e-12, "%s: precision %g", ok[i].line,
+			      o.precision);
+		run_options_release(&o);
+	}
+}
+END_TEST
+
 static Suite *options_suite(void)
 {
 	Suite *s = suite_create("run_options");
@@ -163,6 +216,7 @@ static Suite *options_suite(void)
 
 	tcase_add_loop_test(tc, rejects, 0, sizeof bad / sizeof bad[0]);
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, rounds_and_budget);
 	tcase_add_test(tc, lists_and_sizes);
 	tcase_add_test(tc, workers_auto_is_powers_of_two_to_twice_pus);
 	tcase_add_test(tc, channels_are_parsed_once);

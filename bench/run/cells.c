@@ -122,6 +122,7 @@ struct cell *cells_add(struct cell_matrix *m, enum cell_lang lang, struct worklo
 	c->size = wi->size;
 	c->pin = "none";
 	c->baseline = new_group ? NULL : &m->cells[m->groups[m->n_groups - 1].first];
+	c->group = m->n_groups - 1;
 	m->groups[m->n_groups - 1].n++;
 	return c;
 }

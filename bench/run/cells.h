@@ -39,6 +39,9 @@ struct cell {
 	enum channel_kind channel;
 	bool pin_strict;            /* --pin-strict */
 	struct cell *baseline;      /* the serial cell of its group; NULL for itself */
+	size_t group;               /* its index in the matrix's groups */
+	unsigned rounds;            /* recorded rounds its group got (C cells) */
+	bool converged;             /* its group reached --precision */
 	struct samples samples;
 	bool failed;                /* not measured again; error says why */
 	char error[512];

@@ -6,7 +6,6 @@
 
 #include "bench/env.h"
 #include "bench/pin_json.h"
-#include "bench/run/measure.h"
 #include "par/channel.h"
 #include "par/pin.h"
 
@@ -31,6 +30,24 @@ static json_t *workers_json(const struct sample *s)
 	return a;
 }
 
+/* A figure, or null when unknown (NaN). */
+static json_t *num_json(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* Why a sample is contended: ["capacity", "runq"], empty when clean. */
+static json_t *contended_why_json(const struct sample *s)
+{
+	json_t *a = json_array();
+
+	if (s->contended & CAPACITY_LOST_CORES)
+		json_array_append_new(a, json_string("capacity"));
+	if (s->contended & CAPACITY_RUNQ)
+		json_array_append_new(a, json_string("runq"));
+	return a;
+}
+
 /* A C sample: everything measure() recorded. */
 static json_t *c_sample_json(const struct sample *s)
 {
@@ -51,6 +68,13 @@ static json_t *c_sample_json(const struct sample *s)
 	json_object_set_new(o, "max_rss_kb", json_integer(s->max_rss_kb));
 	json_object_set_new(o, "children_max_rss_kb", json_integer(s->children_max_rss_kb));
 	json_object_set_new(o, "ref_ns_per_iter", json_real(s->ref_ns_per_iter));
+	json_object_set_new(o, "capacity", num_json(s->capacity));
+	json_object_set_new(o, "contended", json_boolean(s->contended != 0));
+	json_object_set_new(o, "contended_why", contended_why_json(s));
+	json_object_set_new(o, "probe_ns", s->probe_before ? json_integer((json_int_t)s->probe_ns)
+							   : json_null());
+	json_object_set_new(o, "pressure_us", num_json(s->pressure_us));
+	json_object_set_new(o, "runq_ns", num_json(s->runq_ns));
 	json_object_set_new(o, "counters", counters);
 	json_object_set_new(o, "workers", workers_json(s));
 	return o;
@@ -70,7 +94,8 @@ static json_t *samples_json(const struct cell_summary *sum)
 				    : json_pack("{s:I, s:I}", "wall_ns", (json_int_t)s->wall_ns, "setup_ns",
 						(json_int_t)s->setup_ns);
 
-		json_object_set_new(o, "drift", json_boolean(sum->drift[k]));
+		json_object_set_new(o, "round", json_integer(s->round));
+		json_object_set_new(o, "drift", json_boolean(sum->contended[k]));
 		json_object_set_new(o, "outlier", json_boolean(sum->outlier[k]));
 		json_array_append_new(a, o);
 	}
@@ -88,6 +113,12 @@ static json_t *python_json(const struct python_info *p)
 static json_t *ratio_json(double v)
 {
 	return v > 0 ? json_real(v) : json_null();
+}
+
+/* A paired interval [lo, hi], or null when the cell has none. */
+static json_t *ci_json(const struct cell_summary *sum, const struct paired *p)
+{
+	return sum->paired ? json_pack("[f, f]", p->ci_lo, p->ci_hi) : json_null();
 }
 
 static json_t *cell_json(const struct cell_summary *sum)
@@ -116,7 +147,14 @@ static json_t *cell_json(const struct cell_summary *sum)
 	if (c->lang == CELL_LANG_C && c->samples.n)
 		json_object_set_new(o, "setup_ns_median", json_real(sum->setup_ns_median));
 	json_object_set_new(o, "speedup", ratio_json(sum->speedup));
+	json_object_set_new(o, "speedup_ci95", ci_json(sum, &sum->speedup_p));
+	json_object_set_new(o, "ci_level", sum->paired ? json_real(sum->speedup_p.ci_level) : json_null());
 	json_object_set_new(o, "efficiency", ratio_json(sum->efficiency));
+	json_object_set_new(o, "efficiency_ci95", ci_json(sum, &sum->efficiency_p));
+	json_object_set_new(o, "speedup_with_contended", json_boolean(sum->with_contended));
+	json_object_set_new(o, "rounds", c->lang == CELL_LANG_C ? json_integer(c->rounds) : json_null());
+	json_object_set_new(o, "converged", c->lang == CELL_LANG_C ? json_boolean(c->converged)
+								   : json_null());
 	if (sum->has_rate)
 		json_object_set_new(o, wl->rate_key, json_real(sum->rate));
 	json_object_set_new(o, "verified", json_boolean(sum->verified));
@@ -133,6 +171,26 @@ static json_t *strings_json(const char *const *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(a, json_string(v[i]));
 	return a;
+}
+
+/* The probe: its PUs, their final best speeds, and the contended rule's
+ * thresholds; null when no probe ran. */
+static json_t *capacity_json(const struct capacity *cap)
+{
+	json_t *cpus = json_array(), *best = json_array();
+
+	if (!cap) {
+		json_decref(cpus);
+		json_decref(best);
+		return json_null();
+	}
+	for (unsigned i = 0; i < cap->n_pus; i++) {
+		json_array_append_new(cpus, json_integer(cap->cpus[i]));
+		json_array_append_new(best, num_json(cap->best_ns_per_iter[i]));
+	}
+	return json_pack("{s:o, s:o, s:I, s:f, s:f}", "cpus", cpus, "best_ns_per_iter", best,
+			 "iterations", (json_int_t)cap->iters, "min_share", CAPACITY_MIN_SHARE,
+			 "max_runq_share", CAPACITY_MAX_RUNQ_SHARE);
 }
 
 /* What one spec selected. */
@@ -185,6 +243,11 @@ static json_t *config_json(const struct run_common *rc, const struct cell_matrix
 						   (json_int_t)m->insts[i].size));
 	json_object_set_new(c, "sizes", a);
 	json_object_set_new(c, "repeat", json_integer(rc->min_repeat));
+	json_object_set_new(c, "min_repeat", json_integer(rc->min_repeat));
+	json_object_set_new(c, "max_repeat", json_integer(rc->max_repeat));
+	json_object_set_new(c, "precision", rc->precision > 0 ? json_real(rc->precision) : json_null());
+	json_object_set_new(c, "budget_s", rc->budget_ns ? json_real((double)rc->budget_ns / 1e9)
+							 : json_null());
 	json_object_set_new(c, "warmup", json_integer(rc->warmup));
 	json_object_set_new(c, "seed", json_integer((json_int_t)seed));
 	json_object_set_new(c, "python", json_boolean(rc->python));
@@ -214,10 +277,11 @@ json_t *document_json(const struct run_common *rc, const struct cell_matrix *m,
 	json_object_set_new(doc, "build", json_deep_copy(meta->build));
 	json_object_set_new(doc, "config", config_json(rc, m, meta->seed));
 	json_object_set_new(doc, "reference",
-			    json_pack("{s:s, s:I, s:f, s:f}", "loop", "count_loop", "iterations",
-				      (json_int_t)MEASURE_REF_ITERS, "best_ns_per_iter",
-				      isfinite(meta->best_ref) ? meta->best_ref : 0.0, "drift_threshold",
-				      SUMMARY_DRIFT_THRESHOLD));
+			    json_pack("{s:s, s:I, s:f}", "loop", "capacity_probe", "iterations",
+				      (json_int_t)CAPACITY_ITERS, "best_ns_per_iter",
+				      isfinite(meta->best_ref) ? meta->best_ref : 0.0));
+	json_object_set_new(doc, "capacity", capacity_json(meta->cap));
+	json_object_set_new(doc, "rounds_stop", json_string(adaptive_stop_name(meta->stop)));
 	json_object_set_new(doc, "warnings", warnings_json(meta->warnings));
 	json_object_set_new(doc, "results", results);
 	return doc;

@@ -1,4 +1,5 @@
-/* document.h: the results document of `tvp run` (schema tvp.results/1),
+/* document.h: the results document of `tvp run` (schema tvp.results/2,
+ * docs/schema/tvp.results-2.schema.json),
  * written from the run's options and the cells' summaries. */
 #ifndef RUN_DOCUMENT_H
 #define RUN_DOCUMENT_H
@@ -7,12 +8,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bench/adaptive.h"
+#include "bench/capacity.h"
 #include "bench/run/cells.h"
 #include "bench/run/summary.h"
 #include "bench/run/run.h"
 #include "bench/warnings.h"
 
-#define DOCUMENT_SCHEMA "tvp.results/1"
+#define DOCUMENT_SCHEMA "tvp.results/2"
 
 /* What the document says about the run beside its cells. */
 struct document_meta {
@@ -23,6 +26,8 @@ struct document_meta {
 	uint64_t seed;
 	double best_ref;                 /* summary_best_reference */
 	const struct warnings *warnings; /* run-level */
+	const struct capacity *cap;      /* the probe's final bests; NULL: none */
+	enum adaptive_stop stop;         /* why the rounds ended */
 };
 
 /* The whole document of a run with settings rc: sums[i] summarises

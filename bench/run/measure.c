@@ -1,9 +1,12 @@
 /* measure.c: one measurement of one C cell of `tvp run` (measure.h).
  *
  * DESIGN
- * What is timed. A reference loop (count_loop, MEASURE_REF_ITERS iterations)
- * runs just before, so every sample carries the machine's speed at that
- * moment (the summary flags samples taken while it ran slow). Then the
+ * What is timed. A capacity probe (bench/capacity.h: the reference loop on
+ * every usable PU at once) runs just before and just after, outside every
+ * timed span, so every sample carries how many cores the machine delivered
+ * around it (run.c flags contended samples once the run's bests are known).
+ * The CPU pressure stall and the run-queue delay are read just before
+ * execute and just after it, before teardown. Then the
  * workload's prepare (not timed), the mode's setup (timed apart: setup_ns),
  * the mode's execute (timed: wall_ns is CLOCK_MONOTONIC around exactly that
  * call), teardown, and verification of every task's result (not timed; a
@@ -26,6 +29,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +37,7 @@
 
 #include "bench/util.h"
 #include "par/pin.h"
-#include "workloads/count.h"
+#include "bench/capacity.h"
 
 struct usage {
 	double user_ns, sys_ns;
@@ -54,12 +58,56 @@ static void usage_read(int who, struct usage *u)
 	u->maxrss_kb = ru.ru_maxrss;
 }
 
-static double reference_ns_per_iter(void)
+static int cmp_double(const void *a, const void *b)
 {
-	uint64_t t0 = now_ns();
+	double x = *(const double *)a, y = *(const double *)b;
 
-	count_loop(MEASURE_REF_ITERS);
-	return (double)(now_ns() - t0) / (double)MEASURE_REF_ITERS;
+	return (x > y) - (x < y);
+}
+
+/* Probes cap into a new array of cap->n_pus figures; adds the cost to
+ * s->probe_ns. NULL when the probe could not run. */
+static double *probe(struct capacity *cap, struct sample *s)
+{
+	double *v = xcalloc(cap->n_pus, sizeof *v);
+	struct capacity_reading r;
+
+	if (capacity_probe(cap, v, &r) != 0) {
+		free(v);
+		return NULL;
+	}
+	s->probe_ns += r.cost_ns;
+	return v;
+}
+
+/* The median PU's ns per iteration of a probe (the /1 reference). */
+static double median_pu(const double *v, unsigned n)
+{
+	double *t = xcalloc(n, sizeof *t), m;
+
+	memcpy(t, v, n * sizeof *t);
+	qsort(t, n, sizeof *t, cmp_double);
+	m = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	free(t);
+	return m;
+}
+
+/* What the kernel says now: the pressure stall and, when the cell's tasks
+ * are this process's threads that live across execute (serial, thread
+ * pools and executors), their run-queue delay. NaN when unknown. */
+struct kernel_reading {
+	double pressure_us, runq_ns;
+};
+
+static void kernel_read(const struct cell *c, struct kernel_reading *k)
+{
+	uint64_t v;
+
+	k->pressure_us = capacity_pressure_us(&v) == 0 ? (double)v : NAN;
+	k->runq_ns = NAN;
+	if (!(c->mode->flags & MODE_FORKS) && c->mode->family != MODE_FAMILY_SPAWN &&
+	    capacity_runq_ns(NULL, 0, &v) > 0)
+		k->runq_ns = (double)v;
 }
 
 /* Checks every task's status and result, then the batch. Returns true, or
@@ -134,11 +182,13 @@ static void record_usage(struct sample *s, const struct cell *c, const struct us
 	s->n_counters = wl->counters ? wl->counters(c->wi, s->counters, SAMPLE_MAX_COUNTERS) : 0;
 }
 
-int measure(const struct cell *c, struct sample *out, char *err, size_t errlen)
+int measure(const struct cell *c, struct capacity *cap, struct sample *out, char *err,
+	    size_t errlen)
 {
 	const struct workload *wl = c->wi->wl;
 	struct mode_run m;
 	struct usage u[4];   /* see record_usage */
+	struct kernel_reading k0, k1;
 	struct sample s;
 	uint64_t t0;
 	int rc;
@@ -152,7 +202,11 @@ int measure(const struct cell *c, struct sample *out, char *err, size_t errlen)
 	m.pin_strict = c->pin_strict;
 	mode_run_alloc_arrays(&m, c->tasks);
 
-	s.ref_ns_per_iter = reference_ns_per_iter();
+	s.pressure_us = s.runq_ns = s.capacity = NAN;
+	if (cap && (s.probe_before = probe(cap, &s)) != NULL) {
+		s.probe_pus = cap->n_pus;
+		s.ref_ns_per_iter = median_pu(s.probe_before, cap->n_pus);
+	}
 	if (wl->prepare && (rc = wl->prepare(c->wi, m.err, sizeof m.err)) != 0) {
 		snprintf(err, errlen, "%s: prepare: %s", wl->name, m.err);
 		rc = -1;
@@ -167,9 +221,13 @@ int measure(const struct cell *c, struct sample *out, char *err, size_t errlen)
 	s.setup_ns = now_ns() - t0;
 	usage_read(RUSAGE_SELF, &u[0]);
 	usage_read(RUSAGE_CHILDREN, &u[2]);
+	kernel_read(c, &k0);
 	t0 = now_ns();
 	rc = c->mode->execute(&m);
 	s.wall_ns = now_ns() - t0;
+	kernel_read(c, &k1);
+	s.pressure_us = k1.pressure_us - k0.pressure_us;
+	s.runq_ns = k1.runq_ns - k0.runq_ns;
 	usage_read(RUSAGE_SELF, &u[1]);
 	if (rc == 0)
 		rc = check_strict(c, &m);
@@ -189,6 +247,11 @@ int measure(const struct cell *c, struct sample *out, char *err, size_t errlen)
 		goto out;
 	}
 	record_usage(&s, c, u);
+	if (s.probe_before && !(s.probe_after = probe(cap, &s))) {
+		free(s.probe_before);
+		s.probe_before = NULL;
+		s.probe_pus = 0;
+	}
 	*out = s;
 	memset(&s, 0, sizeof s);
 out:

@@ -7,14 +7,15 @@
 #include "bench/run/cells.h"
 #include "bench/run/sample.h"
 
-/* The reference loop: count_loop over this many iterations (1-3 ms here). */
-#define MEASURE_REF_ITERS 2000000ull
+struct capacity;
 
-/* Measures cell c once (see DESIGN in measure.c). Returns 0 with *out filled
+/* Measures cell c once (see DESIGN in measure.c), probing the machine's
+ * capacity with cap before and after (NULL: not probed). Returns 0 with *out filled
  * (round 0; free with sample_release, or hand it to samples_push), -EINTR
  * when interrupted (nothing filled), or -1 when the cell failed, with why in
  * err ("MODE: ...", "NAME: prepare: ...", "wrong result: ..."). Call only
  * while the process has one thread. */
-int measure(const struct cell *c, struct sample *out, char *err, size_t errlen);
+int measure(const struct cell *c, struct capacity *cap, struct sample *out, char *err,
+	    size_t errlen);
 
 #endif

@@ -41,12 +41,14 @@
 #include "bench/env.h"
 #include "bench/progress.h"
 #include "bench/results.h"
-#include "bench/rounds.h"
+#include "bench/capacity.h"
 #include "bench/run/cells.h"
 #include "bench/run/document.h"
 #include "bench/run/measure.h"
+#include "bench/run/pairing.h"
 #include "bench/run/python_cells.h"
 #include "bench/run/run.h"
+#include "bench/run/schedule.h"
 #include "bench/run/summary.h"
 #include "bench/run/table.h"
 #include "bench/run_options.h"
@@ -56,9 +58,10 @@
 struct run {
 	const struct run_common *common;
 	struct cell_matrix m;
-	size_t n_c_cells;             /* what each round measures */
-	uint64_t steps;               /* steps taken: rounds_run calls step once
-	                               * per cell per round, so this gives the round */
+	struct capacity cap;          /* the probe around every sample */
+	bool have_cap;
+	uint64_t t0;                  /* the run's start: the budget counts from it */
+	enum adaptive_stop stop;      /* why the rounds ended */
 	struct progress progress;
 	struct warnings warnings;     /* run-level */
 	uint64_t seed;
@@ -87,21 +90,17 @@ static void warn_unbound(struct run *r, const struct cell *c, const struct sampl
 	}
 }
 
-/* Measures cell c once (rounds.h's step); a failure is reported at once
+/* Measures cell c once (schedule.h's step); a failure is reported at once
  * and the cell is skipped from then on. */
-static int step(void *ctx, void *item, bool record)
+static int step(void *ctx, struct cell *c, unsigned round, bool record)
 {
 	struct run *r = ctx;
-	struct cell *c = item;
-	unsigned round = (unsigned)(r->steps++ / r->n_c_cells) - r->common->warmup;
 	struct sample s;
 	char label[128], err[sizeof c->error];
 	int rc;
 
-	if (c->failed)
-		return 0;
 	progress_step(&r->progress, cell_label(c, label, sizeof label));
-	rc = measure(c, &s, err, sizeof err);
+	rc = measure(c, r->have_cap ? &r->cap : NULL, &s, err, sizeof err);
 	if (rc == 0) {
 		warn_unbound(r, c, &s);
 		s.round = round;
@@ -118,37 +117,58 @@ static int step(void *ctx, void *item, bool record)
 	return rc == -EINTR ? -EINTR : 0;
 }
 
-/* Runs warm-ups and rounds over the C cells. Returns 0, or -EINTR when
- * interrupted. */
+static uint64_t clock_now(void *ctx)
+{
+	(void)ctx;
+	return now_ns();
+}
+
+static void flag_contended(void *ctx)
+{
+	struct run *r = ctx;
+
+	if (r->have_cap)
+		pairing_flag(&r->m, &r->cap);
+}
+
+static void show_eta(void *ctx, uint64_t eta_ns)
+{
+	progress_eta(&((struct run *)ctx)->progress, eta_ns);
+}
+
+/* Runs warm-ups and the adaptive rounds over the C cells. Returns 0, or
+ * -EINTR when interrupted. */
 static int run_rounds(struct run *r)
 {
-	struct cell **order = xcalloc(r->m.n_cells ? r->m.n_cells : 1, sizeof *order);
-	uint64_t rng = r->seed;
-	struct rounds rounds = { .items = (void **)order, .warmup = r->common->warmup,
-				 .repeat = r->common->min_repeat, .rng = &rng, .step = step, .ctx = r };
+	const struct run_common *c = r->common;
+	uint64_t rng = r->seed, steps = 0;
+	struct schedule s = {
+		.m = &r->m, .warmup = c->warmup, .rng = &rng, .start_ns = r->t0, .now = clock_now,
+		.step = step, .after_round = flag_contended, .eta = show_eta, .ctx = r,
+		.lim = { .precision = c->precision, .min_rounds = c->min_repeat,
+			 .max_rounds = c->max_repeat, .budget_ns = c->budget_ns },
+	};
 	int rc;
 
 	for (size_t i = 0; i < r->m.n_cells; i++)
-		if (r->m.cells[i].lang == CELL_LANG_C)
-			order[rounds.n++] = &r->m.cells[i];
-	r->n_c_cells = rounds.n;
-	progress_start(&r->progress, (uint64_t)rounds.n * (rounds.warmup + rounds.repeat),
-		       !r->common->quiet);
-	rc = rounds_run(&rounds);
+		steps += r->m.cells[i].lang == CELL_LANG_C;
+	progress_start(&r->progress, steps * (c->warmup + c->min_repeat), !c->quiet);
+	rc = schedule_run(&s);
+	r->stop = s.stop;
+	flag_contended(r);
 	progress_end(&r->progress);
-	free(order);
 	return rc;
 }
 
 /* Every cell's summary, baselines first (each group starts with its own). */
-static struct cell_summary *summarise(const struct cell_matrix *m, double best_ref)
+static struct cell_summary *summarise(const struct cell_matrix *m)
 {
 	struct cell_summary *sums = xcalloc(m->n_cells ? m->n_cells : 1, sizeof *sums);
 
 	for (size_t i = 0; i < m->n_cells; i++) {
 		const struct cell *c = &m->cells[i];
 
-		summary_compute(&sums[i], c, c->baseline ? &sums[c->baseline - m->cells] : NULL, best_ref);
+		summary_compute(&sums[i], c, c->baseline ? &sums[c->baseline - m->cells] : NULL);
 	}
 	return sums;
 }
@@ -165,7 +185,9 @@ static int finish(struct run *r, struct results_out *out, const struct document_
 		FILE *tf = strcmp(results_path(out), "-") == 0 ? stderr : stdout;
 		if (!r->common->quiet)
 			table_print(tf, sums, r->m.n_cells);
-		table_print_warnings(stderr, &r->warnings, sums, r->m.n_cells);
+		table_print_warnings(stderr, &r->warnings, sums, r->m.n_cells, r->common->verbose);
+		if (!r->common->quiet)
+			table_print_summary(tf, sums, r->m.n_cells);
 	}
 	snprintf(path, sizeof path, "%s", results_path(out));
 	if (results_commit(out, doc, err, sizeof err) != 0) {
@@ -227,6 +249,7 @@ int run_execute(const struct run_options *specs, size_t n, const struct run_comm
 
 	memset(&r, 0, sizeof r);
 	r.common = c;
+	r.t0 = t0;
 	if ((rc = cells_plan(&r.m, specs, n, err, sizeof err)) != 0) {
 		fprintf(stderr, "tvp: %s: --pin: %s\n", c->command, err);
 		status = rc == -EINVAL ? 2 : 1;
@@ -238,6 +261,10 @@ int run_execute(const struct run_options *specs, size_t n, const struct run_comm
 		goto out_release;
 	}
 	util_catch_interrupts();
+	/* Before any worker exists: the probe's threads must be its only ones. */
+	r.have_cap = capacity_init(&r.cap, NULL, 0, 0) == 0;
+	if (!r.have_cap)
+		warnings_add(&r.warnings, "no capacity probe: contended samples cannot be told");
 	r.seed = c->seed_given ? c->seed : now_ns() ^ ((uint64_t)getpid() << 32);
 	env_utc_stamp(created, sizeof created, false);
 	host = env_host_json();
@@ -255,8 +282,9 @@ int run_execute(const struct run_options *specs, size_t n, const struct run_comm
 				       .interrupted = status > 128,
 				       .duration_s = (double)(now_ns() - t0) / 1e9, .seed = r.seed,
 				       .best_ref = summary_best_reference(r.m.cells, r.m.n_cells),
-				       .warnings = &r.warnings };
-	sums = summarise(&r.m, meta.best_ref);
+				       .warnings = &r.warnings, .cap = r.have_cap ? &r.cap : NULL,
+				       .stop = r.stop };
+	sums = summarise(&r.m);
 	status = finish(&r, out, &meta, sums, status);
 	for (size_t i = 0; i < r.m.n_cells; i++)
 		summary_release(&sums[i]);
@@ -264,6 +292,8 @@ int run_execute(const struct run_options *specs, size_t n, const struct run_comm
 	json_decref(host);
 	json_decref(build);
 	warnings_release(&r.warnings);
+	if (r.have_cap)
+		capacity_release(&r.cap);
 out_release:
 	cells_release(&r.m);
 	return status;

@@ -20,8 +20,12 @@ void samples_push(struct samples *list, struct sample *s)
 void sample_release(struct sample *s)
 {
 	free(s->workers);
+	free(s->probe_before);
+	free(s->probe_after);
 	s->workers = NULL;
 	s->n_workers = 0;
+	s->probe_before = s->probe_after = NULL;
+	s->probe_pus = 0;
 }
 
 void samples_release(struct samples *list)

@@ -17,8 +17,23 @@ struct sample {
 	                             * baseline's sample of the same round */
 	uint64_t wall_ns;           /* the mode's execute, and nothing else */
 	uint64_t setup_ns;          /* the mode's setup (a pool's start-up) */
-	double ref_ns_per_iter;     /* the reference loop just before; 0: not
-	                             * measured (Python cells) */
+	double ref_ns_per_iter;     /* the median PU's ns per iteration in the
+	                             * capacity probe just before (what /1 called
+	                             * the reference); 0: not measured (Python) */
+
+	/* The capacity probes around it (bench/capacity.h), kept out of
+	 * wall_ns: each PU's ns per iteration before and after (malloc'd,
+	 * probe_pus each; NULL when not probed), their cost, and what the
+	 * kernel said over the sample. */
+	double *probe_before, *probe_after;
+	unsigned probe_pus;
+	uint64_t probe_ns;
+	double pressure_us;         /* CPU pressure "some" stall; NaN unknown */
+	double runq_ns;             /* run-queue delay of its tasks; NaN unknown */
+	/* Set once the run's best speeds are final (run.c): */
+	double capacity;            /* delivered cores, the lower of the probes;
+	                             * NaN when not probed */
+	unsigned contended;         /* capacity_contended's bits; 0: clean */
 
 	/* getrusage over execute (self) and execute + teardown (children,
 	 * counted once reaped): see bench/run/measure.c. */
