@@ -81,7 +81,7 @@ static int time_handoffs(struct bench_plan *p, char *err, size_t errlen)
 				  .size = wi.size, .plan = plan, .pin = "none" };
 		struct sample s;
 
-		rc = measure(&c, &s, err, errlen);
+		rc = measure(&c, NULL, &s, err, errlen);
 		if (rc == 0) {
 			p->machine.handoff_ns[i] = (double)s.wall_ns / (double)c.tasks;
 			sample_release(&s);
@@ -113,7 +113,7 @@ static int time_delivered(struct bench_plan *p, const struct bench_group *g, cha
 		return rc;
 	c = (struct cell){ .lang = CELL_LANG_C, .wi = &wi, .mode = pool, .workers = p->machine.pus,
 			   .tasks = p->machine.pus, .size = wi.size, .plan = plan, .pin = "none" };
-	rc = measure(&c, &s, err, errlen);
+	rc = measure(&c, NULL, &s, err, errlen);
 	if (rc == 0) {
 		double got = g->task_ns * p->machine.pus / (double)s.wall_ns;
 

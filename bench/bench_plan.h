@@ -11,11 +11,13 @@
 #include <stdint.h>
 
 #include "bench/modes/mode.h"
+#include "bench/run/summary.h"
 #include "workloads/workload.h"
 
 /* The shortest measurement worth taking here, and the task sizes that
- * follow from it (bench_plan.c says how it was measured). */
-#define BENCH_FLOOR_NS 20000000ull
+ * follow from it (bench_plan.c says how it was measured): the run loop's
+ * floor, below which it warns about a cell (bench/run/summary.h). */
+#define BENCH_FLOOR_NS ((uint64_t)SUMMARY_FLOOR_NS)
 
 #define BENCH_MAX_MODES 8
 #define BENCH_MAX_WORKERS 24
