@@ -26,6 +26,7 @@
 
 #include "bench/adaptive.h"
 #include "bench/bench_calibrate.h"
+#include "bench/bench_argv.h"
 #include "bench/bench_plan.h"
 #include "bench/bench_print.h"
 #include "bench/cli.h"

@@ -116,12 +116,6 @@ void bench_plan_init(struct bench_plan *p, const struct bench_machine *m,
  * last first, taking back any that fits what is left. Sets the totals. */
 void bench_plan_fit(struct bench_plan *p);
 
-/* The `tvp run` arguments of group g ("run", "--workload", ...; static or
- * into buf, valid while buf and p live): what the run loop parses into the
- * group's option set. Returns argc (at most BENCH_MAX_ARGS). */
-int bench_group_argv(const struct bench_plan *p, const struct bench_group *g, char **argv,
-		     char *buf, size_t buflen);
-
 /* The estimate of one round of g's cells on p's machine, in ns, and its
  * shortest measurement (bench_estimate.c). */
 double bench_estimate_round(const struct bench_machine *m, const struct bench_group *g,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/bench_argv.h"
 #include "bench/bench_plan.h"
 #include "bench/run_options.h"
 #include "testutil.h"
