@@ -273,6 +273,15 @@ static uint64_t group_tasks(const struct bench_plan *p, const struct bench_group
 		break;
 	default:   /* the hand-off: task_ns is the family's cheapest hand-off */
 		n = (uint64_t)ceil(BENCH_FLOOR_NS / task_ns);
+		/* ... but the dearest mode of the family lasts at most ten
+		 * floors: a thread spawns in 25 us, a process in 0.5-5 ms. */
+		for (size_t i = 1; i < g->n_modes; i++) {
+			double dear = bench_estimate_handoff(&p->machine, g->modes[i]);
+			uint64_t cap = (uint64_t)(10.0 * BENCH_FLOOR_NS / dear);
+
+			if (cap >= 1 && cap < n)
+				n = cap;
+		}
 		break;
 	}
 	return round_up(n ? n : 1, wmax);

@@ -42,6 +42,10 @@ struct bench_machine {
 	/* How many PUs' worth of computing the machine delivered to a parallel
 	 * measurement just now (bench_calibrate); 0: all of pus. */
 	double delivered_pus;
+	/* What one measurement costs around its timed call (the capacity
+	 * probes, the reference loop, teardown, checking), measured; 0: the
+	 * nominal figure. */
+	double sample_ns;
 };
 
 struct bench_settings {

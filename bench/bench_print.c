@@ -56,6 +56,9 @@ void bench_print_plan(FILE *f, const struct bench_plan *p, const char *host,
 		fprintf(f, "the PUs delivered %.2f PUs' worth of computing to a parallel measurement "
 			   "just now%s\n", p->machine.delivered_pus,
 			p->machine.delivered_pus < 0.9 * p->machine.pus ? ": the machine is busy" : "");
+	if (p->machine.sample_ns > 0)
+		fprintf(f, "each measurement costs %s around its timed call (probes, reference, "
+			   "checks), measured\n", span(p->machine.sample_ns, a, sizeof a));
 	fprintf(f, "budget %s; rounds: %u warm-up, at least %u, at most %u, more while a "
 		   "speedup's CI is wider than the precision\n",
 		span((double)s->budget_ns, a, sizeof a), s->warmup, s->min_rounds, s->max_rounds);

@@ -159,7 +159,7 @@ END_TEST
 /* One round by hand: serial and thread-pool at 1, 2, 4 workers on 2 PUs,
  * 4 tasks of 10 ms: serial 40 ms; thread-pool 40, 20, 20 ms (4 workers
  * share 2 PUs) plus 25 ns per task handed over and 0.1 ms per thread
- * started; every measurement 6 ms around its timed call. */
+ * started; every measurement 20 ms around its timed call. */
 START_TEST(estimate_arithmetic)
 {
 	struct bench_machine m = { .pus = 2, .cores = 2 };
@@ -169,12 +169,14 @@ START_TEST(estimate_arithmetic)
 
 	g.modes[0] = mode_find("serial");
 	g.modes[1] = mode_find("thread-pool");
-	want = (40e6 + 6e6) + (40e6 + 100 + 0.1e6 + 6e6) + (20e6 + 100 + 0.2e6 + 6e6) +
-	       (20e6 + 100 + 0.4e6 + 6e6);
+	want = (40e6 + 20e6) + (40e6 + 100 + 0.1e6 + 20e6) + (20e6 + 100 + 0.2e6 + 20e6) +
+	       (20e6 + 100 + 0.4e6 + 20e6);
 	ck_assert_double_eq_tol(bench_estimate_round(&m, &g, &shortest), want, 1);
 	ck_assert_double_eq_tol(shortest, 20e6 + 100, 1);
 	g.scatter = true;   /* every parallel cell twice */
-	ck_assert_double_eq_tol(bench_estimate_round(&m, &g, &shortest), 2 * want - 46e6, 1);
+	ck_assert_double_eq_tol(bench_estimate_round(&m, &g, &shortest), 2 * want - 60e6, 1);
+	m.sample_ns = 30e6;   /* measured: replaces the nominal 20 ms, 7 times */
+	ck_assert_double_eq_tol(bench_estimate_round(&m, &g, &shortest), 2 * want + 7 * 10e6 - 60e6, 1);
 }
 END_TEST
 
@@ -216,7 +218,7 @@ START_TEST(cli_plan_on_128_pus)
 	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
 	ck_assert_msg(strstr(c.out, "2 cores, 2 PUs"), "%s", c.out);
 	ck_assert(strstr(c.out, "budget 90 s"));
-	ck_assert(strstr(c.out, "1,2,4"));
+	ck_assert(strstr(c.out, "\n  count "));   /* what fits depends on the load: see plan tests */
 	tvp_cmd_free(&c);
 	unsetenv("HWLOC_SYNTHETIC");
 }
