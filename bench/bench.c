@@ -146,20 +146,27 @@ static char *results_name(const struct bench_opts *o, bool *is_default, char *er
 	return xasprintf("results/bench-%s-%s.json", host, stamp);
 }
 
-/* Parses every kept group into specs[0 .. *n) (the caller releases them,
- * whatever the result). Returns 0, or -1 with err set (a planner bug: the
- * run loop refused its arguments). */
-static int build_specs(const struct bench_plan *p, struct run_options *specs, size_t *n,
-		       char *err, size_t errlen)
+/* The text of one group's arguments: a spec keeps pointers into it (the
+ * option texts it records for the JSON), so it lives as long as the specs. */
+struct spec_text {
+	char buf[1024];
+};
+
+/* Parses every kept group into specs[0 .. *n), their argument texts in
+ * texts[] (the caller releases the specs, whatever the result, before it
+ * frees texts). Returns 0, or -1 with err set (a planner bug: the run loop
+ * refused its arguments). */
+static int build_specs(const struct bench_plan *p, struct run_options *specs,
+		       struct spec_text *texts, size_t *n, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < p->n_groups; i++) {
 		const struct bench_group *g = &p->groups[i];
-		char *argv[BENCH_MAX_ARGS + 1], buf[1024], why[400];
+		char *argv[BENCH_MAX_ARGS + 1], why[400];
 		int argc;
 
 		if (g->fit == BENCH_FIT_SKIPPED)
 			continue;
-		argc = bench_group_argv(p, g, argv, buf, sizeof buf);
+		argc = bench_group_argv(p, g, argv, texts[*n].buf, sizeof texts[*n].buf);
 		if (run_options_parse(&specs[(*n)++], p->machine.pus, argc, argv, why, sizeof why) != 0) {
 			snprintf(err, errlen, "internal error: group %s: %s", g->name, why);
 			return -1;
@@ -175,6 +182,7 @@ int cmd_bench(int argc, char **argv)
 	struct bench_machine m;
 	struct bench_plan *p = xcalloc(1, sizeof *p);
 	struct run_options *specs = NULL;
+	struct spec_text *texts = NULL;
 	struct run_common common;
 	char err[512], host[128] = "host", calib[160];
 	char *path = NULL;
@@ -212,7 +220,8 @@ int cmd_bench(int argc, char **argv)
 		goto out;
 
 	specs = xcalloc(p->n_groups, sizeof *specs);
-	if (build_specs(p, specs, &n, err, sizeof err) != 0) {
+	texts = xcalloc(p->n_groups, sizeof *texts);
+	if (build_specs(p, specs, texts, &n, err, sizeof err) != 0) {
 		fprintf(stderr, "tvp: bench: %s\n", err);
 		status = 1;
 		goto out;
@@ -236,6 +245,7 @@ out:
 	for (size_t i = 0; i < n; i++)
 		run_options_release(&specs[i]);
 	free(specs);
+	free(texts);
 	free(path);
 	free(p);
 	return status;

@@ -209,7 +209,7 @@ START_TEST(cli_plan_on_128_pus)
 
 	setenv("HWLOC_SYNTHETIC", "pack:2 core:32 pu:2", 1);
 	tvp_run_cli(&c, 60, "bench", "--plan", NULL);
-	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	ck_assert_msg(c.status == 0, "exit %d: %.300s", c.status, c.err);
 	ck_assert_msg(strstr(c.out, "64 cores, 128 PUs"), "%s", c.out);
 	ck_assert(strstr(c.out, "128,256"));
 	ck_assert(strstr(c.out, "cannot bind"));
@@ -217,7 +217,7 @@ START_TEST(cli_plan_on_128_pus)
 	tvp_cmd_free(&c);
 	setenv("HWLOC_SYNTHETIC", "pack:1 core:2 pu:1", 1);
 	tvp_run_cli(&c, 60, "bench", "--quick", "--plan", "--budget", "90s", NULL);
-	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	ck_assert_msg(c.status == 0, "exit %d: %.300s", c.status, c.err);
 	ck_assert_msg(strstr(c.out, "2 cores, 2 PUs"), "%s", c.out);
 	ck_assert(strstr(c.out, "budget 90 s"));
 	ck_assert(strstr(c.out, "\n  count "));   /* what fits depends on the load: see plan tests */
@@ -236,7 +236,7 @@ START_TEST(a_tiny_real_run_writes_one_file)
 
 	snprintf(path, sizeof path, "%s/r.json", dir);
 	tvp_run_cli(&c, 110, "bench", "--quick", "--budget", "2s", "--output", path, NULL);
-	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	ck_assert_msg(c.status == 0, "exit %d: %.300s", c.status, c.err);
 	ck_assert(strstr(c.err, "Estimate:"));     /* the plan, printed first */
 	doc = json_load_file(path, 0, NULL);
 	ck_assert_ptr_nonnull(doc);
