@@ -158,9 +158,11 @@ check: deps
 	$(MAKE) --no-print-directory test BUILD=build/asan SAN=address,undefined
 	$(MAKE) --no-print-directory test BUILD=build/tsan SAN=thread
 
+# tvp bench (the suite planned within a budget: BUDGET=300s to change it,
+# QUICK=1 for about a minute), tvp overhead, the charts and the findings.
 bench: deps
 	@$(MAKE) --no-print-directory $(TVP)
-	sh scripts/bench.sh $(if $(QUICK),--quick)
+	sh scripts/bench.sh $(if $(QUICK),--quick) $(if $(BUDGET),--budget $(BUDGET))
 
 # Every chart for a results file (PLOT_IN, default results/latest.json) and
 # the overhead-latest.json beside it, into PLOT_OUT (default results/charts):

@@ -5,6 +5,7 @@
 #define COMMANDS_H
 
 int cmd_run(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_overhead(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);

@@ -23,6 +23,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run workloads under modes and write the measurements as JSON", true },
+	{ "bench", cmd_bench, "the default suite, planned from this machine within a budget, in one run", true },
 	{ "overhead", cmd_overhead, "what a thread and a process cost: creation, wake-up, IPC, memory", true },
 	{ "report", cmd_report, "the summary of a results file: machine, best modes, warnings, findings", false },
 	{ "compare", cmd_compare, "two results files cell by cell, with a significance test", false },

@@ -248,7 +248,7 @@ const char *results_path(const struct results_out *r)
 	return r->path;
 }
 
-static void link_latest(const char *path, const char *stem)
+void results_link_latest(const char *path, const char *stem)
 {
 	char *dir = parent_dir(path);
 	const char *slash = strrchr(path, '/');
@@ -378,7 +378,7 @@ int results_commit(struct results_out *r, const json_t *doc, char *err, size_t e
 	if (r->is_default) {
 		const char *base = strrchr(r->target, '/');
 		/* The stem is what precedes the host name: "" or "overhead-". */
-		link_latest(r->target, strncmp(base ? base + 1 : r->target, "overhead-", 9) == 0 ?
+		results_link_latest(r->target, strncmp(base ? base + 1 : r->target, "overhead-", 9) == 0 ?
 					       "overhead-" : "");
 	}
 out:

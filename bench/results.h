@@ -47,6 +47,12 @@ struct stats;
  * warnings as JSON. */
 void results_warn_stats(json_t *warnings, const struct stats *s);
 
+/* Points <dir of path>/<stem>latest.json at path (a relative symbolic
+ * link, replaced atomically), as results_commit does for a default name;
+ * for a caller that names its own file (tvp bench). Failures are ignored:
+ * the link is a convenience. */
+void results_link_latest(const char *path, const char *stem);
+
 /* Gives up: removes the temporary file and frees r. NULL is fine. */
 void results_abort(struct results_out *r);
 

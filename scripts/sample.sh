@@ -1,20 +1,20 @@
 #!/bin/sh
 # sample.sh: regenerates results/sample/, the committed sample run that the
-# README shows: one full `make bench` on this machine (scripts/bench.sh --out),
-# plus a description of the machine. Takes what make bench takes (its plan is
-# printed first); pass --quick for a smoke version (not for committing).
+# README shows: one full `make bench` on this machine (scripts/bench.sh --out:
+# tvp bench, tvp overhead, the charts, the report), plus a description of the
+# machine. Takes what make bench takes (tvp bench's plan is printed first:
+# at most 10 minutes); pass --quick for a smoke version (not for committing).
 #
 #   sh scripts/sample.sh [--quick]
 #
-# Writes results/sample/{results.json, overhead.json (when tvp has
-# `overhead`), charts/*.svg and *.png, report.txt, machine.txt, logs/} in a
-# new folder and swaps it in only when the run succeeded.
+# Writes results/sample/{results.json, overhead.json, charts/*.svg and *.png,
+# report.txt, machine.txt} in a new folder and swaps it in only when the run
+# succeeded.
 set -eu
 cd "$(dirname "$0")/.."
 make -s build/tvp
 new=results/sample.new
 rm -rf "$new"
-mkdir -p "$new"
 sh scripts/bench.sh --out "$new" "$@"
 {
 	echo "tvp sample run, $(date -u +%Y-%m-%dT%H:%M:%SZ)"

@@ -22,7 +22,7 @@ START_TEST(size_is_a_duration)
 	ck_assert(!wl->parse_size("0ms", &ns, err, sizeof err));
 	ck_assert_msg(strstr(err, "range"), "%s", err);
 	ck_assert(!wl->parse_size("2h", &ns, err, sizeof err));
-	ck_assert_uint_eq(wl->default_size(false), 10000000);
+	ck_assert_uint_eq(wl->default_size(false), 20000000);
 	ck_assert_uint_lt(wl->default_size(true), wl->default_size(false));
 }
 END_TEST

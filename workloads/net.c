@@ -626,6 +626,7 @@ const struct workload workload_net = {
 	.summary = "network IO: each task GETs SIZE bytes over loopback TCP from an HTTP/1.1 server",
 	.size_unit = "bytes",
 	.size_help = "a byte size such as 4K (a number with K/M/G for KiB/MiB/GiB), from 0 to 64M",
+	.kind = WORKLOAD_WAIT,
 	.parse_size = net_parse_size,
 	.default_size = net_default_size,
 	.default_tasks = NULL,

@@ -57,6 +57,7 @@ const struct workload workload_noop = {
 	.summary = "an empty task returning its index: what handing off one task costs",
 	.size_unit = "(ignored)",
 	.size_help = "a count (accepted and ignored: every noop task is the same)",
+	.kind = WORKLOAD_HANDOFF,
 	.parse_size = noop_parse_size,
 	.default_size = noop_default_size,
 	.default_tasks = noop_default_tasks,

@@ -131,6 +131,7 @@ const struct workload workload_transfer = {
 	.summary = "data movement: each task returns SIZE bytes of a pattern the parent checks",
 	.size_unit = "bytes",
 	.size_help = "a byte size such as 4K (a number with K/M/G for KiB/MiB/GiB), from 1 byte to 1G",
+	.kind = WORKLOAD_TRANSFER,
 	.parse_size = transfer_parse_size,
 	.default_size = transfer_default_size,
 	.task = transfer_task,

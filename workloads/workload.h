@@ -58,11 +58,21 @@ struct workload_inst {
 	void *state;                 /* the workload's own; made by setup */
 };
 
+/* What limits a workload's tasks, for planning (`tvp bench` picks worker
+ * counts and sizes by it). The zero value is CPU. */
+enum workload_kind {
+	WORKLOAD_CPU,       /* computing: worth at most a few workers per PU */
+	WORKLOAD_WAIT,      /* waiting (sleep, network): worth far more workers */
+	WORKLOAD_TRANSFER,  /* moving result bytes back from the workers */
+	WORKLOAD_HANDOFF,   /* nothing but handing a task over and back */
+};
+
 struct workload {
 	const char *name;
 	const char *summary;          /* one line, for --help and the JSON */
 	const char *size_unit;        /* "iterations", "bytes", "ns" */
 	const char *size_help;        /* what --size accepts, for messages */
+	enum workload_kind kind;
 
 	/* Parses one --size item (never "auto"). Returns true and sets *size,
 	 * or returns false with what is accepted written to err. */
