@@ -77,7 +77,7 @@ static int parse(struct bench_opts *o, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_parser p = { "bench", "--quick, --budget DURATION, --plan, --output FILE, --out DIR",
-				longopts, usage, false };
+				longopts, usage, false, NULL };
 	char err[256];
 	int c;
 
