@@ -34,6 +34,12 @@ enum mode_flags {
 	MODE_CHANNEL = 1u << 2, /* takes a --channel (pipe, shm) */
 };
 
+/* Open MPI's transport between ranks (--mpi-transport). */
+enum mode_mpi_transport {
+	MODE_MPI_SM,                  /* shared memory: btl self,vader */
+	MODE_MPI_TCP,                 /* TCP: btl self,tcp */
+};
+
 struct mode_run {
 	/* Set by the run loop before setup; read-only for the mode. */
 	const struct workload_inst *wi;
@@ -58,6 +64,10 @@ struct mode_run {
 
 	char err[256];                /* why setup or execute failed */
 	void *state;                  /* the mode's own */
+
+	/* Set by the run loop for the mpi mode (--mpi-hosts, --mpi-transport). */
+	const char *mpi_hosts;        /* a hostfile for mpirun; NULL: this machine */
+	enum mode_mpi_transport mpi_transport;
 };
 
 /* How a mode uses its workers, for grouping in reports and findings. */

@@ -134,6 +134,8 @@ void cells_build(struct cell_matrix *m, const struct run_options *o)
 						c->has_channel = chan;
 						c->channel = chan ? o->channels[ch] : CHANNEL_PIPE;
 						c->pin_strict = o->pin_strict;
+						c->mpi_hosts = o->mpi_hosts;
+						c->mpi_transport = o->mpi_transport;
 					}
 		}
 	}

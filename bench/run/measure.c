@@ -150,6 +150,8 @@ int measure(const struct cell *c, struct sample *out, char *err, size_t errlen)
 	m.channel = c->channel;
 	m.pin = c->plan;
 	m.pin_strict = c->pin_strict;
+	m.mpi_hosts = c->mpi_hosts;
+	m.mpi_transport = c->mpi_transport;
 	mode_run_alloc_arrays(&m, c->tasks);
 
 	s.ref_ns_per_iter = reference_ns_per_iter();
