@@ -117,11 +117,11 @@ MPI_WORKER := $(BUILD)/tvp-mpi-worker
 OMP_OBJS   := $(BUILD)/bench/modes/omp.o $(BUILD)/bench/overhead/omp.o
 ifeq ($(HAVE_OMP),1)
 $(OMP_OBJS): override CFLAGS += -fopenmp
-$(BUILD)/bench/modes/registry.o $(BUILD)/bench/overhead/registry.o: override CFLAGS += -DTVP_HAVE_OMP
+$(BUILD)/bench/modes/registry.o $(BUILD)/bench/overhead/registry.o $(BUILD)/bench/overhead/handoff.o: override CFLAGS += -DTVP_HAVE_OMP
 LIBS += -fopenmp
 endif
 ifeq ($(HAVE_MPI),1)
-$(BUILD)/bench/modes/registry.o $(BUILD)/bench/overhead/registry.o: override CFLAGS += -DTVP_HAVE_MPI
+$(BUILD)/bench/modes/registry.o $(BUILD)/bench/overhead/registry.o $(BUILD)/bench/overhead/handoff.o: override CFLAGS += -DTVP_HAVE_MPI
 $(BUILD)/mpi/%.o: override CFLAGS += $(MPI_CFLAGS)
 $(MPI_WORKER): $(BUILD)/mpi/worker.o $(LIBS_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MPI_LIBS) $(LIBS)

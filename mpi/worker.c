@@ -4,8 +4,9 @@
  * DESIGN
  * tvp never calls MPI_Init (an MPI library in tvp would start threads and
  * constrain its fork pools), so the ranks are this separate program, started
- * by `mpirun` (bench/modes/mpi.c). Usage, written by tvp:
- *   tvp-mpi-worker SOCKET WORKLOAD SIZE QUICK CPUS [OPTION=VALUE...]
+ * by `mpirun` (bench/modes/mpi_job.c). Usage, written by tvp:
+ *   tvp-mpi-worker SOCKET tasks WORKLOAD SIZE QUICK CPUS [OPTION=VALUE...]
+ *   tvp-mpi-worker SOCKET pingpong
  * SOCKET is the path of the Unix socket tvp listens on; WORKLOAD, SIZE,
  * QUICK (0 or 1) and the options rebuild the same workload instance tvp
  * has (each rank runs the workload's setup: the tasks' code is tvp's own,
@@ -21,6 +22,12 @@
  * MPI_Gatherv of bytes), which writes them to tvp. A count of 0 ends the
  * job: MPI_Finalize and exit 0. Any failure exits non-zero, and mpirun then
  * ends the whole job; tvp sees the socket close.
+ *
+ * pingpong (the MPI kernels of `tvp overhead`, 2 ranks): per command
+ * (struct mpi_pingpong from tvp), rank 0 times iters round trips of a
+ * message of bytes bytes with rank 1 (MPI_Send, MPI_Recv: the OSU latency
+ * test's loop) after one untimed round trip, and writes the nanoseconds
+ * back as a uint64_t. iters 0 ends the job.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -125,6 +132,18 @@ static int connect_tvp(const char *path)
 	return fd;
 }
 
+/* Reads a command of len bytes from tvp on rank 0 (a zeroed one, which
+ * ends the job, if tvp went away) and broadcasts it to every rank. */
+static void next_command(int fd, void *cmd, size_t len)
+{
+	int rank;
+
+	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+	if (rank == 0 && read_full(fd, cmd, len) != 0)
+		memset(cmd, 0, len);
+	MPI_Bcast(cmd, (int)len, MPI_BYTE, 0, MPI_COMM_WORLD);
+}
+
 /* Runs this rank's share of tasks into b: statistics first, then records. */
 static void run_share(const struct workload_inst *wi, uint64_t tasks, int rank, int size,
 		      struct worker_stats *ws, struct pack *b)
@@ -158,67 +177,84 @@ static void run_share(const struct workload_inst *wi, uint64_t tasks, int rank, 
 	ws->ran_on[0] = '\0';
 }
 
-int main(int argc, char **argv)
+/* Rebuilds the workload instance from argv (see DESIGN); dies on error. */
+static void make_instance(struct workload_inst *wi, int argc, char **argv)
 {
-	struct workload_inst wi = { 0 };
-	struct worker_stats ws = { 0 };
-	struct pack b = { 0 };
-	char err[256] = "";
-	int rank, size, fd = -1;
 	const char **values;
 	size_t nopts = 0;
+	char err[256] = "";
 
-	MPI_Init(&argc, &argv);
-	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-	MPI_Comm_size(MPI_COMM_WORLD, &size);
-	if (argc < 6)
-		die("usage: %s SOCKET WORKLOAD SIZE QUICK CPUS [OPTION=VALUE...]", argv[0]);
-	wi.wl = workload_find(argv[2]);
-	if (!wi.wl)
-		die("unknown workload %s", argv[2]);
-	wi.size = strtoull(argv[3], NULL, 10);
-	wi.quick = strcmp(argv[4], "1") == 0;
-	while (wi.wl->options && wi.wl->options[nopts].name)
+	wi->wl = workload_find(argv[3]);
+	if (!wi->wl)
+		die("unknown workload %s", argv[3]);
+	wi->size = strtoull(argv[4], NULL, 10);
+	wi->quick = strcmp(argv[5], "1") == 0;
+	while (wi->wl->options && wi->wl->options[nopts].name)
 		nopts++;
 	values = xcalloc(nopts + 1, sizeof *values);
-	for (int a = 6; a < argc; a++) {
+	for (int a = 7; a < argc; a++) {
 		const char *eq = strchr(argv[a], '=');
 
 		for (size_t k = 0; eq && k < nopts; k++)
-			if (strncmp(wi.wl->options[k].name, argv[a], (size_t)(eq - argv[a])) == 0 &&
-			    wi.wl->options[k].name[eq - argv[a]] == '\0')
+			if (strncmp(wi->wl->options[k].name, argv[a], (size_t)(eq - argv[a])) == 0 &&
+			    wi->wl->options[k].name[eq - argv[a]] == '\0')
 				values[k] = eq + 1;
 	}
 	for (size_t k = 0; k < nopts; k++)
 		if (!values[k])
-			values[k] = wi.wl->options[k].def;
-	wi.opt_values = values;
-	if (wi.wl->setup && wi.wl->setup(&wi, err, sizeof err) != 0)
+			values[k] = wi->wl->options[k].def;
+	wi->opt_values = values;
+	if (wi->wl->setup && wi->wl->setup(wi, err, sizeof err) != 0)
 		die("workload setup: %s", err);
-	ws.pid = ws.tid = (int32_t)getpid();
-	bind_rank(argv[5], rank, &ws);
+}
 
-	/* The hello: every rank's pid and binding, gathered to rank 0. */
-	struct worker_stats *all = rank == 0 ? xcalloc((size_t)size, sizeof *all) : NULL;
+/* Every rank's pid and binding, gathered to rank 0 and sent to tvp as the
+ * hello. Returns rank 0's socket (-1 on the other ranks). */
+static int hello(const char *path, const struct worker_stats *ws)
+{
+	struct worker_stats *all = NULL;
+	int rank, size, fd = -1;
 
-	MPI_Gather(&ws, sizeof ws, MPI_BYTE, all, sizeof ws, MPI_BYTE, 0, MPI_COMM_WORLD);
+	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &size);
+	if (rank == 0)
+		all = xcalloc((size_t)size, sizeof *all);
+	MPI_Gather(ws, sizeof *ws, MPI_BYTE, all, sizeof *ws, MPI_BYTE, 0, MPI_COMM_WORLD);
 	if (rank == 0) {
 		struct mpi_hello h = { MPI_WIRE_MAGIC, (uint32_t)size };
 
-		fd = connect_tvp(argv[1]);
+		fd = connect_tvp(path);
 		if (write_full(fd, &h, sizeof h) != 0 ||
 		    write_full(fd, all, (size_t)size * sizeof *all) != 0)
-			die("%s: cannot write the hello", argv[1]);
+			die("%s: cannot write the hello", path);
 	}
+	free(all);
+	return fd;
+}
+
+/* The tasks command loop (see DESIGN). */
+static void serve_tasks(int argc, char **argv)
+{
+	struct workload_inst wi = { 0 };
+	struct worker_stats ws = { 0 };
+	struct pack b = { 0 };
+	int rank, size, fd;
+
+	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &size);
+	if (argc < 7)
+		die("usage: %s SOCKET tasks WORKLOAD SIZE QUICK CPUS [OPTION=VALUE...]", argv[0]);
+	make_instance(&wi, argc, argv);
+	ws.pid = ws.tid = (int32_t)getpid();
+	bind_rank(argv[6], rank, &ws);
+	fd = hello(argv[1], &ws);
 	for (;;) {
-		uint64_t tasks = 0;
+		uint64_t tasks;
 		int mine, *lens = NULL, *offs = NULL;
 		unsigned char *bytes = NULL;
 		size_t total = 0;
 
-		if (rank == 0 && read_full(fd, &tasks, sizeof tasks) != 0)
-			tasks = 0;   /* tvp went away: end the job */
-		MPI_Bcast(&tasks, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+		next_command(fd, &tasks, sizeof tasks);
 		if (tasks == 0)
 			break;
 		run_share(&wi, tasks, rank, size, &ws, &b);
@@ -236,26 +272,72 @@ int main(int argc, char **argv)
 			bytes = xmalloc(total ? total : 1);
 		}
 		MPI_Gatherv(b.p, mine, MPI_BYTE, bytes, lens, offs, MPI_BYTE, 0, MPI_COMM_WORLD);
-		if (rank == 0) {
-			for (int r = 0; r < size; r++) {
-				uint64_t n = (uint64_t)lens[r];
+		for (int r = 0; rank == 0 && r < size; r++) {
+			uint64_t n = (uint64_t)lens[r];
 
-				if (write_full(fd, &n, sizeof n) != 0 ||
-				    write_full(fd, bytes + offs[r], (size_t)lens[r]) != 0)
-					die("%s: cannot write results", argv[1]);
-			}
-			free(lens);
-			free(offs);
-			free(bytes);
+			if (write_full(fd, &n, sizeof n) != 0 ||
+			    write_full(fd, bytes + offs[r], (size_t)lens[r]) != 0)
+				die("%s: cannot write results", argv[1]);
 		}
+		free(lens);
+		free(offs);
+		free(bytes);
 	}
 	if (wi.wl->teardown)
 		wi.wl->teardown(&wi);
 	free(b.p);
-	free(all);
-	free(values);
+	free((void *)wi.opt_values);
 	if (fd >= 0)
 		close(fd);
+}
+
+/* The pingpong command loop (see DESIGN). */
+static void serve_pingpong(const char *path)
+{
+	struct worker_stats ws = { .pinned = -1 };
+	unsigned char *buf = NULL;
+	int rank, fd;
+
+	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+	ws.pid = ws.tid = (int32_t)getpid();
+	fd = hello(path, &ws);
+	for (;;) {
+		struct mpi_pingpong c;
+		uint64_t t0 = 0, ns;
+
+		next_command(fd, &c, sizeof c);
+		if (c.iters == 0)
+			break;
+		buf = xrealloc(buf, c.bytes ? c.bytes : 1);
+		for (uint64_t i = 0; i <= c.iters; i++) {
+			if (i == 1)
+				t0 = now_ns();   /* the first round trip is not timed */
+			if (rank == 0) {
+				MPI_Send(buf, (int)c.bytes, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
+				MPI_Recv(buf, (int)c.bytes, MPI_BYTE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+			} else if (rank == 1) {
+				MPI_Recv(buf, (int)c.bytes, MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+				MPI_Send(buf, (int)c.bytes, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
+			}
+		}
+		ns = now_ns() - t0;
+		if (rank == 0 && write_full(fd, &ns, sizeof ns) != 0)
+			die("%s: cannot write the time", path);
+	}
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	MPI_Init(&argc, &argv);
+	if (argc >= 3 && strcmp(argv[2], "tasks") == 0)
+		serve_tasks(argc, argv);
+	else if (argc >= 3 && strcmp(argv[2], "pingpong") == 0)
+		serve_pingpong(argv[1]);
+	else
+		die("usage: %s SOCKET tasks|pingpong ...", argv[0]);
 	MPI_Finalize();
 	return 0;
 }

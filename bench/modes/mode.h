@@ -32,6 +32,9 @@ enum mode_flags {
 	MODE_SERIAL  = 1u << 0, /* runs on the calling thread; workers is 1 */
 	MODE_FORKS   = 1u << 1, /* its workers are processes */
 	MODE_CHANNEL = 1u << 2, /* takes a --channel (pipe, shm) */
+	/* Its workers are another program that rebuilds the workload instance
+	 * (mpi): no cell for a workload with local_state. */
+	MODE_OWN_PROGRAM = 1u << 3,
 };
 
 /* Open MPI's transport between ranks (--mpi-transport). */

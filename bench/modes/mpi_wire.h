@@ -9,6 +9,9 @@
  *   rank 0 -> tvp  per rank, in rank order: uint64_t bytes, then that many
  *                  bytes: struct worker_stats, then per task it ran a
  *                  struct mpi_record followed by the record's len bytes
+ * The pingpong program (tvp overhead) takes a struct mpi_pingpong instead
+ * of the task count (iters 0: quit) and answers with the uint64_t
+ * nanoseconds of iters round trips between ranks 0 and 1.
  */
 #ifndef MPI_WIRE_H
 #define MPI_WIRE_H
@@ -26,6 +29,11 @@ struct mpi_record {
 	uint64_t index;     /* the task */
 	int32_t status;     /* 0 or a negative errno */
 	uint32_t len;       /* result (or message) bytes that follow */
+};
+
+struct mpi_pingpong {
+	uint64_t iters;     /* round trips to time; 0: end the job */
+	uint64_t bytes;     /* message size */
 };
 
 #endif

@@ -29,6 +29,7 @@
  * Only this file is compiled with -fopenmp (see the Makefile's OpenMP block).
  */
 #include "bench/modes/mode.h"
+#include "bench/modes/omp_team.h"
 
 #ifdef _OPENMP   /* the Makefile compiles this file with -fopenmp when cc has it */
 #include <errno.h>
@@ -116,17 +117,25 @@ static int omp_execute(struct mode_run *m)
 	return interrupted ? -EINTR : 0;
 }
 
-static void omp_teardown(struct mode_run *m)
+int omp_team_release(void)
 {
-	struct omp_state *st = m->state;
 	uint64_t deadline = now_ns() + TEAM_EXIT_NS;
 
 	omp_pause_resource_all(omp_pause_hard);
 	while (proc_count_threads() > 1 && now_ns() < deadline)
 		sleep_ns(100000);
-	if (proc_count_threads() > 1)
-		fprintf(stderr, "tvp: omp: the OpenMP team is still alive %.1f s after release\n",
-			TEAM_EXIT_NS / 1e9);
+	if (proc_count_threads() <= 1)
+		return 0;
+	fprintf(stderr, "tvp: omp: the OpenMP team is still alive %.1f s after release\n",
+		TEAM_EXIT_NS / 1e9);
+	return -EBUSY;
+}
+
+static void omp_teardown(struct mode_run *m)
+{
+	struct omp_state *st = m->state;
+
+	omp_team_release();
 	if (st) {
 		free(st->args);
 		free(st);

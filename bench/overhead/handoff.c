@@ -253,5 +253,13 @@ const struct ovh_bench ovh_handoff_benches[] = {
 	   "per task of `tvp run --workload noop --mode fork-pool --channel pipe` (1,000,000 tasks)"),
 	HO("batch-noop-fork-pool-shm", HANDOFF, HO_BATCH, PROCESS, SHM, "fork-pool", OVH_BATCH,
 	   "per task of `tvp run --workload noop --mode fork-pool --channel shm` (1,000,000 tasks)"),
+#ifdef TVP_HAVE_OMP   /* the modes of issue 18, when built (the Makefile's block) */
+	HO("batch-noop-omp", HANDOFF, HO_BATCH, THREAD, PIPE, "omp", OVH_BATCH,
+	   "per task of `tvp run --workload noop --mode omp` (1,000,000 tasks, N threads)"),
+#endif
+#ifdef TVP_HAVE_MPI
+	HO("batch-noop-mpi", HANDOFF, HO_BATCH, PROCESS, PIPE, "mpi", OVH_BATCH,
+	   "per task of `tvp run --workload noop --mode mpi` (1,000,000 tasks, N ranks)"),
+#endif
 };
 const size_t ovh_handoff_benches_count = ARRAY_SIZE(ovh_handoff_benches);

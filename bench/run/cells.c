@@ -121,7 +121,8 @@ void cells_build(struct cell_matrix *m, const struct run_options *o)
 			const struct mode *mode = o->modes[k];
 			bool chan = mode->flags & MODE_CHANNEL;
 
-			if (mode->flags & MODE_SERIAL)
+			if ((mode->flags & MODE_SERIAL) ||
+			    ((mode->flags & MODE_OWN_PROGRAM) && wi->wl->local_state))
 				continue;
 			for (size_t w = 0; w < o->n_workers; w++)
 				for (size_t p = 0; p < o->n_pins; p++)
