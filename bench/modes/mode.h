@@ -114,6 +114,9 @@ struct mode {
 void mode_run_alloc_arrays(struct mode_run *m, uint64_t tasks);
 void mode_run_free_arrays(struct mode_run *m);
 
+/* Frees m->wstats (a teardown's last step) and zeroes n_wstats. */
+void mode_run_free_wstats(struct mode_run *m);
+
 /* The registry (bench/modes/registry.c), serial first. */
 extern const struct mode *const modes[];
 extern const size_t modes_count;

@@ -153,9 +153,7 @@ static void mpi_teardown(struct mode_run *m)
 {
 	mpi_job_stop(m->state);
 	m->state = NULL;
-	free(m->wstats);
-	m->wstats = NULL;
-	m->n_wstats = 0;
+	mode_run_free_wstats(m);
 }
 
 const struct mode mode_mpi = {

@@ -19,8 +19,9 @@
  * the detection at a slice. mpi_job_stop sends 0 (the ranks finalize and
  * mpirun exits) when the ranks are idle, and kills what is left after
  * QUIT_NS (at once when busy): SIGTERM, then SIGKILL, to mpirun's process
- * group, and SIGKILL to every rank pid (Open MPI gives each rank a process
- * group of its own). Open MPI's session folder and the ranks' shared-memory
+ * group, and SIGKILL to every rank pid and every other process mpirun
+ * started (Open MPI gives each rank, and the ssh to a remote host, a
+ * process group of its own). Open MPI's session folder and the ranks' shared-memory
  * segments are put in the private folder (orte_tmpdir_base,
  * btl_vader_backing_directory), which is removed last: a killed job leaves
  * nothing in /tmp or /dev/shm.
@@ -36,6 +37,7 @@
  */
 #include "bench/modes/mpi_job.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -44,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -57,6 +60,7 @@
 #define KILL_GRACE_NS 500000000ull
 #define POLL_MS 50
 #define MAX_ARGS 64
+#define MAX_TREE 4200          /* ranks (RUN_MAX_WORKERS) and mpirun's helpers */
 
 struct mpi_job {
 	pid_t mpirun;               /* 0: reaped */
@@ -66,6 +70,7 @@ struct mpi_job {
 	unsigned ranks;
 	bool idle;                  /* between commands: rank 0 reads the next */
 	struct worker_stats *hello; /* per rank: pid, binding */
+	int was_subreaper;          /* PR_GET_CHILD_SUBREAPER before the job; -1: not set */
 };
 
 static bool mpirun_alive(struct mpi_job *st)
@@ -226,14 +231,73 @@ static void exec_mpirun(const struct mpi_job *st, const char **argv)
 	_exit(127);
 }
 
+/* The parent pid of pid, from /proc (0 when unknown). */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	int ppid = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	p = fgets(buf, sizeof buf, f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	if (p && sscanf(p + 2, "%*c %d", &ppid) != 1)
+		ppid = 0;
+	return ppid;
+}
+
+/* Every descendant of root (mpirun's ranks, and the ssh it started for a
+ * remote host: Open MPI puts each in a process group of its own, so
+ * kill(-pgid) misses them), into out (at most max); returns how many. */
+static size_t descendants(pid_t root, pid_t *out, size_t max)
+{
+	size_t n = 0, grown = 1;
+
+	while (grown) {   /* until a pass adds nobody: grandchildren too */
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+
+		grown = 0;
+		while (d && (e = readdir(d)) && n < max) {
+			pid_t pid = (pid_t)atoi(e->d_name), pp;
+			bool known = false, ours;
+
+			if (pid <= 0)
+				continue;
+			for (size_t i = 0; i < n && !known; i++)
+				known = out[i] == pid;
+			pp = known ? 0 : parent_of(pid);
+			ours = pp == root;
+			for (size_t i = 0; i < n && !ours && pp; i++)
+				ours = out[i] == pp;
+			if (ours) {
+				out[n++] = pid;
+				grown = 1;
+			}
+		}
+		if (d)
+			closedir(d);
+	}
+	return n;
+}
+
 static void stop_job(struct mpi_job *st)
 {
 	uint64_t deadline = now_ns() + QUIT_NS;
 	uint64_t quit = 0;
+	pid_t tree[MAX_TREE];
+	size_t n = 0;
 
+	if (mpirun_alive(st))
+		n = descendants(st->mpirun, tree, MAX_TREE);
+	for (unsigned r = 0; st->hello && r < st->ranks && n < MAX_TREE; r++)
+		tree[n++] = st->hello[r].pid;
 	if (st->idle && mpirun_alive(st) && write_full(st->fd, &quit, sizeof quit) == 0)
 		while (mpirun_alive(st) && now_ns() < deadline)
 			sleep_ns(2000000);
+	/* SIGTERM first: mpirun then ends its ranks and cleans up itself. */
 	for (int sig = SIGTERM; mpirun_alive(st); sig = SIGKILL) {
 		kill(-st->mpirun, sig);
 		deadline = now_ns() + KILL_GRACE_NS;
@@ -244,14 +308,20 @@ static void stop_job(struct mpi_job *st)
 			st->mpirun = 0;
 		}
 	}
-	/* Ranks mpirun did not take with it (it was killed first). */
-	for (unsigned r = 0; st->hello && r < st->ranks; r++)
-		if (!pid_gone(st->hello[r].pid))
-			kill(st->hello[r].pid, SIGKILL);
+	/* What mpirun did not take with it (it was killed first). */
+	for (size_t i = 0; i < n; i++)
+		if (!pid_gone(tree[i]))
+			kill(tree[i], SIGKILL);
+	/* mpirun may exit before it reaps its ranks: orphans come to tvp, a
+	 * subreaper while the job lives (mpi_job_start), and are reaped here;
+	 * waitpid fails at once for those mpirun reaped. */
 	deadline = now_ns() + KILL_GRACE_NS;
-	for (unsigned r = 0; st->hello && r < st->ranks; r++)
-		while (!pid_gone(st->hello[r].pid) && now_ns() < deadline)
+	for (size_t i = 0; i < n; i++)
+		while ((!pid_gone(tree[i]) || waitpid(tree[i], NULL, WNOHANG) == 0) &&
+		       now_ns() < deadline)
 			sleep_ns(1000000);
+	if (st->was_subreaper >= 0)
+		prctl(PR_SET_CHILD_SUBREAPER, st->was_subreaper);
 }
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -331,6 +401,7 @@ int mpi_job_start(struct mpi_job **out, const struct mpi_job_options *o, char *e
 	int rc;
 
 	st->lfd = st->fd = -1;
+	st->was_subreaper = -1;
 	if (!find_mpirun(mpirun, sizeof mpirun)) {
 		snprintf(err, errlen, "mpirun not found on PATH (Open MPI: apt-get install openmpi-bin)");
 		rc = -ENOENT;
@@ -348,6 +419,10 @@ int mpi_job_start(struct mpi_job **out, const struct mpi_job_options *o, char *e
 		snprintf(err, errlen, "too many arguments for tvp-mpi-worker");
 		goto out_fail;
 	}
+	/* Ranks that outlive mpirun become tvp's children, reaped by stop_job,
+	 * not zombies of whichever ancestor is a subreaper. */
+	prctl(PR_GET_CHILD_SUBREAPER, &st->was_subreaper);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	st->mpirun = fork();
 	if (st->mpirun == 0)
 		exec_mpirun(st, argv);

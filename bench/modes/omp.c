@@ -136,14 +136,11 @@ static void omp_teardown(struct mode_run *m)
 	struct omp_state *st = m->state;
 
 	omp_team_release();
-	if (st) {
+	if (st)
 		free(st->args);
-		free(st);
-		m->state = NULL;
-	}
-	free(m->wstats);
-	m->wstats = NULL;
-	m->n_wstats = 0;
+	free(st);
+	m->state = NULL;
+	mode_run_free_wstats(m);
 }
 
 const struct mode mode_omp = {

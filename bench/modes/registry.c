@@ -76,6 +76,13 @@ void mode_run_alloc_arrays(struct mode_run *m, uint64_t tasks)
 	m->results = map_array(tasks * sizeof *m->results);
 }
 
+void mode_run_free_wstats(struct mode_run *m)
+{
+	free(m->wstats);
+	m->wstats = NULL;
+	m->n_wstats = 0;
+}
+
 void mode_run_free_arrays(struct mode_run *m)
 {
 	for (uint64_t i = 0; i < m->tasks && m->results; i++)
