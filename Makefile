@@ -136,6 +136,35 @@ $(TEST_LIB): $(THELP_OBJS)
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB) $(LIBS_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
+# ---- OpenMP and Open MPI (issue 18): the omp and mpi modes ----------------
+# The omp mode (bench/modes/omp.c) is the only file compiled with -fopenmp,
+# and only when the compiler has it; libgomp is then linked. The mpi mode's
+# rank program, build/tvp-mpi-worker (mpi/worker.c), is built with Open
+# MPI's flags only when Open MPI is installed (pkg-config ompi, else mpicc
+# --showme); tvp itself never links MPI. The registry lists each mode only
+# when it was built (TVP_HAVE_OMP, TVP_HAVE_MPI).
+HAVE_OMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo 1)
+MPI_CFLAGS := $(shell pkg-config --cflags ompi 2>/dev/null || mpicc --showme:compile 2>/dev/null)
+MPI_LIBS   := $(shell pkg-config --libs ompi 2>/dev/null || mpicc --showme:link 2>/dev/null)
+HAVE_MPI   := $(if $(MPI_LIBS),1)
+MPI_WORKER := $(BUILD)/tvp-mpi-worker
+OMP_OBJS   := $(BUILD)/bench/modes/omp.o $(BUILD)/bench/overhead/omp.o
+ifeq ($(HAVE_OMP),1)
+$(OMP_OBJS): override CFLAGS += -fopenmp
+$(BUILD)/bench/modes/registry.o $(BUILD)/bench/overhead/registry.o $(BUILD)/bench/overhead/handoff.o: override CFLAGS += -DTVP_HAVE_OMP
+LIBS += -fopenmp
+endif
+ifeq ($(HAVE_MPI),1)
+$(BUILD)/bench/modes/registry.o $(BUILD)/bench/overhead/registry.o $(BUILD)/bench/overhead/handoff.o: override CFLAGS += -DTVP_HAVE_MPI
+$(BUILD)/mpi/%.o: override CFLAGS += $(MPI_CFLAGS)
+$(MPI_WORKER): $(BUILD)/mpi/worker.o $(LIBS_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MPI_LIBS) $(LIBS)
+all: $(MPI_WORKER)
+$(TEST_BINS): | $(MPI_WORKER)
+endif
+# The flags each object was built with are not tracked: a change of the
+# toolchain above needs `make clean`.
+
 # The git revision lives in a generated header, rewritten only when it
 # changes, so that every object that reports it is rebuilt then (a -D flag
 # would leave old objects with an old revision).
@@ -206,4 +235,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/bench/main.d $(TEST_BINS:=.d) $(THELP_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(BUILD)/bench/main.d $(BUILD)/mpi/worker.d $(TEST_BINS:=.d) $(THELP_OBJS:.o=.d)

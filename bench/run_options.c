@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench/adaptive.h"
 #include "bench/cli.h"
@@ -24,6 +25,7 @@ enum {
 	OPT_PYTHON, OPT_HELP, OPT_PRECISION, OPT_MIN_REPEAT, OPT_MAX_REPEAT, OPT_BUDGET, OPT_VERBOSE,
 	OPT_WORKLOAD_BASE = 1000,  /* + index into the workload option table */
 };
+enum { OPT_MPI_HOSTS = 900, OPT_MPI_TRANSPORT };   /* the mpi mode's */
 
 static const struct option fixed_options[] = {
 	{ "workload", required_argument, NULL, OPT_WORKLOAD },
@@ -47,6 +49,8 @@ static const struct option fixed_options[] = {
 	{ "max-repeat", required_argument, NULL, OPT_MAX_REPEAT },
 	{ "budget", required_argument, NULL, OPT_BUDGET },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "mpi-hosts", required_argument, NULL, OPT_MPI_HOSTS },
+	{ "mpi-transport", required_argument, NULL, OPT_MPI_TRANSPORT },
 };
 
 /* Every workload option of every registered workload, flattened. */
@@ -305,6 +309,21 @@ static bool parse_channels(struct run_options *o, const char *text, char *err, s
 	return ok;
 }
 
+/* --mpi-hosts FILE (readable) or --mpi-transport sm|tcp. */
+static bool parse_mpi(struct run_options *o, bool hosts, const char *arg, char *err, size_t errlen)
+{
+	if (hosts) {
+		if (access(arg, R_OK) != 0)
+			return fail(err, errlen, "--mpi-hosts '%s' is not a readable file; accepted: an Open MPI hostfile", arg);
+		o->mpi_hosts = arg;
+	} else if (strcmp(arg, "sm") == 0 || strcmp(arg, "tcp") == 0) {
+		o->mpi_transport = arg[0] == 's' ? MODE_MPI_SM : MODE_MPI_TCP;
+	} else {
+		return fail(err, errlen, "--mpi-transport '%s' is not accepted; accepted: sm, tcp", arg);
+	}
+	return true;
+}
+
 void run_options_usage(FILE *f)
 {
 	fprintf(f,
@@ -345,6 +364,10 @@ void run_options_usage(FILE *f)
 		"  --verbose         every cell's warnings, one line each\n"
 		"  --python          add Python cells (count, sleep) run by python3\n"
 		"  --help            this text\n", pin_json_policy_help);
+	fprintf(f,
+		"  --mpi-hosts FILE  mpi mode: an Open MPI hostfile (this host first: rank 0\n"
+		"                    talks to tvp); default: this machine only\n"
+		"  --mpi-transport T mpi mode: sm (shared memory, default) or tcp\n");
 	for (size_t i = 0; i < workloads_count; i++)
 		for (const struct workload_option *wo = workloads[i]->options; wo && wo->name; wo++) {
 			char flag[64];
@@ -473,6 +496,11 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 		case OPT_QUICK: o->quick = true; break;
 		case OPT_QUIET: o->quiet = true; break;
 		case OPT_PYTHON: o->python = true; break;
+		case OPT_MPI_HOSTS:
+		case OPT_MPI_TRANSPORT:
+			if (!parse_mpi(o, c == OPT_MPI_HOSTS, arg, err, errlen))
+				goto out;
+			break;
 		case OPT_HELP:
 			run_options_usage(stdout);
 			rc = 1;

@@ -45,6 +45,9 @@ struct run_options {
 	bool seed_given;
 	/* Texts as given, for the JSON's config. */
 	const char *workers_text, *size_text, *mode_text, *workload_text;
+	/* The mpi mode: --mpi-hosts (NULL: this machine), --mpi-transport. */
+	const char *mpi_hosts;
+	enum mode_mpi_transport mpi_transport;
 };
 
 /* Parses argv (argv[0] is "run"); pus is what --workers auto counts from

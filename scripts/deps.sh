@@ -9,6 +9,9 @@
 set -eu
 
 PACKAGES="pkg-config libhwloc-dev hwloc-nox libjansson-dev check libsubunit-dev gnuplot-nox python3 python3-jsonschema"
+# The omp and mpi modes (issue 18): Open MPI's mpirun and mpicc flags.
+# OpenMP needs nothing more: libgomp comes with gcc.
+PACKAGES="$PACKAGES libopenmpi-dev openmpi-bin"
 
 [ "${TVP_DEPS_SKIP:-0}" = 1 ] && exit 0
 

@@ -11,6 +11,14 @@
 #   thread-create-join      a minimal pthread_create + pthread_join loop
 #   pipe-roundtrip-process  `perf bench sched pipe` (Debian: linux-perf), and
 #   pipe-roundtrip-thread   with -T; plus a minimal C pipe ping-pong
+#   mpi-pingpong-sm         a minimal C MPI ping-pong compiled with mpicc
+#                           and run by mpirun with the same options as tvp's
+#                           (2 ranks, pml ob1, btl self,vader, no binding,
+#                           mpi_yield_when_idle 1);
+#                           unpinned only (MPI ranks poll: two on one CPU
+#                           measure the scheduler); target within 20%;
+#                           skipped where mpicc or tvp's MPI kernels are
+#                           missing
 # Every check runs under the same taskset for both sides (one CPU: the
 # criterion), then unpinned (informative: on a shared VM, waking the other,
 # idle vCPU costs from 20 us to milliseconds depending on the host, and
@@ -200,6 +208,54 @@ check "minimal fork + _exit + waitpid loop" "$tmp/fork" fork-exit-wait
 check "the same loop linked with tvp's libraries" "$tmp/fork-tvp-libs" fork-exit-wait
 check "minimal pthread_create + join loop" "$tmp/thread" thread-create-join
 check "minimal C pipe ping-pong between two processes" "$tmp/pipe" pipe-roundtrip-process
+# The MPI reference: rank 0 times send + receive of 8 bytes to rank 1, as
+# tvp's mpi-pingpong-sm does in tvp-mpi-worker; rank 1 echoes until told
+# to stop (tag 1). As root, Open MPI needs the two variables set (only here).
+if command -v mpicc >/dev/null 2>&1 && build/tvp overhead --list | grep -q '^mpi-pingpong-sm '; then
+	cat >"$tmp/mpipp.c" <<'EOF'
+#include <mpi.h>
+#include "ref.h"
+static char buf[8];
+static void op(void)
+{
+	MPI_Send(buf, 8, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
+	MPI_Recv(buf, 8, MPI_BYTE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+}
+int main(int argc, char **argv)
+{
+	MPI_Status st;
+	int rank;
+	MPI_Init(&argc, &argv);
+	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+	if (rank == 0) {
+		run_batches();
+		MPI_Send(buf, 8, MPI_BYTE, 1, 1, MPI_COMM_WORLD);
+	} else {
+		for (;;) {
+			MPI_Recv(buf, 8, MPI_BYTE, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+			if (st.MPI_TAG == 1)
+				break;
+			MPI_Send(buf, 8, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
+		}
+	}
+	MPI_Finalize();
+	return 0;
+}
+EOF
+	mpicc -O2 -D_GNU_SOURCE -I"$tmp" -o "$tmp/mpipp" "$tmp/mpipp.c"
+	echo "== minimal C MPI ping-pong (mpicc, mpirun -np 2, btl self,vader) vs tvp overhead --only mpi-pingpong-sm, unpinned"
+	i=0
+	while [ $i -lt "$rounds" ]; do
+		i=$((i + 1))
+		ref=$(OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 2 \
+			--oversubscribe --bind-to none --mca mpi_yield_when_idle 1 --mca pml ob1 --mca btl self,vader \
+			"$tmp/mpipp" </dev/null)
+		echo "$ref $(tvp_median mpi-pingpong-sm env)"
+	done | summarise "mpi-pingpong-sm (any cpu)"
+else
+	echo "== MPI ping-pong: skipped: mpicc or tvp's MPI kernels are missing (Debian: libopenmpi-dev openmpi-bin)"
+fi
+
 if ! command -v perf >/dev/null 2>&1 || ! perf bench sched pipe -l 10 >/dev/null 2>&1; then
 	echo "== pipe round trip: skipped: 'perf bench sched pipe' does not run here (Debian: apt-get install linux-perf)"
 	exit 0

@@ -363,4 +363,5 @@ const struct workload workload_contention = {
 	.rate_label = "ns/incr",
 	.rate = contention_rate,
 	.options = contention_options,
+	.local_state = true,   /* the shared counter lives in tvp's memory */
 };

@@ -177,4 +177,5 @@ const struct workload workload_mixed = {
 	.counters = mixed_counters,
 	.teardown = mixed_teardown,
 	.options = mixed_options,
+	.local_state = true,   /* setup calibrates the CPU half */
 };

@@ -132,6 +132,12 @@ struct workload {
 
 	/* Extra `tvp run` options, ending with a {NULL} entry. NULL: none. */
 	const struct workload_option *options;
+
+	/* Its tasks depend on what setup made in this process (a calibration,
+	 * memory shared with the run loop): a program that rebuilds the
+	 * instance on its own (the mpi mode's ranks, MODE_OWN_PROGRAM) would
+	 * not give the same results, so those modes skip it. */
+	bool local_state;
 };
 
 /* What every mode passes to workload_run_task as argument bytes. The

@@ -32,6 +32,15 @@ enum mode_flags {
 	MODE_SERIAL  = 1u << 0, /* runs on the calling thread; workers is 1 */
 	MODE_FORKS   = 1u << 1, /* its workers are processes */
 	MODE_CHANNEL = 1u << 2, /* takes a --channel (pipe, shm) */
+	/* Its workers are another program that rebuilds the workload instance
+	 * (mpi): no cell for a workload with local_state. */
+	MODE_OWN_PROGRAM = 1u << 3,
+};
+
+/* Open MPI's transport between ranks (--mpi-transport). */
+enum mode_mpi_transport {
+	MODE_MPI_SM,                  /* shared memory: btl self,vader */
+	MODE_MPI_TCP,                 /* TCP: btl self,tcp */
 };
 
 struct mode_run {
@@ -58,6 +67,10 @@ struct mode_run {
 
 	char err[256];                /* why setup or execute failed */
 	void *state;                  /* the mode's own */
+
+	/* Set by the run loop for the mpi mode (--mpi-hosts, --mpi-transport). */
+	const char *mpi_hosts;        /* a hostfile for mpirun; NULL: this machine */
+	enum mode_mpi_transport mpi_transport;
 };
 
 /* How a mode uses its workers, for grouping in reports and findings. */
@@ -100,6 +113,9 @@ struct mode {
  * mode_run_free_arrays (which releases the results too). */
 void mode_run_alloc_arrays(struct mode_run *m, uint64_t tasks);
 void mode_run_free_arrays(struct mode_run *m);
+
+/* Frees m->wstats (a teardown's last step) and zeroes n_wstats. */
+void mode_run_free_wstats(struct mode_run *m);
 
 /* The registry (bench/modes/registry.c), serial first. */
 extern const struct mode *const modes[];

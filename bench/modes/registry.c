@@ -15,6 +15,8 @@ extern const struct mode mode_executor_thread;
 extern const struct mode mode_fork_spawn;
 extern const struct mode mode_fork_pool;
 extern const struct mode mode_executor_fork;
+extern const struct mode mode_omp;
+extern const struct mode mode_mpi;
 
 const struct mode *const modes[] = {
 	&mode_serial,
@@ -24,6 +26,12 @@ const struct mode *const modes[] = {
 	&mode_fork_spawn,
 	&mode_fork_pool,
 	&mode_executor_fork,
+#ifdef TVP_HAVE_OMP   /* built with -fopenmp (the Makefile's OpenMP block) */
+	&mode_omp,
+#endif
+#ifdef TVP_HAVE_MPI   /* tvp-mpi-worker built (Open MPI installed) */
+	&mode_mpi,
+#endif
 };
 const size_t modes_count = sizeof modes / sizeof modes[0];
 
@@ -66,6 +74,13 @@ void mode_run_alloc_arrays(struct mode_run *m, uint64_t tasks)
 	m->tasks = tasks;
 	m->status = map_array(tasks * sizeof *m->status);
 	m->results = map_array(tasks * sizeof *m->results);
+}
+
+void mode_run_free_wstats(struct mode_run *m)
+{
+	free(m->wstats);
+	m->wstats = NULL;
+	m->n_wstats = 0;
 }
 
 void mode_run_free_arrays(struct mode_run *m)

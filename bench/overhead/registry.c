@@ -11,12 +11,27 @@ extern const struct ovh_bench ovh_create_benches[], ovh_handoff_benches[], ovh_w
 extern const size_t ovh_create_benches_count, ovh_handoff_benches_count, ovh_wakeup_benches_count,
 	ovh_ipc_benches_count, ovh_memory_benches_count;
 
+#ifdef TVP_HAVE_OMP   /* built with -fopenmp (the Makefile's OpenMP block) */
+extern const struct ovh_bench ovh_omp_benches[];
+extern const size_t ovh_omp_benches_count;
+#endif
+#ifdef TVP_HAVE_MPI   /* tvp-mpi-worker built (Open MPI installed) */
+extern const struct ovh_bench ovh_mpi_benches[];
+extern const size_t ovh_mpi_benches_count;
+#endif
+
 static const struct ovh_set sets[] = {
 	{ ovh_create_benches, &ovh_create_benches_count },
 	{ ovh_handoff_benches, &ovh_handoff_benches_count },
 	{ ovh_wakeup_benches, &ovh_wakeup_benches_count },
 	{ ovh_ipc_benches, &ovh_ipc_benches_count },
 	{ ovh_memory_benches, &ovh_memory_benches_count },
+#ifdef TVP_HAVE_OMP
+	{ ovh_omp_benches, &ovh_omp_benches_count },
+#endif
+#ifdef TVP_HAVE_MPI
+	{ ovh_mpi_benches, &ovh_mpi_benches_count },
+#endif
 };
 
 size_t ovh_count(void)

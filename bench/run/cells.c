@@ -145,7 +145,8 @@ static void build_spec(struct cell_matrix *m, const struct cell_spec *sp)
 			const struct mode *mode = o->modes[k];
 			bool chan = mode->flags & MODE_CHANNEL;
 
-			if (mode->flags & MODE_SERIAL)
+			if ((mode->flags & MODE_SERIAL) ||
+			    ((mode->flags & MODE_OWN_PROGRAM) && wi->wl->local_state))
 				continue;
 			for (size_t w = 0; w < o->n_workers; w++)
 				for (size_t p = 0; p < o->n_pins; p++)
@@ -158,6 +159,8 @@ static void build_spec(struct cell_matrix *m, const struct cell_spec *sp)
 						c->has_channel = chan;
 						c->channel = chan ? o->channels[ch] : CHANNEL_PIPE;
 						c->pin_strict = o->pin_strict;
+						c->mpi_hosts = o->mpi_hosts;
+						c->mpi_transport = o->mpi_transport;
 					}
 		}
 	}

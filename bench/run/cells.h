@@ -46,6 +46,8 @@ struct cell {
 	bool failed;                /* not measured again; error says why */
 	char error[512];
 	struct python_info *python; /* Python cells only */
+	const char *mpi_hosts;      /* --mpi-hosts, for the mpi mode */
+	enum mode_mpi_transport mpi_transport;
 };
 
 /* The cells of one (workload, size) instance and one language, serial

@@ -200,6 +200,8 @@ int measure(const struct cell *c, struct capacity *cap, struct sample *out, char
 	m.channel = c->channel;
 	m.pin = c->plan;
 	m.pin_strict = c->pin_strict;
+	m.mpi_hosts = c->mpi_hosts;
+	m.mpi_transport = c->mpi_transport;
 	mode_run_alloc_arrays(&m, c->tasks);
 
 	s.pressure_us = s.runq_ns = s.capacity = NAN;
