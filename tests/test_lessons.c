@@ -22,18 +22,6 @@
 #include "testutil.h"
 #include "bench/util.h"
 
-/* Under TSan a process keeps TSan's own helper thread once it has made any
- * thread, and a fork pool refuses to start in a process with two threads;
- * so `tvp run` (serial and thread modes first, then the fork modes) and
- * `tvp lesson all` (thread lessons before the pool lessons) cannot run their
- * fork pools there. Those two tests are skipped in the TSan build, with a
- * note; every lesson still runs there on its own. */
-#if defined(__SANITIZE_THREAD__)
-#define SKIP_UNDER_TSAN(what) \
-	tvp_skip("%s under TSan (see the comment above SKIP_UNDER_TSAN)", what)
-#else
-#define SKIP_UNDER_TSAN(what) do { } while (0)
-#endif
 
 /* ---- what a run leaves behind ---- */
 

@@ -59,6 +59,7 @@ START_TEST(two_specs_make_one_document)
 	json_t *doc, *results, *config;
 	size_t groups = 0;
 
+	SKIP_UNDER_TSAN("thread-pool then fork-pool cells in one process");
 	load_topology();
 	parse(&specs[0], "--workload count --mode serial,thread-pool --workers 2 --size 200000 --tasks 2");
 	parse(&specs[1], "--workload count --mode serial,fork-pool --workers 1,3 --size 100000 --tasks 3");

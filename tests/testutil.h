@@ -67,4 +67,17 @@ void tvp_cmd_free(struct tvp_cmd *c);
 char *tvp_tmpdir(void);
 void tvp_rm_rf(const char *path);
 
+/* Under TSan a process keeps TSan's own helper thread once it has made any
+ * thread, and a fork pool refuses to start in a process with more threads
+ * than that; so a test that runs thread modes and then fork pools in one
+ * process (`tvp run` in-process, `tvp lesson all`) cannot run its fork pools
+ * there. Such tests skip in the TSan build, with a note; the same code runs
+ * under TSan through the CLI, one command per process. */
+#if defined(__SANITIZE_THREAD__)
+#define SKIP_UNDER_TSAN(what) \
+	tvp_skip("%s under TSan (see the comment above SKIP_UNDER_TSAN in testutil.h)", what)
+#else
+#define SKIP_UNDER_TSAN(what) do { } while (0)
+#endif
+
 #endif
