@@ -13,8 +13,18 @@
 
 #define MAX_ITERS 1000000000ull
 
+static bool named(const struct overhead *o, const struct ovh_bench *b)
+{
+	for (size_t i = 0; i < o->n_named; i++)
+		if (o->only_named[i] == b)
+			return true;
+	return false;
+}
+
 static bool selected(const struct overhead *o, const struct ovh_bench *b)
 {
+	if (b->flags & OVH_BY_NAME)
+		return true;     /* run when named, else listed as skipped below */
 	if (!o->only)
 		return o->pins[b->pin];
 	for (size_t i = 0; i < o->n_named; i++)
@@ -34,6 +44,14 @@ void overhead_run_build(struct overhead *o)
 
 		if (!selected(o, b))
 			continue;
+		if ((b->flags & OVH_BY_NAME) && !named(o, b)) {
+			if (!o->only)
+				json_array_append_new(o->skipped,
+						      json_pack("{s:s, s:s}", "name", b->name, "reason",
+								"starts a job per sample (minutes in all): "
+								"name it with --only to run it"));
+			continue;
+		}
 		if (b->pin == OVH_PIN_DIFF && o->n_cpus < 2) {
 			json_array_append_new(o->skipped,
 					      json_pack("{s:s, s:s}", "name", b->name, "reason",

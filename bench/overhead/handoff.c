@@ -294,7 +294,7 @@ const struct ovh_bench ovh_handoff_benches[] = {
 	   "per task of `tvp run --workload noop --mode omp` (1,000,000 tasks, N threads)"),
 #endif
 #ifdef TVP_HAVE_MPI
-	HO("batch-noop-mpi", HANDOFF, HO_BATCH, PROCESS, PIPE, "mpi", OVH_BATCH,
+	HO("batch-noop-mpi", HANDOFF, HO_BATCH, PROCESS, PIPE, "mpi", OVH_BATCH | OVH_BY_NAME,
 	   "per task of `tvp run --workload noop --mode mpi` (1,000,000 tasks, N ranks)"),
 #endif
 };

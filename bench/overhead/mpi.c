@@ -108,7 +108,7 @@ static void mpi_kernel_teardown(void *state)
  * for tcp. */
 #define MPIK(nm, grp, var, unt, tr, sz, sum)                                                \
 	{ .name = nm, .group = OVH_GROUP_##grp, .kind = OVH_KIND_PROCESS, .unit = OVH_UNIT_##unt, \
-	  .summary = sum, .bytes = sz, .variant = var, .channel = tr,                        \
+	  .summary = sum, .bytes = sz, .variant = var, .channel = tr, .flags = OVH_BY_NAME,    \
 	  .setup = mpi_kernel_setup, .run = mpi_kernel_run, .teardown = mpi_kernel_teardown }
 
 #define MPI_BW(base, tr, sz, label, what)                                                  \

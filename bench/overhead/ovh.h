@@ -79,6 +79,9 @@ enum ovh_flags {
 	OVH_ONCE = 1u << 0,    /* a quantity per sample, not a time per operation */
 	OVH_BATCH = 1u << 1,   /* one run is a batch of its own size (sample.ops): not calibrated */
 	OVH_WORKERS = 1u << 2, /* runs ovh_ctx.workers workers: the JSON records how many */
+	OVH_BY_NAME = 1u << 3, /* runs only when --only names it: every sample starts a job of
+	                        * its own (an mpirun: seconds under load), which would
+	                        * take minutes of every default run */
 };
 
 #define OVH_MAX_EXTRA 3
