@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "par/channel_kind.h"
+#include "par/start_method.h"
 #include "par/task.h"
 
 struct pin_plan;
@@ -48,6 +49,10 @@ struct pool_options {
 	unsigned workers;                  /* at least 1 */
 	void (*initializer)(void *arg);    /* once in each worker before its first task; NULL: none */
 	void *initarg;
+	size_t initarg_len;                /* spawn: initarg is this many bytes, copied to each
+					      worker (0: the initializer gets NULL); the
+					      initializer must be registered (task_registry.h) */
+	enum pool_start start;             /* processes: how workers start (start_method.h) */
 	uint64_t maxtasksperchild;         /* processes: a worker is replaced after this many tasks; 0: never */
 	enum channel_kind channel;         /* processes: how jobs and results travel */
 	const struct pin_plan *pin;        /* where worker i runs; NULL: not pinned */

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "par/channel_kind.h"
+#include "par/start_method.h"
 #include "par/task.h"
 #include "workloads/workload.h"
 
@@ -35,6 +36,7 @@ enum mode_flags {
 	/* Its workers are another program that rebuilds the workload instance
 	 * (mpi): no cell for a workload with local_state. */
 	MODE_OWN_PROGRAM = 1u << 3,
+	MODE_START   = 1u << 4, /* takes a --start (fork, spawn, forkserver) */
 };
 
 /* Open MPI's transport between ranks (--mpi-transport). */
@@ -49,6 +51,7 @@ struct mode_run {
 	unsigned workers;
 	uint64_t tasks;
 	enum channel_kind channel;    /* MODE_CHANNEL modes: the transport */
+	enum pool_start start;        /* MODE_START modes: how workers start */
 	const struct pin_plan *pin;   /* where worker i runs; NULL: not pinned */
 	/* --pin-strict: a worker that could not be bound (wstats[i].pinned 0)
 	 * fails the measurement; the run loop checks after execute. */
