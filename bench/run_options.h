@@ -9,6 +9,7 @@
 
 #include "bench/modes/mode.h"
 #include "par/channel_kind.h"
+#include "par/start_method.h"
 #include "workloads/workload.h"
 
 #define RUN_MAX_WORKERS 4096u
@@ -33,6 +34,8 @@ struct run_options {
 	bool pin_strict;
 	enum channel_kind *channels; /* --channel, for the modes that take one */
 	size_t n_channels;
+	enum pool_start *starts;  /* --start, for the modes that take one (MODE_START) */
+	size_t n_starts;
 	uint64_t tasks;           /* 0: the workload's default */
 	unsigned repeat, warmup;  /* repeat: --repeat N, 0 when not given */
 	unsigned min_repeat, max_repeat; /* --min-repeat, --max-repeat (--repeat N: both N) */

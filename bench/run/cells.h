@@ -12,6 +12,7 @@
 #include "bench/run/sample.h"
 #include "bench/run_options.h"
 #include "par/channel_kind.h"
+#include "par/start_method.h"
 #include "workloads/workload.h"
 
 /* Who ran the cell's tasks: tvp's own modes, or CPython through the
@@ -37,6 +38,9 @@ struct cell {
 	const char *pin;            /* the canonical policy name */
 	bool has_channel;           /* the mode takes a channel (C cells) */
 	enum channel_kind channel;
+	bool has_start;             /* the mode takes a start method (MODE_START; Python
+				       cells of the same modes too) */
+	enum pool_start start;
 	bool pin_strict;            /* --pin-strict */
 	struct cell *baseline;      /* the serial cell of its group; NULL for itself */
 	size_t group;               /* its index in the matrix's groups */
