@@ -21,7 +21,16 @@ struct adaptive_limits {
 	unsigned min_rounds;   /* every group gets these, budget or not */
 	unsigned max_rounds;   /* no group gets more (>= min_rounds) */
 	uint64_t budget_ns;    /* the whole run; 0 = no budget */
+	/* The budget binds the minimum too, down to ADAPTIVE_FLOOR_ROUNDS:
+	 * tvp bench, whose minimum is its own plan, not the user's
+	 * --min-repeat, and whose plan may have guessed a slow machine's
+	 * rounds too cheap. */
+	bool hard_budget;
 };
+
+/* The fewest rounds a hard budget leaves a group (the sign-test interval
+ * of 3 pairs has 75% coverage: a rough answer, flagged as such). */
+#define ADAPTIVE_FLOOR_ROUNDS 3u
 
 /* One group of cells (a workload and size: the cells that pair with one
  * serial cell), as the run loop sees it after a round. */
@@ -53,7 +62,9 @@ bool adaptive_converged(const struct adaptive_limits *lim, const struct adaptive
 
 /* Plans the next round from groups g[0..n) and the time spent so far.
  * want[i] is set for the groups to measure once more (and cleared for the
- * others). Groups below min_rounds are always wanted; then groups not
+ * others). Groups below min_rounds are always wanted (with hard_budget:
+ * only while their round fits the budget, or below ADAPTIVE_FLOOR_ROUNDS);
+ * then groups not
  * converged and below max_rounds, the farthest from the precision first,
  * while the estimated end of the round (spent_ns + the sum of the wanted
  * groups' round_ns) stays within the budget. Returns ADAPTIVE_GO when any

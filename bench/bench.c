@@ -56,7 +56,8 @@ static void usage(FILE *f)
 		   "interleaved in one run and writes one results file.\n\n"
 		   "  --quick            a smaller plan in about a minute (default budget 45 s)\n"
 		   "  --budget DURATION  the whole run, such as 300s (default 420s: make bench\n"
-		   "                     then ends within 10 minutes with tvp overhead and the report)\n"
+		   "                     then ends within 10 minutes with tvp overhead and the report;\n"
+		   "                     a slow machine gets fewer rounds, at least 3, with a warning)\n"
 		   "  --plan             print the plan and its estimate, measure nothing\n"
 		   "  --output FILE      the results file (default results/bench-HOST-STAMP.json,\n"
 		   "                     then linked from results/latest.json; - for stdout)\n"
@@ -234,7 +235,7 @@ int cmd_bench(int argc, char **argv)
 	common = (struct run_common){
 		.command = "bench", .output = path, .warmup = s.warmup,
 		.min_repeat = s.min_rounds, .max_repeat = s.max_rounds,
-		.precision = ADAPTIVE_PRECISION, .budget_ns = s.budget_ns,
+		.precision = ADAPTIVE_PRECISION, .budget_ns = s.budget_ns, .hard_budget = true,
 	};
 	status = run_execute(specs, n, &common);
 	if (is_default && access(path, F_OK) == 0)

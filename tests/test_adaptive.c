@@ -67,11 +67,40 @@ START_TEST(stops_when_every_group_converged)
 {
 	/* No budget: A runs 16 rounds, B 6; the clock reads 16 x 1 + 6 x 2 =
 	 * 28 s. */
-	struct adaptive_limits lim = { 0.03, 6, 30, 0 };
+	struct adaptive_limits lim = { 0.03, 6, 30, 0, false };
 	struct outcome o = expect(&lim, ab, ADAPTIVE_CONVERGED, 16, 6);
 
 	ck_assert_uint_eq(o.spent_ns, 28000000000ull);
 	ck_assert_str_eq(adaptive_stop_name(o.stop), "converged");
+}
+END_TEST
+
+START_TEST(a_hard_budget_cuts_the_minimum_but_not_the_floor)
+{
+	/* Budget 10 s, minimum 6: A and B cost 3 s a round together, so the
+	 * minimum alone needs 18 s. A soft budget owes it (6 and 6, 18 s); a
+	 * hard one gives both the floor of three rounds (9 s), then a fourth
+	 * only to A, whose 1 s round still ends within 10 s (B's 2 s would
+	 * not). */
+	struct adaptive_limits soft = { 0.03, 6, 30, 10000000000ull, false };
+	struct adaptive_limits hard = soft;
+	struct outcome o;
+
+	hard.hard_budget = true;
+	o = expect(&soft, ab, ADAPTIVE_BUDGET, 6, 6);
+	ck_assert_uint_eq(o.spent_ns, 18000000000ull);
+	o = expect(&hard, ab, ADAPTIVE_BUDGET, ADAPTIVE_FLOOR_ROUNDS + 1, ADAPTIVE_FLOOR_ROUNDS);
+	ck_assert_uint_eq(o.spent_ns, 10000000000ull);
+	/* A budget below the floor's cost still gets the floor: 3 rounds. */
+	hard.budget_ns = 1000000000ull;
+	o = expect(&hard, ab, ADAPTIVE_BUDGET, ADAPTIVE_FLOOR_ROUNDS, ADAPTIVE_FLOOR_ROUNDS);
+	/* And the ETA never promises more than the budget leaves. */
+	{
+		struct adaptive_group g[2] = { { 3, 0.07, 1e9 }, { 3, 0.03, 2e9 } };
+
+		hard.budget_ns = 10000000000ull;
+		ck_assert_uint_eq(adaptive_eta_ns(&hard, g, 2, 9000000000ull), 1000000000ull);
+	}
 }
 END_TEST
 
@@ -80,7 +109,7 @@ START_TEST(stops_at_the_budget)
 	/* Budget 20 s. Six owed rounds of both: 6 x 3 = 18 s. B has converged
 	 * (0.059 / sqrt 6 = 0.024); A (0.049) gets round 7 (ends at 19 s) and
 	 * round 8 (ends at 20 s, still within); round 9 would end at 21 s. */
-	struct adaptive_limits lim = { 0.03, 6, 30, 20000000000ull };
+	struct adaptive_limits lim = { 0.03, 6, 30, 20000000000ull, false };
 	struct outcome o = expect(&lim, ab, ADAPTIVE_BUDGET, 8, 6);
 
 	ck_assert_uint_eq(o.spent_ns, 20000000000ull);
@@ -91,7 +120,7 @@ START_TEST(the_minimum_is_owed_past_the_budget)
 {
 	/* Budget 5 s, but 6 rounds of both (18 s) are owed first; then the
 	 * budget stops A. */
-	struct adaptive_limits lim = { 0.03, 6, 30, 5000000000ull };
+	struct adaptive_limits lim = { 0.03, 6, 30, 5000000000ull, false };
 	struct outcome o = expect(&lim, ab, ADAPTIVE_BUDGET, 6, 6);
 
 	ck_assert_uint_eq(o.spent_ns, 18000000000ull);
@@ -103,7 +132,7 @@ START_TEST(stops_at_the_maximum)
 	/* A never converges (width 1: 1 / sqrt 30 = 0.18 > 0.03): it stops
 	 * at 30 rounds, B at 6, and the reason is the maximum. */
 	const struct fake f[] = { { 1, 1e9 }, { 0.059, 2e9 } };
-	struct adaptive_limits lim = { 0.03, 6, 30, 0 };
+	struct adaptive_limits lim = { 0.03, 6, 30, 0, false };
 
 	expect(&lim, f, ADAPTIVE_MAX, 30, 6);
 }
@@ -113,7 +142,7 @@ START_TEST(repeat_n_means_exactly_n)
 {
 	/* --repeat 4 is min = max = 4: four rounds each, however wide (A) or
 	 * narrow (B, 0.059 / 2 = 0.0295) the intervals are. */
-	struct adaptive_limits lim = { 0.03, 4, 4, 0 };
+	struct adaptive_limits lim = { 0.03, 4, 4, 0, false };
 	struct outcome o = expect(&lim, ab, ADAPTIVE_MAX, 4, 4);
 
 	ck_assert_uint_eq(o.plans, 4);
@@ -129,7 +158,7 @@ START_TEST(the_farthest_group_goes_first_when_short)
 		{ .rounds = 8, .halfwidth = 0.09, .round_ns = 1e9 },
 		{ .rounds = 8, .halfwidth = 0.01, .round_ns = 1e9 },
 	};
-	struct adaptive_limits lim = { 0.03, 6, 30, 10000000000ull };
+	struct adaptive_limits lim = { 0.03, 6, 30, 10000000000ull, false };
 	bool want[3];
 
 	ck_assert_int_eq(adaptive_plan(&lim, g, 3, 8500000000ull, want), ADAPTIVE_GO);
@@ -154,7 +183,7 @@ START_TEST(eta_follows_widths_and_budget)
 		{ .rounds = 10, .halfwidth = 0.02, .round_ns = 3e9 },
 		{ .rounds = 0, .halfwidth = INFINITY, .round_ns = 0 },
 	};
-	struct adaptive_limits lim = { 0.03, 6, 30, 0 };
+	struct adaptive_limits lim = { 0.03, 6, 30, 0, false };
 
 	ck_assert_uint_eq(adaptive_eta_ns(&lim, g, 3, 0), 24000000000ull);
 	lim.budget_ns = 30000000000ull;
@@ -188,6 +217,7 @@ static Suite *adaptive_suite(void)
 	tcase_add_test(tc, stops_at_the_budget);
 	tcase_add_test(tc, the_minimum_is_owed_past_the_budget);
 	tcase_add_test(tc, stops_at_the_maximum);
+	tcase_add_test(tc, a_hard_budget_cuts_the_minimum_but_not_the_floor);
 	tcase_add_test(tc, repeat_n_means_exactly_n);
 	tcase_add_test(tc, the_farthest_group_goes_first_when_short);
 	tcase_add_test(tc, eta_follows_widths_and_budget);

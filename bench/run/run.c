@@ -156,8 +156,9 @@ static int run_rounds(struct run *r)
 		.lim = { .precision = c->precision, .min_rounds = c->min_repeat,
 			 /* no precision: nothing to go on for past the minimum */
 			 .max_rounds = c->precision > 0 ? c->max_repeat : c->min_repeat,
-			 .budget_ns = c->budget_ns },
+			 .budget_ns = c->budget_ns, .hard_budget = c->hard_budget },
 	};
+	unsigned short_groups = 0, fewest = c->min_repeat;
 	int rc;
 
 	for (size_t i = 0; i < r->m.n_cells; i++)
@@ -165,6 +166,18 @@ static int run_rounds(struct run *r)
 	progress_start(&r->progress, steps * (c->warmup + c->min_repeat), !c->quiet);
 	rc = schedule_run(&s);
 	r->stop = s.stop;
+	for (size_t i = 0; i < r->m.n_groups; i++) {
+		const struct cell *b = &r->m.cells[r->m.groups[i].first];
+
+		if (b->lang == CELL_LANG_C && b->rounds < c->min_repeat && rc == 0) {
+			short_groups++;
+			fewest = b->rounds < fewest ? b->rounds : fewest;
+		}
+	}
+	if (short_groups)
+		warnings_add(&r->warnings, "budget: %u of %zu groups got fewer than the minimum %u rounds "
+			     "(down to %u): the machine ran slower than planned; their intervals are wider",
+			     short_groups, r->m.n_groups, c->min_repeat, fewest);
 	flag_contended(r);
 	progress_end(&r->progress);
 	return rc;

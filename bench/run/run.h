@@ -26,6 +26,7 @@ struct run_common {
 	double precision;         /* target relative half-width of every speedup's
 	                           * CI (0.03 = 3%); 0: none, rounds stop at min */
 	uint64_t budget_ns;       /* the whole run's; 0: none */
+	bool hard_budget;         /* the budget may cut the minimum (adaptive.h) */
 	bool quiet;               /* no table, no progress, no summary */
 	bool verbose;             /* every cell's warnings, one line each */
 	bool python;              /* also the Python cells (`--python`) */
