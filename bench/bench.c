@@ -236,12 +236,17 @@ int cmd_bench(int argc, char **argv)
 		.command = "bench", .output = path, .warmup = s.warmup,
 		.min_repeat = s.min_rounds, .max_repeat = s.max_rounds,
 		.precision = ADAPTIVE_PRECISION, .budget_ns = s.budget_ns, .hard_budget = true,
+		/* Hundreds of cells: the per-group tables and findings of tvp
+		 * report say it better than a row each (make bench prints them). */
+		.brief = true,
 	};
 	status = run_execute(specs, n, &common);
 	if (is_default && access(path, F_OK) == 0)
 		results_link_latest(path, "");
 	fprintf(stderr, "tvp: bench: done in %.0f s (planned about %.0f s)\n",
 		(double)(now_ns() - t0) / 1e9, (p->estimate_ns + 0.0) / 1e9);
+	if (strcmp(path, "-") != 0 && access(path, F_OK) == 0)
+		fprintf(stderr, "tvp: bench: the tables and findings: tvp report %s\n", path);
 out:
 	for (size_t i = 0; i < n; i++)
 		run_options_release(&specs[i]);

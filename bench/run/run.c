@@ -206,10 +206,12 @@ static int finish(struct run *r, struct results_out *out, const struct document_
 
 	if (!r->common->quiet || r->failed) {
 		FILE *tf = strcmp(results_path(out), "-") == 0 ? stderr : stdout;
-		if (!r->common->quiet)
+		bool tables = !r->common->quiet && !r->common->brief;
+
+		if (tables)
 			table_print(tf, sums, r->m.n_cells);
 		table_print_warnings(stderr, &r->warnings, sums, r->m.n_cells, r->common->verbose);
-		if (!r->common->quiet)
+		if (tables)
 			table_print_summary(tf, sums, r->m.n_cells);
 	}
 	snprintf(path, sizeof path, "%s", results_path(out));

@@ -28,6 +28,8 @@ struct run_common {
 	uint64_t budget_ns;       /* the whole run's; 0: none */
 	bool hard_budget;         /* the budget may cut the minimum (adaptive.h) */
 	bool quiet;               /* no table, no progress, no summary */
+	bool brief;               /* no table and no summary (the caller prints a
+	                           * report instead): progress and warnings only */
 	bool verbose;             /* every cell's warnings, one line each */
 	bool python;              /* also the Python cells (`--python`) */
 };
