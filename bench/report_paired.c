@@ -42,14 +42,19 @@ static size_t contended_pairs(const double *a, const bool *ac, const double *b, 
 	return k;
 }
 
-/* Appends ", <what> did not converge" for a cell whose converged is false. */
-static size_t note_unconverged(const struct report_cell *c, const char *name, char *buf,
-			       size_t len)
+/* Appends "; not converged (short of the run's precision): A and B" for
+ * the cells whose converged is false: one clause for both, so that a
+ * report of a run that ran out of budget does not say it twice a line. */
+static size_t note_unconverged(const struct report_cell *a, const char *a_name,
+			       const struct report_cell *b, const char *b_name, char *buf, size_t len)
 {
-	if (!json_is_false(json_object_get(c->c, "converged")))
+	bool na = json_is_false(json_object_get(a->c, "converged"));
+	bool nb = json_is_false(json_object_get(b->c, "converged"));
+
+	if (!na && !nb)
 		return 0;
-	return (size_t)snprintf(buf, len, "; %s stopped short of the run's precision (not converged)",
-				name);
+	return (size_t)snprintf(buf, len, "; not converged (short of the run's precision): %s%s%s",
+				na ? a_name : "", na && nb ? " and " : "", nb ? b_name : "");
 }
 
 bool report_paired(const struct report_cell *a, const char *a_name, const struct report_cell *b,
@@ -78,9 +83,7 @@ bool report_paired(const struct report_cell *a, const char *a_name, const struct
 		n += (size_t)snprintf(buf + n, len - n, kept ? "; %zu contended round(s) kept: too few "
 				      "clean ones to leave them out" : "; %zu contended round(s) left out", k);
 	if (n < len)
-		n += note_unconverged(a, a_name, buf + n, len - n);
-	if (n < len)
-		note_unconverged(b, b_name, buf + n, len - n);
+		note_unconverged(a, a_name, b, b_name, buf + n, len - n);
 	free(an);
 	free(ac);
 	free(bn);

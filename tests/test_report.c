@@ -292,7 +292,7 @@ START_TEST(paired_findings_from_rounds)
 	 * 1.485 1.4706 1.485: median 1.485, range 1.47-1.50 over 8 pairs. The
 	 * unpaired cells overlap (the weather spreads each over 40-66 ms). */
 	ck_assert(strstr(c.out, "fork-pool/shm is 49% faster than fork-spawn (ratio 1.49, 95% CI 1.47-1.50); "
-				"fork-spawn stopped short of the run's precision (not converged)"));
+				"not converged (short of the run's precision): fork-spawn"));
 	/* Pinned 'scatter' is 41.2 / 40 = 1.03x slower in every round: every
 	 * ratio 1 / 1.03 = 0.9709, the CI a point, within ceil(2.91) = 3%. */
 	ck_assert(strstr(c.out, "pinned 'scatter' against unpinned: thread-pool@scatter and thread-pool are "
