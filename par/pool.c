@@ -47,7 +47,9 @@
  * with a worker still in its spin window, as a pool in use would be. Its
  * tasks are not the caller's: task numbers and pool_take_stats start from
  * zero afterwards and the fork pool does not count them toward
- * maxtasksperchild (pool_base.warming). opt.stop is looked at between forks
+ * maxtasksperchild (pool_base.warming). opt.cold skips the round trips (the
+ * first tasks still run): what the start itself costs, for tvp overhead
+ * and the start methods' target. opt.stop is looked at between forks
  * (the backend) and while warming, so an interrupt ends a start at once.
  *
  * Backends: pool_new takes thread_pool_ops for POOL_THREADS and
@@ -477,7 +479,7 @@ static int warm_up(struct pool *p, char *err, size_t errlen)
 			task_error_text(&results[i], rc, err, errlen);
 		}
 	}
-	for (t0 = now_ns(); rc == 0 && now_ns() - t0 < POOL_WARM_NS;) {
+	for (t0 = now_ns(); rc == 0 && !p->base.opt.cold && now_ns() - t0 < POOL_WARM_NS;) {
 		if (stopped(p)) {
 			rc = -EINTR;
 			snprintf(err, errlen, "interrupted while the pool warmed up");
