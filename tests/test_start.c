@@ -7,7 +7,9 @@
  * worker is another program image, which inherits nothing; an unregistered
  * task or initializer fails clearly; maxtasksperchild, deadlines and
  * placement work in a fresh image; nothing is left running after free or
- * terminate. (test_pool_spawn.c and test_pool_forkserver.c run the shared
+ * terminate; the registry's names, ids, digest and conflicts, and a worker
+ * whose image lacks its initializer failing pool_new with its exit code's
+ * meaning. (test_pool_spawn.c and test_pool_forkserver.c run the shared
  * pool and executor cases under the two new methods.) */
 #include <errno.h>
 #include <fcntl.h>
@@ -623,6 +625,74 @@ START_TEST(spawned_worker_binds_to_its_place)
 }
 END_TEST
 
+/* ---- the registry, names and roles ------------------------------------- */
+
+static int st_other(const void *arg, size_t len, struct task_result *out)
+{
+	return put_i64(out, 8);
+}
+
+static void st_late_init(void *arg)
+{
+}
+
+START_TEST(registry_names_ids_and_conflicts)
+{
+	enum pool_start s;
+	uint64_t digest = task_registry_digest();
+	char err[256] = "";
+	struct pool_options opt = st_options(POOL_START_SPAWN, 1);
+	struct pool *p = NULL;
+
+	for (size_t m = 0; m < ARRAY_SIZE(starts); m++) {
+		ck_assert_int_eq(pool_start_parse(pool_start_name(starts[m]), &s), 0);
+		ck_assert_int_eq(s, starts[m]);
+	}
+	ck_assert_int_eq(pool_start_parse("vfork", &s), -EINVAL);
+	ck_assert(!pool_start_by_name(POOL_START_FORK));
+	ck_assert(pool_start_by_name(POOL_START_SPAWN) && pool_start_by_name(POOL_START_FORKSERVER));
+
+	ck_assert_str_eq(task_registry_name((task_any_fn)st_double), "st_double");
+	ck_assert(task_registry_id((task_any_fn)st_double) != 0);
+	ck_assert(task_registry_by_id(task_registry_id((task_any_fn)st_double)) ==
+		  (task_any_fn)st_double);
+	ck_assert(task_registry_find("st_pid") == (task_any_fn)st_pid);
+	ck_assert_uint_eq(task_registry_id((task_any_fn)st_unregistered), 0);
+	ck_assert_ptr_null(task_registry_find("st_unregistered"));
+	ck_assert_int_eq(task_registry_add("st_double", (task_any_fn)st_double), 0);
+	ck_assert_int_eq(task_registry_add("", (task_any_fn)st_other), -EINVAL);
+	ck_assert_ptr_null(task_registry_conflict());
+
+	/* Registered at run time (after main began): known here, not in the
+	 * digest, which covers what every image has. */
+	ck_assert_int_eq(task_registry_add("st_other", (task_any_fn)st_other), 0);
+	ck_assert_uint_eq(task_registry_digest(), digest);
+
+	/* An initializer a fresh image lacks: the worker exits with a code
+	 * of its own, and pool_new says what it means. */
+	ck_assert_int_eq(task_registry_add("st_late_init", (task_any_fn)st_late_init), 0);
+	opt.initializer = st_late_init;
+	ck_assert_int_eq(pool_new(&p, &opt, err, sizeof err), -ECHILD);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(err, "exited with status 73") && strstr(err, "task registry differs"),
+		      "err: %s", err);
+	tvp_assert_no_children();
+
+	/* A name taken by another function is refused and remembered, and
+	 * a pool that runs tasks by name refuses to start while it is. */
+	ck_assert_int_eq(task_registry_add("st_pid", (task_any_fn)st_other), -EEXIST);
+	ck_assert_int_eq(task_registry_add("st_other2", (task_any_fn)st_other), -EEXIST);
+	ck_assert_str_eq(task_registry_conflict(), "st_pid");
+	opt.initializer = NULL;
+	ck_assert_int_eq(pool_new(&p, &opt, err, sizeof err), -EEXIST);
+	ck_assert_msg(strstr(err, "two functions are registered as st_pid"), "err: %s", err);
+	opt.start = POOL_START_FORK;   /* by pointer: no names needed */
+	p = st_pool_opt(&opt);
+	pool_free(p);
+	tvp_assert_no_children();
+}
+END_TEST
+
 static Suite *start_suite(void)
 {
 	Suite *s = suite_create("start");
@@ -639,6 +709,7 @@ static Suite *start_suite(void)
 	tcase_add_test(tc, threaded_parent_spawn_and_forkserver_work_fork_refused);
 	tc = tvp_tcase(s, "names", 60);
 	tcase_add_test(tc, unregistered_task_or_initializer_fails_clearly);
+	tcase_add_test(tc, registry_names_ids_and_conflicts);
 	tc = tvp_tcase(s, "life", 120);
 	tcase_add_test(tc, maxtasks_deadline_terminate_in_fresh_images);
 	tcase_add_test(tc, nothing_left_behind);
