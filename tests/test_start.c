@@ -11,6 +11,7 @@
  * whose image lacks its initializer failing pool_new with its exit code's
  * meaning. (test_pool_spawn.c and test_pool_forkserver.c run the shared
  * pool and executor cases under the two new methods.) */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -693,6 +695,69 @@ START_TEST(registry_names_ids_and_conflicts)
 }
 END_TEST
 
+/* The highest descriptor number open here. */
+static int max_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int hi = -1, me = dirfd(d);
+
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] != '.' && fd != me && fd > hi)
+			hi = fd;
+	}
+	closedir(d);
+	return hi;
+}
+
+/* Out of descriptors at every step of a start, one limit after another:
+ * each failure names the call that failed (never "fork: Too many open
+ * files", issue 16), and leaves no child and no descriptor behind. */
+START_TEST(out_of_descriptors_names_the_call)
+{
+	struct rlimit old;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	for (size_t m = 0; m < ARRAY_SIZE(starts); m++) {
+		int failures = 0;
+
+		for (int extra = 0; extra < 40; extra++) {
+			struct pool_options opt = st_options(starts[m], 4);
+			struct rlimit lim = old;
+			struct pool *p = NULL;
+			char err[256] = "";
+			int before = max_fd(), lowest = dup(0), rc;
+
+			close(lowest);   /* new descriptors get the lowest free numbers */
+			lim.rlim_cur = (rlim_t)(lowest + extra);
+			ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+			rc = pool_new(&p, &opt, err, sizeof err);
+			ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+			if (rc == 0) {
+				pool_free(p);
+				break;
+			}
+			failures++;
+			ck_assert_msg(rc == -EMFILE, "%s, %d spare: %d (%s)",
+				      pool_start_name(starts[m]), extra, rc, err);
+			ck_assert_msg(strstr(err, "Too many open files") && strncmp(err, "fork:", 5),
+				      "%s, %d spare: %s", pool_start_name(starts[m]), extra, err);
+			ck_assert_msg(strstr(err, "memfd_create") || strstr(err, "socketpair") ||
+				      strstr(err, "pidfd_open") || strstr(err, "eventfd") ||
+				      strstr(err, "channel") || strstr(err, "F_DUPFD") ||
+				      strstr(err, "receiving"),
+				      "%s, %d spare: no call named in '%s'",
+				      pool_start_name(starts[m]), extra, err);
+			tvp_assert_no_children();
+			ck_assert_int_eq(max_fd(), before);
+		}
+		ck_assert_msg(failures > 0, "%s: never ran out", pool_start_name(starts[m]));
+	}
+}
+END_TEST
+
 static Suite *start_suite(void)
 {
 	Suite *s = suite_create("start");
@@ -710,6 +775,7 @@ static Suite *start_suite(void)
 	tc = tvp_tcase(s, "names", 60);
 	tcase_add_test(tc, unregistered_task_or_initializer_fails_clearly);
 	tcase_add_test(tc, registry_names_ids_and_conflicts);
+	tcase_add_test(tc, out_of_descriptors_names_the_call);
 	tc = tvp_tcase(s, "life", 120);
 	tcase_add_test(tc, maxtasks_deadline_terminate_in_fresh_images);
 	tcase_add_test(tc, nothing_left_behind);
