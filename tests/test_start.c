@@ -322,6 +322,34 @@ START_TEST(killed_worker_detected_and_replaced)
 }
 END_TEST
 
+START_TEST(worker_killed_from_outside_detected_and_replaced)
+{
+	for (size_t m = 0; m < ARRAY_SIZE(starts); m++) {
+		struct pool *p = st_pool(starts[m], 1);
+		struct task_result r = TASK_RESULT_INIT;
+		pid_t pid = (pid_t)apply_i64(p, st_pid, 0);
+		int64_t ms = 20000;
+		struct pool_async *a = pool_apply_async(p, st_sleep_ms, &ms, sizeof ms, NULL, NULL,
+							NULL, 0);
+
+		for (int i = 0; i < 10000 && !pool_async_running(a); i++)
+			sleep_ns(1000000);
+		ck_assert(pool_async_running(a));
+		ck_assert_int_eq(kill(pid, SIGKILL), 0);
+		ck_assert_int_eq(pool_async_get(a, POOL_FOREVER, &r), -ECHILD);
+		ck_assert_msg(strstr(task_result_data(&r), "killed by signal 9") &&
+			      strstr(task_result_data(&r), "worker 0"), "%s: %.*s",
+			      pool_start_name(starts[m]), (int)r.len,
+			      (const char *)task_result_data(&r));
+		pool_async_free(a);
+		task_result_release(&r);
+		ck_assert_int_ne(apply_i64(p, st_pid, 0), pid);   /* a new process */
+		pool_free(p);
+		tvp_assert_no_children();
+	}
+}
+END_TEST
+
 /* A worker dies holding a robust mutex; the next locker gets EOWNERDEAD
  * instead of hanging. Under fork, a thread is started first, so the
  * worker that dies was forked by the fork server (its parent is not us). */
@@ -766,6 +794,7 @@ static Suite *start_suite(void)
 	tc = tvp_tcase(s, "run", 120);
 	tcase_add_test(tc, every_method_runs_tasks_maps_futures);
 	tcase_add_test(tc, killed_worker_detected_and_replaced);
+	tcase_add_test(tc, worker_killed_from_outside_detected_and_replaced);
 	tcase_add_test(tc, spawned_worker_is_another_image);
 	tc = tvp_tcase(s, "robust", 60);
 	tcase_add_test(tc, robust_mutex_recovered_under_forkserver);
