@@ -33,7 +33,8 @@ static const char *short_name(const struct cell *c, char *buf, size_t len)
 	return buf;
 }
 
-static void c_row(FILE *f, const struct cell_summary *s)
+/* mw: the mode column's width. */
+static void c_row(FILE *f, const struct cell_summary *s, int mw)
 {
 	const struct cell *c = s->cell;
 	const struct workload *wl = c->wi->wl;
@@ -42,7 +43,7 @@ static void c_row(FILE *f, const struct cell_summary *s)
 	short_name(c, mode, sizeof mode);
 	snprintf(size, sizeof size, "%" PRIu64, c->size);
 	if (c->samples.n == 0) {
-		fprintf(f, "%-10s %-10s %-16s %7u %11s  %s\n", wl->name, size, mode, c->workers, "-",
+		fprintf(f, "%-10s %-10s %-*s %7u %11s  %s\n", wl->name, size, mw, mode, c->workers, "-",
 			c->failed ? "FAILED (see error)" : "not measured");
 		return;
 	}
@@ -54,7 +55,7 @@ static void c_row(FILE *f, const struct cell_summary *s)
 		snprintf(notes, sizeof notes, "%zu warning%s", s->warnings.n, s->warnings.n > 1 ? "s" : "");
 	if (c->failed)
 		snprintf(notes, sizeof notes, "FAILED");
-	fprintf(f, "%-10s %-10s %-16s %7u %11s %8s %8.2f %6.2f %10s  %s\n", wl->name, size, mode,
+	fprintf(f, "%-10s %-10s %-*s %7u %11s %8s %8.2f %6.2f %10s  %s\n", wl->name, size, mw, mode,
 		c->workers, medbuf, ci, s->speedup, s->efficiency, rate, notes);
 }
 
@@ -94,11 +95,20 @@ static void python_table(FILE *f, const struct cell_summary *sums, size_t n)
 
 void table_print(FILE *f, const struct cell_summary *sums, size_t n)
 {
-	fprintf(f, "%-10s %-10s %-16s %7s %11s %8s %8s %6s %10s  %s\n", "workload", "size", "mode",
+	int mw = 16;   /* the mode column: wider for "executor-fork/shm+forkserver" */
+
+	for (size_t i = 0; i < n; i++) {
+		char name[64];
+		int len = (int)strlen(short_name(sums[i].cell, name, sizeof name));
+
+		if (sums[i].cell->lang == CELL_LANG_C && len > mw)
+			mw = len;
+	}
+	fprintf(f, "%-10s %-10s %-*s %7s %11s %8s %8s %6s %10s  %s\n", "workload", "size", mw, "mode",
 		"workers", "median", "ci95", "speedup", "eff", "rate", "notes");
 	for (size_t i = 0; i < n; i++)
 		if (sums[i].cell->lang == CELL_LANG_C)
-			c_row(f, &sums[i]);
+			c_row(f, &sums[i], mw);
 	python_table(f, sums, n);
 }
 
