@@ -62,6 +62,23 @@ static size_t check_cells(const char *path, const char *workload)
 	return n;
 }
 
+/* Fails if /dev/shm holds a workload's shared state (workloads/shm_state.h,
+ * "tvp-PID-N-what") whose tvp has ended: a name teardown did not remove. */
+static void assert_no_shm_left(void)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *e;
+	int pid;
+
+	if (!d)
+		return;   /* no /dev/shm: the states were anonymous */
+	while ((e = readdir(d)))
+		if (sscanf(e->d_name, "tvp-%d-", &pid) == 1)
+			ck_assert_msg(kill(pid, 0) == 0 || errno != ESRCH,
+				      "/dev/shm/%s outlived its tvp", e->d_name);
+	closedir(d);
+}
+
 /* The issue's command, as given: every cell verifies and records its start. */
 START_TEST(issue_command)
 {
@@ -98,6 +115,7 @@ START_TEST(every_workload_every_start)
 	unlink(out);
 	free(out);
 	tvp_assert_no_children();
+	assert_no_shm_left();
 }
 END_TEST
 
@@ -206,6 +224,7 @@ static pid_t start_tvp(char *const argv[])
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(null, 2);
+		signal(SIGINT, SIG_DFL);   /* as a shell starts it: Ctrl-C reaches it */
 		execv(getenv("TVP_BIN"), argv);
 		_exit(127);
 	}
@@ -249,6 +268,33 @@ START_TEST(spawned_worker_is_another_image)
 			ck_assert_msg(!strcmp(role, cases[i].role), "%s --start %s: argv[2] '%s'",
 				      cases[i].mode, cases[i].start, role);
 	}
+	tvp_assert_no_children();
+}
+END_TEST
+
+/* Ctrl-C while spawned workers count into shared memory: the run ends
+ * with 130, its workers gone and the memory's name removed. */
+START_TEST(interrupted_spawn_leaves_nothing)
+{
+	char *argv[] = { "tvp", "run", "--workload", "contention", "--size", "1G", "--mode",
+			 "fork-pool", "--start", "spawn", "--workers", "2", "--tasks", "2", "--repeat",
+			 "1", "--warmup", "0", "--quiet", "--output", "/dev/null", NULL };
+	char role[64];
+	pid_t tvp = start_tvp(argv), w = 0;
+	int st;
+
+	for (int k = 0; k < 400 && !w; k++) {
+		w = find_child(tvp, SPAWN_ARGV1, role, sizeof role);
+		if (!w)
+			usleep(25000);
+	}
+	usleep(100000);
+	kill(tvp, SIGINT);
+	ck_assert_int_eq(waitpid(tvp, &st, 0), tvp);
+	ck_assert_msg(w, "no spawned worker seen");
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130, "status 0x%x", st);
+	ck_assert_msg(kill(w, 0) != 0, "spawned worker %d still alive", (int)w);
+	assert_no_shm_left();
 	tvp_assert_no_children();
 }
 END_TEST
@@ -346,6 +392,7 @@ static Suite *start_run_suite(void)
 	tcase_add_test(tvp_tcase(s, "private", 90), private_lock_refused_with_processes);
 	tcase_add_test(tvp_tcase(s, "bad", 20), bad_start_value);
 	tcase_add_test(tvp_tcase(s, "image", 60), spawned_worker_is_another_image);
+	tcase_add_test(tvp_tcase(s, "interrupt", 60), interrupted_spawn_leaves_nothing);
 	tcase_add_test(tvp_tcase(s, "readers", 180), readers_show_the_start);
 	tcase_add_loop_test(tvp_tcase(s, "wire", 60), instance_survives_the_wire, 0,
 			    (int)workloads_count);
