@@ -21,7 +21,7 @@
 
 struct fork_start {
 	enum pool_start start;
-	void *inst;                 /* spawn: the instance as bytes */
+	void *inst;                 /* spawn, forkserver: the instance as bytes */
 	size_t inst_len;
 	struct forkserver *server;  /* forkserver */
 };
