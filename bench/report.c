@@ -74,6 +74,7 @@ void report_cell_init(struct report_cell *r, const json_t *c)
 	r->lo = resdoc_stat(c, "ci95_lo");
 	r->hi = resdoc_stat(c, "ci95_hi");
 	r->speedup = resdoc_num(c, "speedup");
+	r->start = resdoc_cell_start(c);
 	snprintf(r->label, sizeof r->label, "%s%s", resdoc_mode_label(c, mode, sizeof mode),
 		 strcmp(lang, "c") ? " (python)" : "");
 }

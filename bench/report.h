@@ -45,6 +45,7 @@ struct report_cell {
 	long long workers, size, tasks;
 	double med, lo, hi, speedup;
 	char label[160];             /* "thread-pool", "fork-pool/shm+spawn", "thread-pool (python)" */
+	const char *start;           /* a start method other than fork, or NULL (resdoc_cell_start) */
 };
 
 struct report {

@@ -325,7 +325,8 @@ START_TEST(readers_show_the_start)
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "report", out, NULL);
 	ck_assert_int_eq(c.status, 0);
-	ck_assert_msg(strstr(c.out, "fork-pool/shm+spawn"), "report:\n%s", c.out);
+	ck_assert_msg(strstr(c.out, "fork-pool/shm+spawn") &&
+		      strstr(c.out, "workers started by spawn against fork"), "report:\n%s", c.out);
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "compare", out, out, NULL);
 	ck_assert_msg(c.status == 0, "compare: exit %d\n%s", c.status, c.err);
