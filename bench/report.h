@@ -44,7 +44,8 @@ struct report_cell {
 	int family;                  /* enum mode_family, or -1: an unknown mode */
 	long long workers, size, tasks;
 	double med, lo, hi, speedup;
-	char label[160];             /* "thread-pool", "fork-pool/shm", "thread-pool (python)" */
+	char label[160];             /* "thread-pool", "fork-pool/shm+spawn", "thread-pool (python)" */
+	const char *start;           /* a start method other than fork, or NULL (resdoc_cell_start) */
 };
 
 struct report {

@@ -292,6 +292,43 @@ static void find_pinning(struct report *R, const char *w, long long size)
 	}
 }
 
+/* t is s's twin under fork: the same cell in every other respect. */
+static bool fork_twin(const struct report_cell *t, const struct report_cell *s)
+{
+	return !t->start && report_measured(t) && !strcmp(t->workload, s->workload) &&
+	       t->size == s->size && t->workers == s->workers && !strcmp(t->pin, s->pin) &&
+	       !strcmp(t->mode, s->mode) &&
+	       !strcmp(resdoc_str(t->c, "channel", "-"), resdoc_str(s->c, "channel", "-")) &&
+	       !strcmp(resdoc_str(t->c, "lang", "c"), resdoc_str(s->c, "lang", "c"));
+}
+
+/* Each start method other than fork against fork, mode by mode, at the
+ * largest worker count: what starting workers afresh (spawn) or from a
+ * server (forkserver) costs once the pool is up, or per task for
+ * fork-spawn. */
+static void find_start_methods(struct report *R, const char *w, long long size)
+{
+	long long *ws = xcalloc(R->n + 1, sizeof *ws);
+	size_t nw = report_worker_counts(R, w, size, ws);
+	long long top = nw ? ws[nw - 1] : 0;
+	char text[600];
+
+	free(ws);
+	for (size_t i = 0; i < R->n; i++) {
+		const struct report_cell *s = &R->cells[i], *f = NULL;
+
+		if (!s->start || strcmp(s->workload, w) || s->size != size || s->workers != top ||
+		    strcmp(s->pin, "none") || !report_measured(s))
+			continue;
+		for (size_t k = 0; k < R->n && !f; k++)
+			if (fork_twin(&R->cells[k], s))
+				f = &R->cells[k];
+		if (f && report_paired(s, s->label, f, f->label, text, sizeof text))
+			report_finding(R, "for %s at %lld workers, workers started by %s against fork: %s",
+				       w, top, s->start, text);
+	}
+}
+
 void report_findings(struct report *R, const char *w)
 {
 	long long size = -1;
@@ -308,6 +345,7 @@ void report_findings(struct report *R, const char *w)
 	report_amdahl_findings(R, w, size, R->usable_pus);
 	find_past_cores(R, w, size);
 	find_pool_vs_spawn(R, w, size);
+	find_start_methods(R, w, size);
 	find_sizes(R, w);
 	find_pinning(R, w, size);
 }

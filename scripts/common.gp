@@ -57,9 +57,14 @@ palette = "#1f77b4 #d62728 #2ca02c #9467bd #ff7f0e #17becf #8c564b #e377c2 #7f7f
 # The same mode has the same colour in every chart; others take the palette.
 known = "serial thread-spawn thread-pool executor-thread fork-spawn fork-pool/shm fork-pool/pipe executor-fork/shm executor-fork/pipe fork-pool executor-fork"
 knowncol = "#333333 #ff7f0e #1f77b4 #17becf #d62728 #9467bd #e377c2 #8c564b #bcbd22 #9467bd #8c564b"
-colour_(s, i) = (wordpos(s, known) > 0 ? word(knowncol, wordpos(s, known)) : word(palette, (i - 1) % words(palette) + 1))
+# A start method other than fork ("fork-pool/shm+spawn", tvp run --start)
+# keeps its mode's colour and takes its own point: square for spawn,
+# triangle for forkserver.
+base_(s) = (strstrt(s, "+") > 0 && strstrt(s, "/python") == 0 ? s[1:strstrt(s, "+") - 1] : s)
+colour_(s, i) = (wordpos(base_(s), known) > 0 ? word(knowncol, wordpos(base_(s), known)) : word(palette, (i - 1) % words(palette) + 1))
 dashof(k) = (k eq "process" ? 2 : (k eq "serial" ? 3 : 1))
 pointof(k) = (k eq "process" ? 6 : (k eq "serial" ? 1 : 7))
+ptof(k, s) = (strstrt(s, "+spawn") > 0 ? 4 : (strstrt(s, "+forkserver") > 0 ? 8 : pointof(k)))
 
 # render: draws the plot command in the string plotcmd as out.svg and
 # out.png, as formats says (pngcairo when this gnuplot has it, else libgd's

@@ -26,7 +26,7 @@ do for [i=1:words(series)] {
 	s = word(series, i)
 	k = kindof(s)
 	if (k ne "serial") {
-		plotcmd = plotcmd.sprintf(", in using (strcol('series') eq '%s' ? column('workers') : NaN):(column('efficiency')) with linespoints lw 2 dt %d pt %d ps 1.3 lc rgb '%s' title '%s'", s, dashof(k), pointof(k), colour_(s, i), s)
+		plotcmd = plotcmd.sprintf(", in using (strcol('series') eq '%s' ? column('workers') : NaN):(column('efficiency')) with linespoints lw 2 dt %d pt %d ps 1.3 lc rgb '%s' title '%s'", s, dashof(k), ptof(k, s), colour_(s, i), s)
 	}
 }
 eval render

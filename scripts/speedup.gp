@@ -59,7 +59,7 @@ do for [i=1:words(series)] {
 	k = kindof(s)
 	if (k ne "serial") {
 		t = (F[i] == F[i]) ? sprintf("%s (Amdahl f = %.1f%%)", s, 100 * F[i]) : s
-		plotcmd = plotcmd.sprintf(", in using (strcol('series') eq '%s' ? column('workers') : NaN):(column('speedup')) with linespoints lw 2 dt %d pt %d ps 1.3 lc rgb '%s' title '%s'", s, dashof(k), pointof(k), colour_(s, i), t)
+		plotcmd = plotcmd.sprintf(", in using (strcol('series') eq '%s' ? column('workers') : NaN):(column('speedup')) with linespoints lw 2 dt %d pt %d ps 1.3 lc rgb '%s' title '%s'", s, dashof(k), ptof(k, s), colour_(s, i), t)
 	}
 }
 eval render

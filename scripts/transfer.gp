@@ -31,7 +31,7 @@ do for [i=1:words(series)] {
 	s = word(series, i)
 	k = kindof(s)
 	if (k ne "serial") {
-		plotcmd = plotcmd.sprintf("%s in using (strcol('series') eq '%s' ? column('size') : NaN):(column('median_ns')/column('tasks')/scale):(column('ci95_lo_ns')/column('tasks')/scale):(column('ci95_hi_ns')/column('tasks')/scale) with yerrorlines lw 2 dt %d pt %d ps 1.3 lc rgb '%s' title '%s (%s)'", n > 0 ? "," : "", s, dashof(k), pointof(k), colour_(s, i), s, k)
+		plotcmd = plotcmd.sprintf("%s in using (strcol('series') eq '%s' ? column('size') : NaN):(column('median_ns')/column('tasks')/scale):(column('ci95_lo_ns')/column('tasks')/scale):(column('ci95_hi_ns')/column('tasks')/scale) with yerrorlines lw 2 dt %d pt %d ps 1.3 lc rgb '%s' title '%s (%s)'", n > 0 ? "," : "", s, dashof(k), ptof(k, s), colour_(s, i), s, k)
 		n = n + 1
 	}
 }
