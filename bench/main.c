@@ -13,6 +13,7 @@
 #include "bench/paths.h"
 #include "bench/util.h"
 #include "par/pin.h"
+#include "par/spawn.h"
 
 struct command {
 	const char *name;
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
 {
 	const struct command *cmd;
 
+	spawn_worker_entry(argc, argv);   /* a spawned worker never returns (par/spawn.h) */
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -5,7 +5,9 @@
  * DESIGN
  * A worker gets a struct fork_child (its number, the channel kind, the
  * shared scoreboard, its place, the initializer) and nothing of the
- * parent's state. It binds itself first (the parent is never bound, so
+ * parent's state; a fresh image (spawn, forkserver) rebuilds it from bytes
+ * (fork_image.c) and finds each task by its registry id instead of its
+ * address. It binds itself first (the parent is never bound, so
  * nothing it forks later inherits a mask), then opens its channel end,
  * runs the initializer and loops. Only one idle worker spins at a time (a
  * token in the scoreboard), as in the thread pool: on a machine with two
@@ -33,61 +35,26 @@
 
 #include "par/fork_wire.h"
 #include "par/sys.h"
+#include "par/task_registry.h"
 
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
-bool fork_child_init(pid_t parent_pid, const int *keep, unsigned nkeep)
-{
-	int sorted[CHANNEL_MAX_FDS];
-	unsigned lo = 3;
-	sigset_t none;
-
-	/* Handlers first, while signals are still blocked (fork_direct blocks
-	 * them across the fork): a SIGTERM from terminate that reached a new
-	 * worker first would otherwise run the parent's handler in it. */
-	for (int sig = 1; sig < NSIG; sig++) {
-		struct sigaction sa;
-
-		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
-		    sa.sa_handler != SIG_IGN)
-			signal(sig, SIG_DFL);
-	}
-	sys_child_after_fork();
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-
-	/* Hold nothing but stdio and what the caller keeps: a worker must not
-	 * keep other workers' channels open. */
-	if (nkeep > CHANNEL_MAX_FDS)
-		nkeep = CHANNEL_MAX_FDS;
-	memcpy(sorted, keep, nkeep * sizeof *sorted);
-	qsort(sorted, nkeep, sizeof *sorted, cmp_int);
-	for (unsigned i = 0; i < nkeep; i++) {
-		if ((unsigned)sorted[i] > lo)
-			close_range(lo, (unsigned)sorted[i] - 1, 0);
-		lo = (unsigned)sorted[i] + 1;
-	}
-	close_range(lo, ~0u, 0);
-	/* The parent may have died before PDEATHSIG was armed. */
-	return getppid() == parent_pid;
-}
-
-/* Binds the worker to its place (HWLOC_CPUBIND_PROCESS) and records the
- * outcome on the scoreboard; a failure is recorded with its errno and the
- * caller of the pool decides (--pin-strict). */
+/* Binds the worker to its place (HWLOC_CPUBIND_PROCESS; a fresh image
+ * from the text its parent sent) and records the outcome on the
+ * scoreboard; a failure is recorded with its errno and the caller of the
+ * pool decides (--pin-strict). */
 static void worker_bind(const struct fork_child *c)
 {
 	struct board_slot *bs = &c->board->slot[c->id];
 	struct worker_stats ws;
 
 	memset(&ws, 0, sizeof ws);
-	pin_bind_process(c->pin, c->id, &ws);
+	if (!c->by_name) {
+		pin_bind_process(c->pin, c->id, &ws);
+	} else if (c->pin_mode == 1) {
+		pin_bind_process_cpus(c->pin_cpus, &ws);
+	} else {
+		ws.pinned = c->pin_mode;
+		ws.bind_errno = c->pin_errno;
+	}
 	memcpy(bs->bound, ws.bound, sizeof bs->bound);
 	atomic_store(&bs->bind_errno, ws.bind_errno);
 	atomic_store(&bs->pinned, ws.pinned);
@@ -153,11 +120,37 @@ static void send_results(struct channel *ch, uint64_t seq, uint64_t first, uint6
 	o->len = 0;
 }
 
-/* Runs one piece of a job and sends its outcomes back. */
-static void worker_run(struct board_slot *bs, struct channel *ch, const struct wire_run *h,
-		       const unsigned char *args, struct outbuf *o)
+/* A task that is not in this image's registry: each record fails. */
+static int unknown_task(const void *arg, size_t arg_len, struct task_result *out)
 {
-	task_fn fn = (task_fn)(uintptr_t)h->fn;
+	return task_result_error(out, -ENOENT, "the task is not registered in the worker's image "
+				 "of the program (TASK_REGISTER at file scope registers it before "
+				 "main, in every image)");
+}
+
+/* The function a wire_run names: its address after a fork, its registry
+ * id in a fresh image (the last one looked up is kept). */
+static task_fn task_of(const struct fork_child *c, uint64_t fn)
+{
+	static uint64_t last_id;
+	static task_fn last_fn;
+
+	if (!c->by_name)
+		return (task_fn)(uintptr_t)fn;
+	if (fn != last_id) {
+		last_fn = (task_fn)task_registry_by_id(fn);
+		last_id = fn;
+		if (!last_fn)
+			last_fn = unknown_task;
+	}
+	return last_fn;
+}
+
+/* Runs one piece of a job and sends its outcomes back. */
+static void worker_run(const struct fork_child *c, struct board_slot *bs, struct channel *ch,
+		       const struct wire_run *h, const unsigned char *args, struct outbuf *o)
+{
+	task_fn fn = task_of(c, h->fn);
 	uint64_t sent_to = 0;
 	uint64_t t0 = now_ns(), busy = 0;
 
@@ -262,7 +255,7 @@ __attribute__((noreturn)) void fork_child_main(const struct fork_child *c, int *
 			memcpy(abuf, args, bytes);
 			args = abuf;
 		}
-		worker_run(bs, ch, &h, args, &o);
+		worker_run(c, bs, ch, &h, args, &o);
 		more_expected = h.first + h.count < h.job_n;
 	}
 }

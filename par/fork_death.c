@@ -10,10 +10,11 @@
  * fails the job's unfinished records with -ECHILD and a message naming the
  * worker, its pid, the signal or exit status (an exit code of enum fork_exit
  * by its meaning) and the task it was running (the scoreboard says which),
- * then starts a replacement. Records of the piece being run that had
- * finished but not yet been sent are reported failed with the rest. A task
- * past its deadline: SIGKILL, the same path, -ETIMEDOUT. Workers are
- * numbered from 0 in every message.
+ * then starts a replacement. A worker forked by a fork server is the
+ * server's child: its status comes from the server (fork_server_reap).
+ * Records of the piece being run that had finished but not yet been sent
+ * are reported failed with the rest. A task past its deadline: SIGKILL, the
+ * same path, -ETIMEDOUT. Workers are numbered from 0 in every message.
  */
 #include "par/fork_pool_impl.h"
 
@@ -127,7 +128,7 @@ void fork_death_bury(struct fpool *fp, struct wslot *s, int why_err, struct job 
 	int status;
 
 	drain(fp, s, fin);
-	status = proc_pidfd_reap(s->pidfd);
+	status = fork_server_reap(fp, s->pid, s->pidfd, s->served);
 	retire_stats(fp, s);
 	board_drop_token(fp->board, s->pid);
 	fork_prefetch_return(fp, s, why_err, fin);   /* what it had not started */
@@ -167,6 +168,7 @@ void fork_death_retire(struct fpool *fp, struct wslot *s)
 	}
 	fp->exiting[fp->n_exiting].pid = s->pid;
 	fp->exiting[fp->n_exiting].pidfd = s->pidfd;
+	fp->exiting[fp->n_exiting].served = s->served;
 	fp->n_exiting++;
 	s->pidfd = -1;
 	s->pid = 0;
@@ -181,7 +183,8 @@ static void reap_exiting(struct fpool *fp, const struct pollfd *ready)
 
 	for (unsigned i = 0; i < fp->n_exiting; i++) {
 		if (!ready || ready[i].revents) {
-			proc_pidfd_reap(fp->exiting[i].pidfd);
+			fork_server_reap(fp, fp->exiting[i].pid, fp->exiting[i].pidfd,
+					 fp->exiting[i].served);
 			close(fp->exiting[i].pidfd);
 			fp->exiting[i].pidfd = -1;
 		}
@@ -214,7 +217,7 @@ void fork_death_await(struct fpool *fp, uint64_t grace_ns)
 	uint64_t until = now_ns() + grace_ns;
 
 	for (;;) {
-		unsigned live, n = fork_poll_pidfds(fp, NULL, &live);
+		unsigned k = 0, live, n = fork_poll_pidfds(fp, NULL, &live);
 		uint64_t now = now_ns();
 		struct timespec ts;
 
@@ -223,9 +226,14 @@ void fork_death_await(struct fpool *fp, uint64_t grace_ns)
 			return;
 		if (now >= until)
 			break;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)(until - now < 5000000u ? until - now : 5000000u);
-		nanosleep(&ts, NULL);   /* a grace period, not a wait for an event */
+		/* Sleep until one more of those still running ends (the set
+		 * is rebuilt each round), or the grace is over. */
+		for (unsigned i = 0; i < n; i++)
+			if (fp->pfd[i].fd >= 0 && !fp->pfd[i].revents)
+				fp->pfd[k++] = fp->pfd[i];
+		ts.tv_sec = (time_t)((until - now) / 1000000000u);
+		ts.tv_nsec = (long)((until - now) % 1000000000u);
+		ppoll(fp->pfd, k, &ts, NULL);
 	}
 	for (unsigned i = 0; i < fp->n; i++)
 		if (fp->w[i].state != W_EMPTY)

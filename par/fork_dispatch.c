@@ -25,6 +25,7 @@
 #include "par/fork_wire.h"
 #include "par/proc.h"
 #include "par/sys.h"
+#include "par/task_registry.h"
 
 void fork_dispatch_push_done(struct job **fin, struct job *j)
 {
@@ -89,6 +90,19 @@ bad:
 	return false;
 }
 
+/* What names j's task on the wire: its address for a forked worker, its
+ * registry id for a fresh image (pool.c let only registered tasks in). */
+static uint64_t wire_fn(struct fpool *fp, task_fn fn)
+{
+	if (!pool_start_by_name(fp->start))
+		return (uint64_t)(uintptr_t)fn;
+	if (fn != fp->sent_fn) {
+		fp->sent_id = task_registry_id((task_any_fn)fn);
+		fp->sent_fn = fn;
+	}
+	return fp->sent_id;
+}
+
 int fork_dispatch_post(struct fpool *fp, struct wslot *s, struct job *j, uint64_t seq,
 		       size_t first, size_t cnt, uint32_t flags)
 {
@@ -99,7 +113,7 @@ int fork_dispatch_post(struct fpool *fp, struct wslot *s, struct job *j, uint64_
 	h.kind = MSG_RUN;
 	h.flags = flags;
 	h.job_seq = seq;
-	h.fn = (uint64_t)(uintptr_t)j->fn;
+	h.fn = wire_fn(fp, j->fn);
 	h.arg_size = j->arg_size;
 	h.first = first;
 	h.count = cnt;

@@ -4,10 +4,10 @@
  * a pool; fork_pool_impl.h lists the files that do the rest, by role.
  *
  * DESIGN
- * fp_start must run while the process has one thread (it checks, and
- * refuses otherwise): it maps the scoreboard (MAP_SHARED, one slot per
- * worker), forks the fork server (fork_server.c says why) and starts the N
- * workers. Join drains what is queued and running, then closes every
+ * fp_start maps the scoreboard (a MAP_SHARED memfd, one slot per worker),
+ * starts the fork server the start method needs and the N workers
+ * (fork_server.c says how, by start method: the fork method refuses a
+ * parent with threads). Join drains what is queued and running, then closes every
  * channel (end of input tells a worker to exit) and waits JOIN_GRACE_NS
  * before SIGKILL; terminate cancels what is queued and sends SIGTERM, then
  * SIGKILL after TERM_GRACE_NS. Both make the poller leave first (quiesce),
@@ -68,23 +68,6 @@ static void quiesce(struct fpool *fp)
 	}
 }
 
-/* Ends the fork server: end of file on its socket, then reap. */
-static void stop_server(struct fpool *fp)
-{
-	struct pollfd pfd;
-
-	if (fp->server_pid <= 0)
-		return;
-	close_fd(&fp->server_sock);
-	pfd.fd = fp->server_pidfd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 1000) != 1)
-		proc_pidfd_signal(fp->server_pidfd, SIGKILL);
-	proc_pidfd_reap(fp->server_pidfd);
-	close_fd(&fp->server_pidfd);
-	fp->server_pid = 0;
-}
-
 static int fp_join(struct pool *p)
 {
 	struct fpool *fp = fpool_of(p);
@@ -115,7 +98,7 @@ static int fp_join(struct pool *p)
 	}
 	fork_death_await(fp, JOIN_GRACE_NS);
 	fork_death_bury_all(fp, -ECANCELED, &fin);
-	stop_server(fp);
+	fork_server_stop(fp);
 	fp->stopped = true;
 	fork_dispatch_deliver(fp, fin);
 	pthread_mutex_unlock(&fp->mu);
@@ -145,7 +128,7 @@ static void fp_terminate(struct pool *p)
 		proc_pidfd_signal(fp->exiting[i].pidfd, SIGTERM);
 	fork_death_await(fp, TERM_GRACE_NS);
 	fork_death_bury_all(fp, -ECANCELED, &fin);
-	stop_server(fp);
+	fork_server_stop(fp);
 	fp->stopped = true;
 	fork_dispatch_deliver(fp, fin);
 	pthread_mutex_unlock(&fp->mu);
@@ -159,9 +142,9 @@ static void fp_free_state(struct fpool *fp)
 	}
 	if (fp->board)
 		munmap(fp->board, fp->board_bytes);
+	close_fd(&fp->board_fd);
 	close_fd(&fp->wake_efd);
-	close_fd(&fp->server_sock);
-	close_fd(&fp->server_pidfd);
+	free(fp->tmpl);
 	pthread_cond_destroy(&fp->cv);
 	pthread_mutex_destroy(&fp->mu);
 	free(fp->w);
@@ -227,8 +210,7 @@ static int fp_start(struct pool *p, char *err, size_t errlen)
 	const struct pool_options *opt = &pool_base(p)->opt;
 	struct fpool *fp = xcalloc(1, sizeof *fp);
 	pthread_condattr_t ca;
-	int sv[2], threads, rc;
-	pid_t pid;
+	int rc;
 
 	fp->p = p;
 	fp->n = opt->workers;
@@ -238,7 +220,8 @@ static int fp_start(struct pool *p, char *err, size_t errlen)
 	fp->child.pin = opt->pin;
 	fp->child.initializer = opt->initializer;
 	fp->child.initarg = opt->initarg;
-	fp->wake_efd = fp->server_sock = fp->server_pidfd = -1;
+	fp->start = opt->start;
+	fp->wake_efd = fp->board_fd = -1;
 	pthread_mutex_init(&fp->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -253,58 +236,14 @@ static int fp_start(struct pool *p, char *err, size_t errlen)
 	}
 	pool_base(p)->backend = fp;
 
-	threads = proc_count_threads();
-	if (threads > SAFE_THREADS) {
-		snprintf(err, errlen, "a fork pool must be started while the process has one thread "
-			 "(it has %d): it forks its fork server then", threads);
-		rc = -EBUSY;
-		goto out_free;
-	}
-	fp->board_bytes = sizeof(struct board) + fp->n * sizeof(struct board_slot);
-	fp->board = mmap(NULL, fp->board_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			 -1, 0);
-	if (fp->board == MAP_FAILED) {
-		fp->board = NULL;
-		rc = -errno;
-		snprintf(err, errlen, "mmap of the scoreboard: %s", strerror(-rc));
-		goto out_free;
-	}
-	fp->child.board = fp->board;
+	rc = fork_server_start(fp, err, errlen);
+	if (rc < 0)
+		goto out_stop;
 	fp->wake_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fp->wake_efd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "eventfd: %s", strerror(-rc));
-		goto out_free;
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "socketpair: %s", strerror(-rc));
-		goto out_free;
-	}
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "fork: %s (the fork server)", strerror(-rc));
-		close(sv[0]);
-		close(sv[1]);
-		goto out_free;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		fork_server_main(&fp->child, fp->n, sv[1]);
-	}
-	close(sv[1]);
-	fp->server_sock = sv[0];
-	fp->server_pid = pid;
-	fp->server_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fp->server_pidfd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "pidfd_open: %s", strerror(-rc));
-		close_fd(&fp->server_sock);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		fp->server_pid = 0;
-		goto out_free;
+		goto out_stop;
 	}
 	for (unsigned i = 0; i < fp->n; i++) {
 		if (opt->stop && *opt->stop) {
@@ -327,9 +266,8 @@ out_stop:
 				proc_pidfd_signal(fp->w[i].pidfd, SIGKILL);
 		fork_death_bury_all(fp, 0, &fin);
 		fp->n_retired = 0;
-		stop_server(fp);
+		fork_server_stop(fp);
 	}
-out_free:
 	fp_free_state(fp);
 	pool_base(p)->backend = NULL;
 	return rc;

@@ -5,7 +5,10 @@
  * The files, by role:
  *   fork_wire.h      the messages and the workers' exit codes
  *   fork_child.c     a worker's life, after the fork
- *   fork_server.c    starting a worker: direct fork, or the fork server
+ *   fork_image.c     a worker that is a fresh image (spawn, forkserver):
+ *                    its start-up bytes, its role "pool"
+ *   fork_server.c    starting workers by start method: forked directly,
+ *                    by a fork server, or spawned
  *   fork_dispatch.c  jobs to workers, results back (the parent's pump)
  *   fork_prefetch.c  a second job in flight per worker
  *   fork_poll.c      waiting: the poller, spinning, sleeping in ppoll
@@ -25,8 +28,10 @@
 #include <sys/types.h>
 
 #include "par/channel.h"
+#include "par/forkserver.h"
 #include "par/pin.h"
 #include "par/pool_backend.h"
+#include "par/proc.h"
 
 #define CACHE_LINE 64
 #define PIECE_BYTES (64u << 10)           /* argument bytes per job message */
@@ -36,16 +41,6 @@
 #define SPAWN_RETRY_NS 10000000u          /* after a failed fork */
 #define TERM_GRACE_NS 200000000u          /* terminate: SIGTERM, then SIGKILL */
 #define JOIN_GRACE_NS 5000000000ull       /* join: end of input, then SIGKILL */
-
-/* How many threads a process may have when it forks: one, its own.
- * ThreadSanitizer runs a background thread of its own in every process; its
- * fork() interceptor stops it from holding anything across the fork, so
- * under TSan that thread is allowed too. */
-#ifdef __SANITIZE_THREAD__
-#define SAFE_THREADS 2
-#else
-#define SAFE_THREADS 1
-#endif
 
 /* ---- the scoreboard: shared by the parent, the server and workers ------ */
 
@@ -80,16 +75,22 @@ static inline void board_drop_token(struct board *b, int32_t me)
 /* ---- what a worker gets ------------------------------------------------ */
 
 /* Everything a worker process needs, and nothing of the parent's state:
- * copied into the child by the fork (or the server's clone). */
+ * copied into the child by the fork, or rebuilt from its start-up bytes in
+ * a fresh image (fork_image.c). */
 struct fork_child {
 	unsigned id;                  /* the worker's number, from 0 */
 	pid_t parent_pid;             /* the pool's process */
 	enum channel_kind kind;
 	uint64_t spin_ns;
 	struct board *board;          /* MAP_SHARED */
-	const struct pin_plan *pin;   /* NULL: not pinned */
+	const struct pin_plan *pin;   /* forked: NULL: not pinned */
 	void (*initializer)(void *arg);
 	void *initarg;
+	/* A fresh image: tasks come as registry ids, and the place as text. */
+	bool by_name;
+	int pin_mode;                 /* by_name: -1 none, 0 cannot bind (pin_errno), 1 bind */
+	int pin_errno;
+	const char *pin_cpus;         /* pin_mode 1: OS CPUs as list text */
 };
 
 /* ---- the parent's state ------------------------------------------------ */
@@ -111,6 +112,7 @@ struct wslot {
 	uint64_t deadline_at;         /* 0: none */
 	bool killed;                  /* SIGKILLed for its deadline */
 	bool malformed;               /* SIGKILLed for a message that made no sense */
+	bool served;                  /* forked by the fork server: its child, not ours */
 	uint64_t lifetime;            /* records this process has finished */
 	uint64_t idle_since;
 	uint64_t taken_tasks, taken_busy;
@@ -120,6 +122,7 @@ struct wslot {
 struct exiting {
 	pid_t pid;
 	int pidfd;
+	bool served;                  /* the fork server's child, not ours */
 };
 
 struct fpool {
@@ -136,10 +139,14 @@ struct fpool {
 
 	struct board *board;
 	size_t board_bytes;
+	int board_fd;                 /* the memfd behind it (fresh images map it) */
 
-	pid_t server_pid;
-	int server_pidfd;
-	int server_sock;
+	enum pool_start start;
+	struct forkserver *fs;        /* fork: for replacements; forkserver: every worker */
+	unsigned char *tmpl;          /* fresh images: the start-up bytes all share */
+	size_t tmpl_len;
+	task_fn sent_fn;              /* fresh images: the last task sent, and its id */
+	uint64_t sent_id;
 
 	int wake_efd;                 /* submit and wake rouse a sleeping poller */
 	bool poller;                  /* a thread is making progress */
@@ -169,28 +176,51 @@ static inline struct fpool *fpool_of(struct pool *p)
 
 /* ---- fork_child.c ------------------------------------------------------ */
 
-/* The one reset after a fork (libuv's uv__process_child_init): caught
- * signals back to their defaults, SIGINT ignored and SIGPIPE ignored, the
- * parent-death signal armed, every signal unblocked, every descriptor above
- * stderr closed except keep[0..nkeep). Returns false when the parent has
- * already died (the caller then _exits). */
-bool fork_child_init(pid_t parent_pid, const int *keep, unsigned nkeep);
-
 /* The life of worker c->id, whose channel descriptors are fds: receive a
  * piece, run it, send the outcomes, until the parent closes the channel.
- * Call right after fork_child_init. Never returns. */
+ * Call right after proc_child_init (par/proc.h). Never returns. */
 __attribute__((noreturn)) void fork_child_main(const struct fork_child *c, int *fds,
 					       unsigned nfds);
 
+/* ---- fork_image.c ------------------------------------------------------ */
+
+/* What one worker of a fresh image gets besides the shared bytes. */
+struct fork_image_slot {
+	uint32_t id;
+	int32_t pin_mode;             /* as fork_child.pin_mode */
+	int32_t pin_errno;
+	char cpus[220];
+};
+
+/* Builds fp->tmpl (the start-up bytes every fresh worker shares: the
+ * registry digest, the channel kind, the initializer's id and argument
+ * bytes). Returns 0, or a negative errno with err set (an unregistered
+ * initializer, a registry conflict). */
+int fork_image_template(struct fpool *fp, char *err, size_t errlen);
+
+/* Fills what worker id gets besides the template (its place as text). */
+void fork_image_slot(const struct fpool *fp, unsigned id, struct fork_image_slot *out);
+
 /* ---- fork_server.c ----------------------------------------------------- */
 
-/* The fork server's loop, in the process fp_start forked for it; c is the
- * template each worker gets, n the pool's size. Never returns. */
-__attribute__((noreturn)) void fork_server_main(const struct fork_child *c, unsigned n, int sock);
+/* What fp_start does first, by start method: the scoreboard (a memfd), and
+ * the fork server (fork: forked, for replacements once the parent has
+ * threads; forkserver: spawned, for every worker), with the checks that
+ * come with them (fork refuses a parent with threads). Returns 0, or a
+ * negative errno with err set, having undone what it did. */
+int fork_server_start(struct fpool *fp, char *err, size_t errlen);
+
+/* Stops the fork server, if any: after every worker it forked is reaped. */
+void fork_server_stop(struct fpool *fp);
 
 /* Starts a worker in the empty slot s. Returns 0, or a negative errno with
- * err set. */
+ * err naming the call that failed. */
 int fork_server_spawn(struct fpool *fp, struct wslot *s, char *err, size_t errlen);
+
+/* Reaps a worker that has ended (its pidfd readable) or is about to:
+ * waitid on the pidfd for our own child, forkserver_wait for the server's.
+ * Returns its wait status, or -1 if it could not be had. */
+int fork_server_reap(struct fpool *fp, pid_t pid, int pidfd, bool served);
 
 /* ---- fork_dispatch.c --------------------------------------------------- */
 

@@ -1,176 +1,146 @@
-/* fork_server.c: starting a fork pool worker, forked by the parent itself
- * or cloned by the fork server.
+/* fork_server.c: starting fork pool workers by start method: forked by the
+ * parent itself, forked by a fork server, or spawned as a fresh image.
  *
  * DESIGN
  * A process with several threads must not fork() (the child gets a copy of
  * every lock some other thread was holding, and no thread to release it),
  * yet a pool must start replacement workers long after the program may have
- * started threads. So fp_start, which must be called while the process has
- * one thread, forks one extra process: the fork server, a single-threaded
- * copy of the parent as it was then (CPython's forkserver design). A worker
- * is forked by the parent itself, with glibc's fork(), whenever the parent
- * still has one thread (the first N always; replacements in tvp run, whose
- * loop never starts threads beside a fork pool). Only when the parent has
- * started threads since does a replacement come from the server: the parent
- * sends it the new worker's channel descriptors over a UNIX socket
- * (SCM_RIGHTS), the server clones itself and answers with a pidfd of the
- * child. The server clones with CLONE_PARENT, so each worker is the
- * parent's own child either way: the parent reaps it and reads its exact
- * exit status with waitid(P_PIDFD), and PR_SET_PDEATHSIG ties it to the
- * parent. The price of the server's raw clone() is that glibc's fork
- * bookkeeping does not run in that child: its cached thread id is the
- * server's and its robust-mutex list is not registered with the kernel, so
- * a robust or priority-inheritance mutex held by such a worker is not
- * recovered when it dies (a robust mutex locked by a worker that then died
- * hung the next locker, which is why the parent forks directly whenever it
- * can). Workers inherit memory as it was when they were forked, at pool_new
- * or later, which is what task.h promises.
+ * started threads. How each start method copes:
+ *
+ *   fork        fp_start refuses a parent with threads. It forks a fork
+ *               server (par/forkserver.h) first: a single-threaded copy of
+ *               the parent as it was then. A worker is forked by the parent
+ *               itself, with glibc's fork(), whenever the parent still has
+ *               one thread (the first N always; replacements in tvp run,
+ *               whose loop never starts threads beside a fork pool); once
+ *               the parent has started threads, a replacement comes from
+ *               the server, a copy of the same memory. Workers inherit
+ *               memory as it was at pool_new, which is what task.h promises.
+ *   forkserver  the server is spawned (a fresh image, safe from a parent
+ *               with threads) and forks every worker, CPython's design:
+ *               workers are copies of a fresh image, so tasks travel by
+ *               name (fork_image.c).
+ *   spawn       every worker is spawned (par/spawn.h), role "pool".
+ *
+ * A fork server forks with glibc's fork(), so a robust mutex a worker dies
+ * holding is recovered whichever way the worker came (the raw
+ * clone(CLONE_PARENT) this file used to make replacements with left the
+ * child's robust-mutex list unregistered, and such a mutex hung the next
+ * locker). A worker forked by a server is the server's child: the parent
+ * polls and signals it through the pidfd the server relays, and takes its
+ * exit status from forkserver_wait (fork_server_reap), before the server
+ * is stopped. The scoreboard is a memfd mapped MAP_SHARED, so a fresh
+ * image maps the same pages from the descriptor it gets first (then its
+ * channel's). Every failure names the call that failed.
  */
 #include "par/fork_pool_impl.h"
 
 #include <errno.h>
-#include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "par/fork_wire.h"
 #include "par/proc.h"
+#include "par/spawn.h"
+#include "par/sys.h"
 
-struct spawn_req {
-	uint32_t slot;
-	uint32_t nfds;
-};
-
-struct spawn_reply {
-	int32_t err;            /* 0 or a negative errno */
-	int32_t pid;
-};
-
-/* Sends data with up to CHANNEL_MAX_FDS descriptors attached. */
-static int send_with_fds(int sock, const void *data, size_t len, const int *fds, unsigned nfds)
+/* A replacement forked by the fork method's server: ctx is the template
+ * (the server's copy of fp->child), req the worker's number. */
+__attribute__((noreturn)) static void server_child(void *ctx, const void *req, size_t len,
+						   const int *fds, unsigned nfds)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * CHANNEL_MAX_FDS)];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { (void *)data, len };
-	struct msghdr mh;
-	ssize_t w;
+	struct fork_child mine = *(const struct fork_child *)ctx;
+	uint32_t id;
+	int own[CHANNEL_MAX_FDS];
 
-	memset(&mh, 0, sizeof mh);
-	memset(&u, 0, sizeof u);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (nfds) {
-		struct cmsghdr *c;
-
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
-	do
-		w = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (w < 0 && errno == EINTR);
-	if (w < 0)
-		return -errno;
-	return w == (ssize_t)len ? 0 : -EPROTO;
+	if (len != sizeof id || nfds > CHANNEL_MAX_FDS)
+		_exit(FORK_EXIT_BAD_INIT);
+	memcpy(&id, req, sizeof id);
+	memcpy(own, fds, nfds * sizeof *own);
+	mine.id = id;
+	fork_child_main(&mine, own, nfds);
 }
 
-/* Receives data and descriptors; returns the byte count (0 at end of file)
- * or a negative errno. *nfds is how many descriptors came. */
-static ssize_t recv_with_fds(int sock, void *data, size_t len, int *fds, unsigned *nfds)
+static int map_board(struct fpool *fp, char *err, size_t errlen)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * CHANNEL_MAX_FDS)];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { data, len };
-	struct msghdr mh;
-	ssize_t r;
+	int rc;
 
-	memset(&mh, 0, sizeof mh);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof u.buf;
-	do
-		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (r < 0 && errno == EINTR);
-	*nfds = 0;
-	if (r < 0)
-		return -errno;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			unsigned k = (unsigned)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-
-			for (unsigned i = 0; i < k; i++) {
-				int fd;
-
-				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-				if (*nfds < CHANNEL_MAX_FDS)
-					fds[(*nfds)++] = fd;
-				else
-					close(fd);
-			}
-		}
+	fp->board_bytes = sizeof(struct board) + fp->n * sizeof(struct board_slot);
+	fp->board_fd = memfd_create("tvp-board", MFD_CLOEXEC);
+	if (fp->board_fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "memfd_create of the scoreboard: %s", strerror(-rc));
+		return rc;
 	}
-	return r;
+	if (ftruncate(fp->board_fd, (off_t)fp->board_bytes) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "ftruncate of the scoreboard: %s", strerror(-rc));
+		return rc;
+	}
+	fp->board = mmap(NULL, fp->board_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fp->board_fd, 0);
+	if (fp->board == MAP_FAILED) {
+		fp->board = NULL;
+		rc = -errno;
+		snprintf(err, errlen, "mmap of the scoreboard: %s", strerror(-rc));
+		return rc;
+	}
+	fp->child.board = fp->board;
+	return 0;
 }
 
-/* The fork server: one thread, one loop. For each request it clones a
- * worker (CLONE_PARENT: the pool's parent is the worker's parent) and
- * answers with the worker's pid and a pidfd for it. */
-__attribute__((noreturn)) void fork_server_main(const struct fork_child *c, unsigned n, int sock)
+int fork_server_start(struct fpool *fp, char *err, size_t errlen)
 {
-	if (!fork_child_init(c->parent_pid, &sock, 1))
-		_exit(0);
-	for (;;) {
-		struct spawn_req req;
-		struct spawn_reply rep = { 0, 0 };
-		int fds[CHANNEL_MAX_FDS];
-		unsigned nfds;
-		int pidfd = -1;
-		ssize_t r = recv_with_fds(sock, &req, sizeof req, fds, &nfds);
-		long pid;
+	char label[64];
+	int threads = proc_count_threads();
+	int rc;
 
-		if (r <= 0)
-			_exit(0);       /* the parent closed the socket: the pool is done */
-		if ((size_t)r != sizeof req || req.slot >= n || req.nfds != nfds) {
-			rep.err = -EPROTO;
-		} else {
-			pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | CLONE_PIDFD | SIGCHLD),
-				      NULL, &pidfd, NULL, 0);
-			if (pid == 0) {
-				struct fork_child mine = *c;
-
-				mine.id = req.slot;
-				if (!fork_child_init(c->parent_pid, fds, nfds))
-					_exit(0);
-				fork_child_main(&mine, fds, nfds);
-			}
-			if (pid < 0)
-				rep.err = -errno;
-			else
-				rep.pid = (int32_t)pid;
-		}
-		for (unsigned i = 0; i < nfds; i++)
-			close(fds[i]);
-		if (send_with_fds(sock, &rep, sizeof rep, &pidfd, pidfd >= 0 ? 1 : 0) < 0)
-			_exit(0);
-		if (pidfd >= 0)
-			close(pidfd);
+	if (fp->start == POOL_START_FORK && threads > PROC_FORK_SAFE_THREADS) {
+		snprintf(err, errlen, "fork start method: this process has %d threads; a forked "
+			 "worker would inherit locks they hold; use spawn or forkserver", threads);
+		return -EBUSY;
 	}
+	rc = map_board(fp, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (fp->start != POOL_START_FORK) {
+		rc = fork_image_template(fp, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	switch (fp->start) {
+	case POOL_START_FORK:
+		rc = forkserver_start(&fp->fs, server_child, &fp->child, err, errlen);
+		break;
+	case POOL_START_FORKSERVER:
+		snprintf(label, sizeof label, "fork server of pool %d", (int)getpid());
+		rc = forkserver_spawn(&fp->fs, "pool", fp->tmpl, fp->tmpl_len, label, err, errlen);
+		break;
+	case POOL_START_SPAWN:
+		break;
+	}
+	return rc;
 }
 
-/* ---- in the parent ----------------------------------------------------- */
+void fork_server_stop(struct fpool *fp)
+{
+	forkserver_stop(fp->fs);
+	fp->fs = NULL;
+}
+
+int fork_server_reap(struct fpool *fp, pid_t pid, int pidfd, bool served)
+{
+	int status;
+
+	if (!served)
+		return proc_pidfd_reap(pidfd);
+	return fp->fs && forkserver_wait(fp->fs, pid, &status) == 0 ? status : -1;
+}
 
 static void board_reset(struct board_slot *bs)
 {
@@ -189,92 +159,108 @@ static void board_reset(struct board_slot *bs)
 
 /* Forks the worker for slot id from this (single-threaded) process with
  * glibc's fork(). The child keeps stdio and its channel descriptors and
- * closes everything else, as the server's children do. Returns 0 with
- * rep->pid and *pidfd set, or a negative errno. */
-static int fork_direct(struct fpool *fp, unsigned id, int *fds, unsigned nfds,
-		       struct spawn_reply *rep, int *pidfd)
+ * closes everything else, as the server's children do. Returns 0 with *pid
+ * and *pidfd set, or a negative errno with err set. */
+static int fork_direct(struct fpool *fp, unsigned id, int *fds, unsigned nfds, pid_t *pid,
+		       int *pidfd, char *err, size_t errlen)
 {
-	sigset_t all, old;
-	pid_t pid;
-	int e;
+	int rc;
 
-	/* Signals stay blocked across the fork until the child has reset the
-	 * handlers it inherited (fork_child_init); posix_spawn does the same. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	e = errno;
-	if (pid == 0) {
+	*pid = proc_fork_quiet();
+	if (*pid == 0) {
 		struct fork_child mine = fp->child;
 
 		mine.id = id;
-		if (!fork_child_init(mine.parent_pid, fds, nfds))
+		if (!proc_child_init(mine.parent_pid, fds, nfds))
 			_exit(0);
 		fork_child_main(&mine, fds, nfds);
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (pid < 0)
-		return -e;
-	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (*pidfd < 0) {
-		e = errno;
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		return -e;
+	if (*pid < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "fork: %s", strerror(-rc));
+		return rc;
 	}
-	rep->pid = (int32_t)pid;
-	rep->err = 0;
+	*pidfd = proc_child_pidfd(*pid);
+	if (*pidfd < 0) {
+		snprintf(err, errlen, "pidfd_open: %s", strerror(-*pidfd));
+		return *pidfd;
+	}
 	return 0;
 }
 
-/* Starts a worker in slot s: forked here while this process has one thread,
- * else by the fork server. Returns 0, or a negative errno with err set. */
+/* Spawns the worker for slot id as a fresh image: the template, then its
+ * slot, as init bytes; fds[0] is the scoreboard. */
+static int spawn_image(struct fpool *fp, unsigned id, const int *fds, unsigned nfds, pid_t *pid,
+		       int *pidfd, char *err, size_t errlen)
+{
+	unsigned char *init = xmalloc(fp->tmpl_len + sizeof(struct fork_image_slot));
+	char label[64];
+	int rc;
+
+	memcpy(init, fp->tmpl, fp->tmpl_len);
+	fork_image_slot(fp, id, (struct fork_image_slot *)(void *)(init + fp->tmpl_len));
+	snprintf(label, sizeof label, "worker %u of pool %d", id, (int)fp->child.parent_pid);
+	rc = spawn_worker("pool", label, init, fp->tmpl_len + sizeof(struct fork_image_slot), fds,
+			  nfds, pid, pidfd, err, errlen);
+	free(init);
+	return rc;
+}
+
+/* Starts the process for slot s by the pool's start method, its channel's
+ * descriptors being fds[1..nfds) (fds[0]: the scoreboard). */
+static int start_process(struct fpool *fp, struct wslot *s, int *fds, unsigned nfds,
+			 char *err, size_t errlen)
+{
+	struct fork_image_slot slot;
+	uint32_t id = s->id;
+
+	s->served = false;
+	switch (fp->start) {
+	case POOL_START_FORK:
+		if (proc_count_threads() <= PROC_FORK_SAFE_THREADS)  /* see DESIGN */
+			return fork_direct(fp, s->id, fds + 1, nfds - 1, &s->pid, &s->pidfd, err,
+					   errlen);
+		s->served = true;
+		return forkserver_fork(fp->fs, &id, sizeof id, fds + 1, nfds - 1, &s->pid,
+				       &s->pidfd, err, errlen);
+	case POOL_START_FORKSERVER:
+		s->served = true;
+		fork_image_slot(fp, s->id, &slot);
+		return forkserver_fork(fp->fs, &slot, sizeof slot, fds, nfds, &s->pid, &s->pidfd,
+				       err, errlen);
+	case POOL_START_SPAWN:
+		return spawn_image(fp, s->id, fds, nfds, &s->pid, &s->pidfd, err, errlen);
+	}
+	return -EINVAL;
+}
+
 int fork_server_spawn(struct fpool *fp, struct wslot *s, char *err, size_t errlen)
 {
-	struct spawn_req req = { s->id, 0 };
-	struct spawn_reply rep;
-	int fds[CHANNEL_MAX_FDS];
-	unsigned nfds;
+	int fds[1 + CHANNEL_MAX_FDS];
+	char why[200];
 	struct channel *ch;
-	bool direct;
-	ssize_t r;
+	unsigned nfds;
 	int rc;
 
 	rc = channel_new(&ch, fp->child.kind);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s channel for worker %u: %s", channel_kind_name(fp->child.kind),
-			 s->id, strerror(-rc));
+		snprintf(err, errlen, "%s channel for worker %u of %u: %s",
+			 channel_kind_name(fp->child.kind), s->id, fp->n, strerror(-rc));
 		return rc;
 	}
 	board_reset(&fp->board->slot[s->id]);
-	req.nfds = channel_worker_fds(ch, fds);
-	direct = proc_count_threads() <= SAFE_THREADS;
-	if (direct)   /* one thread: fork here, with glibc's fork (see DESIGN) */
-		rc = fork_direct(fp, s->id, fds, req.nfds, &rep, &fds[0]);
-	else
-		rc = send_with_fds(fp->server_sock, &req, sizeof req, fds, req.nfds);
-	if (rc == 0 && !direct) {
-		r = recv_with_fds(fp->server_sock, &rep, sizeof rep, fds, &nfds);
-		if (r < 0)
-			rc = (int)r;
-		else if (r != sizeof rep || (rep.err == 0 && nfds != 1))
-			rc = -EPIPE;
-		else
-			rc = rep.err;
-	}
-	if (rc == -EPIPE || rc == -ECONNRESET) {
-		snprintf(err, errlen, "fork server (pid %d) is gone (worker %u of %u)",
-			 (int)fp->server_pid, s->id, fp->n);
-		goto out_free_channel;
-	}
+	fds[0] = fp->board_fd;
+	nfds = 1 + channel_worker_fds(ch, fds + 1);
+	rc = start_process(fp, s, fds, nfds, why, sizeof why);
 	if (rc < 0) {
-		snprintf(err, errlen, "fork: %s (worker %u of %u)", strerror(-rc), s->id, fp->n);
-		goto out_free_channel;
+		snprintf(err, errlen, "%s (worker %u of %u)", why, s->id, fp->n);
+		s->pid = 0;
+		s->pidfd = -1;
+		channel_free(ch);
+		return rc;
 	}
 	channel_parent_ready(ch);
 	s->ch = ch;
-	s->pid = rep.pid;
-	s->pidfd = fds[0];
 	s->state = W_IDLE;
 	s->job = NULL;
 	s->lifetime = 0;
@@ -283,9 +269,4 @@ int fork_server_spawn(struct fpool *fp, struct wslot *s, char *err, size_t errle
 	s->idle_since = 0;
 	s->taken_tasks = s->taken_busy = 0;
 	return 0;
-
-out_free_channel:
-	channel_free(ch);
-	return rc;
 }
-

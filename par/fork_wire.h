@@ -29,7 +29,8 @@ enum { MSG_RUN = 1, MSG_RESULTS = 2 };
 struct wire_run {
 	uint32_t kind, flags;
 	uint64_t job_seq;
-	uint64_t fn;            /* the task_fn's address: the same in the worker */
+	uint64_t fn;            /* fork: the task_fn's address (the same in the
+				   worker); a fresh image: its registry id */
 	uint64_t arg_size;
 	uint64_t first;         /* the piece's first record, within the job */
 	uint64_t count;
@@ -55,8 +56,14 @@ struct wire_record {
  * the message a dead worker's job fails with. */
 enum fork_exit {
 	FORK_EXIT_DONE = 0,             /* end of input, or the parent is gone */
+	FORK_EXIT_BAD_START = 70,       /* a spawned worker that could not start
+					   (SPAWN_EXIT_BAD_START: it said why on stderr) */
 	FORK_EXIT_NO_CHANNEL = 71,      /* could not open its end of the channel */
 	FORK_EXIT_BAD_MESSAGE = 72,     /* the parent sent what it cannot read */
+	FORK_EXIT_REGISTRY = 73,        /* a fresh image whose task registry differs
+					   from the parent's, or lacks the initializer */
+	FORK_EXIT_BAD_INIT = 74,        /* could not read its start-up bytes */
+	FORK_EXIT_NO_BOARD = 75,        /* could not map the pool's scoreboard */
 };
 
 /* What code means when a worker exits with it between tasks (a task may
@@ -65,8 +72,17 @@ enum fork_exit {
 static inline const char *fork_exit_meaning(int code)
 {
 	switch (code) {
+	case FORK_EXIT_BAD_START:
+		return "it could not start as a spawned worker (its stderr says why)";
 	case FORK_EXIT_NO_CHANNEL:
 		return "it could not open its channel";
+	case FORK_EXIT_REGISTRY:
+		return "its task registry differs from the parent's (another build of the "
+		       "program, or an initializer registered after main began)";
+	case FORK_EXIT_BAD_INIT:
+		return "it could not read its start-up bytes";
+	case FORK_EXIT_NO_BOARD:
+		return "it could not map the pool's scoreboard";
 	case FORK_EXIT_BAD_MESSAGE:
 		return "it could not read a message from the parent";
 	default:

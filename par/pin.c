@@ -72,6 +72,41 @@ int pin_bind_process(const struct pin_plan *p, unsigned worker, struct worker_st
 	return bind_worker(p, worker, ws, HWLOC_CPUBIND_PROCESS);
 }
 
+int pin_bind_process_cpus(const char *cpus, struct worker_stats *ws)
+{
+	hwloc_bitmap_t set = hwloc_bitmap_alloc();
+	cpu_set_t mask;
+	int cpu, rc = 0;
+
+	ws->bound[0] = '\0';
+	ws->bind_errno = 0;
+	ws->pinned = -1;
+	if (!cpus[0])
+		goto out_free;
+	CPU_ZERO(&mask);
+	if (hwloc_bitmap_list_sscanf(set, cpus) < 0 || hwloc_bitmap_iszero(set))
+		rc = -EINVAL;
+	hwloc_bitmap_foreach_begin(cpu, set) {
+		if (cpu < CPU_SETSIZE)
+			CPU_SET(cpu, &mask);
+	} hwloc_bitmap_foreach_end();
+	if (rc == 0 && sched_setaffinity(0, sizeof mask, &mask) < 0)
+		rc = -errno;
+	if (rc == 0 && sched_getaffinity(0, sizeof mask, &mask) == 0) {
+		hwloc_bitmap_zero(set);
+		for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+			if (CPU_ISSET(cpu, &mask))
+				hwloc_bitmap_set(set, (unsigned)cpu);
+	}
+	ws->pinned = rc == 0;
+	ws->bind_errno = -rc;
+	if (rc == 0)
+		hwloc_bitmap_list_snprintf(ws->bound, sizeof ws->bound, set);
+out_free:
+	hwloc_bitmap_free(set);
+	return rc;
+}
+
 /* Whether CPU cpu is in list text such as "0,2,4-7", without allocating. */
 static bool list_has(const char *s, unsigned cpu)
 {

@@ -156,6 +156,13 @@ int pin_bind_thread(const struct pin_plan *p, unsigned worker, struct worker_sta
  * the parent must stay free to run anywhere. */
 int pin_bind_process(const struct pin_plan *p, unsigned worker, struct worker_stats *ws);
 
+/* The same from a cpuset in list text (pin_plan_cpuset_text), without a
+ * topology: for a worker that is a fresh image of the program, whose parent
+ * made the plan (loading a topology in every worker would cost more than
+ * starting it). "" is none (pinned -1). Binds with sched_setaffinity, so
+ * call it while the process has one thread. Fills ws as pin_bind_process. */
+int pin_bind_process_cpus(const char *cpus, struct worker_stats *ws);
+
 /* Adds the CPU the calling thread last ran on to ws->ran_on (hwloc list
  * text). Cheap: about 40 ns when that CPU is already listed (one getcpu and
  * a small hwloc bitmap; measured on a 2-PU VM), more when it adds one. Call

@@ -68,6 +68,7 @@
 #include "par/pool_backend.h"
 #include "par/pool_impl.h"
 #include "par/sys.h"
+#include "par/task_registry.h"
 
 
 static const struct pool_backend_ops *ops_of(struct pool *p)
@@ -196,8 +197,35 @@ void pool_submit_end(struct pool *p)
 	atomic_fetch_sub(&p->submitting, 1);
 }
 
+/* A pool whose workers are fresh images (spawn, forkserver) can run only
+ * registered tasks: r's jobs fail at once, each record with the reason,
+ * rather than travel to a worker that cannot run them. Returns true if so. */
+static bool refuse_unregistered(struct pool *p, struct req *r)
+{
+	const struct pool_options *o = &p->base.opt;
+
+	if (o->kind != POOL_PROCESSES || !pool_start_by_name(o->start) || r->njobs == 0 ||
+	    task_registry_id((task_any_fn)r->jobs[0].fn) != 0)
+		return false;
+	for (size_t i = 0; i < r->njobs; i++) {
+		struct job *j = &r->jobs[i];
+
+		for (size_t k = 0; k < j->n; k++) {
+			j->status[k] = -ENOENT;
+			task_result_error(&j->results[k], -ENOENT, "task function is not registered "
+					  "(TASK_REGISTER); a %s pool runs tasks by name",
+					  pool_start_name(o->start));
+		}
+		atomic_store_explicit(&j->state, JOB_DONE, memory_order_release);
+		pool_job_done(p, j);   /* the caller's reference keeps r alive */
+	}
+	return true;
+}
+
 void pool_submit_all(struct pool *p, struct req *r)
 {
+	if (refuse_unregistered(p, r))
+		return;
 	for (size_t i = 0; i < r->njobs; i++)
 		ops_of(p)->submit(p, &r->jobs[i]);
 }
@@ -413,10 +441,14 @@ static int warm_task(const void *arg, size_t arg_len, struct task_result *out)
 	return 0;
 }
 
+TASK_REGISTER(warm_task)
+
 /* pool_new's warm-up (see DESIGN): one task per worker, then round trips
- * for POOL_WARM_NS; then the counters start from zero. Returns 0, or -EINTR
- * (the pool terminated) when opt.stop was set. */
-static int warm_up(struct pool *p)
+ * for POOL_WARM_NS; then the counters start from zero. Returns 0, -EINTR
+ * (the pool terminated) when opt.stop was set, or the status of a warm-up
+ * task that failed (a worker that could not start: a fresh image that
+ * refused its registry, say), with its message in err. */
+static int warm_up(struct pool *p, char *err, size_t errlen)
 {
 	unsigned n = p->base.opt.workers;
 	int *status = xcalloc(n, sizeof *status);
@@ -437,12 +469,23 @@ static int warm_up(struct pool *p)
 		}
 	}
 	pool_async_free(a);
+	if (rc == -EINTR)
+		snprintf(err, errlen, "interrupted while the pool warmed up");
+	for (unsigned i = 0; rc == 0 && i < n; i++) {
+		if (status[i] != 0) {
+			rc = status[i];
+			task_error_text(&results[i], rc, err, errlen);
+		}
+	}
 	for (t0 = now_ns(); rc == 0 && now_ns() - t0 < POOL_WARM_NS;) {
 		if (stopped(p)) {
 			rc = -EINTR;
+			snprintf(err, errlen, "interrupted while the pool warmed up");
 			break;
 		}
-		pool_apply(p, warm_task, NULL, 0, &results[0]);
+		rc = pool_apply(p, warm_task, NULL, 0, &results[0]);
+		if (rc < 0 && rc != -EINTR)
+			task_error_text(&results[0], rc, err, errlen);
 	}
 	for (unsigned i = 0; i < n; i++)
 		task_result_release(&results[i]);
@@ -477,6 +520,11 @@ int pool_new(struct pool **out, const struct pool_options *opt, char *err, size_
 		ops = &thread_pool_ops;
 		break;
 	case POOL_PROCESSES:
+		if ((unsigned)opt->start >= POOL_START_COUNT) {
+			snprintf(err, errlen, "unknown start method %d (fork, spawn or forkserver)",
+				 (int)opt->start);
+			return -EINVAL;
+		}
 		ops = &fork_pool_ops;
 		break;
 	default:
@@ -496,9 +544,8 @@ int pool_new(struct pool **out, const struct pool_options *opt, char *err, size_
 		free(p);
 		return rc;
 	}
-	rc = warm_up(p);
+	rc = warm_up(p, err, errlen);
 	if (rc < 0) {
-		snprintf(err, errlen, "interrupted while the pool warmed up");
 		pool_free(p);
 		return rc;
 	}

@@ -49,9 +49,11 @@ struct pool_options {
 	unsigned workers;                  /* at least 1 */
 	void (*initializer)(void *arg);    /* once in each worker before its first task; NULL: none */
 	void *initarg;
-	size_t initarg_len;                /* spawn: initarg is this many bytes, copied to each
-					      worker (0: the initializer gets NULL); the
-					      initializer must be registered (task_registry.h) */
+	size_t initarg_len;                /* spawn, forkserver: initarg is this many bytes,
+					      copied to each worker (both 0/NULL: the
+					      initializer gets NULL; one without the other is
+					      refused); the initializer must be registered
+					      (task_registry.h). fork: ignored */
 	enum pool_start start;             /* processes: how workers start (start_method.h) */
 	uint64_t maxtasksperchild;         /* processes: a worker is replaced after this many tasks; 0: never */
 	enum channel_kind channel;         /* processes: how jobs and results travel */
@@ -90,8 +92,13 @@ typedef void (*pool_error_callback)(void *ud, int err, const struct task_result 
  * temporarily unavailable (worker 17 of 64)"); -EINTR when opt->stop was
  * set meanwhile (checked between forks and while warming, so a Ctrl-C ends
  * even a large pool's start within milliseconds). On failure nothing is
- * left running. Threads: an initializer that never returns keeps pool_new
- * waiting. Processes: call while the calling process has no other thread. */
+ * left running; a worker that could not start fails pool_new with the
+ * message its warm-up task failed with. Threads: an initializer that never
+ * returns keeps pool_new waiting. Processes: under the fork start method,
+ * call while the calling process has no other thread (else -EBUSY, with the
+ * methods that work named in err); spawn and forkserver start from any
+ * thread, with other threads running, and run only registered tasks (a
+ * task that is not fails with -ENOENT and says so). */
 int pool_new(struct pool **out, const struct pool_options *opt, char *err, size_t errlen);
 
 /* Runs one task and waits for it. Returns the task's status (0 or negative

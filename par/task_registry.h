@@ -14,8 +14,17 @@
  * filled by constructors (TASK_REGISTER), so a fresh image of the same
  * program has the same entries before main runs; a worker checks the
  * registry's digest against its parent's when it starts and refuses to run
- * on a mismatch. Registering after a spawn pool started is allowed, but
- * only tasks registered in both images can run there.
+ * on a mismatch. The digest covers what was registered when main began
+ * (spawn_worker_entry seals it), the only entries a fresh image is sure to
+ * have: a task registered later at run time is refused by a spawned worker
+ * with a message, not by the digest.
+ *
+ * The constructors run at priority TASK_REGISTER_PRIORITY, before any
+ * constructor of default priority, so code that runs before main (or a
+ * library's constructor) already finds every task. Names are C names, one
+ * namespace for the whole program: a second function under a taken name is
+ * refused and remembered (task_registry_conflict), and a spawn pool
+ * refuses to start while there is one, so a clash is seen at once.
  */
 #ifndef TASK_REGISTRY_H
 #define TASK_REGISTRY_H
@@ -50,10 +59,23 @@ task_any_fn task_registry_find(const char *name);
  * program that registered the same tasks. */
 uint64_t task_registry_digest(void);
 
+/* Marks everything registered so far as what every image has at load
+ * time: the digest covers those entries only. Called by spawn_worker_entry
+ * (in the parent and in a worker alike); later calls do nothing. */
+void task_registry_seal(void);
+
+/* The first name refused because another function holds it (or its id),
+ * or NULL when there was none. */
+const char *task_registry_conflict(void);
+
+/* Before default-priority constructors (101-199 are free for programs). */
+#define TASK_REGISTER_PRIORITY 150
+
 /* Registers a task or initializer at load time, under its C name:
  *   TASK_REGISTER(workload_run_task);  at file scope. */
 #define TASK_REGISTER(fn)                                                          \
-	static void __attribute__((constructor)) task_register_##fn(void)            \
+	static void __attribute__((constructor(TASK_REGISTER_PRIORITY)))             \
+	task_register_##fn(void)                                                     \
 	{                                                                            \
 		task_registry_add(#fn, (task_any_fn)(fn));                           \
 	}

@@ -3,7 +3,8 @@
  * test files share (see pool_cases.h).
  *
  * Every task here is a pure function of its argument bytes and returns what
- * it found as bytes, so the same case runs in a thread or a forked worker;
+ * it found as bytes, and is registered by name, so the same case runs in a
+ * thread, a forked worker or a fresh image (spawn, forkserver);
  * callbacks run in the parent for both kinds, so they may count in parent
  * memory. Every case frees its pool and then checks that no child process
  * is left.
@@ -23,10 +24,11 @@
 
 #include "testutil.h"
 #include "bench/util.h"
+#include "par/task_registry.h"
 
 /* What the cases run on: one configuration per test binary, set by the
  * suite builders before Check forks each test (the tests inherit it). */
-static struct case_config cases = { POOL_THREADS, CHANNEL_PIPE };
+static struct case_config cases = { POOL_THREADS, CHANNEL_PIPE, POOL_START_FORK };
 
 /* ---- tasks ------------------------------------------------------------- */
 
@@ -87,6 +89,13 @@ static int case_report_init(const void *arg, size_t len, struct task_result *out
 	return 0;
 }
 
+/* Spawn and forkserver workers find tasks and initializers by name. */
+TASK_REGISTER(case_square)
+TASK_REGISTER(case_fail_odd)
+TASK_REGISTER(case_sleep)
+TASK_REGISTER(case_init)
+TASK_REGISTER(case_report_init)
+
 int64_t case_i64(const struct task_result *r)
 {
 	int64_t v = -1;
@@ -100,7 +109,7 @@ int64_t case_i64(const struct task_result *r)
 static struct pool_options case_options(unsigned workers)
 {
 	return (struct pool_options){ .kind = cases.kind, .workers = workers,
-				      .channel = cases.channel };
+				      .channel = cases.channel, .start = cases.start };
 }
 
 struct pool *case_pool(unsigned workers)

@@ -30,6 +30,7 @@
 struct case_config {
 	enum pool_kind kind;
 	enum channel_kind channel;   /* processes: how jobs and results travel */
+	enum pool_start start;       /* processes: how workers start */
 };
 
 /* The pool cases (map, async, life) and the executor cases (futures, wait,
@@ -39,7 +40,8 @@ Suite *pool_cases_suite(const char *name, struct case_config cfg);
 Suite *executor_cases_suite(const char *name, struct case_config cfg);
 
 /* Tasks (task_fn), pure functions of their argument bytes, so they run in a
- * thread or a forked worker alike:
+ * thread, a forked worker or a spawned one alike (registered by name,
+ * par/task_registry.h):
  *   case_square    arg int64 v; result v * v
  *   case_fail_odd  arg int64 v; odd v fails with -EIO and "odd value V",
  *                  even v returns v

@@ -5,7 +5,7 @@
 
 static Suite *executor_thread_suite(void)
 {
-	return executor_cases_suite("executor-thread", (struct case_config){ POOL_THREADS, CHANNEL_PIPE });
+	return executor_cases_suite("executor-thread", (struct case_config){ POOL_THREADS, CHANNEL_PIPE, POOL_START_FORK });
 }
 
 TVP_TEST_MAIN(executor_thread_suite)

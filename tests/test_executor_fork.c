@@ -153,7 +153,7 @@ static Suite *executor_fork_suite(void)
 	Suite *s;
 	TCase *tc;
 
-	s = executor_cases_suite("executor-fork", (struct case_config){ POOL_PROCESSES, CHANNEL_SHM });
+	s = executor_cases_suite("executor-fork", (struct case_config){ POOL_PROCESSES, CHANNEL_SHM, POOL_START_FORK });
 	tc = tvp_tcase(s, "processes", 30);
 	tcase_add_loop_test(tc, cancel_before_and_after_start, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, result_and_exception_time_out, 0, ARRAY_SIZE(chans));

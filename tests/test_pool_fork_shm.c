@@ -6,7 +6,7 @@
 
 static Suite *pool_fork_shm_suite(void)
 {
-	return pool_cases_suite("pool-fork-shm", (struct case_config){ POOL_PROCESSES, CHANNEL_SHM });
+	return pool_cases_suite("pool-fork-shm", (struct case_config){ POOL_PROCESSES, CHANNEL_SHM, POOL_START_FORK });
 }
 
 TVP_TEST_MAIN(pool_fork_shm_suite)

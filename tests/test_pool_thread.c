@@ -110,7 +110,7 @@ END_TEST
 
 static Suite *pool_thread_suite(void)
 {
-	Suite *s = pool_cases_suite("pool-thread", (struct case_config){ POOL_THREADS, CHANNEL_PIPE });
+	Suite *s = pool_cases_suite("pool-thread", (struct case_config){ POOL_THREADS, CHANNEL_PIPE, POOL_START_FORK });
 	TCase *tc = tvp_tcase(s, "threads", 30);
 
 	tcase_add_test(tc, thread_deadline_is_ignored);

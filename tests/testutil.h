@@ -8,17 +8,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "par/spawn.h"
+
 /* The exit status that means "skipped" (automake's and hwloc's): a test
  * binary exits with it when every one of its tests was skipped, and a
  * helper process a test forks may use it to say "cannot run here". */
 #define TVP_SKIP_EXIT 77
 
 /* Defines main() over the given suites (functions returning Suite *): see
- * tvp_test_main. */
+ * tvp_test_main. It lets a spawned worker in first (par/spawn.h), so a test
+ * binary can start spawn and forkserver pools of itself. */
 #define TVP_TEST_MAIN(...)                                                        \
-	int main(void)                                                            \
+	int main(int argc, char **argv)                                           \
 	{                                                                         \
 		Suite *(*const make[])(void) = { __VA_ARGS__ };                   \
+		spawn_worker_entry(argc, argv);                                   \
 		return tvp_test_main(make, sizeof make / sizeof make[0]);         \
 	}
 
