@@ -4,7 +4,7 @@
  *
  * DESIGN
  * Matching. Cells are matched on what identifies them (workload, mode,
- * workers, size, pin, channel, lang: resdoc_cell_key) by sorting both
+ * workers, size, pin, channel, lang, start: resdoc_cell_key) by sorting both
  * files' keys and walking them together: O(n log n) (pairwise search took
  * 227 s for 10,000 cells).
  *
@@ -293,10 +293,11 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tvp compare [[OLD.json] NEW.json] [--fail-above PCT] [--alpha A] [--no-normalise]\n\n"
 		   "Compares two results files (or two overhead files) cell by cell, matching\n"
-		   "workload, mode, workers, size, pin, channel and language. For each pair: the\n"
-		   "medians and the change, NEW / OLD - 1, estimated as the Hodges-Lehmann shift\n"
-		   "of the log times with its distribution-free confidence interval (the\n"
-		   "Mann-Whitney U test inverted; its real coverage is printed). A change is\n"
+		   "workload, mode, workers, size, pin, channel, language and start method (a\n"
+		   "cell without one ran fork). For each pair: the medians and the change,\n"
+		   "NEW / OLD - 1, estimated as the Hodges-Lehmann shift of the log times with\n"
+		   "its distribution-free confidence interval (the Mann-Whitney U test\n"
+		   "inverted; its real coverage is printed). A change is\n"
 		   "real (SLOWER or FASTER) when the interval leaves 1 +- 5%% on one side,\n"
 		   "equivalent when it lies within it, and not significant otherwise; with too\n"
 		   "few samples for a 1 - A interval the verdict says so.\n\n"
@@ -526,7 +527,7 @@ int cmd_compare(int argc, char **argv)
 	if (np == 0) {
 		fflush(stdout);
 		fprintf(stderr, "tvp: compare: no cell of '%s' matches one of '%s' (same workload, "
-				"mode, workers, size, pin, channel and language)\n", files[1], files[0]);
+				"mode, workers, size, pin, channel, language and start)\n", files[1], files[0]);
 		status = 1;
 	} else if (!isnan(opt.fail_above)) {
 		if (regress) {

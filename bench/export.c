@@ -35,10 +35,10 @@ static const char *const cell_cols[] = {
 	"efficiency", "rate_key", "rate", "verified", "warnings", "error", "size_label",
 	/* tvp.results/2 (empty for /1): the paired speedup's CI and coverage. */
 	"speedup_ci95_lo", "speedup_ci95_hi", "speedup_ci_level", "efficiency_ci95_lo",
-	"efficiency_ci95_hi", "rounds", "converged", NULL,
+	"efficiency_ci95_hi", "rounds", "converged", "start", NULL,
 };
 
-/* The identifying columns of a cell, repeated on each of its sample rows. */
+/* A cell's identifying columns (and "start", last), repeated on its sample rows. */
 #define CELL_ID_COLS 11
 
 static const char *const sample_cols[] = {
@@ -48,7 +48,7 @@ static const char *const sample_cols[] = {
 	"minor_faults", "major_faults", "max_rss_kb", "children_max_rss_kb", "ref_ns_per_iter",
 	"drift", "outlier",
 	/* tvp.results/2 (empty for /1). */
-	"round", "capacity", "contended", "probe_ns", NULL,
+	"round", "capacity", "contended", "probe_ns", "start", NULL,
 };
 
 static const char *const ovh_cols[] = {
@@ -231,15 +231,14 @@ static void emit(struct table *t)
 static void set_cell_id(struct table *t, const json_t *c)
 {
 	static const char *const id[] = { "workload", "mode", "kind", "lang", "workers", "tasks",
-					   "size", "size_unit", "pin", "channel" };
-	const char *ch = resdoc_str(c, "channel", NULL), *lang = resdoc_str(c, "lang", "c");
-	char series[160];
+					   "size", "size_unit", "pin", "channel", "start" };
+	const char *lang = resdoc_str(c, "lang", "c");
+	char series[160], mode[128];
 
 	for (size_t i = 0; i < ARRAY_SIZE(id); i++)
 		set_json(t, id[i], json_object_get(c, id[i]));
-	/* One line of a chart: the mode, its channel, and the language if not C. */
-	snprintf(series, sizeof series, "%s%s%s%s%s", resdoc_str(c, "mode", "?"), ch ? "/" : "",
-		 ch ? ch : "", strcmp(lang, "c") ? "/" : "", strcmp(lang, "c") ? lang : "");
+	snprintf(series, sizeof series, "%s%s%s", resdoc_mode_label(c, mode, sizeof mode),
+		 strcmp(lang, "c") ? "/" : "", strcmp(lang, "c") ? lang : "");
 	set_str(t, "series", series);
 }
 
@@ -301,11 +300,11 @@ static void export_samples(struct table *t, const struct resdoc *d)
 		json_array_foreach(json_object_get(c, "samples"), k, s) {
 			char idx[24];
 
-			set_cell_id(t, c);
-			snprintf(idx, sizeof idx, "%zu", k);
-			set_str(t, "sample", idx);
 			for (size_t col = CELL_ID_COLS + 1; col < t->ncols; col++)
 				set_json(t, t->cols[col], json_object_get(s, t->cols[col]));
+			set_cell_id(t, c);   /* after: "start" is the cell's, at the end */
+			snprintf(idx, sizeof idx, "%zu", k);
+			set_str(t, "sample", idx);
 			emit(t);
 		}
 	}
@@ -418,7 +417,8 @@ static void usage(FILE *f)
 		   "Columns, in this order (new columns are only ever appended):\n"
 		   "  results, per cell:\n");
 	list_cols(f, cell_cols);
-	fprintf(f, "    series is the chart line: mode, /channel, /lang when not c; rate is the\n"
+	fprintf(f, "    series is the chart line: mode, /channel, +start when not fork, /lang when\n"
+		   "    not c; start is the start method (empty: the mode takes none); rate is the\n"
 		   "    workload's own figure, named by rate_key (ns_per_iter, mb_per_s, ...);\n"
 		   "    warnings is how many the cell has; size_label is the size for people\n"
 		   "    (\"20M iterations\", \"4 MiB\", \"5 ms\"; \"-\" when ignored).\n"

@@ -58,16 +58,16 @@ static void table(FILE *f, const json_t **rows, size_t n)
 	heading(f, rows[0]);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *c = rows[i];
-		const char *ch = resdoc_str(c, "channel", NULL), *lang = resdoc_str(c, "lang", "c");
+		const char *lang = resdoc_str(c, "lang", "c");
 		double m = resdoc_stat(c, "median"), sp = resdoc_num(c, "speedup");
-		char med[UNITS_LEN], lo[UNITS_LEN], hi[UNITS_LEN], r[UNITS_LEN], mode[160];
+		char med[UNITS_LEN], lo[UNITS_LEN], hi[UNITS_LEN], r[UNITS_LEN], mode[160], ml[128];
 
 		units_time(med, sizeof med, m);
 		units_time(lo, sizeof lo, resdoc_stat(c, "ci95_lo"));
 		units_time(hi, sizeof hi, resdoc_stat(c, "ci95_hi"));
-		fprintf(f, "| %s%s%s%s | %lld | %s | %s – %s | ", esc(mode, sizeof mode, resdoc_str(c, "mode", "?")),
-			ch ? "/" : "",
-			ch ? ch : "", strcmp(lang, "c") ? " (python)" : "",
+		fprintf(f, "| %s%s | %lld | %s | %s – %s | ",
+			esc(mode, sizeof mode, resdoc_mode_label(c, ml, sizeof ml)),
+			strcmp(lang, "c") ? " (python)" : "",
 			(long long)json_integer_value(json_object_get(c, "workers")), med, lo, hi);
 		fprintf(f, "%s%s | ", isnan(sp) ? "–" : units_ratio(r, sizeof r, sp), isnan(sp) ? "" : "x");
 		fprintf(f, "%s |\n", m > 0 && isfinite(best) ? units_ratio(r, sizeof r, m / best) : "–");

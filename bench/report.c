@@ -49,9 +49,10 @@ static const char *const kind_names[] = {
 
 void report_cell_init(struct report_cell *r, const json_t *c)
 {
-	const char *ch = resdoc_str(c, "channel", NULL), *lang = resdoc_str(c, "lang", "c");
+	const char *lang = resdoc_str(c, "lang", "c");
 	const struct mode *m;
 	const char *kind;
+	char mode[128];
 
 	r->c = c;
 	r->workload = resdoc_str(c, "workload", "?");
@@ -73,7 +74,7 @@ void report_cell_init(struct report_cell *r, const json_t *c)
 	r->lo = resdoc_stat(c, "ci95_lo");
 	r->hi = resdoc_stat(c, "ci95_hi");
 	r->speedup = resdoc_num(c, "speedup");
-	snprintf(r->label, sizeof r->label, "%s%s%s%s", r->mode, ch ? "/" : "", ch ? ch : "",
+	snprintf(r->label, sizeof r->label, "%s%s", resdoc_mode_label(c, mode, sizeof mode),
 		 strcmp(lang, "c") ? " (python)" : "");
 }
 

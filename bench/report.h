@@ -44,7 +44,7 @@ struct report_cell {
 	int family;                  /* enum mode_family, or -1: an unknown mode */
 	long long workers, size, tasks;
 	double med, lo, hi, speedup;
-	char label[160];             /* "thread-pool", "fork-pool/shm", "thread-pool (python)" */
+	char label[160];             /* "thread-pool", "fork-pool/shm+spawn", "thread-pool (python)" */
 };
 
 struct report {

@@ -24,7 +24,7 @@
 /* The members of a results cell that are not its workload's rate. */
 static const char *const fixed_keys[] = {
 	"workload", "mode", "kind", "lang", "workers", "tasks", "size", "size_unit", "pin",
-	"channel", "stats", "setup_ns_median", "speedup", "efficiency", "verified", "error",
+	"channel", "start", "stats", "setup_ns_median", "speedup", "efficiency", "verified", "error",
 	"warnings", "samples", "speedup_ci95", "ci_level", "efficiency_ci95", "rounds", "converged",
 };
 
@@ -241,17 +241,33 @@ void resdoc_cell_key(const json_t *e, char *buf, size_t len)
 		return;
 	}
 	snprintf(sz, sizeof sz, "%lld", (long long)json_integer_value(json_object_get(e, "size")));
-	snprintf(buf, len, "%s|%s|%lld|%s|%s|%s|%s", resdoc_str(e, "workload", "?"),
+	snprintf(buf, len, "%s|%s|%lld|%s|%s|%s|%s|%s", resdoc_str(e, "workload", "?"),
 		 resdoc_str(e, "mode", "?"), (long long)json_integer_value(json_object_get(e, "workers")),
 		 sz, resdoc_str(e, "pin", "none"), resdoc_str(e, "channel", "-"),
-		 resdoc_str(e, "lang", "c"));
+		 resdoc_str(e, "lang", "c"), resdoc_str(e, "start", "fork"));
+}
+
+const char *resdoc_cell_start(const json_t *e)
+{
+	const char *s = resdoc_str(e, "start", NULL);
+
+	return s && strcmp(s, "fork") != 0 ? s : NULL;
+}
+
+const char *resdoc_mode_label(const json_t *e, char *buf, size_t len)
+{
+	const char *ch = resdoc_str(e, "channel", NULL), *st = resdoc_cell_start(e);
+
+	snprintf(buf, len, "%s%s%s%s%s", resdoc_str(e, "mode", "?"), ch ? "/" : "", ch ? ch : "",
+		 st ? "+" : "", st ? st : "");
+	return buf;
 }
 
 void resdoc_cell_label(const json_t *e, bool with_size, char *buf, size_t len)
 {
-	const char *ch = resdoc_str(e, "channel", NULL), *pin = resdoc_str(e, "pin", "none");
+	const char *pin = resdoc_str(e, "pin", "none");
 	const char *lang = resdoc_str(e, "lang", "c");
-	char size[64] = "", sz[UNITS_LEN];
+	char size[64] = "", sz[UNITS_LEN], mode[128];
 
 	if (json_object_get(e, "name")) {
 		snprintf(buf, len, "%s", resdoc_str(e, "name", "?"));
@@ -261,8 +277,8 @@ void resdoc_cell_label(const json_t *e, bool with_size, char *buf, size_t len)
 		snprintf(size, sizeof size, " size %s",
 			 units_size(sz, sizeof sz, (long long)json_integer_value(json_object_get(e, "size")),
 				    resdoc_str(e, "size_unit", "")));
-	snprintf(buf, len, "%s%s %s%s%s%s%s x%lld%s", resdoc_str(e, "workload", "?"), size,
-		 resdoc_str(e, "mode", "?"), ch ? "/" : "", ch ? ch : "", strcmp(pin, "none") ? "@" : "",
+	snprintf(buf, len, "%s%s %s%s%s x%lld%s", resdoc_str(e, "workload", "?"), size,
+		 resdoc_mode_label(e, mode, sizeof mode), strcmp(pin, "none") ? "@" : "",
 		 strcmp(pin, "none") ? pin : "", (long long)json_integer_value(json_object_get(e, "workers")),
 		 strcmp(lang, "c") ? " (python)" : "");
 }

@@ -55,13 +55,25 @@ double resdoc_stat(const json_t *entry, const char *name);
 const char *resdoc_rate(const json_t *cell, double *value);
 
 /* The identity of a results cell across files: workload, mode, workers,
- * size, pin, channel, lang (compare matches cells on it). For an overhead
- * entry: its name plus any parameters it carries. Written into buf. */
+ * size, pin, channel, lang, start method (a cell without one, as in files
+ * written before there was a choice, ran fork) (compare matches cells on
+ * it). For an overhead entry: its name plus any parameters it carries.
+ * Written into buf. */
 void resdoc_cell_key(const json_t *entry, char *buf, size_t len);
 
+/* A results cell's start method when it is not fork ("spawn",
+ * "forkserver"), or NULL: fork is the default and what a cell without a
+ * "start" ran. */
+const char *resdoc_cell_start(const json_t *cell);
+
+/* The mode as the tables and charts name it: "fork-pool/shm+spawn": the
+ * mode, "/CHANNEL" when it has one, "+START" when not fork. Returns buf. */
+const char *resdoc_mode_label(const json_t *cell, char *buf, size_t len);
+
 /* A short label for people: "count thread-pool x2", with " size N" when
- * with_size, "/shm" for a channel, "@scatter" for a pin other than none,
- * " (python)" for Python cells. For overhead entries: the name. */
+ * with_size, the mode as resdoc_mode_label names it, "@scatter" for a pin
+ * other than none, " (python)" for Python cells. For overhead entries: the
+ * name. */
 void resdoc_cell_label(const json_t *entry, bool with_size, char *buf, size_t len);
 
 /* The unit an overhead entry's stats are in: its "stats_unit", else its

@@ -9,19 +9,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bench/adaptive.h"
 #include "bench/cli.h"
 #include "bench/run_limits.h"
+#include "bench/run_mode_opts.h"
 #include "bench/pin_json.h"
-#include "par/channel.h"
 #include "par/pin.h"
 #include "bench/util.h"
 
 enum {
 	OPT_WORKLOAD = 256, OPT_MODE, OPT_WORKERS, OPT_TASKS, OPT_SIZE, OPT_REPEAT, OPT_WARMUP,
 	OPT_OUTPUT, OPT_QUICK, OPT_QUIET, OPT_SEED, OPT_PIN, OPT_PIN_STRICT, OPT_CHANNEL,
+	OPT_START,
 	OPT_PYTHON, OPT_HELP, OPT_PRECISION, OPT_MIN_REPEAT, OPT_MAX_REPEAT, OPT_BUDGET, OPT_VERBOSE,
 	OPT_WORKLOAD_BASE = 1000,  /* + index into the workload option table */
 };
@@ -42,6 +42,7 @@ static const struct option fixed_options[] = {
 	{ "pin", required_argument, NULL, OPT_PIN },
 	{ "pin-strict", no_argument, NULL, OPT_PIN_STRICT },
 	{ "channel", required_argument, NULL, OPT_CHANNEL },
+	{ "start", required_argument, NULL, OPT_START },
 	{ "python", no_argument, NULL, OPT_PYTHON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "precision", required_argument, NULL, OPT_PRECISION },
@@ -285,45 +286,6 @@ out:
 	return ok;
 }
 
-/* --channel: each item parsed once into enum channel_kind (par/channel.h
- * names them); nothing downstream sees the text. */
-static bool parse_channels(struct run_options *o, const char *text, char *err, size_t errlen)
-{
-	static const enum channel_kind kinds[] = { CHANNEL_PIPE, CHANNEL_SHM };
-	char **items, list[64] = "";
-	size_t n;
-	bool ok = true;
-
-	if (!split_list(text, "channel", &items, &n, err, errlen))
-		return false;
-	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
-		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
-			 channel_kind_name(kinds[k]));
-	free(o->channels);
-	o->channels = xcalloc(n, sizeof *o->channels);
-	o->n_channels = n;
-	for (size_t i = 0; i < n && ok; i++)
-		if (channel_kind_parse(items[i], &o->channels[i]) != 0)
-			ok = fail(err, errlen, "--channel: unknown value '%s'; accepted: %s", items[i], list);
-	cli_free_list(items, n);
-	return ok;
-}
-
-/* --mpi-hosts FILE (readable) or --mpi-transport sm|tcp. */
-static bool parse_mpi(struct run_options *o, bool hosts, const char *arg, char *err, size_t errlen)
-{
-	if (hosts) {
-		if (access(arg, R_OK) != 0)
-			return fail(err, errlen, "--mpi-hosts '%s' is not a readable file; accepted: an Open MPI hostfile", arg);
-		o->mpi_hosts = arg;
-	} else if (strcmp(arg, "sm") == 0 || strcmp(arg, "tcp") == 0) {
-		o->mpi_transport = arg[0] == 's' ? MODE_MPI_SM : MODE_MPI_TCP;
-	} else {
-		return fail(err, errlen, "--mpi-transport '%s' is not accepted; accepted: sm, tcp", arg);
-	}
-	return true;
-}
-
 void run_options_usage(FILE *f)
 {
 	fprintf(f,
@@ -356,6 +318,8 @@ void run_options_usage(FILE *f)
 		"%s\n"
 		"  --pin-strict      a failed binding is an error, not a warning\n"
 		"  --channel LIST    fork-pool channels: pipe, shm (default shm)\n"
+		"  --start LIST      how process workers start (fork-spawn, fork-pool,\n"
+		"                    executor-fork): fork, spawn, forkserver (default fork)\n"
 		"  --output FILE     JSON results (default results/HOST-STAMP.json, linked\n"
 		"                    from results/latest.json); - for stdout\n"
 		"  --seed N          seed for the shuffled order of cells (default: from time)\n"
@@ -489,7 +453,11 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 			break;
 		case OPT_PIN_STRICT: o->pin_strict = true; break;
 		case OPT_CHANNEL:
-			if (!parse_channels(o, arg, err, errlen))
+			if (!run_mode_opts_channels(o, arg, err, errlen))
+				goto out;
+			break;
+		case OPT_START:
+			if (!run_mode_opts_starts(o, arg, err, errlen))
 				goto out;
 			break;
 		case 'q':
@@ -498,7 +466,7 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 		case OPT_PYTHON: o->python = true; break;
 		case OPT_MPI_HOSTS:
 		case OPT_MPI_TRANSPORT:
-			if (!parse_mpi(o, c == OPT_MPI_HOSTS, arg, err, errlen))
+			if (!run_mode_opts_mpi(o, c == OPT_MPI_HOSTS, arg, err, errlen))
 				goto out;
 			break;
 		case OPT_HELP:
@@ -547,11 +515,7 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 		o->pins[0] = xstrdup("none");
 		o->n_pins = 1;
 	}
-	if (!o->channels) {
-		o->channels = xcalloc(1, sizeof *o->channels);
-		o->channels[0] = CHANNEL_SHM;
-		o->n_channels = 1;
-	}
+	run_mode_opts_defaults(o);
 	for (size_t w = 0; w < o->n_workloads; w++) {
 		struct run_workload *rw = &o->workloads[w];
 		size_t nopts = 0;
@@ -563,6 +527,8 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 			if (workloads[refs[k].workload] == rw->wl)
 				rw->opt_values[refs[k].option] = wl_values[k];
 	}
+	if (!run_mode_opts_check(o, err, errlen))
+		goto out;
 	o->workers_text = workers_text;
 	o->size_text = size_text;
 	o->mode_text = modes_text;
@@ -586,5 +552,6 @@ void run_options_release(struct run_options *o)
 	free(o->workers);
 	pin_policies_free(o->pins, o->n_pins);
 	free(o->channels);
+	free(o->starts);
 	memset(o, 0, sizeof *o);
 }

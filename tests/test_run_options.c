@@ -39,6 +39,10 @@ static const struct {
 	{ "--size 5X", "accepted" },
 	{ "--size nope=5M", "no workload" },
 	{ "--channel tcp", "accepted: pipe, shm" },
+	{ "--start vfork", "accepted: fork, spawn, forkserver" },
+	{ "--start fork,", "empty item" },
+	{ "--workload contention --lock private --mode fork-pool", "--lock mutex" },
+	{ "--workload contention --lock private --mode fork-spawn --start spawn", "start spawn" },
 	{ "--bogus", "unknown option '--bogus'" },
 	{ "-z", "unknown option '-z'" },
 	{ "--workers", "needs a value" },
@@ -157,6 +161,28 @@ START_TEST(channels_are_parsed_once)
 }
 END_TEST
 
+START_TEST(starts_are_parsed_once)
+{
+	struct run_options o;
+	char err[512];
+
+	ck_assert_int_eq(parse(&o, err, sizeof err, "--mode fork-pool"), 0);
+	ck_assert_uint_eq(o.n_starts, 1);
+	ck_assert_int_eq(o.starts[0], POOL_START_FORK);
+	run_options_release(&o);
+	ck_assert_int_eq(parse(&o, err, sizeof err, "--start spawn,forkserver,fork"), 0);
+	ck_assert_uint_eq(o.n_starts, 3);
+	ck_assert_int_eq(o.starts[0], POOL_START_SPAWN);
+	ck_assert_int_eq(o.starts[1], POOL_START_FORKSERVER);
+	ck_assert_int_eq(o.starts[2], POOL_START_FORK);
+	run_options_release(&o);
+	/* A thread-only lock is fine with thread modes. */
+	ck_assert_int_eq(parse(&o, err, sizeof err,
+			       "--workload contention --lock private --mode thread-pool"), 0);
+	run_options_release(&o);
+}
+END_TEST
+
 START_TEST(parsing_twice_is_the_same)
 {
 	struct run_options a, b;
@@ -220,6 +246,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, lists_and_sizes);
 	tcase_add_test(tc, workers_auto_is_powers_of_two_to_twice_pus);
 	tcase_add_test(tc, channels_are_parsed_once);
+	tcase_add_test(tc, starts_are_parsed_once);
 	tcase_add_test(tc, parsing_twice_is_the_same);
 	return s;
 }

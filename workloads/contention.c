@@ -15,17 +15,20 @@
  * nothing, robustness a few nanoseconds a lock.
  *
  * DESIGN
- * The counter and its mutex live in MAP_SHARED memory made by setup, before
- * any pool starts, so threads and forked workers alike touch the same bytes.
+ * The counter and its mutex live in shared memory made by setup, before any
+ * pool starts, so threads and forked workers alike touch the same bytes; a
+ * spawned worker maps it again by name (shm_state.h), as Python's
+ * shared_memory does.
  * The mutex is process-shared (PTHREAD_PROCESS_SHARED), so the same code is
  * valid for threads and processes, and robust (PTHREAD_MUTEX_ROBUST): if a
  * worker dies holding it, the next locker gets EOWNERDEAD instead of waiting
  * for ever, marks it consistent and goes on (counted as owner_died).
  * `--lock private` uses a mutex with default attributes, which is only valid
  * among the threads of one process: its futex wake-ups are keyed by address
- * space, so a forked waiter would never be woken. A task that finds itself in
- * a process other than the one setup ran in refuses to run, with an error,
- * rather than risk that hang.
+ * space, so a forked waiter would never be woken: `tvp run` refuses it with
+ * process modes (refuse_start), and a task that finds itself in a process
+ * other than the one setup ran in refuses to run, with an error, rather than
+ * risk that hang.
  *
  * Each task adds its --size to a shared `expected` total once it is done, so
  * the counters hook knows how many increments were asked for without being
@@ -40,10 +43,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bench/util.h"
+#include "workloads/shm_state.h"
 #include "workloads/workload.h"
 
 #define CONTENTION_MIN 1ull
@@ -53,8 +56,10 @@ enum lock_kind { LOCK_MUTEX, LOCK_PRIVATE, LOCK_ATOMIC, LOCK_NONE };
 
 static const char *const lock_names[] = { "mutex", "private", "atomic", "none" };
 
-/* In MAP_SHARED memory: seen by every thread and every forked worker. */
+/* In shared memory (shm_state.h): seen by every thread and every worker
+ * process, forked or spawned. */
 struct contention_shared {
+	struct shm_state_head head;     /* its name, for spawned workers */
 	pthread_mutex_t lock;           /* process-shared, robust */
 	pthread_mutex_t plock;          /* --lock private: default attributes */
 	pid_t owner_pid;                /* the process setup ran in */
@@ -119,12 +124,9 @@ static int contention_setup(struct workload_inst *wi, char *err, size_t errlen)
 	const char *lock = workload_opt(wi, "lock");
 	int rc;
 
-	sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED) {
-		rc = -errno;
-		snprintf(err, errlen, "mmap of %zu shared bytes: %s", sizeof *sh, strerror(-rc));
-		return rc;
-	}
+	sh = shm_state_new(sizeof *sh, "contention", err, errlen);
+	if (!sh)
+		return -ENOMEM;
 	if (!parse_lock(lock, &sh->kind)) {
 		check_lock(lock, err, errlen);
 		rc = -EINVAL;
@@ -146,7 +148,7 @@ static int contention_setup(struct workload_inst *wi, char *err, size_t errlen)
 	return 0;
 
 out_unmap:
-	munmap(sh, sizeof *sh);
+	shm_state_free(sh, sizeof *sh, 1);
 	return rc;
 }
 
@@ -327,7 +329,33 @@ static void contention_teardown(struct workload_inst *wi)
 		return;
 	pthread_mutex_destroy(&sh->lock);
 	pthread_mutex_destroy(&sh->plock);
-	munmap(sh, sizeof *sh);
+	shm_state_free(sh, sizeof *sh, 1);
+	wi->state = NULL;
+}
+
+/* A process worker cannot use a thread-only mutex; the others serve every
+ * start method. */
+static const char *contention_refuse_start(const struct workload_inst *wi, enum pool_start start)
+{
+	enum lock_kind k;
+
+	if (parse_lock(workload_opt(wi, "lock"), &k) && k == LOCK_PRIVATE)
+		return "--lock private is a mutex for the threads of one process, and this mode's "
+		       "workers are processes; use --lock mutex (process-shared), or thread modes only";
+	return NULL;
+}
+
+/* A spawned worker maps the same shared memory by name (export_state). */
+static int contention_import(struct workload_inst *wi, const void *bytes, size_t len, char *err,
+			     size_t errlen)
+{
+	wi->state = shm_state_import(bytes, len, sizeof(struct contention_shared), err, errlen);
+	return wi->state ? 0 : -EINVAL;
+}
+
+static void contention_drop(struct workload_inst *wi)
+{
+	shm_state_free(wi->state, sizeof(struct contention_shared), 0);
 	wi->state = NULL;
 }
 
@@ -363,5 +391,9 @@ const struct workload workload_contention = {
 	.rate_label = "ns/incr",
 	.rate = contention_rate,
 	.options = contention_options,
+	.refuse_start = contention_refuse_start,
+	.export_state = shm_state_export,
+	.import_state = contention_import,
+	.drop_state = contention_drop,
 	.local_state = true,   /* the shared counter lives in tvp's memory */
 };

@@ -255,6 +255,40 @@ static void fileio_teardown(struct workload_inst *wi)
 	wi->state = NULL;
 }
 
+/* A spawned worker writes into the parent's private directory: it gets its
+ * path (the parent removes it at teardown, as always). */
+static int fileio_export(const struct workload_inst *wi, void **bytes, size_t *len, char *err,
+			 size_t errlen)
+{
+	const struct fileio_state *st = wi->state;
+
+	*bytes = xstrdup(st->dir);
+	*len = strlen(st->dir) + 1;
+	return 0;
+}
+
+static int fileio_import(struct workload_inst *wi, const void *bytes, size_t len, char *err,
+			 size_t errlen)
+{
+	struct fileio_state *st;
+
+	if (len == 0 || len > sizeof st->dir || ((const char *)bytes)[len - 1] != '\0') {
+		snprintf(err, errlen, "malformed directory name (%zu bytes)", len);
+		return -EINVAL;
+	}
+	st = xcalloc(1, sizeof *st);
+	memcpy(st->dir, bytes, len);
+	wi->state = st;
+	return 0;
+}
+
+/* In a spawned worker: the directory is the parent's to remove. */
+static void fileio_drop(struct workload_inst *wi)
+{
+	free(wi->state);
+	wi->state = NULL;
+}
+
 /* MB (10^6 bytes) per second of wall time, counting each byte once: it was
  * written, fsynced and read back. */
 static double fileio_rate(const struct workload_inst *wi, uint64_t tasks, double wall_ns)
@@ -281,6 +315,9 @@ const struct workload workload_fileio = {
 	.task = fileio_task,
 	.verify = fileio_verify,
 	.teardown = fileio_teardown,
+	.export_state = fileio_export,
+	.import_state = fileio_import,
+	.drop_state = fileio_drop,
 	.rate_key = "mb_per_s",
 	.rate_label = "MB/s",
 	.rate = fileio_rate,

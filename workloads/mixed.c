@@ -13,7 +13,8 @@
  * (iterations per nanosecond on an idle core, the fastest of three runs). The
  * iteration count is fixed per task, not a time budget, so a task squeezed
  * off its core by others takes longer: that slowdown is what the measurement
- * should show. The blocking part is a sleep of fixed length.
+ * should show. The blocking part is a sleep of fixed length. A spawned
+ * worker (the spawn start method) receives the parent's calibration.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -158,6 +159,30 @@ static void mixed_teardown(struct workload_inst *wi)
 	wi->state = NULL;
 }
 
+/* A spawned worker gets the parent's calibration, not one of its own: every
+ * process must run the same iteration count for its result to verify. */
+static int mixed_export(const struct workload_inst *wi, void **bytes, size_t *len, char *err,
+			size_t errlen)
+{
+	*bytes = xmalloc(sizeof(struct mixed_state));
+	memcpy(*bytes, wi->state, sizeof(struct mixed_state));
+	*len = sizeof(struct mixed_state);
+	return 0;
+}
+
+static int mixed_import(struct workload_inst *wi, const void *bytes, size_t len, char *err,
+			size_t errlen)
+{
+	if (len != sizeof(struct mixed_state)) {
+		snprintf(err, errlen, "calibration of %zu bytes, expected %zu", len,
+			 sizeof(struct mixed_state));
+		return -EINVAL;
+	}
+	wi->state = xmalloc(len);
+	memcpy(wi->state, bytes, len);
+	return 0;
+}
+
 static const struct workload_option mixed_options[] = {
 	{ "cpu-fraction", "F", "0.5", "share of SIZE a task computes (0 to 1); it sleeps the rest",
 	  check_fraction },
@@ -176,6 +201,9 @@ const struct workload workload_mixed = {
 	.verify = mixed_verify,
 	.counters = mixed_counters,
 	.teardown = mixed_teardown,
+	.export_state = mixed_export,
+	.import_state = mixed_import,
+	.drop_state = mixed_teardown,
 	.options = mixed_options,
 	.local_state = true,   /* setup calibrates the CPU half */
 };

@@ -29,8 +29,9 @@
  * request of a measurement has timed out (a stopped or stuck server), the
  * tasks that start after it fail at once, counted as timeouts: the whole
  * measurement is bounded by about one timeout per worker, not one per task.
- * Failures are counted by kind in MAP_SHARED memory (made in setup, so
- * threads and forked workers count into the same place), reported through
+ * Failures are counted by kind in shared memory (made in setup, so threads
+ * and forked workers count into the same place; a spawned worker maps it by
+ * name: shm_state.h), reported through
  * the counters hook, reset by prepare, and each failing task also returns
  * a message saying what happened.
  *
@@ -50,12 +51,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "workloads/net_server.h"
+#include "workloads/shm_state.h"
 #include "workloads/net_url.h"
 #include "bench/util.h"
 #include "workloads/workload.h"
@@ -76,9 +77,10 @@ static const char *const failure_names[NET_NFAILURES] = {
 	"connect_errors", "timeouts", "resets", "short_reads", "bad_status", "bad_body",
 };
 
-/* Made by setup in MAP_SHARED memory: read-only for tasks except the
- * failure counts. */
+/* Made by setup in shared memory (shm_state.h): read-only for tasks except
+ * the failure counts. */
 struct net_state {
+	struct shm_state_head head;  /* its name, for spawned workers */
 	struct net_url url;
 	bool own_server;           /* tvp's server: check the pattern and --size */
 	struct net_server server;
@@ -154,12 +156,9 @@ static int net_setup(struct workload_inst *wi, char *err, size_t errlen)
 	struct net_state *st;
 	int rc, n;
 
-	st = mmap(NULL, sizeof *st, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (st == MAP_FAILED) {
-		rc = -errno;
-		snprintf(err, errlen, "mmap of %zu shared bytes: %s", sizeof *st, strerror(errno));
-		return rc;
-	}
+	st = shm_state_new(sizeof *st, "net", err, errlen);
+	if (!st)
+		return -ENOMEM;
 	if (!parse_duration(workload_opt(wi, "net-timeout"), 1000000ull, 3600000000000ull,
 			    &st->timeout_ns, e2, sizeof e2) ||
 	    !parse_duration(workload_opt(wi, "net-delay"), 0, 60000000000ull, &delay_ns, e2,
@@ -200,7 +199,7 @@ static int net_setup(struct workload_inst *wi, char *err, size_t errlen)
 	return 0;
 
 out_unmap:
-	munmap(st, sizeof *st);
+	shm_state_free(st, sizeof *st, 1);
 	return rc;
 }
 
@@ -504,7 +503,23 @@ static void net_teardown(struct workload_inst *wi)
 	if (!st)
 		return;
 	net_server_stop(&st->server);
-	munmap(st, sizeof *st);
+	shm_state_free(st, sizeof *st, 1);
+	wi->state = NULL;
+}
+
+/* A spawned worker maps the same state by name (export_state gives it):
+ * the server's address, the request, and the failure counts it adds to. */
+static int net_import(struct workload_inst *wi, const void *bytes, size_t len, char *err,
+		      size_t errlen)
+{
+	wi->state = shm_state_import(bytes, len, sizeof(struct net_state), err, errlen);
+	return wi->state ? 0 : -EINVAL;
+}
+
+/* In a spawned worker: the server is the parent's to stop. */
+static void net_drop(struct workload_inst *wi)
+{
+	shm_state_free(wi->state, sizeof(struct net_state), 0);
 	wi->state = NULL;
 }
 
@@ -539,6 +554,9 @@ const struct workload workload_net = {
 	.prepare = net_prepare,
 	.counters = net_counters,
 	.teardown = net_teardown,
+	.export_state = shm_state_export,
+	.import_state = net_import,
+	.drop_state = net_drop,
 	.rate_key = "req_per_s",
 	.rate_label = "req/s",
 	.rate = net_rate,

@@ -1,5 +1,6 @@
-/* workload.c: the registry look-up, the one task function every mode runs,
- * and the size parsers workloads share. */
+/* workload.c: the registry look-up, the one task function every mode runs
+ * (registered by name for spawned workers), and the size parsers workloads
+ * share. */
 #include "workloads/workload.h"
 
 #include <errno.h>
@@ -9,15 +10,27 @@
 #include <string.h>
 #include <strings.h>
 
+#include "par/task_registry.h"
+#include "workloads/workload_wire.h"
+
 int workload_run_task(const void *arg, size_t arg_len, struct task_result *out)
 {
 	const struct task_arg *ta = arg;
+	const struct workload_inst *wi;
+	int rc;
 
 	if (arg_len != sizeof *ta)
 		return task_result_error(out, -EINVAL, "task argument of %zu bytes, expected %zu",
 					 arg_len, sizeof *ta);
-	return ta->wi->wl->task(ta->wi, ta->index, out);
+	wi = ta->wi;
+	/* A spawned worker runs the instance it rebuilt: ta->wi is an address
+	 * in the parent. */
+	rc = workload_wire_local(&wi, out);
+	if (rc < 0)
+		return rc;
+	return wi->wl->task(wi, ta->index, out);
 }
+TASK_REGISTER(workload_run_task);
 
 bool workload_verify_u64(const struct task_result *r, uint64_t index, uint64_t want,
 			 const char *what, char *err, size_t errlen)

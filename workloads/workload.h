@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "par/start_method.h"
 #include "par/task.h"
 
 struct workload;
@@ -138,17 +139,41 @@ struct workload {
 	 * instance on its own (the mpi mode's ranks, MODE_OWN_PROGRAM) would
 	 * not give the same results, so those modes skip it. */
 	bool local_state;
+
+	/* Whether a process worker started by start (par/start_method.h) can
+	 * run this instance's tasks. Asked when `tvp run` checks its command
+	 * line, before setup: only wl, size, quick and opt_values are set.
+	 * Returns NULL, or why not, naming the option and what to use instead
+	 * (tvp exits 2 with it). NULL: every start method serves it. */
+	const char *(*refuse_start)(const struct workload_inst *wi, enum pool_start start);
+
+	/* The spawn start method: a worker that is a fresh program has none of
+	 * the parent's memory, so it rebuilds the instance (workload_wire.h).
+	 * export_state, in the parent after setup, writes what the tasks need
+	 * of wi->state as malloc'd bytes (*bytes, *len); import_state, in the
+	 * worker, makes wi->state from them (wl, size, quick and opt_values are
+	 * set); drop_state frees what import_state made. Both return 0 or a
+	 * negative errno with err. NULL export_state: the tasks read no state
+	 * (the worker's wi->state is NULL). */
+	int (*export_state)(const struct workload_inst *wi, void **bytes, size_t *len, char *err,
+			    size_t errlen);
+	int (*import_state)(struct workload_inst *wi, const void *bytes, size_t len, char *err,
+			    size_t errlen);
+	void (*drop_state)(struct workload_inst *wi);
 };
 
 /* What every mode passes to workload_run_task as argument bytes. The
  * instance pointer is valid in forked workers because pools start after
- * workload setup (see DESIGN above). */
+ * workload setup (see DESIGN above); a spawned worker ignores it and runs
+ * the instance it rebuilt (workload_wire.h). */
 struct task_arg {
 	const struct workload_inst *wi;
 	uint64_t index;
 };
 
-/* The task function every mode submits: runs arg->wi->wl->task(). */
+/* The task function every mode submits: runs arg->wi->wl->task(), or in a
+ * spawned worker the rebuilt instance's (registered by name:
+ * par/task_registry.h). */
 int workload_run_task(const void *arg, size_t arg_len, struct task_result *out);
 
 /* The registry (workloads/registry.c). */

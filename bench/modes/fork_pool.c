@@ -7,7 +7,10 @@
  * pipe channel each byte crosses the kernel twice; with the shm channel it
  * is copied through a ring both processes map, with no system call while
  * both sides are busy. Compare their ns/task with thread-pool's on the noop
- * workload: the difference is the price of the process boundary.
+ * workload: the difference is the price of the process boundary. --start
+ * says how the workers start (multiprocessing.get_context): fork (a copy of
+ * tvp), spawn (a fresh tvp that rebuilds the workload from bytes) or
+ * forkserver (forked by a clean single-threaded server, a fresh tvp).
  *
  * How it measures: bench/modes/pooled.c.
  */
@@ -23,7 +26,7 @@ const struct mode mode_fork_pool = {
 	.summary = "a pool of WORKERS persistent processes maps the tasks in chunks over a pipe or shm channel (multiprocessing.Pool.map)",
 	.family = MODE_FAMILY_POOL,
 	.python = true,
-	.flags = MODE_FORKS | MODE_CHANNEL,
+	.flags = MODE_FORKS | MODE_CHANNEL | MODE_START,
 	.setup = fpm_setup,
 	.execute = pooled_map_execute,
 	.teardown = pooled_teardown,

@@ -6,13 +6,17 @@
  * process's page tables and a new process must be scheduled, run, and
  * reaped; with short tasks that is all you measure, which is why pools
  * exist. The result cannot simply be written into the parent's memory (the
- * child has its own copy), so it travels back through a pipe.
+ * child has its own copy), so it travels back through a pipe. --start picks
+ * how each task's process starts (bench/modes/fork_start.h): fork (a copy of
+ * tvp), spawn (a fresh tvp that rebuilds the workload from bytes: Process
+ * under get_context("spawn")) or forkserver (forked by a clean server, a fresh tvp).
  *
  * DESIGN
  * At most m->workers children are alive at once, in slots. Each child runs
  * its task, writes { status, busy_ns, length, bytes } to its pipe and calls
  * _exit; the parent polls every slot's pipe, reads what arrives, and at end
- * of file reaps the child (waitpid) and starts the next task in that slot.
+ * of file reaps the child (a forkserver child: the server reaps it and
+ * relays its status) and starts the next task in that slot.
  * A child that dies before writing all of it fails its task with -ECHILD and
  * a message naming the signal or exit status. Worker statistics are kept per
  * slot (a million tasks would be a million entries): tasks and busy time add
@@ -35,62 +39,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/modes/fork_start.h"
 #include "par/pin.h"
 #include "par/proc.h"
 #include "bench/util.h"
-
-struct spawn_head {
-	int32_t status;
-	int32_t pinned;             /* as worker_stats.pinned */
-	uint64_t busy_ns;
-	uint64_t len;
-	int32_t cpu;                /* where the task ended, or -1 */
-	char bound[96];
-};
 
 struct fslot {
 	unsigned slot;              /* which of the m->workers places */
 	_Atomic uint64_t cpus[PIN_CPU_WORDS];   /* CPUs its children ended on */
 	pid_t pid;                  /* 0: free */
+	int pidfd;                  /* spawn, forkserver: the child's; else -1 */
 	int fd;                     /* read end of the child's pipe */
 	uint64_t index;             /* its task */
 	unsigned char *buf;         /* what it sent so far */
 	size_t len, cap;
 };
 
-/* The child: runs task index, sends the outcome, exits. */
-static __attribute__((noreturn)) void child_main(struct mode_run *m, unsigned slot, uint64_t index,
-						  int fd)
-{
-	struct task_arg ta = { m->wi, index };
-	struct task_result r = TASK_RESULT_INIT;
-	struct spawn_head h;
-	struct worker_stats ws;
-	uint64_t t0;
-
-	sys_child_after_fork();
-	signal(SIGPIPE, SIG_IGN);
-	/* A new process binds itself to its slot's place (the parent is never
-	 * bound): part of what spawning a worker costs, so inside the timing. */
-	memset(&h, 0, sizeof h);
-	memset(&ws, 0, sizeof ws);
-	pin_bind_process(m->pin, slot, &ws);
-	h.pinned = ws.pinned;
-	memcpy(h.bound, ws.bound, sizeof h.bound);
-	t0 = now_ns();
-	h.status = workload_run_task(&ta, sizeof ta, &r);
-	h.busy_ns = now_ns() - t0;
-	h.cpu = sched_getcpu();
-	h.len = r.len;
-	if (write_full(fd, &h, sizeof h) < 0 || write_full(fd, task_result_data(&r), r.len) < 0)
-		_exit(1);
-	_exit(0);
-}
-
 static int start_task(struct mode_run *m, struct fslot *s, uint64_t index)
 {
-	int pfd[2];
-	pid_t pid;
+	int pfd[2], rc;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		snprintf(m->err, sizeof m->err, "pipe: %s (task %" PRIu64 ")", strerror(errno), index);
@@ -98,45 +65,37 @@ static int start_task(struct mode_run *m, struct fslot *s, uint64_t index)
 	}
 	/* The parent's end only: the child's writes may block. */
 	if (fcntl(pfd[0], F_SETFL, O_NONBLOCK) < 0) {
-		int rc = -errno;
-
+		rc = -errno;
 		snprintf(m->err, sizeof m->err, "fcntl: %s", strerror(-rc));
-		close(pfd[0]);
-		close(pfd[1]);
-		return rc;
+		goto out_close;
 	}
-	pid = fork();
-	if (pid < 0) {
-		int rc = -errno;
-
-		snprintf(m->err, sizeof m->err, "fork: %s (task %" PRIu64 ")", strerror(-rc), index);
-		close(pfd[0]);
-		close(pfd[1]);
-		return rc;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		child_main(m, s->slot, index, pfd[1]);
+	rc = fork_start_task(m->state, m, s->slot, index, pfd[0], pfd[1], &s->pid, &s->pidfd);
+	if (rc < 0) {
+		s->pid = 0;
+		goto out_close;
 	}
 	close(pfd[1]);
-	s->pid = pid;
 	s->fd = pfd[0];
 	s->index = index;
 	s->len = 0;
 	return 0;
+
+out_close:
+	close(pfd[0]);
+	close(pfd[1]);
+	return rc;
 }
 
 /* The child of slot s has closed its pipe: reap it, record its outcome. */
 static void finish_task(struct mode_run *m, struct fslot *s, struct worker_stats *ws)
 {
 	uint64_t i = s->index;
-	struct spawn_head h;
+	struct fork_start_head h;
 	char how[80];
 	int st = 0;
 
 	close(s->fd);
-	while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR)
-		;
+	fork_start_reap(m->state, s->pid, s->pidfd, &st);
 	ws->pid = s->pid;
 	ws->tid = s->pid;
 	ws->tasks++;
@@ -184,15 +143,13 @@ static bool read_slot(struct fslot *s)
 	}
 }
 
-static void kill_all(struct fslot *slots, unsigned n)
+static void kill_all(struct mode_run *m, struct fslot *slots, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		if (!slots[i].pid)
 			continue;
-		kill(slots[i].pid, SIGKILL);
 		close(slots[i].fd);
-		while (waitpid(slots[i].pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		fork_start_kill(m->state, slots[i].pid, slots[i].pidfd);
 		slots[i].pid = 0;
 	}
 }
@@ -249,7 +206,7 @@ static int fsm_execute(struct mode_run *m)
 		}
 	}
 out:
-	kill_all(slots, n);
+	kill_all(m, slots, n);
 	for (unsigned i = 0; i < n; i++) {
 		pin_cpu_bits_take(slots[i].cpus, m->wstats[i].ran_on, sizeof m->wstats[i].ran_on);
 		free(slots[i].buf);
@@ -259,18 +216,31 @@ out:
 	return rc;
 }
 
+/* Not timed: a spawn's instance bytes, or the fork server (started after
+ * the workload's setup, so its children are copies of tvp with it). */
+static int fsm_setup(struct mode_run *m)
+{
+	struct fork_start *fs;
+	int rc = fork_start_new(&fs, m);
+
+	if (rc == 0)
+		m->state = fs;
+	return rc;
+}
+
 static void fsm_teardown(struct mode_run *m)
 {
-	free(m->wstats);
-	m->wstats = NULL;
-	m->n_wstats = 0;
+	fork_start_free(m->state);
+	m->state = NULL;
+	mode_run_free_wstats(m);
 }
 
 const struct mode mode_fork_spawn = {
 	.name = "fork-spawn",
 	.summary = "a new process for every task, at most WORKERS at once, results back through a pipe",
 	.family = MODE_FAMILY_SPAWN,
-	.flags = MODE_FORKS,
+	.flags = MODE_FORKS | MODE_START,
+	.setup = fsm_setup,
 	.execute = fsm_execute,
 	.teardown = fsm_teardown,
 };

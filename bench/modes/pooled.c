@@ -11,6 +11,11 @@
  * worker processes SIGTERMed, SIGKILLed after a grace, all reaped) and
  * execute returns -EINTR.
  *
+ * Under the spawn and forkserver start methods a worker is a fresh tvp (or
+ * a fork of a fresh server): the pool's initializer (workload_wire_init,
+ * registered by name) gets the instance as bytes and rebuilds it there, and
+ * workload_run_task runs that one.
+ *
  * The executor path keeps at most WINDOW futures outstanding: it submits
  * ahead and collects the oldest future's result before submitting more, so a
  * million tasks never hold a million futures, and results come out in order.
@@ -23,6 +28,7 @@
 
 #include "par/executor.h"
 #include "bench/util.h"
+#include "workloads/workload_wire.h"
 
 #define INTERRUPT_POLL_NS 50000000
 #define WINDOW 65536
@@ -33,6 +39,7 @@ struct pooled {
 	struct executor *ex;        /* NULL for the map modes */
 	struct task_arg *args;
 	unsigned cap_wstats;        /* entries of m->wstats */
+	void *inst;                 /* spawn, forkserver: the instance as bytes */
 };
 
 static int start(struct mode_run *m, enum pool_kind kind, bool executor)
@@ -43,21 +50,27 @@ static int start(struct mode_run *m, enum pool_kind kind, bool executor)
 		.workers = m->workers ? m->workers : 1,
 		.pin = m->pin,
 		.channel = m->channel,
+		.start = m->start,
 		.stop = &tvp_interrupted,   /* a Ctrl-C during a large pool's start */
 	};
 	int rc;
 
 	st = xcalloc(1, sizeof *st);
+	if (kind == POOL_PROCESSES && m->start != POOL_START_FORK) {
+		rc = workload_wire_encode(m->wi, &st->inst, &opt.initarg_len, m->err, sizeof m->err);
+		if (rc < 0)
+			goto out_free;
+		opt.initializer = workload_wire_init;
+		opt.initarg = st->inst;
+	}
 	if (executor) {
 		rc = executor_new(&st->ex, &opt, m->err, sizeof m->err);
 		st->p = rc == 0 ? executor_pool(st->ex) : NULL;
 	} else {
 		rc = pool_new(&st->p, &opt, m->err, sizeof m->err);
 	}
-	if (rc < 0) {
-		free(st);
-		return rc;
-	}
+	if (rc < 0)
+		goto out_free;
 	/* The stats array is written in execute: allocated (and zeroed) here,
 	 * after the fork, so its first writes, copy-on-write faults in a fork
 	 * pool's parent (17-20 us for 65 entries on the 2-vCPU VM), are not
@@ -71,6 +84,11 @@ static int start(struct mode_run *m, enum pool_kind kind, bool executor)
 	}
 	m->state = st;
 	return 0;
+
+out_free:
+	free(st->inst);
+	free(st);
+	return rc;
 }
 
 int pooled_map_setup(struct mode_run *m, enum pool_kind kind)
@@ -175,6 +193,7 @@ void pooled_teardown(struct mode_run *m)
 		else
 			pool_free(st->p);
 		free(st->args);
+		free(st->inst);
 		free(st);
 		m->state = NULL;
 	}

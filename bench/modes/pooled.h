@@ -8,8 +8,8 @@
 #include "par/pool.h"
 
 /* setup: starts a pool (map: par/pool.h) or an executor (par/executor.h) of
- * kind with m->workers workers, on m->channel for processes, placed by
- * m->pin, and builds the task_arg records. Not timed. 0 or a negative errno
+ * kind with m->workers workers, on m->channel and by m->start for
+ * processes, placed by m->pin, and builds the task_arg records. Not timed. 0 or a negative errno
  * with m->err set. */
 int pooled_map_setup(struct mode_run *m, enum pool_kind kind);
 int pooled_executor_setup(struct mode_run *m, enum pool_kind kind);

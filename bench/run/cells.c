@@ -127,6 +127,26 @@ struct cell *cells_add(struct cell_matrix *m, enum cell_lang lang, struct worklo
 	return c;
 }
 
+/* Adds the C cell of spec sp for mode at its w-th worker count, p-th
+ * placement, ch-th channel and st-th start method (the last two only for a
+ * mode that takes one). */
+static void add_cell(struct cell_matrix *m, const struct cell_spec *sp, struct workload_inst *wi,
+		     const struct mode *mode, uint64_t tasks, size_t w, size_t p, size_t ch, size_t st)
+{
+	const struct run_options *o = sp->o;
+	struct cell *c = cells_add(m, CELL_LANG_C, wi, mode, o->workers[w], tasks, false);
+
+	c->plan = m->plans[sp->plan_first + p * o->n_workers + w];
+	c->pin = pin_plan_policy(c->plan);
+	c->has_channel = mode->flags & MODE_CHANNEL;
+	c->channel = c->has_channel ? o->channels[ch] : CHANNEL_PIPE;
+	c->has_start = mode->flags & MODE_START;
+	c->start = c->has_start ? o->starts[st] : POOL_START_FORK;
+	c->pin_strict = o->pin_strict;
+	c->mpi_hosts = o->mpi_hosts;
+	c->mpi_transport = o->mpi_transport;
+}
+
 /* Adds the C cells of spec sp (cells_build). */
 static void build_spec(struct cell_matrix *m, const struct cell_spec *sp)
 {
@@ -143,25 +163,16 @@ static void build_spec(struct cell_matrix *m, const struct cell_spec *sp)
 		base->plan = m->serial_plan;
 		for (size_t k = 0; k < o->n_modes; k++) {
 			const struct mode *mode = o->modes[k];
-			bool chan = mode->flags & MODE_CHANNEL;
+			size_t nch = mode->flags & MODE_CHANNEL ? o->n_channels : 1;
+			size_t nst = mode->flags & MODE_START ? o->n_starts : 1;
 
 			if ((mode->flags & MODE_SERIAL) ||
 			    ((mode->flags & MODE_OWN_PROGRAM) && wi->wl->local_state))
 				continue;
 			for (size_t w = 0; w < o->n_workers; w++)
 				for (size_t p = 0; p < o->n_pins; p++)
-					for (size_t ch = 0; ch < (chan ? o->n_channels : 1); ch++) {
-						struct cell *c = cells_add(m, CELL_LANG_C, wi, mode,
-									   o->workers[w], tasks, false);
-
-						c->plan = m->plans[sp->plan_first + p * o->n_workers + w];
-						c->pin = pin_plan_policy(c->plan);
-						c->has_channel = chan;
-						c->channel = chan ? o->channels[ch] : CHANNEL_PIPE;
-						c->pin_strict = o->pin_strict;
-						c->mpi_hosts = o->mpi_hosts;
-						c->mpi_transport = o->mpi_transport;
-					}
+					for (size_t v = 0; v < nch * nst; v++)
+						add_cell(m, sp, wi, mode, tasks, w, p, v / nst, v % nst);
 		}
 	}
 }
@@ -171,8 +182,8 @@ void cells_build(struct cell_matrix *m, bool python)
 	m->cap = 0;
 	for (size_t i = 0; i < m->n_specs; i++) {
 		const struct run_options *o = m->specs[i].o;
-		size_t per_inst = 1 + o->n_modes * o->n_workers * o->n_pins * o->n_channels;
-		size_t py = 1 + o->n_modes * o->n_workers;   /* at most, for --python */
+		size_t per_inst = 1 + o->n_modes * o->n_workers * o->n_pins * o->n_channels * o->n_starts;
+		size_t py = 1 + o->n_modes * o->n_workers * o->n_starts;   /* at most, for --python */
 
 		m->cap += m->specs[i].n_insts * (per_inst + (python ? py : 0));
 	}
@@ -186,12 +197,18 @@ const char *cell_channel_name(const struct cell *c)
 	return c->has_channel ? channel_kind_name(c->channel) : NULL;
 }
 
+const char *cell_start_name(const struct cell *c)
+{
+	return c->has_start ? pool_start_name(c->start) : NULL;
+}
+
 const char *cell_label(const struct cell *c, char *buf, size_t len)
 {
-	const char *ch = cell_channel_name(c);
+	const char *ch = cell_channel_name(c), *st = cell_start_name(c);
 
-	snprintf(buf, len, "%s%s %s x%u%s%s", c->lang == CELL_LANG_PYTHON ? "python " : "",
-		 c->wi->wl->name, c->mode->name, c->workers, ch ? " " : "", ch ? ch : "");
+	snprintf(buf, len, "%s%s %s x%u%s%s%s%s", c->lang == CELL_LANG_PYTHON ? "python " : "",
+		 c->wi->wl->name, c->mode->name, c->workers, ch ? " " : "", ch ? ch : "",
+		 st ? " " : "", st ? st : "");
 	return buf;
 }
 

@@ -1,6 +1,7 @@
 /* cells.h: the cell matrix of `tvp run`: every (workload, size) instance,
  * the placement plans, and one cell per combination of mode, workers,
- * placement and channel, each holding its samples as plain data. */
+ * placement, channel and start method, each holding its samples as plain
+ * data. */
 #ifndef RUN_CELLS_H
 #define RUN_CELLS_H
 
@@ -96,8 +97,8 @@ int cells_plan(struct cell_matrix *m, const struct run_options *o, size_t n, cha
 int cells_setup_instances(struct cell_matrix *m, char *err, size_t errlen);
 
 /* Adds the C cells of every spec: per instance, the serial baseline (never
- * pinned), then every selected mode x workers x placement x channel (only
- * for the modes that take one). Each instance is a group. Room is kept for
+ * pinned), then every selected mode x workers x placement x channel x start
+ * method (the last two only for the modes that take one). Each instance is a group. Room is kept for
  * the Python cells when python is set (cells_add). */
 void cells_build(struct cell_matrix *m, bool python);
 
@@ -110,12 +111,15 @@ struct cell *cells_add(struct cell_matrix *m, enum cell_lang lang, struct worklo
 /* Tasks per measurement for workload wl under o. */
 uint64_t cells_tasks(const struct run_options *o, const struct workload *wl);
 
-/* "count thread-pool x4 shm", "python count fork-pool x2": names the cell in
- * messages. Returns buf. */
+/* "count thread-pool x4", "count fork-pool x4 shm spawn", "python count
+ * fork-pool x2": names the cell in messages. Returns buf. */
 const char *cell_label(const struct cell *c, char *buf, size_t len);
 
 /* The channel's name, or NULL when the cell takes none. */
 const char *cell_channel_name(const struct cell *c);
+
+/* The start method's name ("spawn"), or NULL when the cell takes none. */
+const char *cell_start_name(const struct cell *c);
 
 /* Tears every set-up instance down (workload teardown), once measuring is
  * over; the instances' names and sizes stay readable. */

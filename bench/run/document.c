@@ -143,6 +143,8 @@ static json_t *cell_json(const struct cell_summary *sum)
 	json_object_set_new(o, "size_unit", json_string(wl->size_unit));
 	json_object_set_new(o, "pin", json_string(c->pin));
 	json_object_set_new(o, "channel", channel ? json_string(channel) : json_null());
+	if (c->has_start)
+		json_object_set_new(o, "start", json_string(pool_start_name(c->start)));
 	json_object_set_new(o, "stats", stats_json(&sum->wall, "ns"));
 	if (c->lang == CELL_LANG_C && c->samples.n)
 		json_object_set_new(o, "setup_ns_median", json_real(sum->setup_ns_median));
@@ -222,6 +224,10 @@ static json_t *spec_json(const struct run_options *o)
 	for (size_t i = 0; i < o->n_channels; i++)
 		json_array_append_new(a, json_string(channel_kind_name(o->channels[i])));
 	json_object_set_new(c, "channel", a);
+	a = json_array();
+	for (size_t i = 0; i < o->n_starts; i++)
+		json_array_append_new(a, json_string(pool_start_name(o->starts[i])));
+	json_object_set_new(c, "start", a);
 	json_object_set_new(c, "tasks", o->tasks ? json_integer((json_int_t)o->tasks) : json_null());
 	json_object_set_new(c, "quick", json_boolean(o->quick));
 	json_object_set_new(c, "command_line", json_pack("{s:s?, s:s?, s:s?, s:s?}", "workload",

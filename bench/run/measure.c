@@ -198,6 +198,7 @@ int measure(const struct cell *c, struct capacity *cap, struct sample *out, char
 	m.wi = c->wi;
 	m.workers = c->workers;
 	m.channel = c->channel;
+	m.start = c->start;
 	m.pin = c->plan;
 	m.pin_strict = c->pin_strict;
 	m.mpi_hosts = c->mpi_hosts;

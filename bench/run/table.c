@@ -14,19 +14,36 @@ static double ci_percent(const struct stats *st)
 	return st->median > 0 ? 50 * (st->ci_hi - st->ci_lo) / st->median : 0.0;
 }
 
-static void c_row(FILE *f, const struct cell_summary *s)
+/* The start method a table names: not fork, the default and what every
+ * process mode did before there was a choice (resdoc_mode_label agrees). */
+static const char *start_shown(const struct cell *c)
+{
+	return c->has_start && c->start != POOL_START_FORK ? cell_start_name(c) : NULL;
+}
+
+/* A cell's name within its group: "fork-pool/shm+spawn@compact": the mode,
+ * its channel, its start method when shown, its placement when pinned. */
+static const char *short_name(const struct cell *c, char *buf, size_t len)
+{
+	const char *ch = cell_channel_name(c), *st = start_shown(c);
+	bool pinned = !pin_plan_is_none(c->plan);
+
+	snprintf(buf, len, "%s%s%s%s%s%s%s", c->mode->name, ch ? "/" : "", ch ? ch : "",
+		 st ? "+" : "", st ? st : "", pinned ? "@" : "", pinned ? c->pin : "");
+	return buf;
+}
+
+/* mw: the mode column's width. */
+static void c_row(FILE *f, const struct cell_summary *s, int mw)
 {
 	const struct cell *c = s->cell;
 	const struct workload *wl = c->wi->wl;
-	const char *ch = cell_channel_name(c);
-	bool pinned = !pin_plan_is_none(c->plan);
-	char mode[48], medbuf[24], ci[24], rate[32] = "", size[24], notes[64] = "";
+	char mode[64], medbuf[24], ci[24], rate[32] = "", size[24], notes[64] = "";
 
-	snprintf(mode, sizeof mode, "%s%s%s%s%s", c->mode->name, ch ? "/" : "", ch ? ch : "",
-		 pinned ? "@" : "", pinned ? c->pin : "");
+	short_name(c, mode, sizeof mode);
 	snprintf(size, sizeof size, "%" PRIu64, c->size);
 	if (c->samples.n == 0) {
-		fprintf(f, "%-10s %-10s %-16s %7u %11s  %s\n", wl->name, size, mode, c->workers, "-",
+		fprintf(f, "%-10s %-10s %-*s %7u %11s  %s\n", wl->name, size, mw, mode, c->workers, "-",
 			c->failed ? "FAILED (see error)" : "not measured");
 		return;
 	}
@@ -38,7 +55,7 @@ static void c_row(FILE *f, const struct cell_summary *s)
 		snprintf(notes, sizeof notes, "%zu warning%s", s->warnings.n, s->warnings.n > 1 ? "s" : "");
 	if (c->failed)
 		snprintf(notes, sizeof notes, "FAILED");
-	fprintf(f, "%-10s %-10s %-16s %7u %11s %8s %8.2f %6.2f %10s  %s\n", wl->name, size, mode,
+	fprintf(f, "%-10s %-10s %-*s %7u %11s %8s %8.2f %6.2f %10s  %s\n", wl->name, size, mw, mode,
 		c->workers, medbuf, ci, s->speedup, s->efficiency, rate, notes);
 }
 
@@ -62,11 +79,12 @@ static void python_table(FILE *f, const struct cell_summary *sums, size_t n)
 		"workers", "median", "ci95", "speedup", "eff");
 	for (size_t i = 0; i < n; i++) {
 		const struct cell *c = sums[i].cell;
+		const char *st = start_shown(c);
 		char mode[128], medbuf[24];
 
 		if (c->lang != CELL_LANG_PYTHON)
 			continue;
-		snprintf(mode, sizeof mode, "%s (%s)", c->mode->name,
+		snprintf(mode, sizeof mode, "%s%s%s (%s)", c->mode->name, st ? "+" : "", st ? st : "",
 			 c->python && c->python->api[0] ? c->python->api : "?");
 		format_duration(medbuf, sizeof medbuf, sums[i].wall.median);
 		fprintf(f, "%-10s %-10" PRIu64 " %-54s %7u %11s   +-%4.1f%% %8.2f %6.2f%s\n",
@@ -77,11 +95,20 @@ static void python_table(FILE *f, const struct cell_summary *sums, size_t n)
 
 void table_print(FILE *f, const struct cell_summary *sums, size_t n)
 {
-	fprintf(f, "%-10s %-10s %-16s %7s %11s %8s %8s %6s %10s  %s\n", "workload", "size", "mode",
+	int mw = 16;   /* the mode column: wider for "executor-fork/shm+forkserver" */
+
+	for (size_t i = 0; i < n; i++) {
+		char name[64];
+		int len = (int)strlen(short_name(sums[i].cell, name, sizeof name));
+
+		if (sums[i].cell->lang == CELL_LANG_C && len > mw)
+			mw = len;
+	}
+	fprintf(f, "%-10s %-10s %-*s %7s %11s %8s %8s %6s %10s  %s\n", "workload", "size", mw, "mode",
 		"workers", "median", "ci95", "speedup", "eff", "rate", "notes");
 	for (size_t i = 0; i < n; i++)
 		if (sums[i].cell->lang == CELL_LANG_C)
-			c_row(f, &sums[i]);
+			c_row(f, &sums[i], mw);
 	python_table(f, sums, n);
 }
 
@@ -144,16 +171,6 @@ void table_print_warnings(FILE *f, const struct warnings *run, const struct cell
 			fprintf(f, "warning: %zu of %zu cells: %s\n", count[i], n, causes[i].line);
 }
 
-/* "thread-pool/shm at 2 workers"-style name of a cell within its group. */
-static const char *short_name(const struct cell *c, char *buf, size_t len)
-{
-	const char *ch = cell_channel_name(c);
-	bool pinned = !pin_plan_is_none(c->plan);
-
-	snprintf(buf, len, "%s%s%s%s%s", c->mode->name, ch ? "/" : "", ch ? ch : "",
-		 pinned ? "@" : "", pinned ? c->pin : "");
-	return buf;
-}
 
 /* Threads against processes of the same family at the same workers and
  * placement: the comparisons the run is for. */
