@@ -2,7 +2,8 @@
  * (bench/python.c): every process mode under each start method, the
  * transfer and net scripts verifying their results, what a failing script
  * says, a script that prints without end, and `tvp run --python` from the
- * command line, interrupted too. Tests that need python3 skip without it. */
+ * command line: Python cells by --start method, transfer and net cells,
+ * interrupted too. Tests that need python3 skip without it. */
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -246,6 +247,52 @@ START_TEST(endless_output_fails_the_cell)
 }
 END_TEST
 
+/* `tvp run --python --start fork,spawn,forkserver`: a Python cell per
+ * method for each process mode, each verified, each recording its method. */
+START_TEST(cells_by_start_method)
+{
+	char *dir = tvp_tmpdir(), *out = xasprintf("%s/r.json", dir);
+	struct tvp_cmd c;
+	json_t *doc, *cell;
+	size_t i, seen[2][ARRAY_SIZE(starts)] = { { 0 } }, serial = 0;
+
+	need_python();
+	tvp_run_cli(&c, 170, "run", "--quick", "--workload", "count", "--mode", "fork-pool,executor-fork",
+		    "--start", "fork,spawn,forkserver", "--workers", "2", "--repeat", "1", "--python",
+		    "--quiet", "--output", out, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	tvp_cmd_free(&c);
+	doc = json_load_file(out, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	json_array_foreach(json_object_get(doc, "results"), i, cell) {
+		const char *mode = json_string_value(json_object_get(cell, "mode"));
+		const char *start = json_string_value(json_object_get(cell, "start"));
+
+		if (strcmp(json_string_value(json_object_get(cell, "lang")), "python") != 0)
+			continue;
+		ck_assert_msg(json_is_true(json_object_get(cell, "verified")), "%s %s: %s", mode,
+			      start ? start : "", json_string_value(json_object_get(cell, "error")));
+		if (strcmp(mode, "serial") == 0) {
+			serial++;
+			continue;
+		}
+		ck_assert_ptr_nonnull(start);
+		for (size_t s = 0; s < ARRAY_SIZE(starts); s++)
+			seen[strcmp(mode, "executor-fork") == 0][s] += strcmp(start, starts[s]) == 0;
+	}
+	ck_assert_uint_eq(serial, 1);
+	for (size_t m = 0; m < 2; m++)
+		for (size_t s = 0; s < ARRAY_SIZE(starts); s++)
+			ck_assert_msg(seen[m][s] == 1, "%s %s: %zu cells",
+				      m ? "executor-fork" : "fork-pool", starts[s], seen[m][s]);
+	json_decref(doc);
+	tvp_rm_rf(dir);
+	free(out);
+	free(dir);
+	tvp_assert_no_children();
+}
+END_TEST
+
 /* `tvp run --python` with transfer and net: the C cells and the Python
  * cells (serial, thread-pool x2, fork-pool x2 of each) all verify. */
 START_TEST(transfer_and_net_cells_verify)
@@ -313,6 +360,7 @@ static Suite *python_suite(void)
 	tcase_add_test(tc, failure_says_the_last_line_of_stderr);
 	tcase_add_test(tc, endless_output_is_cut_off);
 	tc = tvp_tcase(s, "cli", 180);
+	tcase_add_test(tc, cells_by_start_method);
 	tcase_add_test(tc, endless_output_fails_the_cell);
 	tcase_add_test(tc, transfer_and_net_cells_verify);
 	tcase_add_test(tc, sigint_during_a_python_cell);
