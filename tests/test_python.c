@@ -248,18 +248,19 @@ START_TEST(endless_output_fails_the_cell)
 END_TEST
 
 /* `tvp run --python --start fork,spawn,forkserver`: a Python cell per
- * method for each process mode, each verified, each recording its method. */
+ * method for each process mode (fork-spawn: a multiprocessing.Process per
+ * task), each verified, each recording its method. */
 START_TEST(cells_by_start_method)
 {
 	char *dir = tvp_tmpdir(), *out = xasprintf("%s/r.json", dir);
 	struct tvp_cmd c;
 	json_t *doc, *cell;
-	size_t i, seen[2][ARRAY_SIZE(starts)] = { { 0 } }, serial = 0;
+	size_t i, seen[ARRAY_SIZE(process_modes)][ARRAY_SIZE(starts)] = { { 0 } }, serial = 0;
 
 	need_python();
-	tvp_run_cli(&c, 170, "run", "--quick", "--workload", "count", "--mode", "fork-pool,executor-fork",
-		    "--start", "fork,spawn,forkserver", "--workers", "2", "--repeat", "1", "--python",
-		    "--quiet", "--output", out, NULL);
+	tvp_run_cli(&c, 170, "run", "--quick", "--workload", "count", "--mode",
+		    "fork-pool,executor-fork,fork-spawn", "--start", "fork,spawn,forkserver", "--workers",
+		    "2", "--repeat", "1", "--python", "--quiet", "--output", out, NULL);
 	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
 	tvp_cmd_free(&c);
 	doc = json_load_file(out, 0, NULL);
@@ -277,14 +278,15 @@ START_TEST(cells_by_start_method)
 			continue;
 		}
 		ck_assert_ptr_nonnull(start);
-		for (size_t s = 0; s < ARRAY_SIZE(starts); s++)
-			seen[strcmp(mode, "executor-fork") == 0][s] += strcmp(start, starts[s]) == 0;
+		for (size_t m = 0; m < ARRAY_SIZE(process_modes); m++)
+			for (size_t s = 0; s < ARRAY_SIZE(starts); s++)
+				seen[m][s] += !strcmp(mode, process_modes[m]) && !strcmp(start, starts[s]);
 	}
 	ck_assert_uint_eq(serial, 1);
-	for (size_t m = 0; m < 2; m++)
+	for (size_t m = 0; m < ARRAY_SIZE(process_modes); m++)
 		for (size_t s = 0; s < ARRAY_SIZE(starts); s++)
-			ck_assert_msg(seen[m][s] == 1, "%s %s: %zu cells",
-				      m ? "executor-fork" : "fork-pool", starts[s], seen[m][s]);
+			ck_assert_msg(seen[m][s] == 1, "%s %s: %zu cells", process_modes[m], starts[s],
+				      seen[m][s]);
 	json_decref(doc);
 	tvp_rm_rf(dir);
 	free(out);
