@@ -35,8 +35,11 @@ modes do by default (and what CPython did on Linux before 3.14).
               script once; every worker is forked from that server, which
               has no threads. Since Python 3.14 this is the default on
               Linux (a fork from a process with threads copies locks that
-              other threads held). README.md ("Python beside C") gives the
-              version on this machine and what each method cost there.
+              other threads held). Older Pythons default to fork: on the
+              machine these scripts were written on, python3 is CPython
+              3.11.7 (3.12.1 and 3.13.0 beside it default to fork too).
+              README.md ("Python beside C") gives what each method cost
+              there.
 
 The argument of task i is task_arg(args, i) (default: --size), and its
 result is checked by check(arg, i, result) after the timed region; a task
