@@ -51,6 +51,11 @@ static char *fake_python(const char *body)
 	return dir;
 }
 
+static bool is_python(const json_t *cell)
+{
+	return strcmp(json_string_value(json_object_get(cell, "lang")), "python") == 0;
+}
+
 /* Runs SCRIPT.py with args (NULL-terminated) and checks that it verified
  * its results and started its workers by start. */
 static void run_verified(const char *script, const char *const *args, const char *start)
@@ -237,7 +242,7 @@ START_TEST(endless_output_fails_the_cell)
 		      strstr(c.err, "printed more than 1048576 bytes"), "%s", c.err);
 	tvp_cmd_free(&c);
 	json_array_foreach(json_object_get(doc, "results"), i, cell)
-		if (strcmp(json_string_value(json_object_get(cell, "lang")), "python") == 0) {
+		if (is_python(cell)) {
 			ck_assert(strstr(json_string_value(json_object_get(cell, "error")),
 					 "printed more than"));
 			failed++;
@@ -247,29 +252,46 @@ START_TEST(endless_output_fails_the_cell)
 }
 END_TEST
 
+/* `tvp run --quick --python --workers 2` of workloads in modes under
+ * start methods, repeat rounds; it must exit 0. Returns its JSON (decref
+ * it). */
+static json_t *run_python_cells(const char *workloads, const char *modes, const char *starts_list,
+				const char *repeat)
+{
+	char *dir = tvp_tmpdir(), *out = xasprintf("%s/r.json", dir);
+	struct tvp_cmd c;
+	json_t *doc;
+
+	tvp_run_cli(&c, 170, "run", "--quick", "--workload", workloads, "--mode", modes, "--start",
+		    starts_list, "--workers", "2", "--repeat", repeat, "--python", "--quiet", "--output",
+		    out, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	tvp_cmd_free(&c);
+	doc = json_load_file(out, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	tvp_rm_rf(dir);
+	free(out);
+	free(dir);
+	tvp_assert_no_children();
+	return doc;
+}
+
 /* `tvp run --python --start fork,spawn,forkserver`: a Python cell per
  * method for each process mode (fork-spawn: a multiprocessing.Process per
  * task), each verified, each recording its method. */
 START_TEST(cells_by_start_method)
 {
-	char *dir = tvp_tmpdir(), *out = xasprintf("%s/r.json", dir);
-	struct tvp_cmd c;
-	json_t *doc, *cell;
 	size_t i, seen[ARRAY_SIZE(process_modes)][ARRAY_SIZE(starts)] = { { 0 } }, serial = 0;
+	json_t *doc, *cell;
 
 	need_python();
-	tvp_run_cli(&c, 170, "run", "--quick", "--workload", "count", "--mode",
-		    "fork-pool,executor-fork,fork-spawn", "--start", "fork,spawn,forkserver", "--workers",
-		    "2", "--repeat", "1", "--python", "--quiet", "--output", out, NULL);
-	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
-	tvp_cmd_free(&c);
-	doc = json_load_file(out, 0, NULL);
-	ck_assert_ptr_nonnull(doc);
+	doc = run_python_cells("count", "fork-pool,executor-fork,fork-spawn", "fork,spawn,forkserver",
+			       "1");
 	json_array_foreach(json_object_get(doc, "results"), i, cell) {
 		const char *mode = json_string_value(json_object_get(cell, "mode"));
 		const char *start = json_string_value(json_object_get(cell, "start"));
 
-		if (strcmp(json_string_value(json_object_get(cell, "lang")), "python") != 0)
+		if (!is_python(cell))
 			continue;
 		ck_assert_msg(json_is_true(json_object_get(cell, "verified")), "%s %s: %s", mode,
 			      start ? start : "", json_string_value(json_object_get(cell, "error")));
@@ -288,10 +310,6 @@ START_TEST(cells_by_start_method)
 			ck_assert_msg(seen[m][s] == 1, "%s %s: %zu cells", process_modes[m], starts[s],
 				      seen[m][s]);
 	json_decref(doc);
-	tvp_rm_rf(dir);
-	free(out);
-	free(dir);
-	tvp_assert_no_children();
 }
 END_TEST
 
@@ -299,26 +317,18 @@ END_TEST
  * cells (serial, thread-pool x2, fork-pool x2 of each) all verify. */
 START_TEST(transfer_and_net_cells_verify)
 {
-	char *dir = tvp_tmpdir(), *out = xasprintf("%s/r.json", dir);
-	struct tvp_cmd c;
-	json_t *doc, *cell;
 	size_t i, py[2] = { 0, 0 };
+	json_t *doc, *cell;
 
 	need_python();
-	tvp_run_cli(&c, 120, "run", "--quick", "--workload", "transfer,net", "--mode",
-		    "thread-pool,fork-pool", "--workers", "2", "--repeat", "2", "--python", "--quiet",
-		    "--output", out, NULL);
-	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
-	tvp_cmd_free(&c);
-	doc = json_load_file(out, 0, NULL);
-	ck_assert_ptr_nonnull(doc);
+	doc = run_python_cells("transfer,net", "thread-pool,fork-pool", "fork", "2");
 	json_array_foreach(json_object_get(doc, "results"), i, cell) {
 		const char *wl = json_string_value(json_object_get(cell, "workload"));
 
 		ck_assert_msg(json_is_true(json_object_get(cell, "verified")), "%s %s not verified: %s", wl,
 			      json_string_value(json_object_get(cell, "mode")),
 			      json_string_value(json_object_get(cell, "error")));
-		if (strcmp(json_string_value(json_object_get(cell, "lang")), "python") == 0) {
+		if (is_python(cell)) {
 			py[strcmp(wl, "net") == 0]++;
 			ck_assert_uint_eq(json_array_size(json_object_get(cell, "samples")), 2);
 		}
@@ -326,10 +336,6 @@ START_TEST(transfer_and_net_cells_verify)
 	ck_assert_uint_eq(py[0], 3);
 	ck_assert_uint_eq(py[1], 3);
 	json_decref(doc);
-	tvp_rm_rf(dir);
-	free(out);
-	free(dir);
-	tvp_assert_no_children();
 }
 END_TEST
 
