@@ -132,8 +132,15 @@ static void run_lesson_sized(struct lesson_run *r, const char *name, bool quick)
 	for (size_t i = 0; i < shm_after.n; i++)
 		if (!has_name(&shm_before, shm_after.v[i])) {
 			char path[600];
+			int pid;
+
 			sleep_ns(500000000);
+
 			snprintf(path, sizeof path, "/dev/shm/%s", shm_after.v[i]);
+			/* A workload's state names its tvp (workloads/shm_state.h):
+			 * another tvp still running holds its own. */
+			if (sscanf(shm_after.v[i], "tvp-%d-", &pid) == 1 && kill(pid, 0) == 0)
+				continue;
 			ck_assert_msg(access(path, F_OK) != 0, "lesson %s left /dev/shm/%s",
 				      name, shm_after.v[i]);
 		}

@@ -199,7 +199,7 @@ const char *cell_channel_name(const struct cell *c)
 
 const char *cell_start_name(const struct cell *c)
 {
-	return c->has_start ? pool_start_name(c->start) : NULL;
+	return c->has_start && c->start != POOL_START_FORK ? pool_start_name(c->start) : NULL;
 }
 
 const char *cell_label(const struct cell *c, char *buf, size_t len)

@@ -111,14 +111,18 @@ struct cell *cells_add(struct cell_matrix *m, enum cell_lang lang, struct worklo
 /* Tasks per measurement for workload wl under o. */
 uint64_t cells_tasks(const struct run_options *o, const struct workload *wl);
 
-/* "count thread-pool x4", "count fork-pool x4 shm spawn", "python count
- * fork-pool x2": names the cell in messages. Returns buf. */
+/* "count thread-pool x4", "count fork-pool x4 shm spawn" (a start method
+ * other than fork), "python count fork-pool x2": names the cell in
+ * messages. Returns buf. */
 const char *cell_label(const struct cell *c, char *buf, size_t len);
 
 /* The channel's name, or NULL when the cell takes none. */
 const char *cell_channel_name(const struct cell *c);
 
-/* The start method's name ("spawn"), or NULL when the cell takes none. */
+/* The start method's name when it is not fork ("spawn"), or NULL: fork is
+ * the default and what every process mode did before there was a choice,
+ * so labels and tables name only the others (the JSON names every one, and
+ * resdoc_mode_label agrees). */
 const char *cell_start_name(const struct cell *c);
 
 /* Tears every set-up instance down (workload teardown), once measuring is

@@ -14,18 +14,11 @@ static double ci_percent(const struct stats *st)
 	return st->median > 0 ? 50 * (st->ci_hi - st->ci_lo) / st->median : 0.0;
 }
 
-/* The start method a table names: not fork, the default and what every
- * process mode did before there was a choice (resdoc_mode_label agrees). */
-static const char *start_shown(const struct cell *c)
-{
-	return c->has_start && c->start != POOL_START_FORK ? cell_start_name(c) : NULL;
-}
-
 /* A cell's name within its group: "fork-pool/shm+spawn@compact": the mode,
- * its channel, its start method when shown, its placement when pinned. */
+ * its channel, its start method when not fork, its placement when pinned. */
 static const char *short_name(const struct cell *c, char *buf, size_t len)
 {
-	const char *ch = cell_channel_name(c), *st = start_shown(c);
+	const char *ch = cell_channel_name(c), *st = cell_start_name(c);
 	bool pinned = !pin_plan_is_none(c->plan);
 
 	snprintf(buf, len, "%s%s%s%s%s%s%s", c->mode->name, ch ? "/" : "", ch ? ch : "",
@@ -79,7 +72,7 @@ static void python_table(FILE *f, const struct cell_summary *sums, size_t n)
 		"workers", "median", "ci95", "speedup", "eff");
 	for (size_t i = 0; i < n; i++) {
 		const struct cell *c = sums[i].cell;
-		const char *st = start_shown(c);
+		const char *st = cell_start_name(c);
 		char mode[128], medbuf[24];
 
 		if (c->lang != CELL_LANG_PYTHON)
