@@ -207,18 +207,20 @@ START_TEST(endless_output_is_cut_off)
 }
 END_TEST
 
-/* `tvp run --quick --workload count --mode serial --repeat 1 --python`
- * with a stand-in interpreter that answers the probe and then does cell
- * (shell), within 30 s (a cell that waits longer fails the test). Returns the JSON it wrote (decref it); *c holds its exit status
+/* `tvp run --quick --workload count --mode MODE --start START --repeat 1
+ * --python` with a stand-in interpreter that answers the probe and then
+ * does cell (shell), within 30 s (a cell that waits longer fails the
+ * test). Returns the JSON it wrote (decref it); *c holds its exit status
  * and messages (free it). */
-static json_t *run_with_stand_in(const char *cell, struct tvp_cmd *c)
+static json_t *run_with_stand_in(const char *cell, const char *mode, const char *start,
+				 struct tvp_cmd *c)
 {
 	char *body = xasprintf("case \"$*\" in *--list-modes*) echo '{}'; exit 0;; esac\n%s", cell);
 	char *dir = fake_python(body), *out = xasprintf("%s/r.json", dir);
 	json_t *doc;
 
-	tvp_run_cli(c, 30, "run", "--quick", "--workload", "count", "--mode", "serial", "--repeat", "1",
-		    "--python", "--quiet", "--output", out, NULL);
+	tvp_run_cli(c, 30, "run", "--quick", "--workload", "count", "--mode", mode, "--start", start,
+		    "--workers", "2", "--repeat", "1", "--python", "--quiet", "--output", out, NULL);
 	doc = json_load_file(out, 0, NULL);
 	ck_assert_msg(doc, "no JSON (exit %d): %s", c->status, c->err);
 	unsetenv("TVP_PYTHON");
@@ -234,11 +236,11 @@ static json_t *run_with_stand_in(const char *cell, struct tvp_cmd *c)
 START_TEST(endless_output_fails_the_cell)
 {
 	struct tvp_cmd c;
-	json_t *doc = run_with_stand_in("exec yes '{\"wall_ns\": [1]}'", &c), *cell;
+	json_t *doc = run_with_stand_in("exec yes '{\"wall_ns\": [1]}'", "serial", "fork", &c), *cell;
 	size_t i, failed = 0;
 
 	ck_assert_msg(c.status == 1, "exit %d: %s", c.status, c.err);
-	ck_assert_msg(strstr(c.err, "tvp: python count serial: ") &&
+	ck_assert_msg(strstr(c.err, "tvp: python count serial x1: ") &&
 		      strstr(c.err, "printed more than 1048576 bytes"), "%s", c.err);
 	tvp_cmd_free(&c);
 	json_array_foreach(json_object_get(doc, "results"), i, cell)
@@ -247,6 +249,28 @@ START_TEST(endless_output_fails_the_cell)
 					 "printed more than"));
 			failed++;
 		}
+	ck_assert_uint_eq(failed, 1);
+	json_decref(doc);
+}
+END_TEST
+
+/* A script that started its workers another way than --start asked (a
+ * stand-in that always says fork) fails that cell, not the serial one. */
+START_TEST(another_start_method_fails_the_cell)
+{
+	struct tvp_cmd c;
+	json_t *doc = run_with_stand_in("echo '{\"wall_ns\": [1000], \"results_ok\": true, "
+					"\"start_method\": \"fork\", \"python\": {}}'",
+					"fork-pool", "spawn", &c), *cell;
+	size_t i, failed = 0;
+
+	ck_assert_msg(c.status == 1, "exit %d: %s", c.status, c.err);
+	ck_assert_msg(strstr(c.err, "tvp: python count fork-pool x2 spawn: ") &&
+		      strstr(c.err, "started its workers by 'fork', not 'spawn'"), "%s", c.err);
+	tvp_cmd_free(&c);
+	json_array_foreach(json_object_get(doc, "results"), i, cell)
+		if (is_python(cell))
+			failed += !json_is_null(json_object_get(cell, "error"));
 	ck_assert_uint_eq(failed, 1);
 	json_decref(doc);
 }
@@ -345,7 +369,7 @@ END_TEST
 START_TEST(sigint_during_a_python_cell)
 {
 	struct tvp_cmd c;
-	json_t *doc = run_with_stand_in("kill -INT $PPID\nexec sleep 60", &c);
+	json_t *doc = run_with_stand_in("kill -INT $PPID\nexec sleep 60", "serial", "fork", &c);
 
 	ck_assert_msg(c.status == 130, "exit %d: %s", c.status, c.err);
 	ck_assert_msg(strstr(c.err, "interrupted (SIGINT)"), "%s", c.err);
@@ -370,6 +394,7 @@ static Suite *python_suite(void)
 	tc = tvp_tcase(s, "cli", 180);
 	tcase_add_test(tc, cells_by_start_method);
 	tcase_add_test(tc, endless_output_fails_the_cell);
+	tcase_add_test(tc, another_start_method_fails_the_cell);
 	tcase_add_test(tc, transfer_and_net_cells_verify);
 	tcase_add_test(tc, sigint_during_a_python_cell);
 	return s;

@@ -236,10 +236,10 @@ static int run_mode(struct cell_matrix *m, const struct run_options *o, struct w
 		if ((rc = measure_python(c, repeat, aid)) != 0)
 			return rc;
 		if (c->failed) {
+			char label[128];
+
 			*failed = true;
-			fprintf(stderr, "tvp: python %s %s%s%s: %s\n", wi->wl->name, mode->name,
-				has_start ? " start " : "", has_start ? pool_start_name(c->start) : "",
-				c->error);
+			fprintf(stderr, "tvp: %s: %s\n", cell_label(c, label, sizeof label), c->error);
 		}
 	}
 	return 0;
