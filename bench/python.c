@@ -161,14 +161,17 @@ static int drain(int fd[2], struct output *o, pid_t pid, int *st, bool *reaped)
 }
 
 /* In the child: a process group of its own (so that killing it kills the
- * workers its pools started too), stdin from /dev/null, stdout and stderr
- * to the pipes, then the interpreter. Never returns. */
-static void exec_child(const char *const *argv, int out_w, int err_w)
+ * workers its pools started too), death with tvp if tvp is killed (SIGINT
+ * ignored: tvp decides), stdin from /dev/null, stdout and stderr to the
+ * pipes, then the interpreter. Never returns. */
+static void exec_child(const char *const *argv, int out_w, int err_w, pid_t parent)
 {
 	int nul = open("/dev/null", O_RDONLY);
 
 	setpgid(0, 0);
-	signal(SIGINT, SIG_IGN);
+	sys_child_after_fork();   /* its parent-death signal survives exec */
+	if (getppid() != parent)
+		_exit(127);           /* tvp died before it was set */
 	dup2(nul, STDIN_FILENO);
 	dup2(out_w, STDOUT_FILENO);
 	dup2(err_w, STDERR_FILENO);
@@ -185,7 +188,7 @@ int python_run_json(const char *script, const char *const *args, json_t **out, c
 	json_error_t jerr;
 	int opipe[2], epipe[2], rd[2], st, rc = 0;
 	bool reaped = false;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	*out = NULL;
 	argv[argc++] = python_interpreter();
@@ -211,7 +214,7 @@ int python_run_json(const char *script, const char *const *args, json_t **out, c
 		goto out_close_epipe;
 	}
 	if (pid == 0)
-		exec_child(argv, opipe[1], epipe[1]);
+		exec_child(argv, opipe[1], epipe[1], parent);
 	setpgid(pid, pid);   /* as the child does: whichever runs first */
 	close(opipe[1]);
 	close(epipe[1]);

@@ -380,6 +380,39 @@ START_TEST(sigint_during_a_python_cell)
 }
 END_TEST
 
+/* tvp killed outright while a Python cell runs: the script dies with it
+ * (its parent-death signal), instead of running on unwatched. */
+START_TEST(script_dies_with_tvp)
+{
+	char *dir = tvp_tmpdir(), *body = xasprintf("case \"$*\" in *--list-modes*) echo '{}'; exit 0;; "
+						     "esac\necho $$ >'%s/pid'\nkill -KILL $PPID\n"
+						     "exec sleep 60", dir);
+	char *pydir = fake_python(body), *pidfile = xasprintf("%s/pid", dir);
+	struct tvp_cmd c;
+	FILE *f;
+	int script = 0;
+
+	tvp_run_cli(&c, 30, "run", "--quick", "--workload", "count", "--mode", "serial", "--repeat", "1",
+		    "--python", "--quiet", "--output", "-", NULL);
+	ck_assert_msg(c.status == 128 + SIGKILL, "exit %d: %s", c.status, c.err);
+	tvp_cmd_free(&c);
+	f = fopen(pidfile, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%d", &script), 1);
+	fclose(f);
+	for (int k = 0; k < 100 && running(script); k++)
+		sleep_ns(50000000);
+	ck_assert_msg(!running(script), "the script %d outlived tvp", script);
+	unsetenv("TVP_PYTHON");
+	tvp_rm_rf(pydir);
+	tvp_rm_rf(dir);
+	free(pydir);
+	free(pidfile);
+	free(body);
+	free(dir);
+}
+END_TEST
+
 static Suite *python_suite(void)
 {
 	Suite *s = suite_create("python");
@@ -397,6 +430,7 @@ static Suite *python_suite(void)
 	tcase_add_test(tc, another_start_method_fails_the_cell);
 	tcase_add_test(tc, transfer_and_net_cells_verify);
 	tcase_add_test(tc, sigint_during_a_python_cell);
+	tcase_add_test(tc, script_dies_with_tvp);
 	return s;
 }
 
