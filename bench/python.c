@@ -1,7 +1,7 @@
 /* python.c: finding and running the Python reference scripts (python.h).
  *
  * The script runs in a process group of its own, so that one kill stops it
- * and every worker its pools started. Its stdout and stderr are read in one
+ * and every worker its pools started, and dies with tvp. Its stdout and stderr are read in one
  * poll loop: stdout up to PYTHON_OUTPUT_MAX bytes (a script that prints
  * more, or without end, is killed: tvp's memory must not grow with what a
  * script prints), stderr only for its last line, kept for the error message

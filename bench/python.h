@@ -20,8 +20,8 @@ const char *python_interpreter(void);
 #define PYTHON_OUTPUT_MAX (1u << 20)
 
 /* Runs `INTERPRETER SCRIPT ARGS...` (args NULL-terminated, at most 29) in a
- * process group of its own, stdin from /dev/null, stdout and stderr to
- * pipes. Returns 0 with *out set to the JSON object it printed (a new
+ * process group of its own, SIGINT ignored, killed if this process dies,
+ * stdin from /dev/null, stdout and stderr to pipes. Returns 0 with *out set to the JSON object it printed (a new
  * reference) when it exited 0; -ENOENT when no interpreter could be
  * started; -EINTR when tvp_interrupted was seen; -EMSGSIZE when it printed
  * more than PYTHON_OUTPUT_MAX bytes; -EIO when it exited otherwise (err
