@@ -560,5 +560,6 @@ const struct workload workload_net = {
 	.rate_key = "req_per_s",
 	.rate_label = "req/s",
 	.rate = net_rate,
+	.python_size_divisor = 1,
 	.options = net_options,
 };

@@ -139,4 +139,5 @@ const struct workload workload_transfer = {
 	.rate_key = "mb_per_s",
 	.rate_label = "MB/s",
 	.rate = transfer_rate,
+	.python_size_divisor = 1,
 };

@@ -239,6 +239,7 @@ const struct mode mode_fork_spawn = {
 	.name = "fork-spawn",
 	.summary = "a new process for every task, at most WORKERS at once, results back through a pipe",
 	.family = MODE_FAMILY_SPAWN,
+	.python = true,
 	.flags = MODE_FORKS | MODE_START,
 	.setup = fsm_setup,
 	.execute = fsm_execute,

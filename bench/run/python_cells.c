@@ -8,6 +8,23 @@
  * Python cells run after the C cells, not interleaved with them: each is one
  * interpreter doing its own repeats. Their speedup is against the Python
  * serial cell.
+ *
+ * A mode that takes a start method (MODE_START) gets one Python cell per
+ * --start value, as its C cells do; the script starts its workers through
+ * multiprocessing.get_context(METHOD) and says which method it used, and a
+ * cell whose script used another is failed, not mislabelled.
+ *
+ * A workload's size is divided by its python_size_divisor (CPython's loop
+ * is slower than C's) and then floored at PYTHON_MIN_SIZE, so a Python task
+ * is never a no-op; an undivided size (sleep, transfer, net) is the C
+ * cell's own, so the bytes compared are the same.
+ *
+ * The net script needs a server to ask. The C instance's server is the net
+ * workload's own state, so the Python cells of a net instance get a server
+ * of their own from the same module (workloads/net_server.h), with the same
+ * body size and --net-delay, started before the instance's first Python
+ * cell and stopped after its last; with --url they ask that server. Between
+ * measurements tvp has one thread, so the server's fork is safe.
  */
 #include "bench/run/python_cells.h"
 
@@ -18,8 +35,79 @@
 
 #include "bench/python.h"
 #include "bench/util.h"
+#include "workloads/net_server.h"
 
 #define PYTHON_MIN_SIZE 1000
+
+extern const struct workload workload_net;
+
+/* What a script needs beyond the common arguments, for one instance. */
+struct script_aid {
+	struct net_server server;   /* net: tvp's server for the Python cells */
+	char url[128], timeout_s[32];
+	const char *args[8];        /* NULL-terminated */
+};
+
+/* net: a server to ask (tvp's own, or --url) and the timeout. */
+static int net_aid_begin(struct script_aid *a, const struct workload_inst *wi, uint64_t size,
+			 char *err, size_t errlen)
+{
+	const char *url = workload_opt(wi, "url");
+	uint64_t delay_ns, timeout_ns;
+	size_t n = 0;
+	int rc;
+
+	if (!parse_duration(workload_opt(wi, "net-delay"), 0, UINT64_MAX, &delay_ns, err, errlen) ||
+	    !parse_duration(workload_opt(wi, "net-timeout"), 0, UINT64_MAX, &timeout_ns, err, errlen))
+		return -EINVAL;   /* cannot happen: run_options checked both */
+	snprintf(a->timeout_s, sizeof a->timeout_s, "%.9g", (double)timeout_ns / 1e9);
+	if (url && *url) {
+		snprintf(a->url, sizeof a->url, "%s", url);
+	} else {
+		if ((rc = net_server_start(&a->server, size, delay_ns, err, errlen)) != 0)
+			return rc;
+		snprintf(a->url, sizeof a->url, "http://127.0.0.1:%u/", a->server.port);
+		a->args[n++] = "--tvp-server";
+	}
+	a->args[n++] = "--url";
+	a->args[n++] = a->url;
+	a->args[n++] = "--timeout";
+	a->args[n++] = a->timeout_s;
+	a->args[n] = NULL;
+	return 0;
+}
+
+static void net_aid_end(struct script_aid *a)
+{
+	net_server_stop(&a->server);
+}
+
+/* The workloads whose script needs an aid. */
+static const struct {
+	const struct workload *wl;
+	int (*begin)(struct script_aid *a, const struct workload_inst *wi, uint64_t size, char *err,
+		     size_t errlen);
+	void (*end)(struct script_aid *a);
+} aids[] = {
+	{ &workload_net, net_aid_begin, net_aid_end },
+};
+
+static int aid_begin(struct script_aid *a, const struct workload_inst *wi, uint64_t size,
+		     char *err, size_t errlen)
+{
+	memset(a, 0, sizeof *a);
+	for (size_t i = 0; i < ARRAY_SIZE(aids); i++)
+		if (aids[i].wl == wi->wl)
+			return aids[i].begin(a, wi, size, err, errlen);
+	return 0;
+}
+
+static void aid_end(struct script_aid *a, const struct workload_inst *wi)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(aids); i++)
+		if (aids[i].wl == wi->wl)
+			aids[i].end(a);
+}
 
 static void copy_string(char *dst, size_t len, const json_t *v)
 {
@@ -51,14 +139,30 @@ static void take_output(struct cell *c, const json_t *out)
 	}
 }
 
-/* Runs the script for cell c. Returns 0 (c->failed and c->error set if it
- * failed) or -EINTR. */
-static int measure_python(struct cell *c, unsigned repeat)
+/* Why the output of a script that exited 0 does not stand, into c->error;
+ * nothing when it does. */
+static void check_output(struct cell *c, const char *script, const json_t *out)
+{
+	const char *used = json_string_value(json_object_get(out, "start_method"));
+	const char *why = json_string_value(json_object_get(out, "error"));
+
+	if (!json_is_true(json_object_get(out, "results_ok")))
+		snprintf(c->error, sizeof c->error, "%s returned wrong results%s%s", script,
+			 why ? ": " : "", why ? why : "");
+	else if (c->has_start && (!used || strcmp(used, pool_start_name(c->start)) != 0))
+		snprintf(c->error, sizeof c->error, "%s started its workers by '%s', not '%s'", script,
+			 used ? used : "(not said)", pool_start_name(c->start));
+}
+
+/* Runs the script for cell c, with the aid's arguments. Returns 0 (c->failed
+ * and c->error set if it failed) or -EINTR. */
+static int measure_python(struct cell *c, unsigned repeat, const struct script_aid *aid)
 {
 	char *script = xasprintf("%s.py", c->wi->wl->name), *path = python_script_path(script);
 	char sw[16], st[24], ss[24], sr[16];
-	const char *args[] = { "--mode", c->mode->name, "--workers", sw, "--tasks", st, "--size", ss,
-			       "--repeat", sr, NULL };
+	const char *args[32] = { "--mode", c->mode->name, "--workers", sw, "--tasks", st, "--size", ss,
+				 "--repeat", sr };
+	size_t n = 10;
 	json_t *out = NULL;
 	int rc;
 
@@ -66,12 +170,17 @@ static int measure_python(struct cell *c, unsigned repeat)
 	snprintf(st, sizeof st, "%llu", (unsigned long long)c->tasks);
 	snprintf(ss, sizeof ss, "%llu", (unsigned long long)c->size);
 	snprintf(sr, sizeof sr, "%u", repeat);
+	if (c->has_start) {
+		args[n++] = "--start";
+		args[n++] = pool_start_name(c->start);
+	}
+	for (size_t i = 0; aid->args[i]; i++)
+		args[n++] = aid->args[i];
 	c->python = xcalloc(1, sizeof *c->python);
 	rc = python_run_json(path, args, &out, c->error, sizeof c->error);
 	if (rc == 0) {
 		take_output(c, out);
-		if (!json_is_true(json_object_get(out, "results_ok")))
-			snprintf(c->error, sizeof c->error, "%s returned wrong results", script);
+		check_output(c, script, out);
 	}
 	c->failed = c->error[0] != '\0';
 	json_decref(out);
@@ -101,45 +210,69 @@ static int probe(char *err, size_t errlen)
 	return rc;
 }
 
-/* Adds and measures the Python cells of spec sp. */
-static int run_spec(struct cell_matrix *m, const struct cell_spec *sp, unsigned repeat, bool *failed)
+/* Adds and measures the cells of one mode at one worker count: one per
+ * start method when the mode takes one (fork when --start gave none), else
+ * one. Returns 0 or -EINTR. */
+static int run_mode(struct cell_matrix *m, const struct run_options *o, struct workload_inst *wi,
+		    const struct mode *mode, unsigned workers, uint64_t size, unsigned repeat,
+		    const struct script_aid *aid, bool *failed)
 {
-	const struct run_options *o = sp->o;
-	int rc;
+	static const enum pool_start fork_only = POOL_START_FORK;
+	bool has_start = mode->flags & MODE_START;
+	const enum pool_start *starts = o->n_starts ? o->starts : &fork_only;
+	size_t n_starts = has_start && o->n_starts ? o->n_starts : 1;
+	bool serial = mode->flags & MODE_SERIAL;
 
-	for (size_t i = sp->inst_first; i < sp->inst_first + sp->n_insts; i++) {
-		struct workload_inst *wi = &m->insts[i];
-		uint64_t tasks = cells_tasks(o, wi->wl), size;
+	for (size_t s = 0; s < n_starts; s++) {
+		struct cell *c;
+		int rc;
 
-		if (!wi->wl->python_size_divisor)
-			continue;
-		size = wi->size / wi->wl->python_size_divisor;
-		size = size < PYTHON_MIN_SIZE ? PYTHON_MIN_SIZE : size;
-		for (size_t k = 0; k < modes_count; k++) {
-			const struct mode *mode = modes[k];
-			bool serial = mode->flags & MODE_SERIAL;
+		if (tvp_interrupted)
+			return -EINTR;
+		c = cells_add(m, CELL_LANG_PYTHON, wi, mode, workers, cells_tasks(o, wi->wl), serial);
+		c->size = size;
+		c->has_start = has_start;
+		c->start = has_start ? starts[s] : POOL_START_FORK;
+		if ((rc = measure_python(c, repeat, aid)) != 0)
+			return rc;
+		if (c->failed) {
+			char label[128];
 
-			if (!mode->python || !selected(o, mode))
-				continue;
-			for (size_t w = 0; w < (serial ? 1 : o->n_workers); w++) {
-				struct cell *c;
-
-				if (tvp_interrupted)
-					return -EINTR;
-				c = cells_add(m, CELL_LANG_PYTHON, wi, mode, serial ? 1 : o->workers[w], tasks,
-					      serial);
-				c->size = size;
-				if ((rc = measure_python(c, repeat)) != 0)
-					return rc;
-				if (c->failed) {
-					*failed = true;
-					fprintf(stderr, "tvp: python %s %s: %s\n", wi->wl->name, mode->name,
-						c->error);
-				}
-			}
+			*failed = true;
+			fprintf(stderr, "tvp: %s: %s\n", cell_label(c, label, sizeof label), c->error);
 		}
 	}
 	return 0;
+}
+
+/* Adds and measures the Python cells of instance wi under spec o. */
+static int run_inst(struct cell_matrix *m, const struct run_options *o, struct workload_inst *wi,
+		    unsigned repeat, bool *failed)
+{
+	uint64_t size = wi->size / wi->wl->python_size_divisor;
+	struct script_aid aid;
+	char err[256];
+	int rc = 0;
+
+	if (wi->wl->python_size_divisor > 1 && size < PYTHON_MIN_SIZE)
+		size = PYTHON_MIN_SIZE;
+	if (aid_begin(&aid, wi, size, err, sizeof err) != 0) {
+		fprintf(stderr, "tvp: python %s: %s; its Python cells are not run\n", wi->wl->name, err);
+		*failed = true;
+		return 0;
+	}
+	for (size_t k = 0; k < modes_count && rc == 0; k++) {
+		const struct mode *mode = modes[k];
+		bool serial = mode->flags & MODE_SERIAL;
+
+		if (!mode->python || !selected(o, mode))
+			continue;
+		for (size_t w = 0; w < (serial ? 1 : o->n_workers) && rc == 0; w++)
+			rc = run_mode(m, o, wi, mode, serial ? 1 : o->workers[w], size, repeat, &aid,
+				      failed);
+	}
+	aid_end(&aid, wi);
+	return rc;
 }
 
 int python_cells_run(struct cell_matrix *m, unsigned repeat, struct warnings *warnings, bool *failed)
@@ -154,8 +287,14 @@ int python_cells_run(struct cell_matrix *m, unsigned repeat, struct warnings *wa
 		fprintf(stderr, "tvp: --python: Python cells skipped: %s\n", err);
 		return 0;
 	}
-	for (size_t i = 0; i < m->n_specs; i++)
-		if ((rc = run_spec(m, &m->specs[i], repeat, failed)) != 0)
+	for (size_t i = 0; i < m->n_specs; i++) {
+		const struct cell_spec *sp = &m->specs[i];
+
+		for (size_t k = sp->inst_first; k < sp->inst_first + sp->n_insts && rc == 0; k++)
+			if (m->insts[k].wl->python_size_divisor)
+				rc = run_inst(m, sp->o, &m->insts[k], repeat, failed);
+		if (rc != 0)
 			return rc;
+	}
 	return 0;
 }

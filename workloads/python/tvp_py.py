@@ -1,11 +1,13 @@
 """tvp_py.py: what the reference Python workloads share: the command line,
-the modes (tvp's mode names mapped to Python's APIs), the timing, and one
-JSON object on stdout.
+the modes (tvp's mode names mapped to Python's APIs), the start methods, the
+timing, and one JSON object on stdout.
 
-Each workload script (count.py, sleep.py) defines a task function at module
-level (so process pools can pickle it by name) and calls main(). Interface:
+Each workload script (count.py, sleep.py, transfer.py, net.py) defines a
+task function at module level (so process pools can pickle it by name) and
+calls main() under `if __name__ == "__main__"`. Interface:
 
   python3 count.py --mode MODE --workers W --tasks T --size N [--repeat R]
+                   [--start METHOD]
   python3 count.py --list-modes
 
 MODE is a tvp mode name; it maps to the Python API that does the same job:
@@ -17,6 +19,32 @@ MODE is a tvp mode name; it maps to the Python API that does the same job:
   fork-pool        multiprocessing.Pool
   executor-thread  concurrent.futures.ThreadPoolExecutor
   executor-fork    concurrent.futures.ProcessPoolExecutor
+
+METHOD is how the process modes start their workers, as tvp's --start:
+multiprocessing.get_context(METHOD) gives the Pool and the Process, and
+ProcessPoolExecutor gets it as mp_context. Default: fork, what tvp's C
+modes do by default (and what CPython did on Linux before 3.14).
+
+  fork        os.fork() of this interpreter: the child has the parent's
+              memory, the task function included; cheap.
+  spawn       a fresh interpreter (sys.executable) per worker: it imports
+              this script again as __mp_main__ (which is why the script's
+              own work sits under `if __name__ == "__main__"`) and gets its
+              task function by qualified name, pickled. The dearest start.
+  forkserver  a server process, started with the first pool, imports the
+              script once; every worker is forked from that server, which
+              has no threads. Since Python 3.14 this is the default on
+              Linux (a fork from a process with threads copies locks that
+              other threads held). Older Pythons default to fork: on the
+              machine these scripts were written on, python3 is CPython
+              3.11.7 (3.12.1 and 3.13.0 beside it default to fork too).
+              README.md ("Python beside C") gives what each method cost
+              there.
+
+The argument of task i is task_arg(args, i) (default: --size), and its
+result is checked by check(arg, i, result) after the timed region; a task
+that returns a value check refuses makes results_ok false, and "error" says
+which task returned what.
 
 As in tvp, a pool's start-up (creating it and running one empty task per
 worker) is timed apart as setup_ns, and the spawn modes create their threads
@@ -45,6 +73,11 @@ MODES = {
     "executor-thread": "concurrent.futures.ThreadPoolExecutor",
     "executor-fork": "concurrent.futures.ProcessPoolExecutor",
 }
+
+# The modes whose workers are processes: the ones a start method applies to.
+PROCESS_MODES = ("fork-spawn", "fork-pool", "executor-fork")
+
+START_METHODS = ("fork", "spawn", "forkserver")
 
 
 def _noop(_):
@@ -125,28 +158,62 @@ def _gil_enabled():
     return bool(probe()) if probe else True
 
 
-def main(workload, task, size_unit, default_size, check):
+def _run(mode, task, args, workers, pool, ctx):
+    if mode == "serial":
+        return [task(x) for x in args]
+    if mode == "thread-spawn":
+        return _run_spawn_threads(task, args, workers)
+    if mode == "fork-spawn":
+        return _run_spawn_processes(task, args, workers, ctx)
+    return pool.map(task, args)
+
+
+def _first_wrong(args, res, check):
+    """None when every result checks out, else what was wrong."""
+    if len(res) != len(args):
+        return "%d results for %d tasks" % (len(res), len(args))
+    for i, r in enumerate(res):
+        if not check(args[i], i, r):
+            return "task %d returned %.200r" % (i, r)
+    return None
+
+
+def main(workload, task, size_unit, default_size, check, task_arg=None,
+         add_options=None, validate=None, min_size=1):
     """Parses the command line, runs the tasks, prints the JSON object.
-    check(arg, index, result) says whether task index's result is right."""
+    check(arg, index, result) says whether task index's result is right;
+    task_arg(parsed_args, index) makes task index's argument (default: the
+    size); add_options(parser) adds the workload's own options, and
+    validate(parsed_args) says what is wrong with them (None: nothing)."""
     ap = argparse.ArgumentParser(description="tvp reference workload '%s' in Python" % workload)
     ap.add_argument("--mode", default="serial", choices=sorted(MODES))
+    ap.add_argument("--start", choices=START_METHODS, default="fork",
+                    help="how the process modes start their workers (default fork)")
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--tasks", type=int, default=4)
     ap.add_argument("--size", type=int, default=default_size,
                     help="per task, in %s" % size_unit)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--list-modes", action="store_true")
+    if add_options:
+        add_options(ap)
     a = ap.parse_args()
     if a.list_modes:
         print(json.dumps(MODES))
         return 0
-    for name in ("workers", "tasks", "size", "repeat"):
+    for name in ("workers", "tasks", "repeat"):
         if getattr(a, name) < 1:
             ap.error("--%s must be at least 1" % name)
+    if a.size < min_size:
+        ap.error("--size must be at least %d" % min_size)
+    if validate and validate(a):
+        ap.error(validate(a))
+    if a.start not in mp.get_all_start_methods():
+        ap.error("--start %s: this Python offers %s" % (a.start, ", ".join(mp.get_all_start_methods())))
 
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    args = [a.size] * a.tasks
-    setup_ns, walls, ok = 0, [], True
+    ctx = mp.get_context(a.start)
+    args = [task_arg(a, i) if task_arg else a.size for i in range(a.tasks)]
+    setup_ns, walls, error = 0, [], None
     pool = None
     if a.mode in ("thread-pool", "fork-pool", "executor-thread", "executor-fork"):
         t0 = time.monotonic_ns()
@@ -155,17 +222,9 @@ def main(workload, task, size_unit, default_size, check):
     try:
         for _ in range(a.repeat):
             t0 = time.monotonic_ns()
-            if a.mode == "serial":
-                res = [task(x) for x in args]
-            elif a.mode == "thread-spawn":
-                res = _run_spawn_threads(task, args, a.workers)
-            elif a.mode == "fork-spawn":
-                res = _run_spawn_processes(task, args, a.workers, ctx)
-            else:
-                res = pool.map(task, args)
+            res = _run(a.mode, task, args, a.workers, pool, ctx)
             walls.append(time.monotonic_ns() - t0)
-            ok = ok and len(res) == len(args) and all(
-                check(args[i], i, r) for i, r in enumerate(res))
+            error = error or _first_wrong(args, res, check)
     finally:
         if pool:
             pool.close()
@@ -181,14 +240,17 @@ def main(workload, task, size_unit, default_size, check):
         "size_unit": size_unit,
         "setup_ns": setup_ns,
         "wall_ns": walls,
-        "results_ok": ok,
-        "start_method": ctx.get_start_method(),
+        "results_ok": error is None,
+        "error": error,
+        # null for the modes without worker processes: no method applies.
+        "start_method": ctx.get_start_method() if a.mode in PROCESS_MODES else None,
         "python": {
             "version": platform.python_version(),
             "implementation": platform.python_implementation(),
             "gil": _gil_enabled(),
             "executable": sys.executable,
+            "default_start_method": mp.get_context().get_start_method(),
         },
         "pid": os.getpid(),
     }))
-    return 0 if ok else 1
+    return 0 if error is None else 1
