@@ -326,7 +326,7 @@ void run_options_usage(FILE *f)
 		"  --quick           small sizes: a smoke run in seconds\n"
 		"  --quiet           no progress bar and no table\n"
 		"  --verbose         every cell's warnings, one line each\n"
-		"  --python          add Python cells (count, sleep) run by python3\n"
+		"  --python          add Python cells (count, sleep, net, transfer) run by python3\n"
 		"  --help            this text\n", pin_json_policy_help);
 	fprintf(f,
 		"  --mpi-hosts FILE  mpi mode: an Open MPI hostfile (this host first: rank 0\n"

@@ -56,6 +56,7 @@ static void python_table(FILE *f, const struct cell_summary *sums, size_t n)
 {
 	const struct python_info *info = NULL;
 	bool any = false;
+	int mw = 10;
 
 	for (size_t i = 0; i < n; i++)
 		if (sums[i].cell->lang == CELL_LANG_PYTHON) {
@@ -68,21 +69,31 @@ static void python_table(FILE *f, const struct cell_summary *sums, size_t n)
 	fprintf(f, "\nPython (%s %s, GIL %s), through workloads/python/:\n",
 		info ? info->implementation : "?", info ? info->version : "?",
 		info && !info->gil ? "off" : "on");
-	fprintf(f, "%-10s %-10s %-54s %7s %11s %8s %8s %6s\n", "workload", "size", "mode (api)",
-		"workers", "median", "ci95", "speedup", "eff");
-	for (size_t i = 0; i < n; i++) {
-		const struct cell *c = sums[i].cell;
-		const char *st = cell_start_name(c);
-		char mode[128], medbuf[24];
+	/* The mode column as wide as its longest entry:
+	 * "executor-fork+forkserver (concurrent.futures.ProcessPoolExecutor)". */
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			fprintf(f, "%-10s %-10s %-*s %7s %11s %8s %8s %6s\n", "workload", "size", mw,
+				"mode (api)", "workers", "median", "ci95", "speedup", "eff");
+		for (size_t i = 0; i < n; i++) {
+			const struct cell *c = sums[i].cell;
+			const char *st = cell_start_name(c);
+			char mode[128], medbuf[24];
 
-		if (c->lang != CELL_LANG_PYTHON)
-			continue;
-		snprintf(mode, sizeof mode, "%s%s%s (%s)", c->mode->name, st ? "+" : "", st ? st : "",
-			 c->python && c->python->api[0] ? c->python->api : "?");
-		format_duration(medbuf, sizeof medbuf, sums[i].wall.median);
-		fprintf(f, "%-10s %-10" PRIu64 " %-54s %7u %11s   +-%4.1f%% %8.2f %6.2f%s\n",
-			c->wi->wl->name, c->size, mode, c->workers, medbuf, ci_percent(&sums[i].wall),
-			sums[i].speedup, sums[i].efficiency, c->failed ? "  FAILED" : "");
+			if (c->lang != CELL_LANG_PYTHON)
+				continue;
+			snprintf(mode, sizeof mode, "%s%s%s (%s)", c->mode->name, st ? "+" : "",
+				 st ? st : "", c->python && c->python->api[0] ? c->python->api : "?");
+			if (pass == 0) {
+				mw = (int)strlen(mode) > mw ? (int)strlen(mode) : mw;
+				continue;
+			}
+			format_duration(medbuf, sizeof medbuf, sums[i].wall.median);
+			fprintf(f, "%-10s %-10" PRIu64 " %-*s %7u %11s   +-%4.1f%% %8.2f %6.2f%s\n",
+				c->wi->wl->name, c->size, mw, mode, c->workers, medbuf,
+				ci_percent(&sums[i].wall), sums[i].speedup, sums[i].efficiency,
+				c->failed ? "  FAILED" : "");
+		}
 	}
 }
 
