@@ -2,7 +2,10 @@
  * overhead file (tvp overhead) and the findings that pair what an operation
  * costs a thread with what it costs a process, found by their names
  * (thread-create-join and fork-exit-wait; "...-thread..." and
- * "...-process..." or "...-fork..."). */
+ * "...-process..." or "...-fork..."), then the start methods: each entry
+ * held against another (its "versus": a spawn pool's start-up against
+ * posix_spawn of /bin/true twice, its hand-off against a fork pool's), with
+ * issue 14's target where it has one. */
 #include "bench/report.h"
 
 #include <string.h>
@@ -120,9 +123,47 @@ static void each_pair(struct report *R, const struct resdoc *o,
 	}
 }
 
+/* What a run says of a target "e at most target x v": met or missed when
+ * the CIs (v's scaled by target) are apart, else undecided. */
+static const char *verdict(const json_t *e, const json_t *v, double target)
+{
+	if (resdoc_stat(e, "ci95_hi") <= target * resdoc_stat(v, "ci95_lo"))
+		return "met (CIs apart)";
+	if (resdoc_stat(e, "ci95_lo") > target * resdoc_stat(v, "ci95_hi"))
+		return "missed (CIs apart)";
+	return resdoc_num(e, "ratio") <= target ? "met by the medians, but the CIs overlap"
+						: "missed by the medians, but the CIs overlap";
+}
+
+/* An entry against the one it names in "versus" (tvp overhead computed
+ * the ratio of their medians), with its target when it has one. */
+static void versus_finding(struct report *R, const struct resdoc *o, const json_t *e)
+{
+	const char *vs = resdoc_str(e, "versus", NULL), *unit = resdoc_stats_unit(e);
+	double ratio = resdoc_num(e, "ratio"), target = resdoc_num(e, "target_ratio");
+	const json_t *v = vs ? ovh_find(o, vs, false) : NULL;
+	char a[UNITS_LEN], b[UNITS_LEN];
+
+	if (!v || !(ratio > 0))
+		return;
+	units_value(a, sizeof a, resdoc_stat(e, "median"), unit);
+	units_value(b, sizeof b, resdoc_stat(v, "median"), unit);
+	if (target > 0)
+		report_finding(R, "%s costs %.2fx %s (%s against %s, medians): issue 14's target, at most %.2gx, %s",
+			       resdoc_str(e, "name", "?"), ratio, vs, a, b, target, verdict(e, v, target));
+	else
+		report_finding(R, "%s costs %.2fx %s (%s against %s, medians)", resdoc_str(e, "name", "?"),
+			       ratio, vs, a, b);
+}
+
 void report_overhead_findings(struct report *R, const struct resdoc *o)
 {
+	const json_t *e;
+	size_t i;
+
 	each_pair(R, o, ovh_pair);
+	json_array_foreach(o->results, i, e)
+		versus_finding(R, o, e);
 }
 
 /* One row of the HTML pairs table: the operation, each median with its CI,

@@ -90,9 +90,9 @@ static void mem_teardown(void *state)
 	free(state);
 }
 
-static int measure_threads(struct mem *s, struct ovh_sample *out, char *err, size_t errlen)
+int ovh_idle_threads_memory(unsigned n, struct ovh_sample *out, char *err, size_t errlen)
 {
-	unsigned n = s->workers, started = 0;
+	unsigned started = 0;
 	pthread_t *th = xcalloc(n, sizeof *th);
 	void **stacks = xcalloc(n, sizeof *stacks);
 	struct idle_thread arg;
@@ -368,7 +368,7 @@ static int mem_run(void *state, uint64_t iters, struct ovh_sample *out, char *er
 
 	switch (s->b->variant) {
 	case MEM_THREADS:
-		return measure_threads(s, out, err, errlen);
+		return ovh_idle_threads_memory(s->workers, out, err, errlen);
 	case MEM_PROCESSES:
 		return measure_processes(s, out, err, errlen);
 	default:
