@@ -199,7 +199,7 @@ START_TEST(start_inheritance_deadlock_and_cure)
 	struct lesson_run r;
 	int fork_saw = -1, spawn_saw = -1, server_saw = -1;
 
-	SKIP_UNDER_TSAN("lesson start");   /* TSan's own thread: no fork pool */
+	SKIP_UNDER_TSAN("lesson start");   /* it forks while a thread holds a lock, on purpose */
 	run_lesson(&r, "start");
 	claim(&r, "start-up of a pool of 2: fork ");
 	claim(&r, "posix_spawn of /bin/true twice: ");
