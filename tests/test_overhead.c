@@ -92,6 +92,7 @@ START_TEST(registry_names_are_unique_and_complete)
 						"start-pool-fork", "start-pool-spawn",
 						"start-pool-forkserver", "start-pool-thread",
 						"start-posix-spawn-true-2", "start-handoff-spawn",
+						"start-batch-forkserver",
 						"start-memory-forkserver" };
 
 	for (size_t i = 0; i < ovh_count(); i++) {
@@ -110,8 +111,9 @@ START_TEST(registry_names_are_unique_and_complete)
 		/* The names the JSON and --only use exist for every kernel. */
 		ck_assert(ovh_group_find(ovh_group_name(b->group)) == (int)b->group);
 		ck_assert(ovh_kind_name(b->kind) && ovh_unit_name(b->unit) && ovh_pin_name(b->pin));
-		/* A batch runs a mode of `tvp run` by its registry name. */
-		if ((b->flags & OVH_BATCH) && !ovh_absent(b))
+		/* A hand-off batch runs a mode of `tvp run` by its registry name
+		 * (start-batch-* map on a pool of their own). */
+		if ((b->flags & OVH_BATCH) && b->group == OVH_GROUP_HANDOFF && !ovh_absent(b))
 			ck_assert_msg(b->mode && mode_find(b->mode), "%s: no mode", b->name);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(required); i++)
@@ -190,6 +192,9 @@ static void assert_start_entries(json_t *doc)
 	ck_assert_str_eq(json_string_value(json_object_get(r, "versus")), "start-handoff-fork");
 	ck_assert(json_number_value(json_object_get(r, "target_ratio")) == 1.1);
 	ck_assert(json_number_value(json_object_get(r, "ratio")) > 0);
+	r = result_named(doc, "start-batch-spawn");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "versus")), "start-batch-fork");
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "iterations")), 20000);   /* --quick */
 }
 
 START_TEST(quick_run_is_ordered_and_valid)
