@@ -68,7 +68,7 @@ json_t *overhead_json_entry(const struct overhead *o, const struct overhead_entr
 	if (b->flags & OVH_WORKERS)
 		json_object_set_new(j, "workers", json_integer(e->ctx.workers));
 	if (b->has_start)
-		json_object_set_new(j, "start_method", json_string(pool_start_name(b->start)));
+		json_object_set_new(j, "start", json_string(pool_start_name(b->start)));
 	if (b->flags & OVH_PER_WORKER)
 		json_object_set_new(j, "per_worker_ns",
 				    e->n ? json_real(st.median / e->ctx.workers) : json_null());

@@ -175,13 +175,13 @@ static void assert_start_entries(json_t *doc)
 		char *name = xasprintf("start-pool-%s", methods[m]);
 
 		r = result_named(doc, name);
-		ck_assert_str_eq(json_string_value(json_object_get(r, "start_method")), methods[m]);
+		ck_assert_str_eq(json_string_value(json_object_get(r, "start")), methods[m]);
 		ck_assert_int_eq(json_integer_value(json_object_get(r, "workers")), 2);
 		ck_assert(fabs(json_number_value(json_object_get(r, "per_worker_ns")) -
 			       median(doc, name) / 2) < 1e-6 * median(doc, name));
 		free(name);
 	}
-	ck_assert(json_object_get(result_named(doc, "start-pool-thread"), "start_method") == NULL);
+	ck_assert(json_object_get(result_named(doc, "start-pool-thread"), "start") == NULL);
 	r = result_named(doc, "start-pool-spawn");
 	ck_assert_str_eq(json_string_value(json_object_get(r, "versus")), "start-posix-spawn-true-2");
 	ck_assert(fabs(json_number_value(json_object_get(r, "ratio")) -
