@@ -59,6 +59,54 @@ static void ovh_pair(struct report *R, const json_t *t, const json_t *p, const c
 			what, pm / tm, resdoc_str(p, "name", "?"), b, resdoc_str(t, "name", "?"), a);
 }
 
+/* The start group as one table (when the file has it): a row per way a
+ * pool's worker starts, a column per measurement, each the median of
+ * start-<what>-<row>; then the reference. */
+static void start_table(struct report *R, const struct resdoc *o)
+{
+	static const char *const rows[] = { "thread", "fork", "spawn", "forkserver" };
+	static const char *const what[] = { "pool", "handoff", "batch", "memory" };
+	static const char *const cols[] = { "start method (pool of 2)", "start-up", "hand-off",
+					    "batch, per task", "PSS per idle worker" };
+	const json_t *ref = ovh_find(o, "start-posix-spawn-true-2", false);
+	char cell[4][UNITS_LEN], lo[UNITS_LEN], hi[UNITS_LEN];
+
+	if (!ovh_find(o, "start-pool-fork", false))
+		return;
+	if (R->html) {
+		fputs("<h3 id=\"start-methods\">Start methods</h3>\n<table>\n", R->out);
+		report_html_row(R, "th", cols, 5, 0x1e);
+	} else {
+		fprintf(R->out, "\n  %-26s %10s %10s %16s %20s\n", cols[0], cols[1], cols[2], cols[3],
+			cols[4]);
+	}
+	for (size_t r = 0; r < ARRAY_SIZE(rows); r++) {
+		for (size_t w = 0; w < ARRAY_SIZE(what); w++) {
+			char name[64];
+			const json_t *e;
+
+			snprintf(name, sizeof name, "start-%s-%s", what[w], rows[r]);
+			if ((e = ovh_find(o, name, false)))
+				resdoc_entry_text(e, cell[w], lo, hi, UNITS_LEN);
+			else
+				snprintf(cell[w], UNITS_LEN, "-");
+		}
+		if (R->html)
+			report_html_row(R, "td", (const char *[]){ rows[r], cell[0], cell[1], cell[2], cell[3] },
+					5, 0x1e);
+		else
+			fprintf(R->out, "  %-26s %10s %10s %16s %20s\n", rows[r], cell[0], cell[1], cell[2],
+				cell[3]);
+	}
+	if (R->html)
+		fputs("</table>\n", R->out);
+	if (!ref)
+		return;
+	resdoc_entry_text(ref, cell[0], lo, hi, UNITS_LEN);
+	fprintf(R->out, R->html ? "<p>posix_spawn of /bin/true twice, for reference: %s</p>\n"
+				: "  posix_spawn of /bin/true twice, for reference: %s\n", cell[0]);
+}
+
 void report_overhead_table(struct report *R, const struct resdoc *o)
 {
 	const json_t *e;
@@ -90,6 +138,7 @@ void report_overhead_table(struct report *R, const struct resdoc *o)
 	}
 	if (R->html)
 		fputs("</table>\n", R->out);
+	start_table(R, o);
 }
 
 /* Calls fn on every thread/process pair of o: thread-create-join with
