@@ -265,6 +265,17 @@ START_TEST(quick_run_is_ordered_and_valid)
 	}
 	json_decref(doc);
 	assert_valid(out);
+	/* The report puts the start group in one table and says what became
+	 * of each target (met, missed, or undecided when the CIs overlap). */
+	tvp_run_cli(&c, 60, "report", out, NULL);
+	ck_assert_msg(c.status == 0, "report: exit %d: %s", c.status, c.err);
+	ck_assert(strstr(c.out, "start method (pool of 2)") && strstr(c.out, "  forkserver "));
+	ck_assert(strstr(c.out, "posix_spawn of /bin/true twice, for reference: "));
+	ck_assert(strstr(c.out, "start-pool-spawn costs ") &&
+		  strstr(c.out, "x start-posix-spawn-true-2 ("));
+	ck_assert(strstr(c.out, "issue 14's target, at most 1.5x, ") &&
+		  strstr(c.out, "issue 14's target, at most 1.1x, "));
+	tvp_cmd_free(&c);
 	tvp_rm_rf(dir);
 	free(out);
 	free(dir);
