@@ -159,9 +159,17 @@ static int costs(const struct lesson_ctx *c)
 		lesson_why(c, "spawn cost %.1fx fork here: each worker is a new program "
 			   "(exec, the loader, every library's start-up, pages of its "
 			   "own), where fork only copies the parent's page tables.", r);
+	else if (r * noise < 1)
+		lesson_why(c, "fork cost %.1fx spawn here, beyond the noise: starting "
+			   "the processes is only part of a pool's start-up, and this "
+			   "machine is busy; rerun to see whether it holds.", 1 / r);
 	else
 		lesson_why(c, "spawn and fork were within the noise here (%.1fx, "
 			   "runs %.1fx apart): rerun on a quieter machine.", r, noise);
+	lesson_why(c, "every pool's start-up includes %s of warm-up round trips "
+		   "(pool.h: the first task then costs what the next ones do), the "
+		   "same whatever the method; what differs is how the workers "
+		   "start.", lesson_dur(POOL_WARM_NS));
 	return 0;
 }
 
