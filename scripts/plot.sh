@@ -156,7 +156,7 @@ else
 		start-pool-thread start-pool-fork start-pool-forkserver start-pool-spawn
 		start-posix-spawn-true-2
 		handoff-apply-thread-pool handoff-apply-fork-pool-shm
-		start-handoff-spawn start-handoff-forkserver
+		start-handoff-thread start-handoff-fork start-handoff-forkserver start-handoff-spawn
 		handoff-submit-executor-thread handoff-submit-executor-fork-shm
 		batch-noop-thread-pool batch-noop-fork-pool-shm
 		pipe-roundtrip-thread-diffcpu pipe-roundtrip-process-diffcpu
