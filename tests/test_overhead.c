@@ -262,6 +262,11 @@ START_TEST(quick_run_is_ordered_and_valid)
 		ck_assert(median(doc, "cow-64mib-child-pss-after-write") > 60.0 * (1 << 20));
 		ck_assert(median(doc, "cow-64mib-child-pss-before-write") <
 			  0.6 * median(doc, "cow-64mib-child-pss-after-write"));
+		/* An idle worker process costs more than an idle thread, however
+		 * it started (a thread: its stack's touched pages). */
+		ck_assert(median(doc, "start-memory-fork") > 4 * median(doc, "start-memory-thread"));
+		ck_assert(median(doc, "start-memory-spawn") > 4 * median(doc, "start-memory-thread"));
+		ck_assert(median(doc, "start-memory-forkserver") > 4 * median(doc, "start-memory-thread"));
 	}
 	json_decref(doc);
 	assert_valid(out);

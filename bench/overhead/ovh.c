@@ -129,24 +129,46 @@ static uint64_t field_kb(const char *text, const char *name)
 	return 0;
 }
 
-int ovh_smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss, uint64_t *shared)
+/* /proc/PID/smaps_rollup (pid 0: this process) into buf. */
+static int rollup_text(pid_t pid, char *buf, size_t len)
 {
-	char path[64], buf[2048];
+	char path[64];
 	int rc;
 
 	if (pid)
 		snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
 	else
 		snprintf(path, sizeof path, "/proc/self/smaps_rollup");
-	rc = read_small(path, buf, sizeof buf);
+	rc = read_small(path, buf, len);
+	return rc ? rc : strstr(buf, "\nPss:") ? 0 : -ENODATA;
+}
+
+int ovh_smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss, uint64_t *shared)
+{
+	char buf[2048];
+	int rc = rollup_text(pid, buf, sizeof buf);
+
 	if (rc)
 		return rc;
-	if (!strstr(buf, "\nPss:"))
-		return -ENODATA;
 	*rss = field_kb(buf, "Rss") * 1024;
 	*pss = field_kb(buf, "Pss") * 1024;
 	if (shared)
 		*shared = (field_kb(buf, "Shared_Clean") + field_kb(buf, "Shared_Dirty")) * 1024;
+	return 0;
+}
+
+int ovh_memory_made(pid_t pid, uint64_t *rss, uint64_t *pss)
+{
+	char buf[2048];
+	int rc = rollup_text(pid, buf, sizeof buf);
+
+	if (rc)
+		return rc;
+	*rss = field_kb(buf, "Rss") * 1024;
+	if (strstr(buf, "\nPss_Anon:"))
+		*pss = (field_kb(buf, "Pss_Anon") + field_kb(buf, "Pss_Shmem")) * 1024;
+	else   /* before Linux 5.10 */
+		*pss = field_kb(buf, "Pss") * 1024;
 	return 0;
 }
 
@@ -209,10 +231,10 @@ int ovh_tree_memory(pid_t root, uint64_t *rss, uint64_t *pss)
 				added++;
 			}
 	}
-	rc = ovh_smaps_rollup(root, rss, pss, NULL);
+	rc = ovh_memory_made(root, rss, pss);
 	/* A process that ended since the scan counts for nothing. */
 	for (size_t i = 1; i < in && rc == 0; i++)
-		if (ovh_smaps_rollup(tree[i], &r, &p, NULL) == 0) {
+		if (ovh_memory_made(tree[i], &r, &p) == 0) {
 			*rss += r;
 			*pss += p;
 		}

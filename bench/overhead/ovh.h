@@ -196,14 +196,22 @@ unsigned ovh_allowed_cpus(int *cpus, unsigned max);
  * Does not allocate. Returns 0 or a negative errno. */
 int ovh_smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss, uint64_t *shared);
 
-/* Rss and Pss summed over process root and every process under it
+/* Rss of a process (0: this one), and the PSS of the memory it made:
+ * anonymous and shared memory (Pss_Anon + Pss_Shmem), not the file pages
+ * it only maps (a library's code), whose share moves whenever another
+ * program maps or unmaps them; all of Pss before Linux 5.10. Does not
+ * allocate. Returns 0 or a negative errno. */
+int ovh_memory_made(pid_t pid, uint64_t *rss, uint64_t *pss);
+
+/* ovh_memory_made summed over process root and every process under it
  * (children, their children: a pool's fork server and its workers), from
  * /proc. Returns 0 or a negative errno. */
 int ovh_tree_memory(pid_t root, uint64_t *rss, uint64_t *pss);
 
 /* The PSS (into out->value) and RSS (out->extra[0]) that n idle threads
  * add to this process, each on a fresh stack and blocked in read() like an
- * idle pool worker (memory.c). Returns 0 or a negative errno with err. */
+ * idle pool worker (memory.c); the PSS is ovh_memory_made's.
+ * Returns 0 or a negative errno with err. */
 int ovh_idle_threads_memory(unsigned n, struct ovh_sample *out, char *err, size_t errlen);
 
 /* /bin/true (or /usr/bin/true), or NULL when neither is there. */

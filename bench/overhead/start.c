@@ -26,12 +26,15 @@
  * one pool_apply of ovh_start_noop, its result checked. start-batch-*: the
  * same pool, one pool_map of BATCH_TASKS per run (chunks of Python's
  * default size; 20,000 tasks with --quick), the figure per task.
- * start-memory-*: PSS of tvp and every process under it (fork server
- * included) after pool_new, minus before, over the workers; the thread row
- * is bare idle threads on fresh stacks (memory.c), what a thread pool's
- * workers are underneath, because glibc's cache of freed stacks would hand
- * a new pool pages that earlier kernels already made resident. The task is
- * registered (TASK_REGISTER), so a spawned worker finds it by name.
+ * start-memory-*: the PSS of what tvp and every process under it (fork
+ * server included) made, anonymous and shared memory (ovh_tree_memory: a
+ * worker only maps the program's and the libraries' code, already in the
+ * page cache), after pool_new minus before, over the workers. The thread
+ * row is bare idle threads on fresh stacks (memory.c), what a thread
+ * pool's workers are underneath, because glibc's cache of freed stacks
+ * would hand a new pool pages that earlier kernels already made resident.
+ * The task is registered (TASK_REGISTER), so a spawned worker finds it by
+ * name.
  */
 #include "bench/overhead/ovh.h"
 
