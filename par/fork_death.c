@@ -217,7 +217,7 @@ void fork_death_await(struct fpool *fp, uint64_t grace_ns)
 	uint64_t until = now_ns() + grace_ns;
 
 	for (;;) {
-		unsigned live, n = fork_poll_pidfds(fp, NULL, &live);
+		unsigned k = 0, live, n = fork_poll_pidfds(fp, NULL, &live);
 		uint64_t now = now_ns();
 		struct timespec ts;
 
@@ -226,9 +226,14 @@ void fork_death_await(struct fpool *fp, uint64_t grace_ns)
 			return;
 		if (now >= until)
 			break;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)(until - now < 5000000u ? until - now : 5000000u);
-		nanosleep(&ts, NULL);   /* a grace period, not a wait for an event */
+		/* Sleep until one more of those still running ends (the set
+		 * is rebuilt each round), or the grace is over. */
+		for (unsigned i = 0; i < n; i++)
+			if (fp->pfd[i].fd >= 0 && !fp->pfd[i].revents)
+				fp->pfd[k++] = fp->pfd[i];
+		ts.tv_sec = (time_t)((until - now) / 1000000000u);
+		ts.tv_nsec = (long)((until - now) % 1000000000u);
+		ppoll(fp->pfd, k, &ts, NULL);
 	}
 	for (unsigned i = 0; i < fp->n; i++)
 		if (fp->w[i].state != W_EMPTY)

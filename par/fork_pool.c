@@ -242,7 +242,7 @@ static int fp_start(struct pool *p, char *err, size_t errlen)
 	fp->wake_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fp->wake_efd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "eventfd: %s", strerror(-rc));
+		snprintf(err, errlen, "eventfd (the pool's wake-up): %s", strerror(-rc));
 		goto out_stop;
 	}
 	for (unsigned i = 0; i < fp->n; i++) {

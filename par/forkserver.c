@@ -94,8 +94,9 @@ static int send_with_fds(int sock, const void *data, size_t len, const int *fds,
 }
 
 /* Receives data and descriptors (close-on-exec); returns the byte count (0
- * at end of file) or a negative errno. *nfds is how many descriptors came;
- * any past FORKSERVER_MAX_FDS are closed. */
+ * at end of file) or a negative errno (-EMFILE: the bytes came, with
+ * *nfds of the descriptors, but not all could be received). *nfds is how
+ * many descriptors came; any past FORKSERVER_MAX_FDS are closed. */
 static ssize_t recv_with_fds(int sock, void *data, size_t len, int *fds, unsigned *nfds)
 {
 	union {
@@ -132,8 +133,12 @@ static ssize_t recv_with_fds(int sock, void *data, size_t len, int *fds, unsigne
 			}
 		}
 	}
-	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+	if (mh.msg_flags & MSG_TRUNC)
 		return -EPROTO;
+	/* The control buffer has room for every descriptor we accept: a
+	 * truncation means we had no free descriptor to receive one in. */
+	if (mh.msg_flags & MSG_CTRUNC)
+		return -EMFILE;
 	return r;
 }
 
@@ -284,7 +289,7 @@ static int socket_pair(int sv[2], char *err, size_t errlen)
 {
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0)
 		return 0;
-	snprintf(err, errlen, "socketpair: %s", strerror(errno));
+	snprintf(err, errlen, "socketpair: %s (the fork server)", strerror(errno));
 	return -errno;
 }
 
@@ -327,6 +332,7 @@ int forkserver_spawn(struct forkserver **out, const char *role, const void *ctx,
 {
 	size_t name_len = strlen(role);
 	unsigned char *init;
+	char why[200];
 	pid_t pid;
 	int sv[2], pidfd, rc;
 
@@ -343,10 +349,11 @@ int forkserver_spawn(struct forkserver **out, const char *role, const void *ctx,
 	if (ctx_len)
 		memcpy(init + name_len + 1, ctx, ctx_len);
 	rc = spawn_worker("forkserver", label, init, name_len + 1 + ctx_len, &sv[1], 1, &pid,
-			  &pidfd, err, errlen);
+			  &pidfd, why, sizeof why);
 	free(init);
 	close(sv[1]);
 	if (rc < 0) {
+		snprintf(err, errlen, "%s (the fork server)", why);
 		close(sv[0]);
 		return rc;
 	}
@@ -356,7 +363,8 @@ int forkserver_spawn(struct forkserver **out, const char *role, const void *ctx,
 }
 
 /* One request and its reply, under the lock. Returns 0 with *rep (and the
- * reply's descriptor in *fd, or -1), or -EPIPE when the server is gone. */
+ * reply's descriptor in *fd, or -1), -EMFILE with *rep when its descriptor
+ * could not be received, or -EPIPE when the server is gone. */
 static int call(struct forkserver *fs, const struct fs_req *h, const void *data,
 		const int *fds, unsigned nfds, struct fs_reply *rep, int *fd)
 {
@@ -374,7 +382,10 @@ static int call(struct forkserver *fs, const struct fs_req *h, const void *data,
 	rc = send_with_fds(fs->sock, buf, sizeof *h + h->len, fds, nfds);
 	if (rc == 0) {
 		r = recv_with_fds(fs->sock, rep, sizeof *rep, got, &ngot);
-		rc = r == (ssize_t)sizeof *rep ? 0 : -EPIPE;
+		if (r == -EMFILE)
+			rc = -EMFILE;
+		else
+			rc = r == (ssize_t)sizeof *rep ? 0 : -EPIPE;
 	}
 	pthread_mutex_unlock(&fs->mu);
 	if (rc == 0 && ngot == 1 && rep->err == 0)
@@ -382,9 +393,7 @@ static int call(struct forkserver *fs, const struct fs_req *h, const void *data,
 	else
 		for (unsigned i = 0; i < ngot; i++)
 			close(got[i]);
-	if (rc < 0)
-		return -EPIPE;
-	return 0;
+	return rc;
 }
 
 int forkserver_fork(struct forkserver *fs, const void *req, size_t len, const int *fds,
@@ -402,6 +411,12 @@ int forkserver_fork(struct forkserver *fs, const void *req, size_t len, const in
 		return -EINVAL;
 	}
 	rc = call(fs, &h, req, fds, nfds, &rep, pidfd);
+	if (rc == -EMFILE) {
+		/* The child runs without us: it ends when its channel does. */
+		snprintf(err, errlen, "fork server (pid %d): receiving the pidfd of its child: %s",
+			 (int)fs->pid, strerror(-rc));
+		return rc;
+	}
 	if (rc < 0) {
 		snprintf(err, errlen, "fork server (pid %d) is gone", (int)fs->pid);
 		return rc;
@@ -424,7 +439,7 @@ int forkserver_wait(struct forkserver *fs, pid_t pid, int *wstatus)
 	int fd, rc = call(fs, &h, NULL, NULL, 0, &rep, &fd);
 
 	if (rc < 0)
-		return rc;
+		return -EPIPE;
 	if (rep.err < 0)
 		return rep.err;
 	*wstatus = rep.wstatus;

@@ -59,6 +59,9 @@ struct pool_options {
 	enum channel_kind channel;         /* processes: how jobs and results travel */
 	const struct pin_plan *pin;        /* where worker i runs; NULL: not pinned */
 	uint64_t spin_ns;                  /* how long an idle waiter spins before sleeping; 0: the default */
+	bool cold;                         /* pool_new returns once every worker has run one
+					      task, without the POOL_WARM_NS of round trips:
+					      for measuring a start itself */
 	volatile sig_atomic_t *stop;       /* pool_new gives up (-EINTR) once *stop is nonzero,
 					      e.g. a flag a SIGINT handler sets; NULL: never */
 };

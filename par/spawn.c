@@ -228,7 +228,9 @@ int spawn_worker(const char *role, const char *label, const void *init, size_t l
 	for (; ncopies < nfds; ncopies++) {
 		copies[ncopies] = fcntl(fds[ncopies], F_DUPFD_CLOEXEC, SPAWN_INIT_FD + 1);
 		if (copies[ncopies] < 0) {
-			rc = -errno;
+			/* EINVAL: RLIMIT_NOFILE is below SPAWN_INIT_FD + 1, so no
+			 * descriptor up there can be had: out of descriptors. */
+			rc = errno == EINVAL ? -EMFILE : -errno;
 			snprintf(err, errlen, "fcntl F_DUPFD_CLOEXEC: %s", strerror(-rc));
 			goto out_close;
 		}

@@ -7,8 +7,11 @@
  * worker is another program image, which inherits nothing; an unregistered
  * task or initializer fails clearly; maxtasksperchild, deadlines and
  * placement work in a fresh image; nothing is left running after free or
- * terminate. (test_pool_spawn.c and test_pool_forkserver.c run the shared
+ * terminate; the registry's names, ids, digest and conflicts, and a worker
+ * whose image lacks its initializer failing pool_new with its exit code's
+ * meaning. (test_pool_spawn.c and test_pool_forkserver.c run the shared
  * pool and executor cases under the two new methods.) */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -318,6 +322,34 @@ START_TEST(killed_worker_detected_and_replaced)
 }
 END_TEST
 
+START_TEST(worker_killed_from_outside_detected_and_replaced)
+{
+	for (size_t m = 0; m < ARRAY_SIZE(starts); m++) {
+		struct pool *p = st_pool(starts[m], 1);
+		struct task_result r = TASK_RESULT_INIT;
+		pid_t pid = (pid_t)apply_i64(p, st_pid, 0);
+		int64_t ms = 20000;
+		struct pool_async *a = pool_apply_async(p, st_sleep_ms, &ms, sizeof ms, NULL, NULL,
+							NULL, 0);
+
+		for (int i = 0; i < 10000 && !pool_async_running(a); i++)
+			sleep_ns(1000000);
+		ck_assert(pool_async_running(a));
+		ck_assert_int_eq(kill(pid, SIGKILL), 0);
+		ck_assert_int_eq(pool_async_get(a, POOL_FOREVER, &r), -ECHILD);
+		ck_assert_msg(strstr(task_result_data(&r), "killed by signal 9") &&
+			      strstr(task_result_data(&r), "worker 0"), "%s: %.*s",
+			      pool_start_name(starts[m]), (int)r.len,
+			      (const char *)task_result_data(&r));
+		pool_async_free(a);
+		task_result_release(&r);
+		ck_assert_int_ne(apply_i64(p, st_pid, 0), pid);   /* a new process */
+		pool_free(p);
+		tvp_assert_no_children();
+	}
+}
+END_TEST
+
 /* A worker dies holding a robust mutex; the next locker gets EOWNERDEAD
  * instead of hanging. Under fork, a thread is started first, so the
  * worker that dies was forked by the fork server (its parent is not us). */
@@ -566,11 +598,16 @@ START_TEST(nothing_left_behind)
 {
 	for (size_t m = 0; m < ARRAY_SIZE(starts); m++) {
 		enum { W = 3 };
-		struct pool *p = st_pool(starts[m], W);
+		struct pool_options opt = st_options(starts[m], W);
+		struct pool *p;
 		struct worker_stats ws[W];
-		unsigned n = pool_take_stats(p, ws, W);
-		int children = tvp_count_children();
+		unsigned n;
+		int children;
 
+		opt.cold = true;   /* no warm-up round trips: the workers have run one task */
+		p = st_pool_opt(&opt);
+		n = pool_take_stats(p, ws, W);
+		children = tvp_count_children();
 		ck_assert_uint_eq(n, W);
 		/* fork: the workers and the fork server; spawn: the workers;
 		 * forkserver: the server alone (the workers are its children). */
@@ -618,6 +655,137 @@ START_TEST(spawned_worker_binds_to_its_place)
 }
 END_TEST
 
+/* ---- the registry, names and roles ------------------------------------- */
+
+static int st_other(const void *arg, size_t len, struct task_result *out)
+{
+	return put_i64(out, 8);
+}
+
+static void st_late_init(void *arg)
+{
+}
+
+START_TEST(registry_names_ids_and_conflicts)
+{
+	enum pool_start s;
+	uint64_t digest = task_registry_digest();
+	char err[256] = "";
+	struct pool_options opt = st_options(POOL_START_SPAWN, 1);
+	struct pool *p = NULL;
+
+	for (size_t m = 0; m < ARRAY_SIZE(starts); m++) {
+		ck_assert_int_eq(pool_start_parse(pool_start_name(starts[m]), &s), 0);
+		ck_assert_int_eq(s, starts[m]);
+	}
+	ck_assert_int_eq(pool_start_parse("vfork", &s), -EINVAL);
+	ck_assert(!pool_start_by_name(POOL_START_FORK));
+	ck_assert(pool_start_by_name(POOL_START_SPAWN) && pool_start_by_name(POOL_START_FORKSERVER));
+
+	ck_assert_str_eq(task_registry_name((task_any_fn)st_double), "st_double");
+	ck_assert(task_registry_id((task_any_fn)st_double) != 0);
+	ck_assert(task_registry_by_id(task_registry_id((task_any_fn)st_double)) ==
+		  (task_any_fn)st_double);
+	ck_assert(task_registry_find("st_pid") == (task_any_fn)st_pid);
+	ck_assert_uint_eq(task_registry_id((task_any_fn)st_unregistered), 0);
+	ck_assert_ptr_null(task_registry_find("st_unregistered"));
+	ck_assert_int_eq(task_registry_add("st_double", (task_any_fn)st_double), 0);
+	ck_assert_int_eq(task_registry_add("", (task_any_fn)st_other), -EINVAL);
+	ck_assert_ptr_null(task_registry_conflict());
+
+	/* Registered at run time (after main began): known here, not in the
+	 * digest, which covers what every image has. */
+	ck_assert_int_eq(task_registry_add("st_other", (task_any_fn)st_other), 0);
+	ck_assert_uint_eq(task_registry_digest(), digest);
+
+	/* An initializer a fresh image lacks: the worker exits with a code
+	 * of its own, and pool_new says what it means. */
+	ck_assert_int_eq(task_registry_add("st_late_init", (task_any_fn)st_late_init), 0);
+	opt.initializer = st_late_init;
+	ck_assert_int_eq(pool_new(&p, &opt, err, sizeof err), -ECHILD);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(err, "exited with status 73") && strstr(err, "task registry differs"),
+		      "err: %s", err);
+	tvp_assert_no_children();
+
+	/* A name taken by another function is refused and remembered, and
+	 * a pool that runs tasks by name refuses to start while it is. */
+	ck_assert_int_eq(task_registry_add("st_pid", (task_any_fn)st_other), -EEXIST);
+	ck_assert_int_eq(task_registry_add("st_other2", (task_any_fn)st_other), -EEXIST);
+	ck_assert_str_eq(task_registry_conflict(), "st_pid");
+	opt.initializer = NULL;
+	ck_assert_int_eq(pool_new(&p, &opt, err, sizeof err), -EEXIST);
+	ck_assert_msg(strstr(err, "two functions are registered as st_pid"), "err: %s", err);
+	opt.start = POOL_START_FORK;   /* by pointer: no names needed */
+	p = st_pool_opt(&opt);
+	pool_free(p);
+	tvp_assert_no_children();
+}
+END_TEST
+
+/* The highest descriptor number open here. */
+static int max_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int hi = -1, me = dirfd(d);
+
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] != '.' && fd != me && fd > hi)
+			hi = fd;
+	}
+	closedir(d);
+	return hi;
+}
+
+/* Out of descriptors at every step of a start, one limit after another:
+ * each failure names the call that failed (never "fork: Too many open
+ * files", issue 16), and leaves no child and no descriptor behind. */
+START_TEST(out_of_descriptors_names_the_call)
+{
+	struct rlimit old;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	for (size_t m = 0; m < ARRAY_SIZE(starts); m++) {
+		int failures = 0;
+
+		for (int extra = 0; extra < 40; extra++) {
+			struct pool_options opt = st_options(starts[m], 4);
+			struct rlimit lim = old;
+			struct pool *p = NULL;
+			char err[256] = "";
+			int before = max_fd(), lowest = dup(0), rc;
+
+			close(lowest);   /* new descriptors get the lowest free numbers */
+			lim.rlim_cur = (rlim_t)(lowest + extra);
+			ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+			rc = pool_new(&p, &opt, err, sizeof err);
+			ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+			if (rc == 0) {
+				pool_free(p);
+				break;
+			}
+			failures++;
+			ck_assert_msg(rc == -EMFILE, "%s, %d spare: %d (%s)",
+				      pool_start_name(starts[m]), extra, rc, err);
+			ck_assert_msg(strstr(err, "Too many open files") && strncmp(err, "fork:", 5),
+				      "%s, %d spare: %s", pool_start_name(starts[m]), extra, err);
+			ck_assert_msg(strstr(err, "memfd_create") || strstr(err, "socketpair") ||
+				      strstr(err, "pidfd_open") || strstr(err, "eventfd") ||
+				      strstr(err, "channel") || strstr(err, "F_DUPFD") ||
+				      strstr(err, "receiving"),
+				      "%s, %d spare: no call named in '%s'",
+				      pool_start_name(starts[m]), extra, err);
+			tvp_assert_no_children();
+			ck_assert_int_eq(max_fd(), before);
+		}
+		ck_assert_msg(failures > 0, "%s: never ran out", pool_start_name(starts[m]));
+	}
+}
+END_TEST
+
 static Suite *start_suite(void)
 {
 	Suite *s = suite_create("start");
@@ -626,6 +794,7 @@ static Suite *start_suite(void)
 	tc = tvp_tcase(s, "run", 120);
 	tcase_add_test(tc, every_method_runs_tasks_maps_futures);
 	tcase_add_test(tc, killed_worker_detected_and_replaced);
+	tcase_add_test(tc, worker_killed_from_outside_detected_and_replaced);
 	tcase_add_test(tc, spawned_worker_is_another_image);
 	tc = tvp_tcase(s, "robust", 60);
 	tcase_add_test(tc, robust_mutex_recovered_under_forkserver);
@@ -634,6 +803,8 @@ static Suite *start_suite(void)
 	tcase_add_test(tc, threaded_parent_spawn_and_forkserver_work_fork_refused);
 	tc = tvp_tcase(s, "names", 60);
 	tcase_add_test(tc, unregistered_task_or_initializer_fails_clearly);
+	tcase_add_test(tc, registry_names_ids_and_conflicts);
+	tcase_add_test(tc, out_of_descriptors_names_the_call);
 	tc = tvp_tcase(s, "life", 120);
 	tcase_add_test(tc, maxtasks_deadline_terminate_in_fresh_images);
 	tcase_add_test(tc, nothing_left_behind);
