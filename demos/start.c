@@ -8,12 +8,14 @@
  * at the same addresses. It is cheap, and it is a trap once the parent has
  * other threads: the child gets a copy of every lock those threads held,
  * and no thread to release it, so its first attempt to take one blocks for
- * ever. spawn starts a fresh program (tvp itself, told to be a worker): it
- * runs main() from the start, so it sees globals as the program file has
- * them, no descriptor the pool did not pass, and no lock anybody held; it
- * costs an exec, and a task must be found by name (the reason for Python's
- * `if __name__ == "__main__":` guard). forkserver forks one clean server
- * and the workers from it. Python's Pool(context=...) offers the same three;
+ * ever. spawn starts a fresh program (tvp itself, told to be a worker:
+ * main() turns to serving tasks first thing), so it sees globals as the
+ * program file has them, no descriptor the pool did not pass, and no lock
+ * anybody held; it costs an exec, and a task must be found by name (the
+ * reason for Python's `if __name__ == "__main__":` guard). forkserver
+ * spawns one clean server when the pool starts (CPython: one for the
+ * program's life) and forks the workers from it: they see what spawn sees,
+ * at one exec per pool. Python's Pool(context=...) offers the same three;
  * Linux defaulted to fork until Python 3.14, which made forkserver the
  * default, and 3.12 added a DeprecationWarning when a process with threads
  * forks (shown by default only when __main__ itself forks). The lesson
