@@ -22,7 +22,10 @@
  * POOL_WARM_NS of warm-up round trips, which cost the same whatever the
  * method: pool.h); the JSON adds the figure per worker. start-posix-spawn-true-2: posix_spawn of /bin/true twice, then
  * both reaped, the floor for starting two programs (the target: a spawn
- * pool of 2 costs at most 1.5 times this). start-handoff-*: setup starts
+ * pool of 2 costs at most 1.5 times this); start-spawn-worker-2 the same
+ * with two spawned workers of this program (par/spawn.h) that exit at
+ * once: a spawn pool's floor, which has more libraries to load and
+ * relocate than /bin/true. start-handoff-*: setup starts
  * the pool and warms it for WARM_NS (handoff.c says why); an operation is
  * one pool_apply of ovh_start_noop, its result checked. start-batch-*: the
  * same pool, one pool_map of BATCH_TASKS per run (chunks of Python's
@@ -47,11 +50,12 @@
 
 #include "bench/util.h"
 #include "par/pool.h"
+#include "par/spawn.h"
 #include "par/task_registry.h"
 
 extern char **environ;
 
-enum { ST_POOL, ST_HANDOFF, ST_BATCH, ST_MEMORY, ST_POSIX_SPAWN };
+enum { ST_POOL, ST_HANDOFF, ST_BATCH, ST_MEMORY, ST_POSIX_SPAWN, ST_SPAWN_WORKER };
 
 #define START_WORKERS 2
 #define WARM_NS 20000000ull   /* untimed round trips before the first sample */
@@ -134,22 +138,36 @@ static int start_setup(const struct ovh_bench *b, const struct ovh_ctx *c, void 
 	return 0;
 }
 
-/* posix_spawn of /bin/true n times, then every child reaped. */
-static int spawn_true(unsigned n, char *err, size_t errlen)
+/* A spawn role that only exits: what a spawned worker costs before it does
+ * anything (start-spawn-worker-2). */
+static void __attribute__((noreturn)) ovh_exit_role(const void *init, size_t len, const int *fds,
+						    unsigned nfds)
 {
-	const char *prog = ovh_true_path();
+	_exit(0);
+}
+SPAWN_ROLE("ovh-exit", ovh_exit_role);
+
+/* n programs started (posix_spawn of /bin/true, or spawn_worker of this
+ * tvp in the role above when worker), then every child reaped. */
+static int start_n(unsigned n, bool worker, char *err, size_t errlen)
+{
+	const char *prog = worker ? "a spawned worker" : ovh_true_path();
 	char *const argv[] = { (char *)prog, NULL };
 	pid_t pids[START_WORKERS];
 	unsigned started = 0;
-	int rc = 0;
+	int pidfd, rc = 0;
 
-	for (; started < n && started < START_WORKERS; started++) {
-		int e = posix_spawn(&pids[started], prog, NULL, NULL, argv, environ);
-
-		if (e) {
-			rc = ovh_fail(err, errlen, -e, "posix_spawn %s: %s", prog, strerror(e));
-			break;
+	for (; started < n && started < START_WORKERS && rc == 0; started++) {
+		if (worker) {
+			rc = spawn_worker("ovh-exit", "start-spawn-worker-2", NULL, 0, NULL, 0,
+					  &pids[started], &pidfd, err, errlen);
+			if (rc == 0)
+				close(pidfd);   /* reaped by its pid below */
+		} else if ((rc = posix_spawn(&pids[started], prog, NULL, NULL, argv, environ)) != 0) {
+			rc = ovh_fail(err, errlen, -rc, "posix_spawn %s: %s", prog, strerror(rc));
 		}
+		if (rc)
+			break;
 	}
 	for (unsigned i = 0; i < started; i++) {
 		int r = ovh_reap_ok(pids[i], prog, err, errlen);
@@ -237,8 +255,9 @@ static int start_run(void *state, uint64_t iters, struct ovh_sample *out, char *
 	case ST_BATCH:
 		return map_batch(s, out, err, errlen);
 	case ST_POSIX_SPAWN:
+	case ST_SPAWN_WORKER:
 		for (uint64_t i = 0; i < iters && rc == 0; i++)
-			rc = spawn_true(s->opt.workers, err, errlen);
+			rc = start_n(s->opt.workers, s->b->variant == ST_SPAWN_WORKER, err, errlen);
 		break;
 	default:
 		if (s->b->kind == OVH_KIND_THREAD)
@@ -281,6 +300,8 @@ const struct ovh_bench ovh_start_benches[] = {
 	   "pool_new + pool_free of a process pool of 2 workers started by a fork server"),
 	ST(REF, ST_POSIX_SPAWN, PROCESS, NO_START, NULL, 0,
 	   "posix_spawn of /bin/true twice, both reaped: what starting 2 programs costs at least"),
+	ST("start-spawn-worker-2", ST_SPAWN_WORKER, PROCESS, NO_START, REF, 0,
+	   "spawn_worker of this tvp in a role that exits at once, twice, both reaped: a spawn pool's floor"),
 	ST("start-handoff-thread", ST_HANDOFF, THREAD, NO_START, NULL, 0,
 	   "pool_apply of one empty task on an idle thread pool of 2, result awaited"),
 	ST("start-handoff-fork", ST_HANDOFF, PROCESS, FORK, NULL, 0,
