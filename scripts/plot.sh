@@ -154,7 +154,7 @@ else
 	# overhead file.
 	pairs="thread-create-join fork-exit-wait pool-start-thread pool-start-process-shm
 		start-pool-thread start-pool-fork start-pool-forkserver start-pool-spawn
-		start-posix-spawn-true-2
+		start-posix-spawn-true-2 start-spawn-worker-2
 		handoff-apply-thread-pool handoff-apply-fork-pool-shm
 		start-handoff-thread start-handoff-fork start-handoff-forkserver start-handoff-spawn
 		handoff-submit-executor-thread handoff-submit-executor-fork-shm
