@@ -66,14 +66,15 @@ static void usage(FILE *f)
 		"usage: tvp overhead [OPTIONS]\n\n"
 		"Measures what a thread and a process cost on this machine, side by side:\n"
 		"creation, hand-off to pools, wake-up (ping-pong round trips), IPC bandwidth,\n"
-		"memory. Each benchmark calibrates itself (a sample takes at least 5 ms),\n"
-		"runs --repeat samples interleaved with the others, and reports the median\n"
-		"per operation with its 95%% confidence interval, as JSON (schema\n"
+		"memory, and a process pool by start method (fork, spawn, forkserver) beside\n"
+		"a thread pool. Each benchmark calibrates itself (a sample takes at least\n"
+		"5 ms), runs --repeat samples interleaved with the others, and reports the\n"
+		"median per operation with its 95%% confidence interval, as JSON (schema\n"
 		"tvp.overhead/1) and a table.\n\n"
 		"options:\n"
 		"  --only LIST     benchmarks to run: names (see --list), groups (creation,\n"
-		"                  handoff, wakeup, ipc, memory) or all; comma-separated\n"
-		"                  (default all)\n"
+		"                  handoff, wakeup, ipc, memory, start) or all;\n"
+		"                  comma-separated (default all)\n"
 		"  --pin LIST      placements of the wake-up ping-pongs: none (the scheduler\n"
 		"                  places both), same (both on one CPU), diff (two different\n"
 		"                  CPUs); comma-separated (default none,same,diff)\n"
@@ -231,8 +232,13 @@ static int parse_options(struct overhead *o, int argc, char **argv)
 	if (list) {
 		for (size_t i = 0, cnt = ovh_count(); i < cnt; i++) {
 			const struct ovh_bench *b = ovh_get(i);
-			printf("%-34s %-9s %-8s %s\n", b->name, ovh_group_name(b->group),
+			const char *why = ovh_absent(b);
+
+			printf("%-34s %-9s %-8s %s", b->name, ovh_group_name(b->group),
 			       ovh_kind_name(b->kind), b->summary);
+			if (why)
+				printf(" [%s]", why);
+			putchar('\n');
 		}
 		return 1;
 	}
@@ -290,9 +296,9 @@ int cmd_overhead(int argc, char **argv)
 	 * tvp's live memory and not what an earlier kernel left in its arenas
 	 * (20 MiB after the executor batch made fork-exit-wait 5x dearer). */
 	malloc_trim(0);
-	if (json_array_size(o.skipped))
+	if (o.n_skipped_diff)
 		results_warn(o.warnings, "%zu wake-up benchmarks on two different CPUs skipped: only 1 PU is allowed",
-		     json_array_size(o.skipped));
+		     o.n_skipped_diff);
 	if (!o.quiet)
 		fprintf(stderr, "tvp: overhead: %zu benchmarks x (calibration + %u samples)\n",
 			o.n_entries, o.repeat);

@@ -49,6 +49,7 @@ struct overhead {
 	struct overhead_entry *entries;
 	size_t n_entries;
 	json_t *skipped, *warnings;
+	size_t n_skipped_diff;        /* of skipped: pinned to two CPUs where one is allowed */
 	struct progress progress;
 	uint64_t seed;
 	bool failed;                  /* some kernel failed */

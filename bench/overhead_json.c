@@ -4,6 +4,7 @@
 #include "bench/overhead.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "bench/results.h"
@@ -66,6 +67,20 @@ json_t *overhead_json_entry(const struct overhead *o, const struct overhead_entr
 	}
 	if (b->flags & OVH_WORKERS)
 		json_object_set_new(j, "workers", json_integer(e->ctx.workers));
+	if (b->has_start)
+		json_object_set_new(j, "start", json_string(pool_start_name(b->start)));
+	if (b->flags & OVH_PER_WORKER)
+		json_object_set_new(j, "per_worker_ns",
+				    e->n ? json_real(st.median / e->ctx.workers) : json_null());
+	if (b->versus) {
+		const struct overhead_entry *v = find_entry(o, b->versus);
+		double vm = v && v->n ? median_of(v->v, v->n) : 0;
+
+		json_object_set_new(j, "versus", json_string(b->versus));
+		json_object_set_new(j, "ratio", e->n && vm > 0 ? json_real(st.median / vm) : json_null());
+		if (b->target_ratio > 0)
+			json_object_set_new(j, "target_ratio", json_real(b->target_ratio));
+	}
 	for (int k = 0; k < OVH_MAX_EXTRA && b->extra[k]; k++)
 		json_object_set_new(j, b->extra[k], e->n ? json_real(median_of(e->extra[k], e->n)) : json_null());
 	for (size_t k = 0; k < e->n; k++)
@@ -89,6 +104,22 @@ static void format_bytes(char *buf, size_t len, double bytes)
 		snprintf(buf, len, "%.1f MiB", bytes / (1024 * 1024));
 }
 
+/* Appends a formatted piece to buf, two spaces after what is there. */
+static void appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void appendf(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t at = strlen(buf);
+	va_list ap;
+
+	if (at && at + 2 < len) {
+		memcpy(buf + at, "  ", 3);
+		at += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + at, len - at, fmt, ap);
+	va_end(ap);
+}
+
 void overhead_json_print_table(FILE *f, const struct overhead *o, json_t *results)
 {
 	int group = -1;
@@ -104,7 +135,7 @@ void overhead_json_print_table(FILE *f, const struct overhead *o, json_t *result
 		double med = json_number_value(json_object_get(st, bytes ? "median_bytes" : "median_ns"));
 		double lo = json_number_value(json_object_get(st, bytes ? "ci95_lo_bytes" : "ci95_lo_ns"));
 		double hi = json_number_value(json_object_get(st, bytes ? "ci95_hi_bytes" : "ci95_hi_ns"));
-		char mbuf[32], ci[24], derived[96] = "", x[32];
+		char mbuf[32], ci[24], derived[192] = "", x[32];
 
 		if (group != (int)b->group) {
 			group = (int)b->group;
@@ -123,20 +154,30 @@ void overhead_json_print_table(FILE *f, const struct overhead *o, json_t *result
 		if (json_is_number(json_object_get(r, "bytes_per_s"))) {
 			double bps = json_number_value(json_object_get(r, "bytes_per_s"));
 			if (bps >= 1e9)
-				snprintf(derived, sizeof derived, "%.2f GB/s", bps / 1e9);
+				appendf(derived, sizeof derived, "%.2f GB/s", bps / 1e9);
 			else
-				snprintf(derived, sizeof derived, "%.1f MB/s", bps / 1e6);
+				appendf(derived, sizeof derived, "%.1f MB/s", bps / 1e6);
 		} else if (json_is_number(json_object_get(r, "added_ns_per_mib"))) {
-			snprintf(derived, sizeof derived, "%+.0f ns/MiB over fork-exit-wait",
-				 json_number_value(json_object_get(r, "added_ns_per_mib")));
+			appendf(derived, sizeof derived, "%+.0f ns/MiB over fork-exit-wait",
+				json_number_value(json_object_get(r, "added_ns_per_mib")));
 		} else if (b->extra[0] && json_is_number(json_object_get(r, b->extra[0]))) {
 			format_bytes(x, sizeof x, json_number_value(json_object_get(r, b->extra[0])));
-			snprintf(derived, sizeof derived, "%s %s", b->extra[0], x);
+			appendf(derived, sizeof derived, "%s %s", b->extra[0], x);
+		}
+		if (json_is_number(json_object_get(r, "per_worker_ns"))) {
+			format_duration(x, sizeof x, json_number_value(json_object_get(r, "per_worker_ns")));
+			appendf(derived, sizeof derived, "%s per worker", x);
+		}
+		if (json_is_number(json_object_get(r, "ratio"))) {
+			appendf(derived, sizeof derived, "%.2fx %s", json_number_value(json_object_get(r, "ratio")),
+				b->versus);
+			if (b->target_ratio > 0)
+				appendf(derived, sizeof derived, "(target %.2gx)", b->target_ratio);
 		}
 		if (json_array_size(json_object_get(r, "warnings")))
-			snprintf(derived + strlen(derived), sizeof derived - strlen(derived), "%s(%zu warning%s)",
-				 derived[0] ? "  " : "", json_array_size(json_object_get(r, "warnings")),
-				 json_array_size(json_object_get(r, "warnings")) > 1 ? "s" : "");
+			appendf(derived, sizeof derived, "(%zu warning%s)",
+				json_array_size(json_object_get(r, "warnings")),
+				json_array_size(json_object_get(r, "warnings")) > 1 ? "s" : "");
 		fprintf(f, "%-34s %-8s %11s %8s  %s\n", b->name, ovh_kind_name(b->kind), mbuf, ci,
 			derived);
 	}

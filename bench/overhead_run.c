@@ -33,6 +33,11 @@ static bool selected(const struct overhead *o, const struct ovh_bench *b)
 	return (o->only_groups & (1u << b->group)) && o->pins[b->pin];
 }
 
+static void skip(struct overhead *o, const struct ovh_bench *b, const char *reason)
+{
+	json_array_append_new(o->skipped, json_pack("{s:s, s:s}", "name", b->name, "reason", reason));
+}
+
 void overhead_run_build(struct overhead *o)
 {
 	size_t n = ovh_count();
@@ -44,18 +49,19 @@ void overhead_run_build(struct overhead *o)
 
 		if (!selected(o, b))
 			continue;
+		if (ovh_absent(b)) {   /* asked for by default, by name or by group */
+			if (!o->only || named(o, b) || (o->only_groups & (1u << b->group)))
+				skip(o, b, ovh_absent(b));
+			continue;
+		}
 		if ((b->flags & OVH_BY_NAME) && !named(o, b)) {
 			if (!o->only)
-				json_array_append_new(o->skipped,
-						      json_pack("{s:s, s:s}", "name", b->name, "reason",
-								"starts a job per sample (minutes in all): "
-								"name it with --only to run it"));
+				skip(o, b, "starts a job per sample (minutes in all): name it with --only to run it");
 			continue;
 		}
 		if (b->pin == OVH_PIN_DIFF && o->n_cpus < 2) {
-			json_array_append_new(o->skipped,
-					      json_pack("{s:s, s:s}", "name", b->name, "reason",
-							"only 1 PU is allowed: no two different CPUs"));
+			skip(o, b, "only 1 PU is allowed: no two different CPUs");
+			o->n_skipped_diff++;
 			continue;
 		}
 		e = &o->entries[o->n_entries++];

@@ -2,7 +2,10 @@
  * overhead file (tvp overhead) and the findings that pair what an operation
  * costs a thread with what it costs a process, found by their names
  * (thread-create-join and fork-exit-wait; "...-thread..." and
- * "...-process..." or "...-fork..."). */
+ * "...-process..." or "...-fork..."), then the start methods: each entry
+ * held against another (its "versus": a spawn pool's start-up against
+ * posix_spawn of /bin/true twice, its hand-off against a fork pool's), with
+ * issue 14's target where it has one. */
 #include "bench/report.h"
 
 #include <string.h>
@@ -56,6 +59,59 @@ static void ovh_pair(struct report *R, const json_t *t, const json_t *p, const c
 			what, pm / tm, resdoc_str(p, "name", "?"), b, resdoc_str(t, "name", "?"), a);
 }
 
+/* The start group as one table (when the file has it): a row per way a
+ * pool's worker starts, a column per measurement, each the median of
+ * start-<what>-<row>; then the references (posix_spawn of /bin/true and a
+ * spawned worker of tvp that exits at once, twice each). */
+static void start_table(struct report *R, const struct resdoc *o)
+{
+	static const char *const rows[] = { "thread", "fork", "spawn", "forkserver" };
+	static const char *const what[] = { "pool", "handoff", "batch", "memory" };
+	static const char *const cols[] = { "start method (pool of 2)", "start-up", "hand-off",
+					    "batch, per task", "PSS per idle worker" };
+	const json_t *ref = ovh_find(o, "start-posix-spawn-true-2", false);
+	char cell[4][UNITS_LEN], lo[UNITS_LEN], hi[UNITS_LEN];
+
+	if (!ovh_find(o, "start-pool-fork", false))
+		return;
+	if (R->html) {
+		fputs("<h3 id=\"start-methods\">Start methods</h3>\n<table>\n", R->out);
+		report_html_row(R, "th", cols, 5, 0x1e);
+	} else {
+		fprintf(R->out, "\n  %-26s %10s %10s %16s %20s\n", cols[0], cols[1], cols[2], cols[3],
+			cols[4]);
+	}
+	for (size_t r = 0; r < ARRAY_SIZE(rows); r++) {
+		for (size_t w = 0; w < ARRAY_SIZE(what); w++) {
+			char name[64];
+			const json_t *e;
+
+			snprintf(name, sizeof name, "start-%s-%s", what[w], rows[r]);
+			if ((e = ovh_find(o, name, false)))
+				resdoc_entry_text(e, cell[w], lo, hi, UNITS_LEN);
+			else
+				snprintf(cell[w], UNITS_LEN, "-");
+		}
+		if (R->html)
+			report_html_row(R, "td", (const char *[]){ rows[r], cell[0], cell[1], cell[2], cell[3] },
+					5, 0x1e);
+		else
+			fprintf(R->out, "  %-26s %10s %10s %16s %20s\n", rows[r], cell[0], cell[1], cell[2],
+				cell[3]);
+	}
+	if (R->html)
+		fputs("</table>\n", R->out);
+	if (!ref)
+		return;
+	resdoc_entry_text(ref, cell[0], lo, hi, UNITS_LEN);
+	snprintf(cell[1], UNITS_LEN, "-");
+	if ((ref = ovh_find(o, "start-spawn-worker-2", false)))
+		resdoc_entry_text(ref, cell[1], lo, hi, UNITS_LEN);
+	fprintf(R->out, R->html ? "<p>For reference, twice: posix_spawn of /bin/true %s, spawn_worker of tvp %s</p>\n"
+				: "  for reference, twice: posix_spawn of /bin/true %s, spawn_worker of tvp %s\n",
+		cell[0], cell[1]);
+}
+
 void report_overhead_table(struct report *R, const struct resdoc *o)
 {
 	const json_t *e;
@@ -87,6 +143,7 @@ void report_overhead_table(struct report *R, const struct resdoc *o)
 	}
 	if (R->html)
 		fputs("</table>\n", R->out);
+	start_table(R, o);
 }
 
 /* Calls fn on every thread/process pair of o: thread-create-join with
@@ -120,9 +177,47 @@ static void each_pair(struct report *R, const struct resdoc *o,
 	}
 }
 
+/* What a run says of a target "e at most target x v": met or missed when
+ * the CIs (v's scaled by target) are apart, else undecided. */
+static const char *verdict(const json_t *e, const json_t *v, double target)
+{
+	if (resdoc_stat(e, "ci95_hi") <= target * resdoc_stat(v, "ci95_lo"))
+		return "met (CIs apart)";
+	if (resdoc_stat(e, "ci95_lo") > target * resdoc_stat(v, "ci95_hi"))
+		return "missed (CIs apart)";
+	return resdoc_num(e, "ratio") <= target ? "met by the medians, but the CIs overlap"
+						: "missed by the medians, but the CIs overlap";
+}
+
+/* An entry against the one it names in "versus" (tvp overhead computed
+ * the ratio of their medians), with its target when it has one. */
+static void versus_finding(struct report *R, const struct resdoc *o, const json_t *e)
+{
+	const char *vs = resdoc_str(e, "versus", NULL), *unit = resdoc_stats_unit(e);
+	double ratio = resdoc_num(e, "ratio"), target = resdoc_num(e, "target_ratio");
+	const json_t *v = vs ? ovh_find(o, vs, false) : NULL;
+	char a[UNITS_LEN], b[UNITS_LEN];
+
+	if (!v || !(ratio > 0))
+		return;
+	units_value(a, sizeof a, resdoc_stat(e, "median"), unit);
+	units_value(b, sizeof b, resdoc_stat(v, "median"), unit);
+	if (target > 0)
+		report_finding(R, "%s costs %.2fx %s (%s against %s, medians): issue 14's target, at most %.2gx, %s",
+			       resdoc_str(e, "name", "?"), ratio, vs, a, b, target, verdict(e, v, target));
+	else
+		report_finding(R, "%s costs %.2fx %s (%s against %s, medians)", resdoc_str(e, "name", "?"),
+			       ratio, vs, a, b);
+}
+
 void report_overhead_findings(struct report *R, const struct resdoc *o)
 {
+	const json_t *e;
+	size_t i;
+
 	each_pair(R, o, ovh_pair);
+	json_array_foreach(o->results, i, e)
+		versus_finding(R, o, e);
 }
 
 /* One row of the HTML pairs table: the operation, each median with its CI,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 extern const struct lesson lesson_process;
+extern const struct lesson lesson_start;
 extern const struct lesson lesson_daemon;
 extern const struct lesson lesson_isolation;
 extern const struct lesson lesson_shared_memory;
@@ -22,6 +23,7 @@ extern const struct lesson lesson_choose;
 
 const struct lesson *const lessons[] = {
 	&lesson_process,
+	&lesson_start,
 	&lesson_daemon,
 	&lesson_isolation,
 	&lesson_shared_memory,

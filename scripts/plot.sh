@@ -148,11 +148,15 @@ if [ -z "$ovh" ] || [ ! -r "$ovh" ]; then
 	note overhead "no overhead file${ovh:+ at $ovh} (tvp overhead writes one)"
 else
 	"$TVP" export "$ovh" --format tsv --where unit=ns --output "$tmp/ovh-all.tsv"
-	# The chart compares like with like, thread beside process, in this
-	# order (names a run did not measure are left out); the full table is
-	# `tvp export` of the overhead file.
+	# The chart compares like with like, thread beside process (and a
+	# process pool by start method), in this order (names a run did not
+	# measure are left out); the full table is `tvp export` of the
+	# overhead file.
 	pairs="thread-create-join fork-exit-wait pool-start-thread pool-start-process-shm
+		start-pool-thread start-pool-fork start-pool-forkserver start-pool-spawn
+		start-posix-spawn-true-2 start-spawn-worker-2
 		handoff-apply-thread-pool handoff-apply-fork-pool-shm
+		start-handoff-thread start-handoff-fork start-handoff-forkserver start-handoff-spawn
 		handoff-submit-executor-thread handoff-submit-executor-fork-shm
 		batch-noop-thread-pool batch-noop-fork-pool-shm
 		pipe-roundtrip-thread-diffcpu pipe-roundtrip-process-diffcpu

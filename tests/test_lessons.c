@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "demos/lesson.h"
+#include "par/spawn.h"
 #include "testutil.h"
 #include "bench/util.h"
 
@@ -192,6 +193,43 @@ START_TEST(process_zombie_seen_then_gone)
 	ck_assert_int_eq(pid1, pid2);
 	claim(&r, "is gone");
 	claim(&r, "terminated: killed by signal 15");
+	lesson_run_free(&r);
+}
+END_TEST
+
+static bool have_python(void);
+
+/* The costs are figures; the rest is what a worker saw, and what a child
+ * forked while another thread held a lock did: block, until killed. */
+START_TEST(start_inheritance_deadlock_and_cure)
+{
+	struct lesson_run r;
+	int fork_saw = -1, spawn_saw = -1, server_saw = -1;
+
+	SKIP_UNDER_TSAN("lesson start");   /* it forks while a thread holds a lock, on purpose */
+	run_lesson(&r, "start");
+	claim(&r, "start-up of a pool of 2: fork ");
+	claim(&r, "posix_spawn of /bin/true twice: ");
+	ck_assert_int_eq(sscanf(claim(&r, "a global set to 42 before the pool started: "),
+				"fork sees %d, spawn sees %d, forkserver sees %d", &fork_saw,
+				&spawn_saw, &server_saw), 3);
+	ck_assert_int_eq(fork_saw, 42);
+	ck_assert_int_eq(spawn_saw, 1);    /* main() never ran there */
+	ck_assert_int_eq(server_saw, 1);   /* tvp's server is spawned, as CPython's */
+	/* fork copies every descriptor; tvp's workers close what they were
+	 * not given, under every method. */
+	claim(&r, "without close-on-exec: a bare fork() child: inherited; tvp's workers: fork "
+		  "not inherited, spawn not inherited, forkserver not inherited");
+	ck_assert(strstr(claim(&r, "a spawn worker's command line: "), SPAWN_ARGV1) != NULL);
+	claim(&r, "fork with another thread holding the lock: the child was still waiting "
+		  "for it after 1.0 s");
+	claim(&r, "fork pool, started now: refused:");
+	claim(&r, "spawn pool, started now: the task took its lock and returned");
+	if (have_python()) {
+		claim(&r, "fork sees 42, descriptor inherited; spawn sees 1, descriptor not "
+			  "inherited; forkserver sees 1, descriptor not inherited");
+		claim(&r, "os.fork() with a second thread running: ");
+	}
 	lesson_run_free(&r);
 }
 END_TEST
@@ -628,6 +666,7 @@ static Suite *lessons_suite(void)
 	TCase *tc = tvp_tcase(s, "each", 120);
 
 	tcase_add_test(tc, process_zombie_seen_then_gone);
+	tcase_add_test(tc, start_inheritance_deadlock_and_cure);
 	tcase_add_test(tc, daemon_python_waits_c_does_not);
 	tcase_add_test(tc, isolation_parent_array_unchanged);
 	tcase_add_test(tc, shared_updates_lost_only_without_lock);

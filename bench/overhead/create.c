@@ -53,16 +53,6 @@ static void *empty_thread(void *arg)
 	return arg;
 }
 
-static const char *tiny_program(void)
-{
-	static const char *const paths[] = { "/bin/true", "/usr/bin/true" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
-		if (access(paths[i], X_OK) == 0)
-			return paths[i];
-	return NULL;
-}
-
 /* Forks and reaps iters children that only _exit(0). Returns 0 or a negative
  * errno. Safe in the helper (it never returns into the driver). */
 static int fork_loop(uint64_t iters)
@@ -185,7 +175,7 @@ static int create_setup(const struct ovh_bench *b, const struct ovh_ctx *c, void
 	case CREATE_VFORK_EXEC:
 	case CREATE_FORK_EXEC:
 	case CREATE_SPAWN:
-		s->prog = tiny_program();
+		s->prog = ovh_true_path();
 		if (!s->prog)
 			rc = ovh_fail(err, errlen, -ENOENT, "neither /bin/true nor /usr/bin/true exists");
 		break;
@@ -209,21 +199,6 @@ static pid_t vfork_exec(const char *prog, char *const argv[])
 		_exit(127);
 	}
 	return pid;
-}
-
-static int reap_ok(pid_t pid, const char *what, char *err, size_t errlen)
-{
-	int st = ovh_waitpid(pid);
-
-	if (st < 0)
-		return ovh_fail(err, errlen, st, "waitpid: %s", strerror(-st));
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
-	if (tvp_interrupted)   /* Ctrl-C reached the exec'd program too */
-		return -EINTR;
-	return ovh_fail(err, errlen, -ECHILD, "%s: the child %s %d", what,
-			WIFEXITED(st) ? "exited with" : "was killed by signal",
-			WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
 static int create_run(void *state, uint64_t iters, struct ovh_sample *out, char *err,
@@ -277,7 +252,7 @@ static int create_run(void *state, uint64_t iters, struct ovh_sample *out, char 
 			}
 			if (pid < 0)
 				return ovh_fail(err, errlen, -errno, "fork: %s", strerror(errno));
-			rc = reap_ok(pid, s->prog, err, errlen);
+			rc = ovh_reap_ok(pid, s->prog, err, errlen);
 		}
 		break;
 	case CREATE_SPAWN:
@@ -287,7 +262,7 @@ static int create_run(void *state, uint64_t iters, struct ovh_sample *out, char 
 
 			if (e)
 				return ovh_fail(err, errlen, -e, "posix_spawn %s: %s", s->prog, strerror(e));
-			rc = reap_ok(pid, s->prog, err, errlen);
+			rc = ovh_reap_ok(pid, s->prog, err, errlen);
 		}
 		break;
 	}

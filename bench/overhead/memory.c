@@ -15,7 +15,11 @@
  * Threads: N threads on freshly mmap'd stacks of the default size (glibc
  * would otherwise reuse the cached stacks of earlier kernels, whose pages are
  * already resident), each blocked in read() on a pipe like an idle pool
- * worker. Added = (tvp's figure with them) - (without), divided by N.
+ * worker. Added = (tvp's figure with them) - (without), divided by N; the
+ * PSS is that of the memory tvp made (ovh_memory_made: anonymous and
+ * shared), because a thread maps no file, and tvp's share of its
+ * libraries' pages moves whenever another program maps or unmaps them
+ * (seen: -100 KiB between two readings on a busy machine).
  *
  * Processes: N forked children, each blocked in read(). Added = (tvp's
  * figure + the children's) - (tvp's before), divided by N: for PSS the memory
@@ -90,9 +94,9 @@ static void mem_teardown(void *state)
 	free(state);
 }
 
-static int measure_threads(struct mem *s, struct ovh_sample *out, char *err, size_t errlen)
+int ovh_idle_threads_memory(unsigned n, struct ovh_sample *out, char *err, size_t errlen)
 {
-	unsigned n = s->workers, started = 0;
+	unsigned started = 0;
 	pthread_t *th = xcalloc(n, sizeof *th);
 	void **stacks = xcalloc(n, sizeof *stacks);
 	struct idle_thread arg;
@@ -110,7 +114,7 @@ static int measure_threads(struct mem *s, struct ovh_sample *out, char *err, siz
 	pthread_attr_getstacksize(&attr, &stack_bytes);
 	arg.fd = rel[0];
 	arg.ready = &ready;
-	rc = ovh_smaps_rollup(0, &rss0, &pss0, NULL);
+	rc = ovh_memory_made(0, &rss0, &pss0);
 	if (rc) {
 		rc = ovh_fail(err, errlen, rc, "reading /proc/self/smaps_rollup: %s", strerror(-rc));
 		goto out_close;
@@ -138,7 +142,7 @@ static int measure_threads(struct mem *s, struct ovh_sample *out, char *err, siz
 	while (atomic_load(&ready) < n)
 		sleep_ns(100000);
 	sleep_ns(1000000);   /* let each thread reach its read() */
-	rc = ovh_smaps_rollup(0, &rss1, &pss1, NULL);
+	rc = ovh_memory_made(0, &rss1, &pss1);
 	if (rc) {
 		rc = ovh_fail(err, errlen, rc, "reading /proc/self/smaps_rollup: %s", strerror(-rc));
 		goto out_join;
@@ -368,7 +372,7 @@ static int mem_run(void *state, uint64_t iters, struct ovh_sample *out, char *er
 
 	switch (s->b->variant) {
 	case MEM_THREADS:
-		return measure_threads(s, out, err, errlen);
+		return ovh_idle_threads_memory(s->workers, out, err, errlen);
 	case MEM_PROCESSES:
 		return measure_processes(s, out, err, errlen);
 	default:

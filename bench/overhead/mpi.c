@@ -20,7 +20,8 @@
  * bandwidth kernels a one-way message per operation (half a round trip, as
  * the OSU latency test counts it). mpi-start-2 times mpi_job_start (until
  * both ranks have run MPI_Init and rank 0 has said hello); stopping the job
- * is not timed. Listed only when tvp-mpi-worker is built (TVP_HAVE_MPI).
+ * is not timed. Run only when tvp-mpi-worker is built (TVP_HAVE_MPI); else
+ * listed as not built (ovh_absent).
  */
 #include "bench/overhead/ovh.h"
 
@@ -108,7 +109,8 @@ static void mpi_kernel_teardown(void *state)
  * for tcp. */
 #define MPIK(nm, grp, var, unt, tr, sz, sum)                                                \
 	{ .name = nm, .group = OVH_GROUP_##grp, .kind = OVH_KIND_PROCESS, .unit = OVH_UNIT_##unt, \
-	  .summary = sum, .bytes = sz, .variant = var, .channel = tr, .flags = OVH_BY_NAME,    \
+	  .summary = sum, .bytes = sz, .variant = var, .channel = tr,                         \
+	  .flags = OVH_BY_NAME | OVH_NEEDS_MPI,                                                   \
 	  .setup = mpi_kernel_setup, .run = mpi_kernel_run, .teardown = mpi_kernel_teardown }
 
 #define MPI_BW(base, tr, sz, label, what)                                                  \

@@ -13,10 +13,15 @@
  * omp-parallel times iters empty `parallel num_threads(N)` regions from the
  * initial thread; omp-barrier times iters barriers inside one region, from
  * the master thread, between a barrier before and one after. teardown ends
- * the team (omp_team_release) so that the next kernel may fork. Only built
- * with -fopenmp; the registry lists these kernels only then.
+ * the team (omp_team_release) so that the next kernel may fork. The kernels
+ * have functions only when built with -fopenmp; otherwise the table lists
+ * them, and the registry says they were not built (ovh_absent).
  */
 #include "bench/overhead/ovh.h"
+
+#include "bench/util.h"
+
+enum { OMP_PARALLEL, OMP_BARRIER };
 
 #ifdef _OPENMP   /* the Makefile compiles this file with -fopenmp when cc has it */
 #include <errno.h>
@@ -24,9 +29,6 @@
 #include <stdlib.h>
 
 #include "bench/modes/omp_team.h"
-#include "bench/util.h"
-
-enum { OMP_PARALLEL, OMP_BARRIER };
 
 struct omp_kernel {
 	const struct ovh_bench *b;
@@ -94,10 +96,14 @@ static void omp_kernel_teardown(void *state)
 	free(state);
 }
 
+#define OMP_FNS .setup = omp_kernel_setup, .run = omp_kernel_run, .teardown = omp_kernel_teardown
+#else
+#define OMP_FNS .setup = NULL   /* not built: listed, never run */
+#endif
+
 #define OMPK(nm, var, sum)                                                                  \
 	{ .name = nm, .group = OVH_GROUP_HANDOFF, .kind = OVH_KIND_THREAD, .unit = OVH_UNIT_NS, \
-	  .summary = sum, .flags = OVH_WORKERS, .variant = var, .setup = omp_kernel_setup,  \
-	  .run = omp_kernel_run, .teardown = omp_kernel_teardown }
+	  .summary = sum, .flags = OVH_WORKERS | OVH_NEEDS_OMP, .variant = var, OMP_FNS }
 
 const struct ovh_bench ovh_omp_benches[] = {
 	OMPK("omp-parallel", OMP_PARALLEL,
@@ -106,4 +112,3 @@ const struct ovh_bench ovh_omp_benches[] = {
 	     "one `omp barrier` of a team of N threads (EPCC syncbench BARRIER)"),
 };
 const size_t ovh_omp_benches_count = ARRAY_SIZE(ovh_omp_benches);
-#endif

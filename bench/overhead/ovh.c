@@ -1,7 +1,9 @@
 /* ovh.c: what the kernels of `tvp overhead` share (see ovh.h): partners,
- * binding, smaps_rollup, waiting for children. */
+ * binding, smaps_rollup of a process and of a process tree, waiting for
+ * children. */
 #include "bench/overhead/ovh.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -64,6 +66,55 @@ int ovh_waitpid(pid_t pid)
 	return st;
 }
 
+int ovh_reap_ok(pid_t pid, const char *what, char *err, size_t errlen)
+{
+	int st = ovh_waitpid(pid);
+
+	if (st < 0)
+		return ovh_fail(err, errlen, st, "waitpid: %s", strerror(-st));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (tvp_interrupted)   /* Ctrl-C reached the exec'd program too */
+		return -EINTR;
+	return ovh_fail(err, errlen, -ECHILD, "%s: the child %s %d", what,
+			WIFEXITED(st) ? "exited with" : "was killed by signal",
+			WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
+const char *ovh_true_path(void)
+{
+	static const char *const paths[] = { "/bin/true", "/usr/bin/true" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		if (access(paths[i], X_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+/* Reads up to len - 1 bytes of a small /proc file into buf, NUL-terminated.
+ * Returns 0 or a negative errno. */
+static int read_small(const char *path, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return rc;
+}
+
 /* Parses "Name:   123 kB" lines; values are in kB. */
 static uint64_t field_kb(const char *text, const char *name)
 {
@@ -78,40 +129,119 @@ static uint64_t field_kb(const char *text, const char *name)
 	return 0;
 }
 
-int ovh_smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss, uint64_t *shared)
+/* /proc/PID/smaps_rollup (pid 0: this process) into buf. */
+static int rollup_text(pid_t pid, char *buf, size_t len)
 {
-	char path[64], buf[2048];
-	ssize_t n;
-	size_t len = 0;
-	int fd, rc = 0;
+	char path[64];
+	int rc;
 
 	if (pid)
 		snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
 	else
 		snprintf(path, sizeof path, "/proc/self/smaps_rollup");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
+	rc = read_small(path, buf, len);
+	return rc ? rc : strstr(buf, "\nPss:") ? 0 : -ENODATA;
+}
+
+int ovh_smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss, uint64_t *shared)
+{
+	char buf[2048];
+	int rc = rollup_text(pid, buf, sizeof buf);
+
 	if (rc)
 		return rc;
-	buf[len] = '\0';
-	if (!strstr(buf, "\nPss:"))
-		return -ENODATA;
 	*rss = field_kb(buf, "Rss") * 1024;
 	*pss = field_kb(buf, "Pss") * 1024;
 	if (shared)
 		*shared = (field_kb(buf, "Shared_Clean") + field_kb(buf, "Shared_Dirty")) * 1024;
 	return 0;
+}
+
+int ovh_memory_made(pid_t pid, uint64_t *rss, uint64_t *pss)
+{
+	char buf[2048];
+	int rc = rollup_text(pid, buf, sizeof buf);
+
+	if (rc)
+		return rc;
+	*rss = field_kb(buf, "Rss") * 1024;
+	if (strstr(buf, "\nPss_Anon:"))
+		*pss = (field_kb(buf, "Pss_Anon") + field_kb(buf, "Pss_Shmem")) * 1024;
+	else   /* before Linux 5.10 */
+		*pss = field_kb(buf, "Pss") * 1024;
+	return 0;
+}
+
+/* The parent of pid (from /proc/PID/stat), or -1 when it has gone. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	int ppid;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof buf) != 0)
+		return -1;
+	/* "pid (comm) S ppid ...": comm may hold spaces and ')', so take the last. */
+	rp = strrchr(buf, ')');
+	return rp && sscanf(rp + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+}
+
+static bool holds(const pid_t *pids, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+int ovh_tree_memory(pid_t root, uint64_t *rss, uint64_t *pss)
+{
+	pid_t *pids = NULL, *parents = NULL, *tree;
+	size_t n = 0, cap = 0, in = 1;
+	uint64_t r, p;
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	int rc;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+
+		if (pid <= 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			pids = xrealloc(pids, cap * sizeof *pids);
+			parents = xrealloc(parents, cap * sizeof *parents);
+		}
+		pids[n] = pid;
+		parents[n++] = parent_of(pid);
+	}
+	closedir(d);
+	/* The tree, root first: add every process whose parent is in it, until
+	 * a pass adds none (a pool's tree is two or three levels deep). */
+	tree = xcalloc(n + 1, sizeof *tree);
+	tree[0] = root;
+	for (size_t added = 1; added;) {
+		added = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!holds(tree, in, pids[i]) && holds(tree, in, parents[i])) {
+				tree[in++] = pids[i];
+				added++;
+			}
+	}
+	rc = ovh_memory_made(root, rss, pss);
+	/* A process that ended since the scan counts for nothing. */
+	for (size_t i = 1; i < in && rc == 0; i++)
+		if (ovh_memory_made(tree[i], &r, &p) == 0) {
+			*rss += r;
+			*pss += p;
+		}
+	free(tree);
+	free(parents);
+	free(pids);
+	return rc;
 }
 
 static void *partner_thread(void *arg)

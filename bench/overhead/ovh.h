@@ -1,6 +1,7 @@
 /* ovh.h: the benchmark kernels of `tvp overhead` (bench/overhead.c runs
  * them): what one kernel is, the registry, and the helpers the kernels share
- * (a partner thread or process, CPU binding, /proc/PID/smaps_rollup).
+ * (a partner thread or process, CPU binding, /proc/PID/smaps_rollup, idle
+ * threads' memory, /bin/true).
  *
  * DESIGN
  * A kernel measures one operation (a fork, a round trip, a message) and is a
@@ -32,6 +33,7 @@
 #include <sys/types.h>
 
 #include "par/channel_kind.h"
+#include "par/start_method.h"
 
 /* Where the two parties of a two-party kernel (a ping-pong) run. */
 enum ovh_pin {
@@ -48,6 +50,8 @@ enum ovh_group {
 	OVH_GROUP_WAKEUP,     /* ping-pong round trips */
 	OVH_GROUP_IPC,        /* bandwidth between two parties */
 	OVH_GROUP_MEMORY,     /* what a worker costs in memory */
+	OVH_GROUP_START,      /* a process pool by start method (fork, spawn, forkserver),
+				 a thread pool beside it: start-up, hand-off, memory */
 	OVH_GROUP_COUNT
 };
 
@@ -82,6 +86,10 @@ enum ovh_flags {
 	OVH_BY_NAME = 1u << 3, /* runs only when --only names it: every sample starts a job of
 	                        * its own (an mpirun: seconds under load), which would
 	                        * take minutes of every default run */
+	OVH_NEEDS_OMP = 1u << 4, /* needs OpenMP built in (ovh_absent says when it is not) */
+	OVH_NEEDS_MPI = 1u << 5, /* needs Open MPI (tvp-mpi-worker) built */
+	OVH_PER_WORKER = 1u << 6, /* the figure is for ovh_ctx.workers workers: the JSON
+				     adds it per worker */
 };
 
 #define OVH_MAX_EXTRA 3
@@ -115,6 +123,13 @@ struct ovh_bench {
 	unsigned workers;       /* OVH_WORKERS: a fixed count (hand-off to many
 				   workers); 0: ovh_ctx.workers (--workers) */
 	const char *extra[OVH_MAX_EXTRA];   /* names of sample.extra[], NULL-terminated */
+	bool has_start;         /* a process pool started by `start` (group start) */
+	enum pool_start start;
+	/* The kernel this one is held against, and issue 14's target for the
+	 * ratio of their medians (0: none): the JSON adds versus, ratio and
+	 * target_ratio, the report says whether the target was met. */
+	const char *versus;
+	double target_ratio;
 
 	/* Not timed. Returns 0 with *state set, or a negative errno with why in
 	 * err; on failure nothing is left running. */
@@ -138,6 +153,11 @@ struct ovh_set {
 size_t ovh_count(void);
 const struct ovh_bench *ovh_get(size_t i);
 const struct ovh_bench *ovh_find(const char *name);
+
+/* Why b is not built into this tvp ("not built: Open MPI not found"), or
+ * NULL when it is. Such a kernel is listed (--list, and as skipped in the
+ * JSON) but has no functions to run. */
+const char *ovh_absent(const struct ovh_bench *b);
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -176,8 +196,34 @@ unsigned ovh_allowed_cpus(int *cpus, unsigned max);
  * Does not allocate. Returns 0 or a negative errno. */
 int ovh_smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss, uint64_t *shared);
 
+/* Rss of a process (0: this one), and the PSS of the memory it made:
+ * anonymous and shared memory (Pss_Anon + Pss_Shmem), not the file pages
+ * it only maps (a library's code), whose share moves whenever another
+ * program maps or unmaps them; all of Pss before Linux 5.10. Does not
+ * allocate. Returns 0 or a negative errno. */
+int ovh_memory_made(pid_t pid, uint64_t *rss, uint64_t *pss);
+
+/* ovh_memory_made summed over process root and every process under it
+ * (children, their children: a pool's fork server and its workers), from
+ * /proc. Returns 0 or a negative errno. */
+int ovh_tree_memory(pid_t root, uint64_t *rss, uint64_t *pss);
+
+/* The PSS (into out->value) and RSS (out->extra[0]) that n idle threads
+ * add to this process, each on a fresh stack and blocked in read() like an
+ * idle pool worker (memory.c); the PSS is ovh_memory_made's.
+ * Returns 0 or a negative errno with err. */
+int ovh_idle_threads_memory(unsigned n, struct ovh_sample *out, char *err, size_t errlen);
+
+/* /bin/true (or /usr/bin/true), or NULL when neither is there. */
+const char *ovh_true_path(void);
+
 /* waitpid that retries on EINTR. Returns the status, or a negative errno. */
 int ovh_waitpid(pid_t pid);
+
+/* Reaps pid and returns 0 if it exited with 0; else a negative errno with
+ * what (the program) and how it ended in err. -EINTR when Ctrl-C reached
+ * the child. */
+int ovh_reap_ok(pid_t pid, const char *what, char *err, size_t errlen);
 
 /* Writes why into err and returns rc (a negative errno). */
 int ovh_fail(char *err, size_t errlen, int rc, const char *fmt, ...)

@@ -7,31 +7,23 @@
 #include "bench/util.h"
 
 extern const struct ovh_bench ovh_create_benches[], ovh_handoff_benches[], ovh_wakeup_benches[],
-	ovh_ipc_benches[], ovh_memory_benches[];
+	ovh_ipc_benches[], ovh_memory_benches[], ovh_start_benches[], ovh_omp_benches[],
+	ovh_mpi_benches[];
 extern const size_t ovh_create_benches_count, ovh_handoff_benches_count, ovh_wakeup_benches_count,
-	ovh_ipc_benches_count, ovh_memory_benches_count;
+	ovh_ipc_benches_count, ovh_memory_benches_count, ovh_start_benches_count,
+	ovh_omp_benches_count, ovh_mpi_benches_count;
 
-#ifdef TVP_HAVE_OMP   /* built with -fopenmp (the Makefile's OpenMP block) */
-extern const struct ovh_bench ovh_omp_benches[];
-extern const size_t ovh_omp_benches_count;
-#endif
-#ifdef TVP_HAVE_MPI   /* tvp-mpi-worker built (Open MPI installed) */
-extern const struct ovh_bench ovh_mpi_benches[];
-extern const size_t ovh_mpi_benches_count;
-#endif
-
+/* The OpenMP and Open MPI kernels are listed whether or not they were built
+ * (ovh_absent says why not), so a run without them says so. */
 static const struct ovh_set sets[] = {
 	{ ovh_create_benches, &ovh_create_benches_count },
 	{ ovh_handoff_benches, &ovh_handoff_benches_count },
 	{ ovh_wakeup_benches, &ovh_wakeup_benches_count },
 	{ ovh_ipc_benches, &ovh_ipc_benches_count },
 	{ ovh_memory_benches, &ovh_memory_benches_count },
-#ifdef TVP_HAVE_OMP
+	{ ovh_start_benches, &ovh_start_benches_count },
 	{ ovh_omp_benches, &ovh_omp_benches_count },
-#endif
-#ifdef TVP_HAVE_MPI
 	{ ovh_mpi_benches, &ovh_mpi_benches_count },
-#endif
 };
 
 size_t ovh_count(void)
@@ -61,10 +53,26 @@ const struct ovh_bench *ovh_find(const char *name)
 	return NULL;
 }
 
+/* TVP_HAVE_OMP: built with -fopenmp (the Makefile's OpenMP block, never
+ * under TSan); TVP_HAVE_MPI: tvp-mpi-worker built (Open MPI installed). */
+const char *ovh_absent(const struct ovh_bench *b)
+{
+#ifndef TVP_HAVE_OMP
+	if (b->flags & OVH_NEEDS_OMP)
+		return strstr(TVP_SAN, "thread") ? "not built: no OpenMP in a TSan build"
+						 : "not built: the compiler has no OpenMP";
+#endif
+#ifndef TVP_HAVE_MPI
+	if (b->flags & OVH_NEEDS_MPI)
+		return "not built: Open MPI not found";
+#endif
+	return NULL;
+}
+
 static const char *const group_names[] = {
 	[OVH_GROUP_CREATION] = "creation", [OVH_GROUP_HANDOFF] = "handoff",
 	[OVH_GROUP_WAKEUP] = "wakeup",     [OVH_GROUP_IPC] = "ipc",
-	[OVH_GROUP_MEMORY] = "memory",
+	[OVH_GROUP_MEMORY] = "memory",     [OVH_GROUP_START] = "start",
 };
 
 const char *ovh_group_name(enum ovh_group g)
