@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -302,6 +303,41 @@ START_TEST(interrupted_spawn_leaves_nothing)
 END_TEST
 
 /* export, report and compare name the start method of every cell. */
+/* A tvp killed outright leaves its /dev/shm/tvp-PID-* names; the next tvp
+ * that shares state by name removes those whose PID is gone, and keeps one
+ * whose PID is alive (this test's own: it may not be a tvp's to remove). */
+START_TEST(stale_shm_names_are_swept)
+{
+	char dead[64], live[64];
+	struct tvp_cmd c;
+	pid_t pid = fork();
+	int fd;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	snprintf(dead, sizeof dead, "/tvp-%d-0-stale", (int)pid);
+	snprintf(live, sizeof live, "/tvp-%d-0-alive", (int)getpid());
+	for (int i = 0; i < 2; i++) {
+		fd = shm_open(i ? live : dead, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0)
+			tvp_skip("shm_open: %s", strerror(errno));
+		close(fd);
+	}
+	tvp_run_cli(&c, 60, "run", "--workload", "contention", "--mode", "serial", "--workers", "1",
+		    "--quick", "--quiet", "--output", "-", NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	fd = shm_open(dead, O_RDONLY, 0);
+	ck_assert_msg(fd < 0 && errno == ENOENT, "%s (pid %d gone) is still there", dead, (int)pid);
+	fd = shm_open(live, O_RDONLY, 0);
+	ck_assert_msg(fd >= 0, "%s (a live pid) was removed", live);
+	close(fd);
+	shm_unlink(live);
+	tvp_cmd_free(&c);
+}
+END_TEST
+
 START_TEST(readers_show_the_start)
 {
 	char *out = wlt_json_path();
@@ -397,6 +433,7 @@ static Suite *start_run_suite(void)
 	tcase_add_test(tvp_tcase(s, "image", 60), spawned_worker_is_another_image);
 	tcase_add_test(tvp_tcase(s, "interrupt", 120), interrupted_spawn_leaves_nothing);
 	tcase_add_test(tvp_tcase(s, "readers", 180), readers_show_the_start);
+	tcase_add_test(tvp_tcase(s, "sweep", 60), stale_shm_names_are_swept);
 	tcase_add_loop_test(tvp_tcase(s, "wire", 60), instance_survives_the_wire, 0,
 			    (int)workloads_count);
 	return s;

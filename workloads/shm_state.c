@@ -1,8 +1,10 @@
 /* shm_state.c: workload state shared with workers by name (shm_state.h). */
 #include "workloads/shm_state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,36 @@ static void *map(int fd, size_t len, const char *name, char *err, size_t errlen)
 	return NULL;
 }
 
+/* Removes the names a tvp killed with SIGKILL left in /dev/shm: tvp-PID-*
+ * whose PID no longer exists (kill(PID, 0) fails with ESRCH). A name whose
+ * PID is alive, even reused by another program, is left alone: nothing that
+ * may not be tvp's is touched. Once per process, before its first name. */
+static void sweep_stale(void)
+{
+	static atomic_flag done = ATOMIC_FLAG_INIT;
+	DIR *d;
+	struct dirent *e;
+
+	if (atomic_flag_test_and_set(&done) || !(d = opendir("/dev/shm")))
+		return;
+	while ((e = readdir(d))) {
+		char path[300];
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, "tvp-", 4) != 0)
+			continue;
+		pid = strtol(e->d_name + 4, &end, 10);
+		if (end == e->d_name + 4 || *end != '-' || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof path, "/%s", e->d_name);
+		shm_unlink(path);
+	}
+	closedir(d);
+}
+
 void *shm_state_new(size_t len, const char *what, char *err, size_t errlen)
 {
 	static _Atomic unsigned serial;
@@ -32,6 +64,7 @@ void *shm_state_new(size_t len, const char *what, char *err, size_t errlen)
 	struct shm_state_head *h;
 	int fd;
 
+	sweep_stale();
 	snprintf(name, sizeof name, "/tvp-%d-%u-%s", (int)getpid(), atomic_fetch_add(&serial, 1),
 		 what);
 	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -9,7 +9,10 @@
  * address of its own, so the state must hold no pointers. The name is the
  * state's own first field, so a workload keeps one pointer as before. It
  * lives until the owner frees the state (teardown runs after errors and
- * Ctrl-C too); a tvp killed outright leaves its /dev/shm/tvp-PID-* behind.
+ * Ctrl-C too); a tvp killed outright leaves its /dev/shm/tvp-PID-* behind,
+ * and the next tvp to make a state removes the names of PIDs that no longer
+ * exist (Python's resource tracker is a process of its own for this; a
+ * sweep at the next start needs none).
  * Where shm_open fails (no /dev/shm), the state falls back to an anonymous
  * shared mapping: threads and forked workers still share it, and exporting
  * it to a spawned worker fails saying why.
