@@ -44,34 +44,6 @@ static mode_t file_type(const char *path)
 	return st.st_mode & S_IFMT;
 }
 
-/* Starts tvp with argv (NULL-terminated, without the program), stdout and
- * stderr to /dev/null, in directory cwd (or here). */
-static pid_t spawn_tvp(const char *cwd, const char *const *args)
-{
-	const char *bin = getenv("TVP_BIN");
-	const char *argv[32];
-	size_t n = 0;
-	pid_t pid;
-
-	argv[n++] = bin;
-	while (*args && n < 31)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	pid = fork();
-	ck_assert(pid >= 0);
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		if (cwd && chdir(cwd) != 0)
-			_exit(126);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
-}
-
 static int wait_status(pid_t pid)
 {
 	int st;
@@ -150,7 +122,7 @@ START_TEST(fifo_reader_receives_the_json)
 	pid_t pid;
 
 	ck_assert(mkfifo(fifo, 0600) == 0);
-	pid = spawn_tvp(NULL, args);
+	pid = tvp_spawn(NULL, args);
 	f = fopen(fifo, "r");       /* blocks until tvp opens it to write */
 	ck_assert(f);
 	doc = json_loadf(f, 0, &jerr);
@@ -257,9 +229,9 @@ START_TEST(default_names_never_collide)
 	setenv("XDG_DATA_HOME", dir, 1);
 
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(wait_status(spawn_tvp(dir, args)), 0);
-	a = spawn_tvp(dir, args);
-	b = spawn_tvp(dir, args);
+		ck_assert_int_eq(wait_status(tvp_spawn(dir, args)), 0);
+	a = tvp_spawn(dir, args);
+	b = tvp_spawn(dir, args);
 	ck_assert_int_eq(wait_status(a), 0);
 	ck_assert_int_eq(wait_status(b), 0);
 	/* Five result files plus latest.json, whatever the clock did. */
@@ -296,12 +268,12 @@ static pid_t long_run(const char *dir, const char *out, const char *command)
 {
 	if (strcmp(command, "overhead") == 0) {
 		const char *args[] = { "overhead", "--output", out, NULL };
-		return spawn_tvp(dir, args);
+		return tvp_spawn(dir, args);
 	}
 	const char *args[] = { "run", "--workload", "fileio", "--dir", dir, "--mode", "serial",
 			       "--workers", "1", "--warmup", "0", "--repeat", "100000", "--output", out,
 			       NULL };
-	return spawn_tvp(dir, args);
+	return tvp_spawn(dir, args);
 }
 
 static const int stopping[] = { SIGHUP, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGXFSZ };
