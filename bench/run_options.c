@@ -358,6 +358,8 @@ void run_options_usage(FILE *f)
 		"  --channel LIST    fork-pool channels: pipe, shm (default shm)\n"
 		"  --output FILE     JSON results (default results/HOST-STAMP.json, linked\n"
 		"                    from results/latest.json); - for stdout\n"
+		"  --resume JOURNAL  finish a run that died before writing its JSON, from the\n"
+		"                    journal it left beside its output (alone: no other option)\n"
 		"  --seed N          seed for the shuffled order of cells (default: from time)\n"
 		"  --quick           small sizes: a smoke run in seconds\n"
 		"  --quiet           no progress bar and no table\n"

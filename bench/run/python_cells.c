@@ -101,8 +101,9 @@ static int probe(char *err, size_t errlen)
 	return rc;
 }
 
-/* Adds and measures the Python cells of spec sp. */
-static int run_spec(struct cell_matrix *m, const struct cell_spec *sp, unsigned repeat, bool *failed)
+/* Adds and measures (or replays from j) the Python cells of spec sp. */
+static int run_spec(struct cell_matrix *m, const struct cell_spec *sp, unsigned repeat, bool *failed,
+		    const struct python_cells_journal *j)
 {
 	const struct run_options *o = sp->o;
 	int rc;
@@ -129,8 +130,12 @@ static int run_spec(struct cell_matrix *m, const struct cell_spec *sp, unsigned 
 				c = cells_add(m, CELL_LANG_PYTHON, wi, mode, serial ? 1 : o->workers[w], tasks,
 					      serial);
 				c->size = size;
-				if ((rc = measure_python(c, repeat)) != 0)
-					return rc;
+				if (!j || !j->replay(j->ctx, c)) {
+					if ((rc = measure_python(c, repeat)) != 0)
+						return rc;
+					if (j)
+						j->record(j->ctx, c);
+				}
 				if (c->failed) {
 					*failed = true;
 					fprintf(stderr, "tvp: python %s %s: %s\n", wi->wl->name, mode->name,
@@ -142,7 +147,8 @@ static int run_spec(struct cell_matrix *m, const struct cell_spec *sp, unsigned 
 	return 0;
 }
 
-int python_cells_run(struct cell_matrix *m, unsigned repeat, struct warnings *warnings, bool *failed)
+int python_cells_run(struct cell_matrix *m, unsigned repeat, struct warnings *warnings, bool *failed,
+		     const struct python_cells_journal *j)
 {
 	char err[256];
 	int rc = probe(err, sizeof err);
@@ -155,7 +161,7 @@ int python_cells_run(struct cell_matrix *m, unsigned repeat, struct warnings *wa
 		return 0;
 	}
 	for (size_t i = 0; i < m->n_specs; i++)
-		if ((rc = run_spec(m, &m->specs[i], repeat, failed)) != 0)
+		if ((rc = run_spec(m, &m->specs[i], repeat, failed, j)) != 0)
 			return rc;
 	return 0;
 }
