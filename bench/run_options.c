@@ -383,6 +383,53 @@ void run_options_usage(FILE *f)
 		   "Ctrl-C, 129 for a hang-up; results so far written).\n");
 }
 
+/* The name of workload option ref. */
+static const char *ref_name(const struct wl_opt_ref *ref)
+{
+	return workloads[ref->workload]->options[ref->option].name;
+}
+
+/* A value only threads can take (workload_option.threads_only) with a mode
+ * whose workers are processes: refused here rather than failing at run
+ * time. */
+static bool threads_fit(const struct run_options *o, const struct workload_option *wo,
+			const char *value, char *err, size_t errlen)
+{
+	if (!wo->threads_only || strcmp(value, wo->threads_only) != 0)
+		return true;
+	for (size_t i = 0; i < o->n_modes; i++)
+		if (o->modes[i]->flags & MODE_FORKS)
+			return fail(err, errlen, "--%s %s works only where tasks are threads of one "
+				    "process, and mode %s runs them in processes; accepted: thread modes "
+				    "only (--mode), or another --%s", wo->name, value, o->modes[i]->name,
+				    wo->name);
+	return true;
+}
+
+/* An option given for workloads none of which is selected would be
+ * ignored without a word (`--dir /nonexistent` with count): refused.
+ * values[k] is option refs[k]'s value, or NULL. */
+static bool options_apply(const struct run_options *o, const struct wl_opt_ref *refs,
+			  const char *const *values, size_t nrefs, char *err, size_t errlen)
+{
+	for (size_t k = 0; k < nrefs; k++) {
+		bool used = false;
+
+		for (size_t j = 0; j < nrefs && values[k] && !used; j++)
+			for (size_t w = 0; w < o->n_workloads && !used && strcmp(ref_name(&refs[j]),
+								       ref_name(&refs[k])) == 0; w++)
+				used = o->workloads[w].wl == workloads[refs[j].workload];
+		if (values[k] && !used)
+			return fail(err, errlen, "--%s is an option of workload %s, which is not "
+				    "selected; accepted: add it to --workload", ref_name(&refs[k]),
+				    workloads[refs[k].workload]->name);
+		if (values[k] && !threads_fit(o, &workloads[refs[k].workload]->options[refs[k].option],
+					      values[k], err, errlen))
+			return false;
+	}
+	return true;
+}
+
 int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv, char *err,
 		      size_t errlen)
 {
@@ -565,6 +612,8 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 			if (workloads[refs[k].workload] == rw->wl)
 				rw->opt_values[refs[k].option] = wl_values[k];
 	}
+	if (!options_apply(o, refs, wl_values, nrefs, err, errlen))
+		goto out;
 	o->workers_text = workers_text;
 	o->size_text = size_text;
 	o->mode_text = modes_text;

@@ -341,8 +341,8 @@ static const struct workload_option contention_options[] = {
 	{ "lock", "KIND", "mutex",
 	  "mutex (process-shared, robust), private (threads only), atomic (C11 fetch-add) or none "
 	  "(loses updates)",
-	  check_lock },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  check_lock, "private" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 const struct workload workload_contention = {

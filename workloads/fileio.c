@@ -266,8 +266,8 @@ static double fileio_rate(const struct workload_inst *wi, uint64_t tasks, double
 
 static const struct workload_option fileio_options[] = {
 	{ "dir", "DIR", "", "where the private directory is made (default: $TMPDIR, else /tmp)",
-	  NULL },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 const struct workload workload_fileio = {

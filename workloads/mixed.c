@@ -160,8 +160,8 @@ static void mixed_teardown(struct workload_inst *wi)
 
 static const struct workload_option mixed_options[] = {
 	{ "cpu-fraction", "F", "0.5", "share of SIZE a task computes (0 to 1); it sleeps the rest",
-	  check_fraction },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  check_fraction, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 const struct workload workload_mixed = {

@@ -516,12 +516,13 @@ static double net_rate(const struct workload_inst *wi, uint64_t tasks, double wa
 
 static const struct workload_option net_options[] = {
 	{ "url", "URL", "",
-	  "ask this HTTP/1.1 server (loopback or private address) instead of tvp's own", check_url },
+	  "ask this HTTP/1.1 server (loopback or private address) instead of tvp's own", check_url,
+	  NULL },
 	{ "net-delay", "DURATION", "5ms", "tvp's server waits this long before each answer",
-	  check_delay },
+	  check_delay, NULL },
 	{ "net-timeout", "DURATION", "5s", "a task gives up on a silent server after this long",
-	  check_timeout },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  check_timeout, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 const struct workload workload_net = {

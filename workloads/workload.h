@@ -47,6 +47,10 @@ struct workload_option {
 	/* Returns true if text is acceptable; otherwise writes what is accepted
 	 * to err. NULL: any text. */
 	bool (*check)(const char *text, char *err, size_t errlen);
+	/* A value that works only where the tasks are threads of one process
+	 * (contention's --lock private): with a mode whose workers are
+	 * processes it is a usage error. NULL: none. */
+	const char *threads_only;
 };
 
 /* One workload at one size, set up for a run. */
