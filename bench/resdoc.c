@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bench/units.h"
 #include "bench/stats.h"
@@ -95,12 +96,18 @@ int resdoc_load(struct resdoc *d, const char *path, char *err, size_t errlen)
 	json_error_t jerr;
 	const char *schema;
 	json_t *root, *e;
+	struct stat st;
 	FILE *f;
 	size_t i;
 	int rc;
 
 	memset(d, 0, sizeof *d);
 	f = fopen(path, "r");
+	if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		f = NULL;
+		errno = EISDIR;   /* a directory opens, but it is not a document */
+	}
 	if (!f) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));

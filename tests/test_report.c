@@ -241,6 +241,7 @@ START_TEST(bad_input)
 		{ m, NULL, NULL, "not valid JSON" },
 		{ s, NULL, NULL, "schema 'tvp.results/9'" },
 		{ "/nonexistent/r.json", NULL, NULL, "cannot read" },
+		{ "/tmp", NULL, NULL, "Is a directory" },   /* was "not valid JSON" */
 		{ ok, "--overhead", ok, "is a results file, not an overhead file" },
 		{ ok, "--overhead", "/nonexistent/o.json", "cannot read" },
 		{ ok, "--bogus", NULL, "--bogus" },
