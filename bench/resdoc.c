@@ -91,6 +91,46 @@ static const char *check_entry(const json_t *e, enum resdoc_kind kind)
 	return NULL;
 }
 
+/* Control characters in the file's strings become '?' (C0, DEL, and C1
+ * as UTF-8 "\xc2\x80".."\xc2\x9f"): the report, compare and export print
+ * names from the file, and a crafted file must not drive the reader's
+ * terminal with escape sequences. */
+static void scrub_strings(json_t *v)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v)) {
+		const unsigned char *t = (const unsigned char *)json_string_value(v);
+		size_t n = json_string_length(v);
+		char *c = NULL;
+
+		for (size_t k = 0; k < n; k++) {
+			bool c1 = t[k] == 0xc2 && k + 1 < n && t[k + 1] >= 0x80 && t[k + 1] <= 0x9f;
+
+			if (t[k] >= 0x20 && t[k] != 0x7f && !c1)
+				continue;
+			if (!c) {
+				c = xmalloc(n + 1);
+				memcpy(c, t, n + 1);
+			}
+			c[k] = '?';
+			if (c1)
+				c[++k] = '?';
+		}
+		if (c)
+			json_string_setn(v, c, n);
+		free(c);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, key, x)
+			scrub_strings(x);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			scrub_strings(x);
+	}
+}
+
 int resdoc_load(struct resdoc *d, const char *path, char *err, size_t errlen)
 {
 	json_error_t jerr;
@@ -120,6 +160,7 @@ int resdoc_load(struct resdoc *d, const char *path, char *err, size_t errlen)
 			 jerr.line, jerr.column);
 		return -EINVAL;
 	}
+	scrub_strings(root);
 	if (!json_is_object(root)) {
 		snprintf(err, errlen, "'%s' is not a tvp results file: the top level is not an object",
 			 path);

@@ -265,6 +265,37 @@ START_TEST(bad_input)
 }
 END_TEST
 
+/* Names from the file never reach the terminal as escape sequences (a
+ * crafted hostname could set the window title or worse): report, compare
+ * and export print them with control characters as '?'. */
+START_TEST(escape_sequences_are_not_printed)
+{
+	char *f = fixture("full.json"), *dir = tvp_tmpdir(), *evil = xasprintf("%s/e.json", dir);
+	const char *const commands[][3] = { { "report", evil, NULL }, { "compare", evil, f },
+					    { "export", evil, NULL } };
+	json_t *doc = json_load_file(f, 0, NULL);
+
+	ck_assert(doc);
+	json_object_set_new(json_object_get(doc, "host"), "hostname",
+			    json_string("\x1b]0;title\x07\xc2\x9b" "31mhost"));
+	ck_assert_int_eq(json_dump_file(doc, evil, 0), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		struct tvp_cmd c;
+
+		tvp_run_cli(&c, 30, commands[i][0], commands[i][1], commands[i][2], NULL);
+		ck_assert_msg(c.status == 0, "%s: exit %d: %s", commands[i][0], c.status, c.err);
+		ck_assert_msg(!strchr(c.out, '\x1b') && !strchr(c.out, '\x07') && !strstr(c.out, "\xc2\x9b"),
+			      "%s printed a control character", commands[i][0]);
+		tvp_cmd_free(&c);
+	}
+	json_decref(doc);
+	tvp_rm_rf(dir);
+	free(evil);
+	free(dir);
+	free(f);
+}
+END_TEST
+
 /* rounds.json (make-fixtures.py, rounds_doc): 8 rounds of weather
  * 1.0 1.4 1.0 1.2 1.0 1.6 1.1 1.0 times serial 80 ms, thread-pool x2 40 ms x
  * tp_r, fork-pool x2 40 ms x fp_r, fork-spawn x2 60 ms, with
@@ -374,6 +405,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, undecided_and_kept_contended);
 	tcase_add_test(tc, overhead_beside_the_results);
 	tcase_add_test(tc, bad_input);
+	tcase_add_test(tc, escape_sequences_are_not_printed);
 	tcase_add_test(tc, unknown_mode_in_an_old_file);
 	tc = tvp_tcase(s, "run", 180);
 	tcase_add_test(tc, a_real_quick_run);
