@@ -92,8 +92,10 @@ out:
 }
 END_TEST
 
-/* A file size limit (ulimit -f) at the end: the real cause, exit 1, and
- * no temporary file (SIGXFSZ is caught, the write fails with EFBIG). */
+/* A file size limit (ulimit -f): the real cause, exit 1, and no temporary
+ * file (SIGXFSZ is caught, the write fails with EFBIG). The journal stops
+ * growing at the limit without ending the run, and is kept, named, since
+ * the document could not be written. */
 START_TEST(file_size_limit_says_too_large)
 {
 	char *dir = tvp_tmpdir(), *out = xasprintf("%s/big.json", dir);
@@ -104,7 +106,9 @@ START_TEST(file_size_limit_says_too_large)
 	tvp_run_cli(&c, 60, QUICK, "--output", out, NULL);
 	ck_assert_msg(c.status == 1, "exit %d: %s", c.status, c.err);
 	ck_assert_msg(strstr(c.err, "File too large"), "stderr: %s", c.err);
-	ck_assert_int_eq(count_names(dir, ""), 2);   /* . and .. */
+	ck_assert_msg(strstr(c.err, "--resume"), "stderr: %s", c.err);
+	ck_assert_int_eq(count_names(dir, ""), 3);   /* ., .. and the journal */
+	ck_assert_int_eq(count_names(dir, "big.journal"), 1);
 	tvp_cmd_free(&c);
 	tvp_rm_rf(dir);
 	free(out);

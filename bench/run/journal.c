@@ -17,10 +17,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench/util.h"
@@ -48,10 +51,15 @@ static struct journal *journal_new(const char *path, int fd)
 	return j;
 }
 
-/* Writes o as one line; returns 0 or a negative errno. */
+/* Writes o as one line; returns 0 or a negative errno. A file size limit
+ * (ulimit -f) makes the write fail with EFBIG and raise SIGXFSZ, which
+ * would end the run (bench/util.h): here it is blocked and the signal the
+ * write raised is taken back, so a journal that cannot grow only stops. */
 static int write_line(int fd, const json_t *o)
 {
 	char *text = json_dumps(o, JSON_COMPACT);
+	const struct timespec now = { 0, 0 };
+	sigset_t xfsz, old;
 	size_t len;
 	int rc;
 
@@ -60,7 +68,13 @@ static int write_line(int fd, const json_t *o)
 	len = strlen(text);
 	text = xrealloc(text, len + 2);
 	text[len] = '\n';
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	pthread_sigmask(SIG_BLOCK, &xfsz, &old);
 	rc = write_full(fd, text, len + 1);
+	if (rc == -EFBIG)
+		sigtimedwait(&xfsz, NULL, &now);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	free(text);
 	if (rc == 0 && fdatasync(fd) != 0)
 		rc = -errno;
