@@ -55,6 +55,23 @@ static bool rounds_ok(const json_t *samples)
 	return true;
 }
 
+/* Every sample's time is a number from 0: a bare number, or an object's
+ * wall_ns (or value) when it has one. */
+static bool times_ok(const json_t *samples)
+{
+	const json_t *s, *v;
+	size_t i;
+
+	json_array_foreach(samples, i, s) {
+		v = json_is_object(s) ? json_object_get(s, "wall_ns") : s;
+		if (json_is_object(s) && !v)
+			v = json_object_get(s, "value");
+		if (v && (!json_is_number(v) || !(json_number_value(v) >= 0)))
+			return false;
+	}
+	return true;
+}
+
 /* Checks one entry; returns NULL or what is wrong. */
 static const char *check_entry(const json_t *e, enum resdoc_kind kind)
 {
@@ -74,12 +91,16 @@ static const char *check_entry(const json_t *e, enum resdoc_kind kind)
 			return "no 'workers' integer";
 		if (!json_is_number(json_object_get(st, "median_ns")))
 			return "no 'stats.median_ns' number";
+		if (json_number_value(json_object_get(st, "median_ns")) < 0)
+			return "a negative 'stats.median_ns'";
 		if (json_object_get(e, "samples") && !json_is_array(json_object_get(e, "samples")))
 			return "'samples' is not an array";
 		if (json_object_get(e, "warnings") && !json_is_array(json_object_get(e, "warnings")))
 			return "'warnings' is not an array";
 		if (!rounds_ok(json_object_get(e, "samples")))
 			return "a sample's 'round' is not an integer from 0 to 1000000";
+		if (!times_ok(json_object_get(e, "samples")))
+			return "a sample's 'wall_ns' is not a number from 0";
 	} else {
 		if (!json_is_string(json_object_get(e, "name")))
 			return "no 'name' string";

@@ -296,6 +296,37 @@ START_TEST(escape_sequences_are_not_printed)
 }
 END_TEST
 
+/* A negative median or a sample time that is not a number is not a
+ * results file (they were reported as if measured). */
+START_TEST(impossible_figures_are_refused)
+{
+	char *f = fixture("full.json"), *dir = tvp_tmpdir(), *bad = xasprintf("%s/b.json", dir);
+	const char *says[] = { "negative 'stats.median_ns'", "'wall_ns' is not a number" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(says); i++) {
+		json_t *doc = json_load_file(f, 0, NULL), *cell;
+		struct tvp_cmd c;
+
+		ck_assert(doc);
+		cell = json_array_get(json_object_get(doc, "results"), 0);
+		if (i == 0)
+			json_object_set_new(json_object_get(cell, "stats"), "median_ns", json_real(-5));
+		else
+			json_array_append_new(json_object_get(cell, "samples"),
+					      json_pack("{s:s, s:i}", "wall_ns", "abc", "round", 0));
+		ck_assert_int_eq(json_dump_file(doc, bad, 0), 0);
+		json_decref(doc);
+		tvp_run_cli(&c, 30, "report", bad, NULL);
+		ck_assert_msg(c.status == 2 && strstr(c.err, says[i]), "exit %d: %s", c.status, c.err);
+		tvp_cmd_free(&c);
+	}
+	tvp_rm_rf(dir);
+	free(bad);
+	free(dir);
+	free(f);
+}
+END_TEST
+
 /* rounds.json (make-fixtures.py, rounds_doc): 8 rounds of weather
  * 1.0 1.4 1.0 1.2 1.0 1.6 1.1 1.0 times serial 80 ms, thread-pool x2 40 ms x
  * tp_r, fork-pool x2 40 ms x fp_r, fork-spawn x2 60 ms, with
@@ -406,6 +437,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, overhead_beside_the_results);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, escape_sequences_are_not_printed);
+	tcase_add_test(tc, impossible_figures_are_refused);
 	tcase_add_test(tc, unknown_mode_in_an_old_file);
 	tc = tvp_tcase(s, "run", 180);
 	tcase_add_test(tc, a_real_quick_run);
