@@ -344,14 +344,16 @@ static const json_t *cell_of(const json_t *doc, const char *mode)
  * the document is written, exit 1 (it aborted with 134). */
 START_TEST(a_memory_limit_fails_cells_not_the_run)
 {
-	char *dir = tvp_tmpdir(), *out = xasprintf("%s/m.json", dir);
 	struct rlimit lim = { 200000 * 1024ull, 200000 * 1024ull };
 	struct tvp_cmd c;
 	json_error_t jerr;
 	json_t *doc;
+	char *dir, *out;
 
 	if (TVP_SAN[0])
 		tvp_skip("a sanitizer reserves terabytes of address space: no ulimit -v");
+	dir = tvp_tmpdir();
+	out = xasprintf("%s/m.json", dir);
 	ck_assert(setrlimit(RLIMIT_AS, &lim) == 0);   /* this test's process only */
 	tvp_run_cli(&c, 120, "run", "--quick", "--quiet", "--workload", "transfer", "--size", "64M",
 		    "--mode", "thread-pool,fork-pool", "--channel", "shm,pipe", "--workers", "2,8",
@@ -411,6 +413,9 @@ START_TEST(a_stopped_worker_is_named)
 	if ((n = children_of(pid, kids, 16)) == 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		tvp_rm_rf(dir);
+		free(out);
+		free(dir);
 		tvp_skip("no fork-pool workers seen in /proc/PID/task/TID/children");
 	}
 	for (size_t i = 0; i < n; i++)

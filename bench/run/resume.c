@@ -21,7 +21,12 @@
  * the journal's (the steps' recorded end times), and afterwards the real
  * time plus where the journal left off: the budget counts the first run's
  * time too. A step still looked up after replay ended (the order diverged)
- * is still taken from the journal when it is there.
+ * is still taken from the journal when it is there. What differs from an
+ * uninterrupted run: the host, build and run-level warnings are the
+ * resumed run's, the first measurement after resuming finds the machine
+ * cold (no warm-up is repeated), the probes of measurements that failed
+ * are not journaled (the run's best capacity misses them), and a default
+ * output name is chosen afresh (never replacing a file).
  *
  * The journal lives beside the output (OUT.json's is OUT.journal); an
  * output written in place (stdout, a device, a FIFO) has it in the results
