@@ -75,7 +75,8 @@ END_TEST
 
 START_TEST(full_device_says_no_space)
 {
-	char *dir = tvp_tmpdir(), *full = xasprintf("%s/full", dir);
+	char *dir = tvp_tmpdir(), *full = xasprintf("%s/full", dir), *journal, *ok;
+	const char *kept, *end;
 	struct tvp_cmd c;
 
 	if (mknod(full, S_IFCHR | 0666, makedev(1, 7)) != 0)
@@ -84,7 +85,18 @@ START_TEST(full_device_says_no_space)
 	ck_assert_msg(c.status == 1, "exit %d: %s", c.status, c.err);
 	ck_assert_msg(strstr(c.err, "No space left on device"), "stderr: %s", c.err);
 	ck_assert(file_type(full) == S_IFCHR);
+	/* The measurements are kept in the journal, named; --resume writes
+	 * them elsewhere, and the journal goes. */
+	ck_assert_msg((kept = strstr(c.err, "kept in ")) && (end = strstr(kept, ": '")), "%s", c.err);
+	journal = xasprintf("%.*s", (int)(end - kept - 8), kept + 8);
+	ok = xasprintf("%s/ok.json", dir);
 	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 60, "run", "--resume", journal, "--output", ok, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	ck_assert(file_type(ok) == S_IFREG && access(journal, F_OK) != 0);
+	tvp_cmd_free(&c);
+	free(journal);
+	free(ok);
 out:
 	tvp_rm_rf(dir);
 	free(full);

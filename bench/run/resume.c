@@ -372,21 +372,37 @@ bool resume_asked(int argc, char **argv)
 	return false;
 }
 
-/* The journal's path from `run --resume J` or `run --resume=J`; NULL when
- * argv has anything else. */
-static const char *resume_arg(int argc, char **argv)
+/* `run --resume J [--output FILE]` (also --resume=J, --output=FILE, -o
+ * FILE): the journal, and the output to use instead of the journal's (NULL:
+ * the journal's; a full disk or a failing device may be why the run did not
+ * finish). Returns false when argv holds anything else. */
+static bool resume_args(int argc, char **argv, const char **journal, const char **output)
 {
-	if (argc == 2 && strncmp(argv[1], "--resume=", 9) == 0 && argv[1][9])
-		return argv[1] + 9;
-	if (argc == 3 && strcmp(argv[1], "--resume") == 0 && argv[2][0])
-		return argv[2];
-	return NULL;
+	*journal = *output = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char **to = NULL, *v = NULL;
+
+		if (strncmp(argv[i], "--resume=", 9) == 0 || strncmp(argv[i], "--output=", 9) == 0) {
+			to = argv[i][2] == 'r' ? journal : output;
+			v = argv[i] + 9;
+		} else if (i + 1 < argc && (strcmp(argv[i], "--resume") == 0 ||
+					    strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0)) {
+			to = strcmp(argv[i], "--resume") == 0 ? journal : output;
+			v = argv[++i];
+		}
+		if (!to || *to || !*v)
+			return false;
+		*to = v;
+	}
+	return *journal != NULL;
 }
 
-/* Checks the header and sets o, c from it: the command line parsed again,
- * the sizes and seed forced. Returns 0, or -EINVAL with err. */
-static int from_header(const json_t *h, struct run_options *o, struct run_common *c, char *err,
-		       size_t errlen)
+/* Checks the header and sets o, c from it: the command line parsed again
+ * in the run's directory, the sizes and seed forced, the output the
+ * journal's unless output (absolute) is given. Returns 0, or -EINVAL with
+ * err. */
+static int from_header(const json_t *h, const char *output_given, struct run_options *o,
+		       struct run_common *c, char *err, size_t errlen)
 {
 	const json_t *argv_j = json_object_get(h, "argv"), *sizes = json_object_get(h, "sizes"), *v;
 	const char *version = json_string_value(json_object_get(json_object_get(h, "tool"), "version"));
@@ -435,14 +451,16 @@ static int from_header(const json_t *h, struct run_options *o, struct run_common
 	/* A default name is chosen again (a run of the same second may hold
 	 * the first one's by now): never replaced. */
 	c->output = json_is_true(json_object_get(h, "output_default")) ? NULL : output;
+	if (output_given)
+		c->output = output_given;
 	c->created = json_string_value(json_object_get(h, "created"));
 	return 0;
 }
 
 int resume_main(int argc, char **argv)
 {
-	const char *arg = resume_arg(argc, argv);
-	char path[PATH_MAX];
+	const char *arg, *out_arg;
+	char path[PATH_MAX], here[PATH_MAX], *output = NULL;
 	struct run_options o;
 	struct run_common c;
 	struct journal *j;
@@ -450,22 +468,30 @@ int resume_main(int argc, char **argv)
 	int status;
 
 	memset(&o, 0, sizeof o);
-	if (!arg) {
-		fprintf(stderr, "tvp: run: --resume JOURNAL takes no other option (the journal holds "
-			"the run's command line)\n");
+	if (!resume_args(argc, argv, &arg, &out_arg)) {
+		fprintf(stderr, "tvp: run: --resume JOURNAL takes no other option but --output FILE "
+			"(the journal holds the run's command line)\n");
 		return 2;
 	}
+	/* The run goes on in its own directory: an output given here is
+	 * relative to this one. */
+	if (out_arg && out_arg[0] != '/' && strcmp(out_arg, "-") != 0 && getcwd(here, sizeof here))
+		output = xasprintf("%s/%s", here, out_arg);
+	else if (out_arg)
+		output = xstrdup(out_arg);
 	/* The run goes on in its own directory: the journal's path must not
 	 * depend on this one. */
 	if (!realpath(arg, path)) {
 		fprintf(stderr, "tvp: run: --resume: cannot open journal '%s': %s\n", arg, strerror(errno));
+		free(output);
 		return 2;
 	}
 	if (journal_open(&j, path, err, sizeof err) != 0) {
 		fprintf(stderr, "tvp: run: --resume: %s\n", err);
+		free(output);
 		return 2;
 	}
-	if (from_header(journal_header(j), &o, &c, err, sizeof err) != 0) {
+	if (from_header(journal_header(j), output, &o, &c, err, sizeof err) != 0) {
 		fprintf(stderr, "tvp: run: --resume: '%s': %s\n", path, err);
 		status = 2;
 	} else {
@@ -477,5 +503,6 @@ int resume_main(int argc, char **argv)
 	}
 	run_options_release(&o);
 	journal_close(j, false);
+	free(output);
 	return status;
 }

@@ -87,9 +87,10 @@ void resume_end(struct run_journal *jr, bool committed);
 /* Whether argv (of `tvp run`) asks for --resume. */
 bool resume_asked(int argc, char **argv);
 
-/* `tvp run --resume JOURNAL`: reads the journal, refuses one of another tvp
- * or format (exit 2), runs its command line again in its directory with
- * its seed, sizes and output (run_execute), and returns the exit status. */
+/* `tvp run --resume JOURNAL [--output FILE]`: reads the journal, refuses
+ * one of another tvp or format (exit 2), runs its command line again in its
+ * directory with its seed, sizes and output (or FILE: the first output may
+ * be what failed), and returns the exit status (run_execute's). */
 int resume_main(int argc, char **argv);
 
 #endif
