@@ -388,15 +388,22 @@ static size_t children_of(pid_t pid, pid_t *pids, size_t max)
 	return n;
 }
 
-/* SIGSTOPped fork-pool workers: named and failed past the watchdog's
- * bound (10 s here), and the run goes on to write its document (it
- * stalled until SIGCONT). Every child is stopped: the pool's fork server
- * is one too. */
+/* The process modes, and how many children each has while it measures
+ * with 2 workers (a fork pool's fork server is one of its three). */
+static const struct {
+	const char *mode;
+	size_t children;
+} stoppable[] = { { "fork-pool", 3 }, { "fork-spawn", 2 } };
+
+/* SIGSTOPped workers: named and failed past the watchdog's bound (10 s
+ * here), and the run goes on to write its document (it stalled until
+ * SIGCONT). Every child is stopped. */
 START_TEST(a_stopped_worker_is_named)
 {
 	char *dir = tvp_tmpdir(), *out = xasprintf("%s/w.json", dir);
+	const char *mode = stoppable[_i].mode;
 	const char *args[] = { "run", "--quiet", "--workload", "sleep", "--size", "50ms", "--mode",
-			       "fork-pool", "--workers", "2", "--tasks", "40", "--warmup", "0",
+			       mode, "--workers", "2", "--tasks", "40", "--warmup", "0",
 			       "--repeat", "1", "--output", out, NULL };
 	pid_t pid = tvp_spawn(NULL, args), kids[16];
 	uint64_t t0 = now_ns();
@@ -406,10 +413,10 @@ START_TEST(a_stopped_worker_is_named)
 	const char *error;
 	int st;
 
-	/* The serial cell makes no process: children are the fork pool's. */
-	while (children_of(pid, kids, 16) < 3 && now_ns() - t0 < 30000000000ull)
+	/* The serial cell makes no process: children are the mode's. */
+	while (children_of(pid, kids, 16) < stoppable[_i].children && now_ns() - t0 < 30000000000ull)
 		sleep_ns(20000000);
-	sleep_ns(200000000);   /* into execute: the pool has started */
+	sleep_ns(200000000);   /* into execute: the workers have started */
 	if ((n = children_of(pid, kids, 16)) == 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
@@ -426,7 +433,7 @@ START_TEST(a_stopped_worker_is_named)
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x", st);
 	doc = json_load_file(out, 0, &jerr);
 	ck_assert_msg(doc, "%s: %s", out, jerr.text);
-	error = json_string_value(json_object_get(cell_of(doc, "fork-pool"), "error"));
+	error = json_string_value(json_object_get(cell_of(doc, mode), "error"));
 	ck_assert_msg(error && strstr(error, "made no progress") && strstr(error, "stopped?"), "%s",
 		      error ? error : "no error");
 	json_decref(doc);
@@ -553,7 +560,7 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, foreign_journals_are_refused);
 	tc = tvp_tcase(s, "alone", 120);
 	tcase_add_test(tc, a_memory_limit_fails_cells_not_the_run);
-	tcase_add_test(tc, a_stopped_worker_is_named);
+	tcase_add_loop_test(tc, a_stopped_worker_is_named, 0, ARRAY_SIZE(stoppable));
 	tcase_add_test(tc, failed_net_requests_reach_the_json);
 	tcase_add_test(tc, sigint_in_a_python_cell_ends_the_run);
 	tcase_add_test(tc, a_topology_file_must_be_a_file);
