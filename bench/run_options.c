@@ -13,6 +13,7 @@
 
 #include "bench/adaptive.h"
 #include "bench/cli.h"
+#include "bench/run_checks.h"
 #include "bench/run_limits.h"
 #include "bench/pin_json.h"
 #include "par/channel.h"
@@ -358,9 +359,8 @@ void run_options_usage(FILE *f)
 		"  --channel LIST    fork-pool channels: pipe, shm (default shm)\n"
 		"  --output FILE     JSON results (default results/HOST-STAMP.json, linked\n"
 		"                    from results/latest.json); - for stdout\n"
-		"  --resume JOURNAL  finish a run that died before writing its JSON, from the\n"
-		"                    journal it left beside its output (no other option but\n"
-		"                    --output, to write elsewhere)\n"
+		"  --resume JOURNAL  finish a run that died before writing its JSON, from its\n"
+		"                    journal (no other option but --output, to write elsewhere)\n"
 		"  --seed N          seed for the shuffled order of cells (default: from time)\n"
 		"  --quick           small sizes: a smoke run in seconds\n"
 		"  --quiet           no progress bar and no table\n"
@@ -382,53 +382,6 @@ void run_options_usage(FILE *f)
 	fprintf(f, "\nExit status: 0 success, 1 a failure while running (a wrong result, a mode\n"
 		   "that failed), 2 a bad command line, 128+N interrupted by signal N (130 for\n"
 		   "Ctrl-C, 129 for a hang-up; results so far written).\n");
-}
-
-/* The name of workload option ref. */
-static const char *ref_name(const struct wl_opt_ref *ref)
-{
-	return workloads[ref->workload]->options[ref->option].name;
-}
-
-/* A value only threads can take (workload_option.threads_only) with a mode
- * whose workers are processes: refused here rather than failing at run
- * time. */
-static bool threads_fit(const struct run_options *o, const struct workload_option *wo,
-			const char *value, char *err, size_t errlen)
-{
-	if (!wo->threads_only || strcmp(value, wo->threads_only) != 0)
-		return true;
-	for (size_t i = 0; i < o->n_modes; i++)
-		if (o->modes[i]->flags & MODE_FORKS)
-			return fail(err, errlen, "--%s %s works only where tasks are threads of one "
-				    "process, and mode %s runs them in processes; accepted: thread modes "
-				    "only (--mode), or another --%s", wo->name, value, o->modes[i]->name,
-				    wo->name);
-	return true;
-}
-
-/* An option given for workloads none of which is selected would be
- * ignored without a word (`--dir /nonexistent` with count): refused.
- * values[k] is option refs[k]'s value, or NULL. */
-static bool options_apply(const struct run_options *o, const struct wl_opt_ref *refs,
-			  const char *const *values, size_t nrefs, char *err, size_t errlen)
-{
-	for (size_t k = 0; k < nrefs; k++) {
-		bool used = false;
-
-		for (size_t j = 0; j < nrefs && values[k] && !used; j++)
-			for (size_t w = 0; w < o->n_workloads && !used && strcmp(ref_name(&refs[j]),
-								       ref_name(&refs[k])) == 0; w++)
-				used = o->workloads[w].wl == workloads[refs[j].workload];
-		if (values[k] && !used)
-			return fail(err, errlen, "--%s is an option of workload %s, which is not "
-				    "selected; accepted: add it to --workload", ref_name(&refs[k]),
-				    workloads[refs[k].workload]->name);
-		if (values[k] && !threads_fit(o, &workloads[refs[k].workload]->options[refs[k].option],
-					      values[k], err, errlen))
-			return false;
-	}
-	return true;
 }
 
 int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv, char *err,
@@ -613,8 +566,11 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 			if (workloads[refs[k].workload] == rw->wl)
 				rw->opt_values[refs[k].option] = wl_values[k];
 	}
-	if (!options_apply(o, refs, wl_values, nrefs, err, errlen))
-		goto out;
+	for (size_t k = 0; k < nrefs; k++)
+		if (wl_values[k] && !run_checks_workload_option(
+			o, workloads[refs[k].workload]->options[refs[k].option].name, wl_values[k], err,
+			errlen))
+			goto out;
 	o->workers_text = workers_text;
 	o->size_text = size_text;
 	o->mode_text = modes_text;
