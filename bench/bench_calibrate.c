@@ -97,8 +97,8 @@ static int time_handoffs(struct bench_plan *p, char *err, size_t errlen)
 		if (rc == 0) {
 			p->machine.handoff_ns[i] = (double)s.wall_ns / (double)c.tasks;
 			around[n++] = (double)(now_ns() - t0) - (double)(s.wall_ns + s.setup_ns);
-			sample_release(&s);
 		}
+		sample_release(&s);   /* a failed measurement's figures too */
 	}
 	/* The median: one teardown held up by the machine is not the rule. */
 	qsort(around, n, sizeof around[0], stats_cmp_double);
@@ -137,8 +137,8 @@ static int time_delivered(struct bench_plan *p, const struct bench_group *g, cha
 		double got = g->task_ns * p->machine.pus / (double)s.wall_ns;
 
 		p->machine.delivered_pus = got < 1 ? 1 : got > p->machine.pus ? p->machine.pus : got;
-		sample_release(&s);
 	}
+	sample_release(&s);
 	pin_plan_free(plan);
 	return rc == -1 ? -EIO : rc;
 }

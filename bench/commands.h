@@ -14,4 +14,11 @@ int cmd_topo(int argc, char **argv);
 int cmd_lesson(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 
+/* Before hwloc loads the topology (bench/topo.c): HWLOC_XMLFILE, when set,
+ * must name a regular file of at most 64 MiB (hwloc reads it whole, so
+ * /dev/zero or a FIFO would grow tvp without bound or block it). Returns 0,
+ * or -EINVAL with a one-line "HWLOC_XMLFILE=...: why; accepted: ..." in err
+ * (exit 2). */
+int topo_check_env(char *err, size_t errlen);
+
 #endif

@@ -92,6 +92,10 @@ static int run_command(const struct command *c, int argc, char **argv)
 {
 	char err[512];
 
+	if (c->topology && topo_check_env(err, sizeof err) != 0) {
+		fprintf(stderr, "tvp: %s: %s\n", c->name, err);
+		return 2;
+	}
 	if (c->topology && pin_topology_load(err, sizeof err) != 0) {
 		fprintf(stderr, "tvp: %s: hwloc: %s\n", c->name, err);
 		return 1;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bench/units.h"
 #include "bench/stats.h"
@@ -54,6 +55,23 @@ static bool rounds_ok(const json_t *samples)
 	return true;
 }
 
+/* Every sample's time is a number from 0: a bare number, or an object's
+ * wall_ns (or value) when it has one. */
+static bool times_ok(const json_t *samples)
+{
+	const json_t *s, *v;
+	size_t i;
+
+	json_array_foreach(samples, i, s) {
+		v = json_is_object(s) ? json_object_get(s, "wall_ns") : s;
+		if (json_is_object(s) && !v)
+			v = json_object_get(s, "value");
+		if (v && (!json_is_number(v) || !(json_number_value(v) >= 0)))
+			return false;
+	}
+	return true;
+}
+
 /* Checks one entry; returns NULL or what is wrong. */
 static const char *check_entry(const json_t *e, enum resdoc_kind kind)
 {
@@ -73,12 +91,16 @@ static const char *check_entry(const json_t *e, enum resdoc_kind kind)
 			return "no 'workers' integer";
 		if (!json_is_number(json_object_get(st, "median_ns")))
 			return "no 'stats.median_ns' number";
+		if (json_number_value(json_object_get(st, "median_ns")) < 0)
+			return "a negative 'stats.median_ns'";
 		if (json_object_get(e, "samples") && !json_is_array(json_object_get(e, "samples")))
 			return "'samples' is not an array";
 		if (json_object_get(e, "warnings") && !json_is_array(json_object_get(e, "warnings")))
 			return "'warnings' is not an array";
 		if (!rounds_ok(json_object_get(e, "samples")))
 			return "a sample's 'round' is not an integer from 0 to 1000000";
+		if (!times_ok(json_object_get(e, "samples")))
+			return "a sample's 'wall_ns' is not a number from 0";
 	} else {
 		if (!json_is_string(json_object_get(e, "name")))
 			return "no 'name' string";
@@ -90,17 +112,63 @@ static const char *check_entry(const json_t *e, enum resdoc_kind kind)
 	return NULL;
 }
 
+/* Control characters in the file's strings become '?' (C0, DEL, and C1
+ * as UTF-8 "\xc2\x80".."\xc2\x9f"): the report, compare and export print
+ * names from the file, and a crafted file must not drive the reader's
+ * terminal with escape sequences. */
+static void scrub_strings(json_t *v)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v)) {
+		const unsigned char *t = (const unsigned char *)json_string_value(v);
+		size_t n = json_string_length(v);
+		char *c = NULL;
+
+		for (size_t k = 0; k < n; k++) {
+			bool c1 = t[k] == 0xc2 && k + 1 < n && t[k + 1] >= 0x80 && t[k + 1] <= 0x9f;
+
+			if (t[k] >= 0x20 && t[k] != 0x7f && !c1)
+				continue;
+			if (!c) {
+				c = xmalloc(n + 1);
+				memcpy(c, t, n + 1);
+			}
+			c[k] = '?';
+			if (c1)
+				c[++k] = '?';
+		}
+		if (c)
+			json_string_setn(v, c, n);
+		free(c);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, key, x)
+			scrub_strings(x);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			scrub_strings(x);
+	}
+}
+
 int resdoc_load(struct resdoc *d, const char *path, char *err, size_t errlen)
 {
 	json_error_t jerr;
 	const char *schema;
 	json_t *root, *e;
+	struct stat st;
 	FILE *f;
 	size_t i;
 	int rc;
 
 	memset(d, 0, sizeof *d);
 	f = fopen(path, "r");
+	if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		f = NULL;
+		errno = EISDIR;   /* a directory opens, but it is not a document */
+	}
 	if (!f) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
@@ -113,6 +181,7 @@ int resdoc_load(struct resdoc *d, const char *path, char *err, size_t errlen)
 			 jerr.line, jerr.column);
 		return -EINVAL;
 	}
+	scrub_strings(root);
 	if (!json_is_object(root)) {
 		snprintf(err, errlen, "'%s' is not a tvp results file: the top level is not an object",
 			 path);

@@ -248,6 +248,11 @@ const char *results_path(const struct results_out *r)
 	return r->path;
 }
 
+bool results_in_place(const struct results_out *r)
+{
+	return r->in_place;
+}
+
 void results_link_latest(const char *path, const char *stem)
 {
 	char *dir = parent_dir(path);

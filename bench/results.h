@@ -27,6 +27,10 @@ int results_open(struct results_out **out, const char *path, const char *stem, c
 /* The path the document will have ("-" for stdout). */
 const char *results_path(const struct results_out *r);
 
+/* Whether the document is written in place (stdout, a device, a FIFO), not
+ * as a file of its own. */
+bool results_in_place(const struct results_out *r);
+
 /* Writes doc (indented) and frees r. A regular file: fsyncs the temporary
  * file, renames it over the target (a default name: takes the next free
  * suffix instead of replacing), updates the latest link. In place: opens the

@@ -12,6 +12,7 @@
 
 #include "bench/adaptive.h"
 #include "bench/cli.h"
+#include "bench/run_checks.h"
 #include "bench/run_limits.h"
 #include "bench/run_mode_opts.h"
 #include "bench/pin_json.h"
@@ -322,6 +323,8 @@ void run_options_usage(FILE *f)
 		"                    executor-fork): fork, spawn, forkserver (default fork)\n"
 		"  --output FILE     JSON results (default results/HOST-STAMP.json, linked\n"
 		"                    from results/latest.json); - for stdout\n"
+		"  --resume JOURNAL  finish a run that died before writing its JSON, from its\n"
+		"                    journal (no other option but --output, to write elsewhere)\n"
 		"  --seed N          seed for the shuffled order of cells (default: from time)\n"
 		"  --quick           small sizes: a smoke run in seconds\n"
 		"  --quiet           no progress bar and no table\n"
@@ -527,6 +530,11 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 			if (workloads[refs[k].workload] == rw->wl)
 				rw->opt_values[refs[k].option] = wl_values[k];
 	}
+	for (size_t k = 0; k < nrefs; k++)
+		if (wl_values[k] && !run_checks_workload_option(
+			o, workloads[refs[k].workload]->options[refs[k].option].name, wl_values[k], err,
+			errlen))
+			goto out;
 	if (!run_mode_opts_check(o, err, errlen))
 		goto out;
 	o->workers_text = workers_text;

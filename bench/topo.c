@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bench/cli.h"
 #include "bench/commands.h"
@@ -14,6 +15,7 @@
 #include "bench/util.h"
 
 #define TOPO_MAX_WORKERS 65536
+#define TOPO_MAX_XML_BYTES (64ll << 20)   /* a 1000-core machine's XML is a few MiB */
 
 static void usage(FILE *f)
 {
@@ -265,6 +267,26 @@ static int parse_options(struct topo_options *o, int argc, char **argv)
 	return 0;
 }
 
+int topo_check_env(char *err, size_t errlen)
+{
+	const char *xml = getenv("HWLOC_XMLFILE");
+	const char *accepted = "accepted: an XML file of at most 64 MiB written by lstopo";
+	struct stat st;
+
+	if (!xml || !*xml)
+		return 0;
+	if (stat(xml, &st) != 0) {
+		snprintf(err, errlen, "HWLOC_XMLFILE=%s: %s; %s", xml, strerror(errno), accepted);
+		return -EINVAL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > TOPO_MAX_XML_BYTES) {
+		snprintf(err, errlen, "HWLOC_XMLFILE=%s: %s; %s", xml,
+			 S_ISREG(st.st_mode) ? "larger than 64 MiB" : "not a regular file", accepted);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int cmd_topo(int argc, char **argv)
 {
 	struct topo_options o = { 0 };
@@ -277,6 +299,10 @@ int cmd_topo(int argc, char **argv)
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
 
+	if (topo_check_env(err, sizeof err) != 0) {
+		fprintf(stderr, "tvp: topo: %s\n", err);
+		return 2;
+	}
 	if ((rc = pin_topology_load(err, sizeof err)) < 0) {
 		fprintf(stderr, "tvp: topo: %s\n", err);
 		return 1;

@@ -241,6 +241,7 @@ START_TEST(bad_input)
 		{ m, NULL, NULL, "not valid JSON" },
 		{ s, NULL, NULL, "schema 'tvp.results/9'" },
 		{ "/nonexistent/r.json", NULL, NULL, "cannot read" },
+		{ "/tmp", NULL, NULL, "Is a directory" },   /* was "not valid JSON" */
 		{ ok, "--overhead", ok, "is a results file, not an overhead file" },
 		{ ok, "--overhead", "/nonexistent/o.json", "cannot read" },
 		{ ok, "--bogus", NULL, "--bogus" },
@@ -261,6 +262,68 @@ START_TEST(bad_input)
 	free(m);
 	free(s);
 	free(ok);
+}
+END_TEST
+
+/* Names from the file never reach the terminal as escape sequences (a
+ * crafted hostname could set the window title or worse): report, compare
+ * and export print them with control characters as '?'. */
+START_TEST(escape_sequences_are_not_printed)
+{
+	char *f = fixture("full.json"), *dir = tvp_tmpdir(), *evil = xasprintf("%s/e.json", dir);
+	const char *const commands[][3] = { { "report", evil, NULL }, { "compare", evil, f },
+					    { "export", evil, NULL } };
+	json_t *doc = json_load_file(f, 0, NULL);
+
+	ck_assert(doc);
+	json_object_set_new(json_object_get(doc, "host"), "hostname",
+			    json_string("\x1b]0;title\x07\xc2\x9b" "31mhost"));
+	ck_assert_int_eq(json_dump_file(doc, evil, 0), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		struct tvp_cmd c;
+
+		tvp_run_cli(&c, 30, commands[i][0], commands[i][1], commands[i][2], NULL);
+		ck_assert_msg(c.status == 0, "%s: exit %d: %s", commands[i][0], c.status, c.err);
+		ck_assert_msg(!strchr(c.out, '\x1b') && !strchr(c.out, '\x07') && !strstr(c.out, "\xc2\x9b"),
+			      "%s printed a control character", commands[i][0]);
+		tvp_cmd_free(&c);
+	}
+	json_decref(doc);
+	tvp_rm_rf(dir);
+	free(evil);
+	free(dir);
+	free(f);
+}
+END_TEST
+
+/* A negative median or a sample time that is not a number is not a
+ * results file (they were reported as if measured). */
+START_TEST(impossible_figures_are_refused)
+{
+	char *f = fixture("full.json"), *dir = tvp_tmpdir(), *bad = xasprintf("%s/b.json", dir);
+	const char *says[] = { "negative 'stats.median_ns'", "'wall_ns' is not a number" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(says); i++) {
+		json_t *doc = json_load_file(f, 0, NULL), *cell;
+		struct tvp_cmd c;
+
+		ck_assert(doc);
+		cell = json_array_get(json_object_get(doc, "results"), 0);
+		if (i == 0)
+			json_object_set_new(json_object_get(cell, "stats"), "median_ns", json_real(-5));
+		else
+			json_array_append_new(json_object_get(cell, "samples"),
+					      json_pack("{s:s, s:i}", "wall_ns", "abc", "round", 0));
+		ck_assert_int_eq(json_dump_file(doc, bad, 0), 0);
+		json_decref(doc);
+		tvp_run_cli(&c, 30, "report", bad, NULL);
+		ck_assert_msg(c.status == 2 && strstr(c.err, says[i]), "exit %d: %s", c.status, c.err);
+		tvp_cmd_free(&c);
+	}
+	tvp_rm_rf(dir);
+	free(bad);
+	free(dir);
+	free(f);
 }
 END_TEST
 
@@ -373,6 +436,8 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, undecided_and_kept_contended);
 	tcase_add_test(tc, overhead_beside_the_results);
 	tcase_add_test(tc, bad_input);
+	tcase_add_test(tc, escape_sequences_are_not_printed);
+	tcase_add_test(tc, impossible_figures_are_refused);
 	tcase_add_test(tc, unknown_mode_in_an_old_file);
 	tc = tvp_tcase(s, "run", 180);
 	tcase_add_test(tc, a_real_quick_run);

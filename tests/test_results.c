@@ -44,34 +44,6 @@ static mode_t file_type(const char *path)
 	return st.st_mode & S_IFMT;
 }
 
-/* Starts tvp with argv (NULL-terminated, without the program), stdout and
- * stderr to /dev/null, in directory cwd (or here). */
-static pid_t spawn_tvp(const char *cwd, const char *const *args)
-{
-	const char *bin = getenv("TVP_BIN");
-	const char *argv[32];
-	size_t n = 0;
-	pid_t pid;
-
-	argv[n++] = bin;
-	while (*args && n < 31)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	pid = fork();
-	ck_assert(pid >= 0);
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		if (cwd && chdir(cwd) != 0)
-			_exit(126);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
-}
-
 static int wait_status(pid_t pid)
 {
 	int st;
@@ -103,7 +75,8 @@ END_TEST
 
 START_TEST(full_device_says_no_space)
 {
-	char *dir = tvp_tmpdir(), *full = xasprintf("%s/full", dir);
+	char *dir = tvp_tmpdir(), *full = xasprintf("%s/full", dir), *journal, *ok;
+	const char *kept, *end;
 	struct tvp_cmd c;
 
 	if (mknod(full, S_IFCHR | 0666, makedev(1, 7)) != 0)
@@ -112,7 +85,18 @@ START_TEST(full_device_says_no_space)
 	ck_assert_msg(c.status == 1, "exit %d: %s", c.status, c.err);
 	ck_assert_msg(strstr(c.err, "No space left on device"), "stderr: %s", c.err);
 	ck_assert(file_type(full) == S_IFCHR);
+	/* The measurements are kept in the journal, named; --resume writes
+	 * them elsewhere, and the journal goes. */
+	ck_assert_msg((kept = strstr(c.err, "kept in ")) && (end = strstr(kept, ": '")), "%s", c.err);
+	journal = xasprintf("%.*s", (int)(end - kept - 8), kept + 8);
+	ok = xasprintf("%s/ok.json", dir);
 	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 60, "run", "--resume", journal, "--output", ok, NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %s", c.status, c.err);
+	ck_assert(file_type(ok) == S_IFREG && access(journal, F_OK) != 0);
+	tvp_cmd_free(&c);
+	free(journal);
+	free(ok);
 out:
 	tvp_rm_rf(dir);
 	free(full);
@@ -120,8 +104,10 @@ out:
 }
 END_TEST
 
-/* A file size limit (ulimit -f) at the end: the real cause, exit 1, and
- * no temporary file (SIGXFSZ is caught, the write fails with EFBIG). */
+/* A file size limit (ulimit -f): the real cause, exit 1, and no temporary
+ * file (SIGXFSZ is caught, the write fails with EFBIG). The journal stops
+ * growing at the limit without ending the run, and is kept, named, since
+ * the document could not be written. */
 START_TEST(file_size_limit_says_too_large)
 {
 	char *dir = tvp_tmpdir(), *out = xasprintf("%s/big.json", dir);
@@ -132,7 +118,9 @@ START_TEST(file_size_limit_says_too_large)
 	tvp_run_cli(&c, 60, QUICK, "--output", out, NULL);
 	ck_assert_msg(c.status == 1, "exit %d: %s", c.status, c.err);
 	ck_assert_msg(strstr(c.err, "File too large"), "stderr: %s", c.err);
-	ck_assert_int_eq(count_names(dir, ""), 2);   /* . and .. */
+	ck_assert_msg(strstr(c.err, "--resume"), "stderr: %s", c.err);
+	ck_assert_int_eq(count_names(dir, ""), 3);   /* ., .. and the journal */
+	ck_assert_int_eq(count_names(dir, "big.journal"), 1);
 	tvp_cmd_free(&c);
 	tvp_rm_rf(dir);
 	free(out);
@@ -150,7 +138,7 @@ START_TEST(fifo_reader_receives_the_json)
 	pid_t pid;
 
 	ck_assert(mkfifo(fifo, 0600) == 0);
-	pid = spawn_tvp(NULL, args);
+	pid = tvp_spawn(NULL, args);
 	f = fopen(fifo, "r");       /* blocks until tvp opens it to write */
 	ck_assert(f);
 	doc = json_loadf(f, 0, &jerr);
@@ -257,9 +245,9 @@ START_TEST(default_names_never_collide)
 	setenv("XDG_DATA_HOME", dir, 1);
 
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(wait_status(spawn_tvp(dir, args)), 0);
-	a = spawn_tvp(dir, args);
-	b = spawn_tvp(dir, args);
+		ck_assert_int_eq(wait_status(tvp_spawn(dir, args)), 0);
+	a = tvp_spawn(dir, args);
+	b = tvp_spawn(dir, args);
 	ck_assert_int_eq(wait_status(a), 0);
 	ck_assert_int_eq(wait_status(b), 0);
 	/* Five result files plus latest.json, whatever the clock did. */
@@ -296,12 +284,12 @@ static pid_t long_run(const char *dir, const char *out, const char *command)
 {
 	if (strcmp(command, "overhead") == 0) {
 		const char *args[] = { "overhead", "--output", out, NULL };
-		return spawn_tvp(dir, args);
+		return tvp_spawn(dir, args);
 	}
 	const char *args[] = { "run", "--workload", "fileio", "--dir", dir, "--mode", "serial",
 			       "--workers", "1", "--warmup", "0", "--repeat", "100000", "--output", out,
 			       NULL };
-	return spawn_tvp(dir, args);
+	return tvp_spawn(dir, args);
 }
 
 static const int stopping[] = { SIGHUP, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGXFSZ };

@@ -58,7 +58,30 @@ static const struct {
 	{ "--max-repeat x", "from 1" },
 	{ "--repeat 3 --min-repeat 2", "exactly N rounds" },
 	{ "--min-repeat 8 --max-repeat 4", "below --min-repeat 8" },
+	/* Issue 16: a workload option that nothing would read, and a value
+	 * only threads can take with a process mode, were found at run time. */
+	{ "--dir /nonexistent", "option of workload fileio, which is not selected" },
+	{ "--workload count,mixed --url http://127.0.0.1/", "option of workload net" },
+	{ "--workload contention --lock private --mode thread-pool,fork-pool", "mode fork-pool runs them in processes" },
 };
+
+/* What those rules must still let through. */
+START_TEST(workload_options_where_they_apply)
+{
+	const char *good[] = { "--workload fileio --dir /tmp", "--workload all --dir /tmp",
+			       "--workload count,fileio --dir /tmp",
+			       "--workload contention --lock private --mode thread-pool,serial",
+			       "--workload contention --lock mutex --mode fork-pool" };
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct run_options o;
+		char err[512] = "";
+
+		ck_assert_msg(parse(&o, err, sizeof err, good[i]) == 0, "'%s': %s", good[i], err);
+		run_options_release(&o);
+	}
+}
+END_TEST
 
 START_TEST(rejects)
 {
@@ -248,6 +271,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, channels_are_parsed_once);
 	tcase_add_test(tc, starts_are_parsed_once);
 	tcase_add_test(tc, parsing_twice_is_the_same);
+	tcase_add_test(tc, workload_options_where_they_apply);
 	return s;
 }
 

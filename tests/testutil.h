@@ -7,6 +7,7 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "par/spawn.h"
 
@@ -65,6 +66,12 @@ struct tvp_cmd {
  * the test). */
 void tvp_run_cli(struct tvp_cmd *c, double timeout_s, const char *arg, ...);
 void tvp_cmd_free(struct tvp_cmd *c);
+
+/* Starts build/tvp (from $TVP_BIN) with args (NULL-terminated, without the
+ * program; at most 30), stdin, stdout and stderr on /dev/null, in directory
+ * cwd (NULL: here), without waiting: for a test that signals it mid-run.
+ * Returns its pid; the caller reaps it. */
+pid_t tvp_spawn(const char *cwd, const char *const *args);
 
 /* A fresh private temporary directory (mkdtemp); the caller removes it with
  * tvp_rm_rf. */

@@ -22,6 +22,7 @@
  * threads' arenas. A fork pool's parent pays such faults again for the copy
  * it receives. These are part of the cost of moving data, not noise to hide.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,7 +94,10 @@ static int transfer_task(const struct workload_inst *wi, uint64_t index, struct 
 		pattern_fill(task_result_reserve(out, len), len, index);
 		return 0;
 	}
-	buf = xmalloc(len);
+	/* Sized by --size: under a memory limit this may fail, and the task
+	 * fails with it (the cell fails; the run goes on). */
+	if (!(buf = malloc(len)))
+		return task_result_error(out, -ENOMEM, "cannot allocate %zu bytes for the result", len);
 	pattern_fill(buf, len, index);
 	task_result_adopt(out, buf, len);
 	return 0;

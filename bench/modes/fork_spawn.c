@@ -22,7 +22,9 @@
  * slot (a million tasks would be a million entries): tasks and busy time add
  * up over the slot's children, pid and tid are the last child's. The run
  * loop guarantees one thread here, so fork is safe. On tvp_interrupted the
- * children alive are killed and reaped, and execute returns -EINTR.
+ * children alive are killed and reaped, and execute returns -EINTR. The
+ * watchdog (bench/modes/stall.h) looks once a second: a child stopped past
+ * the bound fails the measurement, named, the same way.
  */
 #include "bench/modes/mode.h"
 
@@ -40,9 +42,11 @@
 #include <unistd.h>
 
 #include "bench/modes/fork_start.h"
+#include "bench/modes/stall.h"
+#include "bench/units.h"
+#include "bench/util.h"
 #include "par/pin.h"
 #include "par/proc.h"
-#include "bench/util.h"
 
 struct fslot {
 	unsigned slot;              /* which of the m->workers places */
@@ -154,14 +158,36 @@ static void kill_all(struct mode_run *m, struct fslot *slots, unsigned n)
 	}
 }
 
+/* The watchdog found pid stopped: names its slot in m->err when it is a
+ * task's child. Returns -ETIMEDOUT. */
+static int stalled(struct mode_run *m, const struct fslot *slots, unsigned n, pid_t pid,
+		   const struct stall *wd)
+{
+	char t[UNITS_LEN];
+
+	units_time(t, sizeof t, (double)(now_ns() - wd->start_ns));
+	for (unsigned i = 0; i < n; i++)
+		if (slots[i].pid == pid) {
+			snprintf(m->err, sizeof m->err, "worker %u (pid %d) made no progress for %s; "
+				 "stopped? (state T in /proc)", i, (int)pid, t);
+			return -ETIMEDOUT;
+		}
+	snprintf(m->err, sizeof m->err, "process %d made no progress for %s; stopped? (state T in "
+		 "/proc)", (int)pid, t);
+	return -ETIMEDOUT;
+}
+
 static int fsm_execute(struct mode_run *m)
 {
 	unsigned n = m->workers ? m->workers : 1;
 	struct fslot *slots = xcalloc(n, sizeof *slots);
 	struct pollfd *pfd = xcalloc(n, sizeof *pfd);
 	uint64_t next = 0, done = 0;
+	struct stall wd;
+	pid_t stopped;
 	int rc = 0;
 
+	stall_start(&wd, m->stall_ns);
 	m->wstats = xcalloc(n, sizeof *m->wstats);
 	m->n_wstats = n;
 	for (unsigned i = 0; i < n; i++) {
@@ -191,12 +217,16 @@ static int fsm_execute(struct mode_run *m)
 		}
 		if (np == 0)
 			break;
-		if (poll(pfd, n, -1) < 0) {
+		if (poll(pfd, n, m->stall_ns ? 1000 : -1) < 0) {
 			if (errno == EINTR && tvp_interrupted) {
 				rc = -EINTR;
 				goto out;
 			}
 			continue;
+		}
+		if ((stopped = stall_check(&wd)) != 0) {
+			rc = stalled(m, slots, n, stopped, &wd);
+			goto out;
 		}
 		for (unsigned i = 0; i < n; i++) {
 			if (pfd[i].revents && read_slot(&slots[i])) {

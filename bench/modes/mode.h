@@ -56,6 +56,9 @@ struct mode_run {
 	/* --pin-strict: a worker that could not be bound (wstats[i].pinned 0)
 	 * fails the measurement; the run loop checks after execute. */
 	bool pin_strict;
+	/* The watchdog's bound (bench/modes/stall.h): past it, a worker process
+	 * found stopped fails the measurement, named. 0: none. */
+	uint64_t stall_ns;
 
 	/* Per task, allocated by the run loop, filled by execute: status[i] is
 	 * 0 or a negative errno, results[i] the bytes task i returned (empty on

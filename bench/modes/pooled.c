@@ -9,7 +9,9 @@
  * the channel). Waits are cut into INTERRUPT_POLL_NS slices so that a Ctrl-C
  * is noticed within 50 ms: the pool is then terminated (queued work dropped;
  * worker processes SIGTERMed, SIGKILLed after a grace, all reaped) and
- * execute returns -EINTR.
+ * execute returns -EINTR. The same slices feed the watchdog
+ * (bench/modes/stall.h): a worker process stopped past the run loop's bound
+ * fails the measurement, named, and the pool is terminated the same way.
  *
  * Under the spawn and forkserver start methods a worker is a fresh tvp (or
  * a fork of a fresh server): the pool's initializer (workload_wire_init,
@@ -26,8 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "par/executor.h"
+#include "bench/modes/stall.h"
+#include "bench/units.h"
 #include "bench/util.h"
+#include "par/executor.h"
 #include "workloads/workload_wire.h"
 
 #define INTERRUPT_POLL_NS 50000000
@@ -108,23 +112,52 @@ static void take_stats(struct mode_run *m, struct pool *p)
 	m->n_wstats = pool_take_stats(p, m->wstats, st->cap_wstats);
 }
 
+/* The watchdog found process pid of this run stopped: names in m->err the
+ * first worker of the pool's statistics that is stopped (pid itself may be
+ * a helper, such as a fork server), else pid. The measurement fails; the
+ * statistics are not recorded. */
+static void name_stalled(struct mode_run *m, struct pool *p, pid_t pid, const struct stall *wd)
+{
+	char t[UNITS_LEN];
+	long index = -1;
+
+	take_stats(m, p);
+	for (unsigned i = 0; i < m->n_wstats && index < 0; i++)
+		if (m->wstats[i].pid == pid || stall_stopped(m->wstats[i].pid)) {
+			index = (long)i;
+			pid = m->wstats[i].pid;
+		}
+	units_time(t, sizeof t, (double)(now_ns() - wd->start_ns));
+	if (index >= 0)
+		snprintf(m->err, sizeof m->err, "worker %ld (pid %d) made no progress for %s; "
+			 "stopped? (state T in /proc)", index, (int)pid, t);
+	else
+		snprintf(m->err, sizeof m->err, "worker pid %d made no progress for %s; stopped? "
+			 "(state T in /proc)", (int)pid, t);
+}
+
 int pooled_map_execute(struct mode_run *m)
 {
 	struct pooled *st = m->state;
 	struct pool_async *a;
+	struct stall wd;
+	pid_t stopped = 0;
 	int rc = 0;
 
 	a = pool_map_async(st->p, workload_run_task, st->args, sizeof *st->args, m->tasks, 0,
 			   m->results, m->status, NULL, NULL);
 	if (!a)
 		return -errno;
+	stall_start(&wd, m->stall_ns);
 	while (pool_async_wait(a, INTERRUPT_POLL_NS) == -ETIMEDOUT) {
-		if (tvp_interrupted) {
-			pool_terminate(st->p);
-			pool_async_wait(a, POOL_FOREVER);
-			rc = -EINTR;
-			break;
-		}
+		if (!tvp_interrupted && !(stopped = stall_check(&wd)))
+			continue;
+		if (stopped)
+			name_stalled(m, st->p, stopped, &wd);
+		pool_terminate(st->p);
+		pool_async_wait(a, POOL_FOREVER);
+		rc = stopped ? -ETIMEDOUT : -EINTR;
+		break;
 	}
 	pool_async_free(a);
 	take_stats(m, st->p);

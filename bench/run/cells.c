@@ -223,6 +223,7 @@ void cells_release(struct cell_matrix *m)
 {
 	for (size_t i = 0; i < m->n_cells; i++) {
 		samples_release(&m->cells[i].samples);
+		sample_release(&m->cells[i].failed_sample);
 		free(m->cells[i].python);
 	}
 	for (size_t i = 0; m->plans && i < m->n_plans; i++)

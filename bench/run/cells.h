@@ -50,6 +50,8 @@ struct cell {
 	struct samples samples;
 	bool failed;                /* not measured again; error says why */
 	char error[512];
+	struct sample failed_sample; /* what the failing measurement recorded (a
+	                              * workload's failure counters); zero: none */
 	struct python_info *python; /* Python cells only */
 	const char *mpi_hosts;      /* --mpi-hosts, for the mpi mode */
 	enum mode_mpi_transport mpi_transport;

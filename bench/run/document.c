@@ -161,6 +161,9 @@ static json_t *cell_json(const struct cell_summary *sum)
 		json_object_set_new(o, wl->rate_key, json_real(sum->rate));
 	json_object_set_new(o, "verified", json_boolean(sum->verified));
 	json_object_set_new(o, "error", c->failed ? json_string(c->error) : json_null());
+	/* A failed measurement's own figures: how it failed (net's counters). */
+	if (c->failed && (c->failed_sample.wall_ns || c->failed_sample.n_counters))
+		json_object_set_new(o, "failed_sample", c_sample_json(&c->failed_sample));
 	json_object_set_new(o, "samples", samples_json(sum));
 	json_object_set_new(o, "warnings", warnings_json(&sum->warnings));
 	return o;

@@ -20,6 +20,10 @@
  * microseconds of CPU, is therefore included). Peak RSS is the process's (and
  * its reaped children's) peak so far, as the kernel keeps it.
  *
+ * Stalls. A worker stopped (SIGSTOP) would stall execute until SIGCONT;
+ * the pool modes' watchdog (bench/modes/stall.h) fails the measurement
+ * instead, past a bound derived here from the cell's earlier samples.
+ *
  * Placement. Workers report a failed binding as pinned 0 with bind_errno;
  * under --pin-strict (mode_run.pin_strict) that fails the measurement here,
  * naming the worker, its CPUs and the reason. Without it the sample keeps
@@ -34,7 +38,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include "bench/units.h"
 #include "bench/util.h"
 #include "par/pin.h"
 #include "bench/capacity.h"
@@ -108,6 +114,79 @@ static void kernel_read(const struct cell *c, struct kernel_reading *k)
 	if (!(c->mode->flags & MODE_FORKS) && c->mode->family != MODE_FAMILY_SPAWN &&
 	    capacity_runq_ns(NULL, 0, &v) > 0)
 		k->runq_ns = (double)v;
+}
+
+/* The watchdog's bound (bench/modes/stall.h): a stopped worker is named
+ * only once the measurement has run STALL_FACTOR times the cell's longest
+ * sample so far, and at least STALL_FLOOR_NS: a long multiple of what it
+ * should take, so a cell that is merely slow is never touched (and a
+ * running worker never is: only a stopped one). */
+#define STALL_FACTOR 10
+#define STALL_FLOOR_NS 10000000000ull
+
+static uint64_t stall_bound(const struct cell *c)
+{
+	uint64_t longest = 0;
+
+	for (size_t k = 0; k < c->samples.n; k++)
+		if (c->samples.items[k].wall_ns > longest)
+			longest = c->samples.items[k].wall_ns;
+	return longest > STALL_FLOOR_NS / STALL_FACTOR ? STALL_FACTOR * longest : STALL_FLOOR_NS;
+}
+
+/* The lower of the address-space and data limits (ulimit -v, -d), in bytes;
+ * UINT64_MAX when neither is set. */
+static uint64_t memory_limit(void)
+{
+	uint64_t limit = UINT64_MAX;
+	const int which[] = { RLIMIT_AS, RLIMIT_DATA };
+	struct rlimit rl;
+
+	for (size_t i = 0; i < ARRAY_SIZE(which); i++)
+		if (getrlimit(which[i], &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+		    (uint64_t)rl.rlim_cur < limit)
+			limit = (uint64_t)rl.rlim_cur;
+	return limit;
+}
+
+/* This process's address space now, in bytes (0: unknown). */
+static uint64_t memory_used(void)
+{
+	unsigned long long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (f) {
+		if (fscanf(f, "%llu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* A measurement's results live in this process until they are verified:
+ * a transfer cell of 16 tasks of 64 MiB holds 1 GiB, plus one result in
+ * flight in a fork pool's channel. Under an address-space or data limit
+ * such allocations would fail where they cannot be undone (xmalloc aborts
+ * the process), so a cell whose results cannot fit fails alone, here,
+ * before it runs. Returns 0, or -ENOMEM with why in err. */
+static int check_memory(const struct cell *c, char *err, size_t errlen)
+{
+	uint64_t per = c->wi->wl->kind == WORKLOAD_TRANSFER ? c->size : 0;
+	uint64_t limit = memory_limit(), used, need;
+	char b_need[UNITS_LEN], b_left[UNITS_LEN], b_per[UNITS_LEN];
+
+	if (per == 0 || limit == UINT64_MAX)
+		return 0;
+	need = per > UINT64_MAX / (c->tasks + 1) ? UINT64_MAX : per * (c->tasks + 1);
+	used = memory_used();
+	if (used < limit && need < limit - used)
+		return 0;
+	units_bytes(b_need, sizeof b_need, (double)need);
+	units_bytes(b_per, sizeof b_per, (double)per);
+	units_bytes(b_left, sizeof b_left, used < limit ? (double)(limit - used) : 0.0);
+	snprintf(err, errlen, "its results need %s (%" PRIu64 " tasks of %s, one more in flight) "
+		 "but the memory limit (ulimit -v or -d) leaves %s", b_need, c->tasks, b_per, b_left);
+	return -ENOMEM;
 }
 
 /* Checks every task's status and result, then the batch. Returns true, or
@@ -195,16 +274,22 @@ int measure(const struct cell *c, struct capacity *cap, struct sample *out, char
 
 	memset(&m, 0, sizeof m);
 	memset(&s, 0, sizeof s);
+	memset(out, 0, sizeof *out);
 	m.wi = c->wi;
 	m.workers = c->workers;
 	m.channel = c->channel;
 	m.start = c->start;
 	m.pin = c->plan;
 	m.pin_strict = c->pin_strict;
+	m.stall_ns = stall_bound(c);
 	m.mpi_hosts = c->mpi_hosts;
 	m.mpi_transport = c->mpi_transport;
 	mode_run_alloc_arrays(&m, c->tasks);
 
+	if (check_memory(c, err, errlen) != 0) {
+		rc = -1;
+		goto out;
+	}
 	s.pressure_us = s.runq_ns = s.capacity = NAN;
 	if (cap && (s.probe_before = probe(cap, &s)) != NULL) {
 		s.probe_pus = cap->n_pus;
@@ -239,22 +324,26 @@ int measure(const struct cell *c, struct capacity *cap, struct sample *out, char
 	if (c->mode->teardown)
 		c->mode->teardown(&m);
 	usage_read(RUSAGE_CHILDREN, &u[3]);
-	if (rc != 0) {
-		if (rc != -EINTR)
-			snprintf(err, errlen, "%s: %s", c->mode->name, m.err[0] ? m.err : strerror(-rc));
-		rc = rc == -EINTR ? -EINTR : -1;
+	if (rc == -EINTR)
 		goto out;
+	/* A failed measurement keeps its figures too: a workload's counters
+	 * say how it failed (net's connect_errors, timeouts). */
+	record_usage(&s, c, u);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", c->mode->name, m.err[0] ? m.err : strerror(-rc));
+		rc = -1;
+		goto out_failed;
 	}
 	if (!verify(c, &m, err, errlen)) {
 		rc = -1;
-		goto out;
+		goto out_failed;
 	}
-	record_usage(&s, c, u);
 	if (s.probe_before && !(s.probe_after = probe(cap, &s))) {
 		free(s.probe_before);
 		s.probe_before = NULL;
 		s.probe_pus = 0;
 	}
+out_failed:
 	*out = s;
 	memset(&s, 0, sizeof s);
 out:

@@ -215,7 +215,7 @@ static int probe(char *err, size_t errlen)
  * one. Returns 0 or -EINTR. */
 static int run_mode(struct cell_matrix *m, const struct run_options *o, struct workload_inst *wi,
 		    const struct mode *mode, unsigned workers, uint64_t size, unsigned repeat,
-		    const struct script_aid *aid, bool *failed)
+		    const struct script_aid *aid, bool *failed, const struct python_cells_journal *j)
 {
 	static const enum pool_start fork_only = POOL_START_FORK;
 	bool has_start = mode->flags & MODE_START;
@@ -233,8 +233,12 @@ static int run_mode(struct cell_matrix *m, const struct run_options *o, struct w
 		c->size = size;
 		c->has_start = has_start;
 		c->start = has_start ? starts[s] : POOL_START_FORK;
-		if ((rc = measure_python(c, repeat, aid)) != 0)
-			return rc;
+		if (!j || !j->replay(j->ctx, c)) {
+			if ((rc = measure_python(c, repeat, aid)) != 0)
+				return rc;
+			if (j)
+				j->record(j->ctx, c);
+		}
 		if (c->failed) {
 			char label[128];
 
@@ -247,7 +251,7 @@ static int run_mode(struct cell_matrix *m, const struct run_options *o, struct w
 
 /* Adds and measures the Python cells of instance wi under spec o. */
 static int run_inst(struct cell_matrix *m, const struct run_options *o, struct workload_inst *wi,
-		    unsigned repeat, bool *failed)
+		    unsigned repeat, bool *failed, const struct python_cells_journal *j)
 {
 	uint64_t size = wi->size / wi->wl->python_size_divisor;
 	struct script_aid aid;
@@ -269,13 +273,14 @@ static int run_inst(struct cell_matrix *m, const struct run_options *o, struct w
 			continue;
 		for (size_t w = 0; w < (serial ? 1 : o->n_workers) && rc == 0; w++)
 			rc = run_mode(m, o, wi, mode, serial ? 1 : o->workers[w], size, repeat, &aid,
-				      failed);
+				      failed, j);
 	}
 	aid_end(&aid, wi);
 	return rc;
 }
 
-int python_cells_run(struct cell_matrix *m, unsigned repeat, struct warnings *warnings, bool *failed)
+int python_cells_run(struct cell_matrix *m, unsigned repeat, struct warnings *warnings, bool *failed,
+		     const struct python_cells_journal *j)
 {
 	char err[256];
 	int rc = probe(err, sizeof err);
@@ -292,7 +297,7 @@ int python_cells_run(struct cell_matrix *m, unsigned repeat, struct warnings *wa
 
 		for (size_t k = sp->inst_first; k < sp->inst_first + sp->n_insts && rc == 0; k++)
 			if (m->insts[k].wl->python_size_divisor)
-				rc = run_inst(m, sp->o, &m->insts[k], repeat, failed);
+				rc = run_inst(m, sp->o, &m->insts[k], repeat, failed, j);
 		if (rc != 0)
 			return rc;
 	}

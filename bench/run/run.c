@@ -55,6 +55,7 @@
 #include "bench/run/measure.h"
 #include "bench/run/pairing.h"
 #include "bench/run/python_cells.h"
+#include "bench/run/resume.h"
 #include "bench/run/run.h"
 #include "bench/run/schedule.h"
 #include "bench/run/summary.h"
@@ -75,6 +76,8 @@ struct run {
 	uint64_t seed;
 	bool failed;
 	bool warned_unbound;
+	struct run_journal jr;        /* bench/run/resume.h */
+	bool no_document;             /* refused before measuring: write nothing */
 };
 
 /* Without --pin-strict a worker that could not be bound runs unpinned: one
@@ -98,17 +101,34 @@ static void warn_unbound(struct run *r, const struct cell *c, const struct sampl
 	}
 }
 
-/* Measures cell c once (schedule.h's step); a failure is reported at once
- * and the cell is skipped from then on. */
+/* The run's clock: its start plus the time it has run, a resumed run's
+ * first part included (resume.h). */
+static uint64_t clock_now(void *ctx)
+{
+	struct run *r = ctx;
+
+	return r->t0 + resume_elapsed_ns(&r->jr);
+}
+
+/* Measures cell c once (schedule.h's step), or takes the measurement from
+ * the journal of a run being resumed; journals it. A failure is reported at
+ * once and the cell is skipped from then on; what the failed measurement
+ * recorded (a workload's failure counters) is kept for the document. */
 static int step(void *ctx, struct cell *c, unsigned round, bool record)
 {
 	struct run *r = ctx;
+	struct capacity *cap = r->have_cap ? &r->cap : NULL;
 	struct sample s;
 	char label[128], err[sizeof c->error];
+	uint64_t t0 = resume_elapsed_ns(&r->jr);
 	int rc;
 
 	progress_step(&r->progress, cell_label(c, label, sizeof label));
-	rc = measure(c, r->have_cap ? &r->cap : NULL, &s, err, sizeof err);
+	rc = resume_replay(&r->jr, &r->m, c, round, record, cap, &s, err, sizeof err);
+	if (rc == -ENOENT) {
+		rc = measure(c, cap, &s, err, sizeof err);
+		resume_record(&r->jr, &r->m, c, round, record, t0, resume_elapsed_ns(&r->jr), rc, &s, err);
+	}
 	if (rc == 0) {
 		warn_unbound(r, c, &s);
 		s.round = round;
@@ -118,17 +138,12 @@ static int step(void *ctx, struct cell *c, unsigned round, bool record)
 	} else if (rc == -1) {
 		c->failed = true;
 		snprintf(c->error, sizeof c->error, "%s", err);
+		c->failed_sample = s;
 		progress_end(&r->progress);
 		fprintf(stderr, "tvp: %s: %s\n", label, c->error);
 		r->failed = true;
 	}
 	return rc == -EINTR ? -EINTR : 0;
-}
-
-static uint64_t clock_now(void *ctx)
-{
-	(void)ctx;
-	return now_ns();
 }
 
 static void flag_contended(void *ctx)
@@ -197,7 +212,8 @@ static struct cell_summary *summarise(const struct cell_matrix *m)
 }
 
 /* Writes the table, the warnings and the document; returns the exit status
- * (status, or 1 when the document could not be written). */
+ * (status, or 1 when the document could not be written), and ends the
+ * journal (removed once the document is written). */
 static int finish(struct run *r, struct results_out *out, const struct document_meta *meta,
 		  const struct cell_summary *sums, int status)
 {
@@ -219,8 +235,11 @@ static int finish(struct run *r, struct results_out *out, const struct document_
 		fprintf(stderr, "tvp: %s: %s\n", r->common->command, err);
 		if (status == 0)
 			status = 1;
-	} else if (!r->common->quiet && strcmp(path, "-") != 0) {
-		fprintf(stderr, "tvp: results written to %s\n", path);
+		resume_end(&r->jr, false);
+	} else {
+		if (!r->common->quiet && strcmp(path, "-") != 0)
+			fprintf(stderr, "tvp: results written to %s\n", path);
+		resume_end(&r->jr, true);
 	}
 	json_decref(doc);
 	return status;
@@ -242,10 +261,29 @@ static void print_plan(const struct run *r)
 		r->m.n_cells, r->m.n_groups, c->warmup, rounds, 100 * c->precision, budget, r->seed);
 }
 
-/* Measures everything; returns the exit status so far. */
-static int measure_all(struct run *r)
+static bool python_replay(void *ctx, struct cell *c)
 {
-	char err[512];
+	struct run *r = ctx;
+
+	return resume_python_replay(&r->jr, &r->m, c);
+}
+
+static void python_record(void *ctx, const struct cell *c)
+{
+	struct run *r = ctx;
+
+	resume_python_record(&r->jr, &r->m, c);
+}
+
+/* Measures everything, for output (results.h) and a run that started at
+ * created; returns the exit status so far. */
+static int measure_all(struct run *r, const struct results_out *out, const char *created)
+{
+	struct python_cells_journal pj = { .replay = python_replay, .record = python_record, .ctx = r };
+	struct resume_run journaled = { .c = r->common, .m = &r->m, .cap = r->have_cap ? &r->cap : NULL,
+					.seed = r->seed, .created = created,
+					.output = results_path(out), .in_place = results_in_place(out) };
+	char err[700];
 	int rc;
 
 	if (cells_setup_instances(&r->m, err, sizeof err) != 0) {
@@ -253,11 +291,16 @@ static int measure_all(struct run *r)
 		return 1;
 	}
 	cells_build(&r->m, r->common->python);
+	if (resume_begin(&r->jr, &journaled, err, sizeof err) != 0) {
+		fprintf(stderr, "tvp: %s: %s\n", r->common->command, err);
+		r->no_document = true;
+		return 2;
+	}
 	if (!r->common->quiet)
 		print_plan(r);
 	rc = run_rounds(r);
 	if (rc == 0 && r->common->python)
-		rc = python_cells_run(&r->m, r->common->min_repeat, &r->warnings, &r->failed);
+		rc = python_cells_run(&r->m, r->common->min_repeat, &r->warnings, &r->failed, &pj);
 	if (rc == -EINTR) {
 		fprintf(stderr, "tvp: interrupted (%s); writing what was measured\n",
 			util_interrupt_name());
@@ -290,6 +333,7 @@ int run_execute(const struct run_options *specs, size_t n, const struct run_comm
 	memset(&r, 0, sizeof r);
 	r.common = c;
 	r.t0 = t0;
+	r.jr.real_t0 = t0;
 	if ((rc = cells_plan(&r.m, specs, n, err, sizeof err)) != 0) {
 		fprintf(stderr, "tvp: %s: --pin: %s\n", c->command, err);
 		status = rc == -EINVAL ? 2 : 1;
@@ -306,7 +350,10 @@ int run_execute(const struct run_options *specs, size_t n, const struct run_comm
 	if (!r.have_cap)
 		warnings_add(&r.warnings, "no capacity probe: contended samples cannot be told");
 	r.seed = c->seed_given ? c->seed : now_ns() ^ ((uint64_t)getpid() << 32);
-	env_utc_stamp(created, sizeof created, false);
+	if (c->created)
+		snprintf(created, sizeof created, "%s", c->created);
+	else
+		env_utc_stamp(created, sizeof created, false);
 	host = env_host_json();
 	build = env_build_json();
 	load = env_load1();
@@ -316,11 +363,16 @@ int run_execute(const struct run_options *specs, size_t n, const struct run_comm
 	if (TVP_SAN[0])
 		warnings_add(&r.warnings, "built with -fsanitize=%s: times are not representative", TVP_SAN);
 
-	status = measure_all(&r);
+	status = measure_all(&r, out, created);
 	cells_teardown_instances(&r.m);
+	if (r.no_document) {
+		results_abort(out);
+		resume_end(&r.jr, false);
+		goto out_free_meta;
+	}
 	meta = (struct document_meta){ .host = host, .build = build, .created = created,
 				       .interrupted = status > 128,
-				       .duration_s = (double)(now_ns() - t0) / 1e9, .seed = r.seed,
+				       .duration_s = (double)resume_elapsed_ns(&r.jr) / 1e9, .seed = r.seed,
 				       .best_ref = summary_best_reference(r.m.cells, r.m.n_cells),
 				       .warnings = &r.warnings, .cap = r.have_cap ? &r.cap : NULL,
 				       .stop = r.stop };
@@ -329,6 +381,7 @@ int run_execute(const struct run_options *specs, size_t n, const struct run_comm
 	for (size_t i = 0; i < r.m.n_cells; i++)
 		summary_release(&sums[i]);
 	free(sums);
+out_free_meta:
 	json_decref(host);
 	json_decref(build);
 	warnings_release(&r.warnings);
@@ -346,6 +399,8 @@ int cmd_run(int argc, char **argv)
 	char err[512];
 	int rc, status;
 
+	if (resume_asked(argc, argv))
+		return resume_main(argc, argv);
 	rc = run_options_parse(&opt, env_pus(), argc, argv, err, sizeof err);
 	if (rc != 0) {
 		if (rc < 0)
@@ -353,6 +408,8 @@ int cmd_run(int argc, char **argv)
 		status = rc < 0 ? 2 : 0;
 	} else {
 		run_common_from_options(&common, &opt);
+		common.argc = argc;
+		common.argv = argv;
 		status = run_execute(&opt, 1, &common);
 	}
 	run_options_release(&opt);

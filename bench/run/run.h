@@ -12,6 +12,8 @@
 
 #include "bench/run_options.h"
 
+struct journal;
+
 /* What the specs of one call share: the whole run's settings. A spec's own
  * output, seed, repeat, warmup, quiet, verbose and python fields are not
  * read by run_execute; these are. */
@@ -32,6 +34,11 @@ struct run_common {
 	                           * report instead): progress and warnings only */
 	bool verbose;             /* every cell's warnings, one line each */
 	bool python;              /* also the Python cells (`--python`) */
+	/* The journal (bench/run/resume.h): */
+	int argc;                 /* the command line it records (`run ...`); */
+	char **argv;              /* NULL: no journal (tvp bench) */
+	struct journal *resume;   /* resuming: the journal read back (borrowed) */
+	const char *created;      /* resuming: the first run's start; NULL: now */
 };
 
 /* The settings `tvp run` gives its one spec: from o's --repeat/--precision/
