@@ -62,7 +62,7 @@ static const struct {
 	 * only threads can take with a process mode, were found at run time. */
 	{ "--dir /nonexistent", "option of workload fileio, which is not selected" },
 	{ "--workload count,mixed --url http://127.0.0.1/", "option of workload net" },
-	{ "--workload contention --lock private --mode thread-pool,fork-pool", "mode fork-pool runs them in processes" },
+	{ "--workload contention --lock private --mode thread-pool,fork-pool", "cannot run under fork-pool (start fork): --lock private" },
 };
 
 /* What those rules must still let through. */
