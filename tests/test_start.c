@@ -359,7 +359,6 @@ static void robust_case(enum pool_start s)
 	char *path = xasprintf("%s/shared", dir);
 	struct pool_options opt = st_options(s, 1);
 	pthread_mutexattr_t ma;
-	struct timespec until;
 	struct park k;
 	struct pool *p;
 	int fd, rc;
@@ -385,13 +384,14 @@ static void robust_case(enum pool_start s)
 	ck_assert_msg(apply_i64(p, st_ppid, 0) != getpid(),
 		      "%s: the replacement should be a fork server's child", pool_start_name(s));
 	apply_fails(p, st_lock_and_die, -ECHILD, "killed by signal 9", NULL);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 10;
-	rc = pthread_mutex_timedlock(&st_shared->mu, &until);
+	/* The next locker is another worker (as in test_pool_fork): one
+	 * process locking a mutex another process died holding is beyond
+	 * ThreadSanitizer's model, which would call the unlock after
+	 * EOWNERDEAD an unlock of an unlocked mutex. A hang here is the
+	 * defect; the case's timeout catches it. */
+	rc = (int)apply_i64(p, st_lock_unlock, 0);
 	ck_assert_msg(rc == EOWNERDEAD, "%s: locking after the holder died: %s",
 		      pool_start_name(s), strerror(rc));
-	pthread_mutex_consistent(&st_shared->mu);
-	pthread_mutex_unlock(&st_shared->mu);
 	ck_assert_int_eq(apply_i64(p, st_lock_unlock, 0), 0);
 	pool_free(p);
 	unpark(&k);
