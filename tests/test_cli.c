@@ -408,9 +408,7 @@ START_TEST(sigint_writes_what_was_measured)
 	pid = fork();
 	ck_assert(pid >= 0);
 	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 1);
-		dup2(nul, 2);
+		tvp_child_to_devnull();
 		execl(bin, bin, "run", "--workload", "count", "--mode", "serial", "--size", "2M",
 		      "--tasks", "2", "--warmup", "0", "--repeat", "100000", "--output", out, (char *)NULL);
 		_exit(127);

@@ -255,10 +255,7 @@ START_TEST(ctrl_c_leaves_nothing)
 	pid = fork();
 	ck_assert(pid >= 0);
 	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
+		tvp_child_to_devnull();
 		execl(bin, bin, "run", "--workload", "fileio", "--size", "256M", "--mode", "serial",
 		      "--workers", "1", "--tasks", "4", "--repeat", "50", "--dir", base, "--quiet",
 		      "--output", out, (char *)NULL);

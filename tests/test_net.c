@@ -137,10 +137,7 @@ static pid_t start_python(const char *dir, uint16_t *port)
 	pid = fork();
 	ck_assert(pid >= 0);
 	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
+		tvp_child_to_devnull();
 		execlp("python3", "python3", "-m", "http.server", "--bind", "127.0.0.1",
 		       "--directory", dir, portbuf, (char *)NULL);
 		_exit(127);
@@ -451,10 +448,7 @@ START_TEST(ctrl_c_stops_the_server)
 	pid = fork();
 	ck_assert(pid >= 0);
 	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
+		tvp_child_to_devnull();
 		execl(bin, bin, "run", "--workload", "net", "--net-delay", "20ms", "--mode", "serial",
 		      "--workers", "1", "--tasks", "4", "--repeat", "200", "--quiet", "--output", out,
 		      (char *)NULL);

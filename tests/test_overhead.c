@@ -386,9 +386,7 @@ START_TEST(sigint_writes_what_was_measured)
 	pid = fork();
 	ck_assert(pid >= 0);
 	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 1);
-		dup2(nul, 2);
+		tvp_child_to_devnull();
 		execl(bin, bin, "overhead", "--only",
 		      "fork-exit-wait,pipe-roundtrip-process,fork-exit-wait-256mib,process-worker-memory",
 		      "--quick", "--repeat", "10000", "--output", out, (char *)NULL);

@@ -152,6 +152,17 @@ static char *slurp_fd(int fd)
 	return buf;
 }
 
+void tvp_child_to_devnull(void)
+{
+	int nul = open("/dev/null", O_RDWR);
+
+	dup2(nul, 0);
+	dup2(nul, 1);
+	dup2(nul, 2);
+	if (nul > 2)
+		close(nul);
+}
+
 pid_t tvp_spawn(const char *cwd, const char *const *args)
 {
 	const char *bin = getenv("TVP_BIN");
@@ -166,10 +177,7 @@ pid_t tvp_spawn(const char *cwd, const char *const *args)
 	pid = fork();
 	ck_assert(pid >= 0);
 	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
+		tvp_child_to_devnull();
 		if (cwd && chdir(cwd) != 0)
 			_exit(126);
 		execv(bin, (char *const *)argv);

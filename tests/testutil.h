@@ -73,6 +73,10 @@ void tvp_cmd_free(struct tvp_cmd *c);
  * Returns its pid; the caller reaps it. */
 pid_t tvp_spawn(const char *cwd, const char *const *args);
 
+/* In a forked child about to exec: stdin, stdout and stderr become
+ * /dev/null. */
+void tvp_child_to_devnull(void);
+
 /* A fresh private temporary directory (mkdtemp); the caller removes it with
  * tvp_rm_rf. */
 char *tvp_tmpdir(void);
