@@ -269,10 +269,7 @@ START_TEST(bad_options_exit_2)
 	struct tvp_cmd c;
 
 	tvp_run_cli(&c, 30, "bench", a[0], a[1], a[2], a[3], NULL);
-	ck_assert_msg(c.status == 2, "exit %d: %s", c.status, c.err);
-	ck_assert_msg(strncmp(c.err, "tvp: bench: ", 12) == 0, "%s", c.err);
-	ck_assert_msg(strchr(c.err, '\n') == c.err + strlen(c.err) - 1, "one line: '%s'", c.err);
-	ck_assert_msg(strstr(c.err, bad[_i].says), "'%s' lacks '%s'", c.err, bad[_i].says);
+	tvp_assert_one_line_error(&c, 2, "tvp: bench: ", bad[_i].says);
 	tvp_cmd_free(&c);
 }
 END_TEST

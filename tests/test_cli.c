@@ -41,24 +41,13 @@ static const struct {
 	{ { "--pin", "pu:zz" }, "pin" },
 };
 
-/* A usage error: exit 2, no core, one line that starts with prefix and
- * says says. */
-static void assert_usage_error(const struct tvp_cmd *c, const char *prefix, const char *says)
-{
-	ck_assert_msg(c->status == 2, "exit %d (stderr: %s)", c->status, c->err);
-	ck_assert(!c->core);
-	ck_assert_msg(strncmp(c->err, prefix, strlen(prefix)) == 0, "'%s' lacks '%s'", c->err, prefix);
-	ck_assert_msg(strchr(c->err, '\n') == c->err + strlen(c->err) - 1, "one line: '%s'", c->err);
-	ck_assert_msg(strstr(c->err, says), "'%s' lacks '%s'", c->err, says);
-}
-
 START_TEST(bad_command_lines_exit_2)
 {
 	struct tvp_cmd c;
 	const char *const *a = bad[_i].args;
 
 	tvp_run_cli(&c, 30, "run", a[0], a[1], a[2], a[3], NULL);
-	assert_usage_error(&c, "tvp:", bad[_i].says);
+	tvp_assert_one_line_error(&c, 2, "tvp:", bad[_i].says);
 	tvp_cmd_free(&c);
 }
 END_TEST
@@ -195,7 +184,7 @@ START_TEST(bad_option_forms_exit_2)
 
 	tvp_run_cli(&c, 30, a[0], a[1], a[2], a[3], NULL);
 	snprintf(prefix, sizeof prefix, "tvp: %s: ", a[0]);
-	assert_usage_error(&c, prefix, bad_forms[_i].says);
+	tvp_assert_one_line_error(&c, 2, prefix, bad_forms[_i].says);
 	tvp_cmd_free(&c);
 }
 END_TEST
@@ -213,14 +202,14 @@ START_TEST(defaults_read_the_results_folder)
 	setenv("HOME", dir, 1);
 	for (size_t i = 0; i < ARRAY_SIZE(need_one); i++) {
 		tvp_run_cli(&c, 30, need_one[i], NULL);
-		assert_usage_error(&c, "tvp:", "/.local/share/tvp/results/latest.json");
+		tvp_assert_one_line_error(&c, 2, "tvp:", "/.local/share/tvp/results/latest.json");
 		tvp_cmd_free(&c);
 	}
 	xdg = xasprintf("%s/xdg", dir);
 	setenv("XDG_DATA_HOME", xdg, 1);
 	free(xdg);
 	tvp_run_cli(&c, 30, "compare", NULL);
-	assert_usage_error(&c, "tvp: compare:", "fewer than two results files");
+	tvp_assert_one_line_error(&c, 2, "tvp: compare:", "fewer than two results files");
 	tvp_cmd_free(&c);
 	cmd = xasprintf("mkdir -p '%s' && cp '%s/tests/fixtures/old.json' '%s/a.json' && touch -d '1 hour ago' "
 			"'%s/a.json' && cp '%s/tests/fixtures/new.json' '%s/b.json' && ln -s b.json '%s/latest.json'",
@@ -238,7 +227,7 @@ START_TEST(defaults_read_the_results_folder)
 	ck_assert_msg(strstr(c.out, "a.json (old") && strstr(c.out, "b.json (new"), "%s", c.out);
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "compare", "a.json", NULL);   /* relative to the cwd: missing */
-	assert_usage_error(&c, "tvp: compare:", "cannot read");
+	tvp_assert_one_line_error(&c, 2, "tvp: compare:", "cannot read");
 	tvp_cmd_free(&c);
 	free(cmd);
 	free(res);
@@ -260,7 +249,7 @@ START_TEST(help_and_version_as_commands)
 	ck_assert(!strncmp(c.out, "usage: tvp plot", 15));
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 10, "help", "nope", NULL);
-	assert_usage_error(&c, "tvp: unknown command 'nope'", "help, version");
+	tvp_assert_one_line_error(&c, 2, "tvp: unknown command 'nope'", "help, version");
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 10, "version", NULL);
 	ck_assert_int_eq(c.status, 0);

@@ -203,15 +203,6 @@ START_TEST(csv_quoting_markdown_and_filters)
 }
 END_TEST
 
-static void assert_one_line_error(const struct tvp_cmd *c, int status, const char *says)
-{
-	ck_assert_msg(c->status == status, "exit %d, expected %d (%s)", c->status, status, c->err);
-	ck_assert(!c->core);
-	ck_assert_msg(strncmp(c->err, "tvp: ", 5) == 0, "'%s'", c->err);
-	ck_assert_msg(strchr(c->err, '\n') == c->err + strlen(c->err) - 1, "one line: '%s'", c->err);
-	ck_assert_msg(strstr(c->err, says), "'%s' lacks '%s'", c->err, says);
-}
-
 /* A tvp.results/2 file: its columns appended after /1's; rounds.json's
  * thread-pool x2 (the second cell) has 8 rounds, its round 5 contended
  * with capacity 1.1 (make-fixtures.py). */
@@ -253,22 +244,22 @@ START_TEST(bad_input)
 	struct tvp_cmd c;
 
 	tvp_run_cli(&c, 30, "export", m, NULL);
-	assert_one_line_error(&c, 2, "not valid JSON");
+	tvp_assert_one_line_error(&c, 2, "tvp: ", "not valid JSON");
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "export", s, NULL);
-	assert_one_line_error(&c, 2, "tvp.results/9");
+	tvp_assert_one_line_error(&c, 2, "tvp: ", "tvp.results/9");
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "export", "/nonexistent/x.json", NULL);
-	assert_one_line_error(&c, 2, "cannot read");
+	tvp_assert_one_line_error(&c, 2, "tvp: ", "cannot read");
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "export", ok, "--format", "xml", NULL);
-	assert_one_line_error(&c, 2, "csv, tsv, md");
+	tvp_assert_one_line_error(&c, 2, "tvp: ", "csv, tsv, md");
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "export", ok, "--where", "colour=blue", NULL);
-	assert_one_line_error(&c, 2, "--where");
+	tvp_assert_one_line_error(&c, 2, "tvp: ", "--where");
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "export", ok, "--output", "/nonexistent/dir/x.csv", NULL);
-	assert_one_line_error(&c, 2, "cannot write");
+	tvp_assert_one_line_error(&c, 2, "tvp: ", "cannot write");
 	tvp_cmd_free(&c);
 	tvp_run_cli(&c, 30, "export", "--help", NULL);
 	ck_assert_int_eq(c.status, 0);

@@ -590,10 +590,8 @@ START_TEST(list_help_and_bad_name)
 	tvp_cmd_free(&c);
 
 	tvp_run_cli(&c, 10, "lesson", "no-such-lesson", NULL);
-	ck_assert_int_eq(c.status, 2);
-	ck_assert(strncmp(c.err, "tvp: ", 5) == 0);
-	ck_assert(strchr(c.err, '\n') == c.err + strlen(c.err) - 1);   /* one line */
-	ck_assert(strstr(c.err, "process") && strstr(c.err, "all"));
+	tvp_assert_one_line_error(&c, 2, "tvp: ", "process");
+	ck_assert(strstr(c.err, "all"));
 	tvp_cmd_free(&c);
 
 	tvp_run_cli(&c, 10, "lesson", "process", "--bogus", NULL);

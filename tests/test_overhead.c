@@ -307,10 +307,7 @@ START_TEST(bad_command_lines_exit_2)
 	const char *const *a = bad[_i].args;
 
 	tvp_run_cli(&c, 30, "overhead", a[0], a[1], a[2], NULL);
-	ck_assert_msg(c.status == 2, "overhead %s: exit %d (%s)", a[0], c.status, c.err);
-	ck_assert_msg(strncmp(c.err, "tvp:", 4) == 0, "'%s'", c.err);
-	ck_assert_msg(strchr(c.err, '\n') == c.err + strlen(c.err) - 1, "one line: '%s'", c.err);
-	ck_assert_msg(strstr(c.err, bad[_i].says), "'%s' lacks '%s'", c.err, bad[_i].says);
+	tvp_assert_one_line_error(&c, 2, "tvp:", bad[_i].says);
 	if (_i == 0)   /* the unknown name is listed with every accepted one */
 		ck_assert(strstr(c.err, "'bogus'") && strstr(c.err, "thread-create-join") &&
 			  strstr(c.err, "fork-exit-wait"));

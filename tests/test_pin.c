@@ -792,9 +792,7 @@ START_TEST(cli_topo_bad_options_exit_2)
 	const char *const *a = bad_cli[_i];
 
 	tvp_run_cli(&c, 30, "topo", a[0], a[1], a[2], a[3], NULL);
-	ck_assert_msg(c.status == 2, "topo %s %s: exit %d", a[0], a[1] ? a[1] : "", c.status);
-	ck_assert_msg(strncmp(c.err, "tvp: ", 5) == 0, "stderr: %s", c.err);
-	ck_assert_msg(strchr(c.err, '\n') == c.err + strlen(c.err) - 1, "one line: %s", c.err);
+	tvp_assert_one_line_error(&c, 2, "tvp: ", NULL);
 	ck_assert_str_eq(c.out, "");
 	tvp_cmd_free(&c);
 }

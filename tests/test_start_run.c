@@ -131,9 +131,7 @@ START_TEST(private_lock_refused_with_processes)
 		tvp_run_cli(&c, 30, "run", "--workload", "contention", "--lock", "private", "--mode",
 			    "fork-pool", "--start", starts[i], "--workers", "2", "--quick", "--quiet",
 			    "--output", "/dev/null", NULL);
-		ck_assert_msg(c.status == 2, "--start %s: exit %d", starts[i], c.status);
-		ck_assert_msg(!strncmp(c.err, "tvp: ", 5) && strchr(c.err, '\n') == c.err + strlen(c.err) - 1,
-			      "one tvp: line: %s", c.err);
+		tvp_assert_one_line_error(&c, 2, "tvp: ", starts[i]);
 		ck_assert_msg(strstr(c.err, "--lock private") && strstr(c.err, "--lock mutex") &&
 			      strstr(c.err, starts[i]), "says why and what to use: %s", c.err);
 		tvp_cmd_free(&c);

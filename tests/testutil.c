@@ -152,6 +152,17 @@ static char *slurp_fd(int fd)
 	return buf;
 }
 
+void tvp_assert_one_line_error(const struct tvp_cmd *c, int status, const char *prefix,
+			       const char *says)
+{
+	ck_assert_msg(c->status == status, "exit %d, expected %d (stderr: %s)", c->status, status,
+		      c->err);
+	ck_assert(!c->core);
+	ck_assert_msg(strncmp(c->err, prefix, strlen(prefix)) == 0, "'%s' lacks '%s'", c->err, prefix);
+	ck_assert_msg(strchr(c->err, '\n') == c->err + strlen(c->err) - 1, "one line: '%s'", c->err);
+	ck_assert_msg(!says || strstr(c->err, says), "'%s' lacks '%s'", c->err, says);
+}
+
 void tvp_child_to_devnull(void)
 {
 	int nul = open("/dev/null", O_RDWR);

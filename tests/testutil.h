@@ -67,6 +67,11 @@ struct tvp_cmd {
 void tvp_run_cli(struct tvp_cmd *c, double timeout_s, const char *arg, ...);
 void tvp_cmd_free(struct tvp_cmd *c);
 
+/* How tvp must fail on bad input: exit status, no core, one line on stderr
+ * that starts with prefix and contains says (NULL: anything). */
+void tvp_assert_one_line_error(const struct tvp_cmd *c, int status, const char *prefix,
+			       const char *says);
+
 /* Starts build/tvp (from $TVP_BIN) with args (NULL-terminated, without the
  * program; at most 30), stdin, stdout and stderr on /dev/null, in directory
  * cwd (NULL: here), without waiting: for a test that signals it mid-run.
