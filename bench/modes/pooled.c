@@ -230,7 +230,5 @@ void pooled_teardown(struct mode_run *m)
 		free(st);
 		m->state = NULL;
 	}
-	free(m->wstats);
-	m->wstats = NULL;
-	m->n_wstats = 0;
+	mode_run_free_wstats(m);
 }

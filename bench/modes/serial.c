@@ -32,12 +32,6 @@ static int serial_execute(struct mode_run *m)
 	return 0;
 }
 
-static void serial_teardown(struct mode_run *m)
-{
-	free(m->wstats);
-	m->wstats = NULL;
-	m->n_wstats = 0;
-}
 
 const struct mode mode_serial = {
 	.name = "serial",
@@ -46,5 +40,5 @@ const struct mode mode_serial = {
 	.python = true,
 	.flags = MODE_SERIAL,
 	.execute = serial_execute,
-	.teardown = serial_teardown,
+	.teardown = mode_run_free_wstats,
 };

@@ -118,12 +118,6 @@ static int spawn_execute(struct mode_run *m)
 	return rc;
 }
 
-static void spawn_teardown(struct mode_run *m)
-{
-	free(m->wstats);
-	m->wstats = NULL;
-	m->n_wstats = 0;
-}
 
 const struct mode mode_thread_spawn = {
 	.name = "thread-spawn",
@@ -131,5 +125,5 @@ const struct mode mode_thread_spawn = {
 	.family = MODE_FAMILY_SPAWN,
 	.flags = 0,
 	.execute = spawn_execute,
-	.teardown = spawn_teardown,
+	.teardown = mode_run_free_wstats,
 };
