@@ -167,9 +167,16 @@ static void worker_run(const struct fork_child *c, struct board_slot *bs, struct
 		rec.status = st;
 		rec.len = (uint32_t)r.len;
 		if (!r.heap && o->cap - o->len >= sizeof rec + TASK_RESULT_INLINE) {
-			/* The common small result: no calls. */
-			memcpy(o->b + o->len, &rec, sizeof rec);
-			memcpy(o->b + o->len + sizeof rec, r.inl, TASK_RESULT_INLINE);
+			/* The common small result: no calls. Each field is
+			 * stored straight into the buffer: the record built on
+			 * the stack and copied as one word stalled on store
+			 * forwarding (two 4-byte stores, one 8-byte load), the
+			 * hottest instruction of a worker mapping empty tasks. */
+			unsigned char *w = o->b + o->len;
+
+			memcpy(w + offsetof(struct wire_record, status), &st, sizeof st);
+			memcpy(w + offsetof(struct wire_record, len), &rec.len, sizeof rec.len);
+			memcpy(w + sizeof rec, r.inl, TASK_RESULT_INLINE);
 			o->len += sizeof rec + r.len;
 		} else {
 			out_put(o, &rec, sizeof rec);

@@ -61,8 +61,15 @@ bool fork_dispatch_results(struct fpool *fp, struct wslot *s, const void *m, siz
 			goto bad;
 		j->status[k] = rec.status;
 		if (rec.len <= TASK_RESULT_INLINE && !j->results[k].heap) {
-			/* The common small result: no calls. */
-			memcpy(j->results[k].inl, b, rec.len);
+			/* The common small result: no calls. A copy of the
+			 * whole inline size (when the message holds that many
+			 * more bytes) is two moves; one of rec.len bytes was a
+			 * call to memmove, a sixth of the parent's time in a
+			 * map of empty tasks. Bytes past len are not read. */
+			if ((size_t)(end - b) >= TASK_RESULT_INLINE)
+				memcpy(j->results[k].inl, b, TASK_RESULT_INLINE);
+			else
+				memcpy(j->results[k].inl, b, rec.len);
 			j->results[k].len = rec.len;
 		} else {
 			task_result_set(&j->results[k], b, rec.len);

@@ -79,10 +79,10 @@ static void req_free(struct req *r)
 	}
 	if (r->kind == REQ_IMAP_UNORDERED)
 		pthread_mutex_destroy(&r->lock);
-	if (r->jobs != &r->job1) {
+	if (r->jobs != &r->job1)
 		free(r->jobs);
+	if (r->owns_args)
 		free(r->args);
-	}
 	free(r->job_done);
 	free(r->finished);
 	free(r);

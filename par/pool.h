@@ -127,7 +127,8 @@ int pool_map(struct pool *p, task_fn fn, const void *args, size_t arg_size, size
 	     size_t chunksize, struct task_result *results, int *status);
 
 /* The same without waiting: cb is called once when all are done (with an
- * empty result), and the arrays must live until then. */
+ * empty result), and the arrays (args included: they are read in place, not
+ * copied) must live until then. */
 struct pool_async *pool_map_async(struct pool *p, task_fn fn, const void *args, size_t arg_size,
 				  size_t n, size_t chunksize, struct task_result *results,
 				  int *status, pool_callback cb, void *ud);

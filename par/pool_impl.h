@@ -23,10 +23,11 @@ struct req {
 	size_t chunksize;
 	size_t njobs;
 	struct job *jobs;
-	unsigned char *args;          /* the copy of every record */
+	unsigned char *args;          /* every record (read only: map's are the caller's) */
 	int *status;                  /* [n] */
 	struct task_result *results;  /* [n] */
 	bool owns_arrays;             /* imap: status and results are ours */
+	bool owns_args;               /* imap: args is our copy (map: the caller's) */
 
 	pool_callback cb;
 	pool_error_callback ecb;

@@ -55,9 +55,18 @@ static struct req *map_req(struct pool *p, enum req_kind kind, task_fn fn, const
 	r->chunksize = chunksize ? chunksize : default_chunksize(n, p->base.opt.workers);
 	r->njobs = n / r->chunksize + (n % r->chunksize != 0);
 	r->jobs = xcalloc(r->njobs, sizeof *r->jobs);
-	r->args = xmalloc(n * arg_size);
-	if (n && arg_size)
-		memcpy(r->args, args, n * arg_size);
+	if (status) {
+		/* map: the caller's arguments, read in place (they live until the
+		 * request is done, as its arrays do). A copy cost a fresh
+		 * mapping's page faults in every map: 3 ms of a million empty
+		 * tasks' 18 ms on the 2-vCPU VM. */
+		r->args = (unsigned char *)args;
+	} else {
+		r->owns_args = true;
+		r->args = xmalloc(n * arg_size);
+		if (n && arg_size)
+			memcpy(r->args, args, n * arg_size);
+	}
 	if (status) {
 		r->status = status;
 		r->results = results;

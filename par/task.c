@@ -16,7 +16,7 @@ void task_result_release(struct task_result *r)
 	r->len = 0;
 }
 
-void *task_result_reserve(struct task_result *r, size_t len)
+void *task_result_reserve_slow(struct task_result *r, size_t len)
 {
 	task_result_release(r);
 	r->len = len;
@@ -26,7 +26,7 @@ void *task_result_reserve(struct task_result *r, size_t len)
 	return r->heap;
 }
 
-void task_result_set(struct task_result *r, const void *data, size_t len)
+void task_result_set_slow(struct task_result *r, const void *data, size_t len)
 {
 	void *p = task_result_reserve(r, len);
 

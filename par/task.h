@@ -46,12 +46,33 @@ static inline const void *task_result_data(const struct task_result *r)
 	return r->heap ? (const void *)r->heap : (const void *)r->inl;
 }
 
+/* The out-of-line cases of task_result_reserve and task_result_set: r
+ * holds heap bytes, or len is over TASK_RESULT_INLINE. */
+void *task_result_reserve_slow(struct task_result *r, size_t len);
+void task_result_set_slow(struct task_result *r, const void *data, size_t len);
+
 /* Makes room for len bytes, sets r->len = len and returns where to write
- * them. Frees what r held before. */
-void *task_result_reserve(struct task_result *r, size_t len);
+ * them. Frees what r held before. Inline for the common small result: in a
+ * map of a million empty tasks, a call to free(NULL) and one to memcpy were
+ * a third of each task's cost. */
+static inline void *task_result_reserve(struct task_result *r, size_t len)
+{
+	if (r->heap || len > TASK_RESULT_INLINE)
+		return task_result_reserve_slow(r, len);
+	r->len = len;
+	return r->inl;
+}
 
 /* Copies len bytes into r. */
-void task_result_set(struct task_result *r, const void *data, size_t len);
+static inline void task_result_set(struct task_result *r, const void *data, size_t len)
+{
+	if (r->heap || len > TASK_RESULT_INLINE) {
+		task_result_set_slow(r, data, len);
+		return;
+	}
+	r->len = len;
+	__builtin_memcpy(r->inl, data, len);
+}
 
 /* Takes ownership of a malloc'd buffer of len bytes: no copy (how a thread
  * hands a large result back through shared memory). */
