@@ -96,9 +96,10 @@ void channel_free(struct channel *ch);
 int channel_send(struct channel *ch, const struct iovec *iov, unsigned n);
 
 /* Waits up to timeout_ns (POOL_FOREVER: no limit) for a message, spinning
- * for spin_ns first (shm; pipes always sleep). Returns 1 with *msg and *len
- * set (the bytes stay valid until the next receive on ch), -ETIMEDOUT, or
- * -EPIPE when the peer is gone and every message has been read. */
+ * for spin_ns first (a pipe end looks with ioctl FIONREAD). Returns 1 with
+ * *msg and *len set (the bytes stay valid until the next receive on ch),
+ * -ETIMEDOUT, or -EPIPE when the peer is gone and every message has been
+ * read. */
 int channel_recv(struct channel *ch, int64_t timeout_ns, uint64_t spin_ns, const void **msg,
 		 size_t *len);
 

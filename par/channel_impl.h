@@ -44,7 +44,10 @@ struct channel_transport {
 struct pipe_end {
 	int rfd, wfd;                  /* ours: read from the peer, write to it */
 	int peer_fds[2];               /* parent, until ready: the worker's */
-	bool guard_sigpipe;            /* the parent: a write to a dead worker must not kill it */
+	int hold_fd;                   /* the parent: a read end of the down pipe it never
+					  reads, so no write raises SIGPIPE; -1: none */
+	bool guard_sigpipe;            /* no hold_fd: block SIGPIPE around each write */
+	bool peer_gone;                /* a read saw the end of the stream */
 };
 
 struct shm_area;

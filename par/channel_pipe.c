@@ -2,33 +2,43 @@
  * pipe up (results), as Python's multiprocessing does it.
  *
  * DESIGN
- * The simple way, kept simple: every byte crosses the kernel twice (a write
- * and a read), and a reader waiting for bytes sleeps in poll() at once
- * (spinning on a pipe would mean a system call per look). A dead peer is the
- * pipe's own end of file: once the worker's process is gone no one holds the
- * write end of the up pipe.
+ * Every byte crosses the kernel twice (a write and a read), as in Python's
+ * multiprocessing. A dead peer is the pipe's own end of file: once the
+ * worker's process is gone no one holds the write end of the up pipe.
  *
  * Every end is non-blocking; channel.c's loops poll. The pipes are enlarged
  * to 256 KiB (when the system allows) so that a job or a result of that size
  * goes across in one write.
  *
- * What that costs (issue 13: a one-task round trip over a pipe is 4-7 times
- * one over shm when the machine is quiet). strace -c -f over 2000
- * pool_apply of an empty task on a one-worker fork pool counted, per round
- * trip: 3.4 read (1.4 of them EAGAIN: the parent looking), 2 writev, 2
- * rt_sigprocmask (the SIGPIPE guard below, in the parent), 1.1 ppoll and 0.6
- * poll; the same over shm: 2 sched_yield and nothing else. And a worker
- * waiting on a pipe is asleep in ppoll, so each job handed to it pays a
- * wake-up, where a shm worker spinning in its window sees the job in well
- * under a microsecond. Kept so: the pipe channel is the plain design the
- * shm one is measured against.
+ * What a round trip cost (issue 13: 4-7 times one over shm on a quiet
+ * machine). strace -c -f over 2000 pool_apply of an empty task on a
+ * one-worker fork pool counted, per round trip: 3.4 read (1.4 of them
+ * EAGAIN: the parent looking), 2 writev, 2 rt_sigprocmask (a SIGPIPE guard
+ * around the parent's writes), 1.1 ppoll and 0.6 poll; the same over shm: 2
+ * sched_yield and nothing else. And a worker waiting on a pipe slept in
+ * ppoll at once, so each job handed to it paid a wake-up (30-40 us to wake a
+ * sleeping core here), where a shm worker spinning in its window sees a job
+ * in well under a microsecond. Two changes, each the cheapest that keeps
+ * the pipe a pipe:
  *
- * A write to a pipe whose reader is dead raises SIGPIPE, which would kill
- * the writer. A pool's worker ignores SIGPIPE (it is the pool's own
- * process); the parent must not change a disposition that belongs to the
- * program, so unless SIGPIPE is ignored already a write blocks it in the
- * writing thread for the call and consumes the signal if the write raised
- * it.
+ * - A waiting end spins like the shm channel's, within the same window, but
+ *   a look is a system call: ioctl(FIONREAD) says whether bytes wait
+ *   (may_read), and only then is read() called. Past the window it sleeps in
+ *   poll as before. A dead writer reads as 0 bytes waiting, so the spin runs
+ *   out and poll then reports the hang-up.
+ * - No SIGPIPE guard. A write to a pipe whose reader is dead raises SIGPIPE,
+ *   which would kill the writer; the parent must not change a disposition
+ *   that belongs to the program, so it blocked SIGPIPE around every write (2
+ *   system calls). Instead the parent keeps a read end of each down pipe
+ *   open itself and never reads it: a pipe with a reader never raises
+ *   SIGPIPE. A dead worker is still found by its pidfd and by the up pipe's
+ *   end of file, after which writes say -EPIPE as before; until then they
+ *   fill the pipe and then wait for room, as for a live worker that is slow. The guard remains for the
+ *   case the extra descriptor cannot be had (EMFILE). A pool's worker
+ *   ignores SIGPIPE: it is the pool's own process.
+ *
+ * What is left is the kernel's: a write and a read on each side, where shm
+ * needs no system call at all while both ends are awake.
  */
 #include "par/channel_impl.h"
 
@@ -36,6 +46,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,6 +60,8 @@ static ssize_t pipe_write_some(struct channel *ch, const struct iovec *iov, unsi
 	ssize_t w;
 	int err;
 
+	if (pe->peer_gone)
+		return -EPIPE;   /* a read saw its end (no SIGPIPE with hold_fd) */
 	if (guard) {
 		sigemptyset(&pipe_set);
 		sigaddset(&pipe_set, SIGPIPE);
@@ -87,14 +100,19 @@ static ssize_t pipe_read_some(struct channel *ch, void *buf, size_t len)
 	while (r < 0 && errno == EINTR);
 	if (r > 0)
 		return r;
-	if (r == 0)
+	if (r == 0 || errno != EAGAIN) {
+		ch->u.pipe.peer_gone = true;
 		return -EPIPE;
-	return errno == EAGAIN ? 0 : -EPIPE;
+	}
+	return 0;
 }
 
 static bool pipe_may_read(struct channel *ch)
 {
-	return true;     /* only a read can tell */
+	int n = 0;
+
+	/* An error: let the read say what it is. */
+	return ioctl(ch->u.pipe.rfd, FIONREAD, &n) != 0 || n > 0;
 }
 
 static bool pipe_arm(struct channel *ch, bool want_write)
@@ -146,11 +164,12 @@ static void pipe_close(struct channel *ch, bool quietly)
 	/* Closing the write end is how the peer learns: end of file. */
 	close_fd(&ch->u.pipe.rfd);
 	close_fd(&ch->u.pipe.wfd);
+	close_fd(&ch->u.pipe.hold_fd);
 	pipe_parent_ready(ch);
 }
 
 static const struct channel_transport pipe_transport = {
-	.spins = false,
+	.spins = true,
 	.write_some = pipe_write_some,
 	.read_some = pipe_read_some,
 	.may_read = pipe_may_read,
@@ -203,7 +222,9 @@ int channel_pipe_new(struct channel *ch)
 	pe->rfd = up[0];
 	pe->peer_fds[0] = down[0];
 	pe->peer_fds[1] = up[1];
-	pe->guard_sigpipe = sigpipe_needs_guard();
+	/* A reader of our own, so that no write raises SIGPIPE (see DESIGN). */
+	pe->hold_fd = fcntl(down[0], F_DUPFD_CLOEXEC, 0);
+	pe->guard_sigpipe = pe->hold_fd < 0 && sigpipe_needs_guard();
 	ch->t = &pipe_transport;
 	return 0;
 
@@ -228,6 +249,7 @@ int channel_pipe_open(struct channel *ch, const int *fds, unsigned nfds)
 	pe->rfd = fds[0];
 	pe->wfd = fds[1];
 	pe->peer_fds[0] = pe->peer_fds[1] = -1;
+	pe->hold_fd = -1;
 	pe->guard_sigpipe = sigpipe_needs_guard();
 	ch->t = &pipe_transport;
 	return 0;
