@@ -294,6 +294,11 @@ bool channel_may_have_input(struct channel *ch)
 	return ch->in_len - ch->in_off >= in_need(ch) || ch->t->may_read(ch);
 }
 
+bool channel_look_is_cheap(const struct channel *ch)
+{
+	return ch->t->cheap_look;
+}
+
 /* ---- sleeping ---------------------------------------------------------- */
 
 bool channel_arm(struct channel *ch)

@@ -130,6 +130,11 @@ int channel_try_recv(struct channel *ch, const void **msg, size_t *len);
  * shm), for spinning. */
 bool channel_may_have_input(struct channel *ch);
 
+/* True if channel_may_have_input costs a plain load (shm), so a spinner may
+ * look after every pause; false if it is a system call (a pipe's FIONREAD):
+ * look once per round of pauses. */
+bool channel_look_is_cheap(const struct channel *ch);
+
 /* Sleeping in poll(). channel_arm announces that this end is about to sleep
  * (so the peer knows to wake it) and returns false if there is something to
  * do already (input, room for the pending message, a closed peer): then do

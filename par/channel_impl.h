@@ -21,6 +21,7 @@ struct channel;
 
 struct channel_transport {
 	bool spins;                    /* waiting for bytes is worth a spin */
+	bool cheap_look;               /* may_read is a plain load, no system call */
 	/* Writes what fits of iov[0..n) without blocking: the bytes written,
 	 * 0 if there is no room, or -EPIPE when the peer is gone. */
 	ssize_t (*write_some)(struct channel *ch, const struct iovec *iov, unsigned n);

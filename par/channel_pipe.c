@@ -170,6 +170,7 @@ static void pipe_close(struct channel *ch, bool quietly)
 
 static const struct channel_transport pipe_transport = {
 	.spins = true,
+	.cheap_look = false,
 	.write_some = pipe_write_some,
 	.read_some = pipe_read_some,
 	.may_read = pipe_may_read,

@@ -7,7 +7,8 @@
  * waits (fork_dispatch.c does the work of one round). One waiter at a time
  * is the "poller"; the others sleep on fpool.cv until it reports something.
  * The poller spins for spin_ns after anything moved (yielding between
- * looks: a worker sharing its core is what it waits for), then sleeps in
+ * looks: a worker sharing its core is what it waits for; not at all while
+ * every PU runs a worker with a long job, see spin_window), then sleeps in
  * ppoll until a channel, a pidfd or the wake eventfd (submit, wake) fires,
  * or the earliest deadline of a running task or of a retried spawn. The
  * poll set of pidfds is built in one place, fork_poll_pidfds, for the
@@ -139,12 +140,37 @@ static uint64_t next_wakeup(struct fpool *fp, uint64_t until)
 	return until;
 }
 
+/* How long the poller may spin now: the spin window, or 0 when every PU is
+ * taken by a worker with a long job (LONG_JOB_RECORDS outcomes or more to
+ * come). Spinning then takes a core from a worker, and the next message is
+ * far off: in a map of a million empty tasks on two PUs, the parent spun
+ * between result messages, its CPU time equal to the wall time, and the
+ * workers ran half the time (their busy_ns half the wall). Asleep, it is
+ * woken by the message (an eventfd write per 64 KiB of results). A short
+ * job's result is near, so the parent keeps spinning for it, as it does
+ * while a PU is free for it to spin on. */
+static uint64_t spin_window(struct fpool *fp)
+{
+	unsigned busy = 0;
+
+	for (unsigned i = 0; i < fp->n; i++) {
+		const struct wslot *s = &fp->w[i];
+
+		if (s->state != W_BUSY)
+			continue;
+		if (s->job->n - s->done < LONG_JOB_RECORDS)
+			return fp->child.spin_ns;
+		busy++;
+	}
+	return busy < fp->pus ? fp->child.spin_ns : 0;
+}
+
 /* The poller's loop: pump, spin, sleep. mu held. */
 static int poll_loop(struct fpool *fp, uint64_t deadline, const _Atomic int *flag,
 		     uint64_t base)
 {
 	bool outer = !fp->poller;
-	uint64_t spin_end = now_ns() + fp->child.spin_ns;
+	uint64_t spin_end = now_ns() + spin_window(fp);
 	int rc;
 
 	fp->poller = true;
@@ -169,15 +195,27 @@ static int poll_loop(struct fpool *fp, uint64_t deadline, const _Atomic int *fla
 			break;
 		}
 		if (moved)
-			spin_end = now + fp->child.spin_ns;
+			spin_end = now + spin_window(fp);
 		if (now < spin_end) {
-			/* Let submitters in while spinning. */
+			/* Let submitters in while spinning. Between pumps,
+			 * watch the board's count of result messages after
+			 * every pause, as the thread pool watches its flag: a
+			 * pump per 32 pauses (0.7 us here) made a result wait
+			 * half of that on average. */
+			uint64_t sent = atomic_load_explicit(&fp->board->sent,
+							     memory_order_acquire);
+			bool seen = false;
+
 			pthread_mutex_unlock(&fp->mu);
-			for (int i = 0; i < 32; i++)
+			for (int i = 0; i < 32 && !seen; i++) {
 				cpu_relax();
+				seen = atomic_load_explicit(&fp->board->sent,
+							    memory_order_acquire) != sent;
+			}
 			/* A worker sharing our core is what we wait for:
 			 * let it run first. */
-			sched_yield();
+			if (!seen)
+				sched_yield();
 			pthread_mutex_lock(&fp->mu);
 			continue;
 		}

@@ -236,6 +236,7 @@ static int fp_start(struct pool *p, char *err, size_t errlen)
 	fp->child.initializer = opt->initializer;
 	fp->child.initarg = opt->initarg;
 	fp->start = opt->start;
+	fp->pus = sys_usable_pus();
 	fp->wake_efd = fp->board_fd = -1;
 	pthread_mutex_init(&fp->mu, NULL);
 	pthread_condattr_init(&ca);

@@ -37,6 +37,8 @@
 #define PIECE_BYTES (64u << 10)           /* argument bytes per job message */
 #define RESULT_FLUSH_BYTES (64u << 10)    /* result bytes per result message */
 #define DEATH_CHECK_NS 200000u            /* how often a busy parent looks at pidfds */
+#define LONG_JOB_RECORDS 256u             /* a job with this many outcomes to come
+					     keeps its worker busy for a while */
 #define MAX_RETIRED 4096u                 /* stats kept for workers gone */
 #define SPAWN_RETRY_NS 10000000u          /* after a failed fork */
 #define TERM_GRACE_NS 200000000u          /* terminate: SIGTERM, then SIGKILL */
@@ -63,6 +65,8 @@ struct board_slot {
 
 struct board {
 	alignas(CACHE_LINE) _Atomic int32_t spinner;   /* pid of the idle worker spinning, or 0 */
+	alignas(CACHE_LINE) _Atomic uint64_t sent;     /* result messages sent by all workers:
+							  what a spinning parent watches */
 	struct board_slot slot[];
 };
 
@@ -136,6 +140,7 @@ struct fpool {
 	struct job *qhead, *qtail;    /* queued jobs */
 	uint64_t next_seq;
 	unsigned n_prefetched;        /* slots with a next job */
+	unsigned pus;                 /* PUs this process may use, at the start */
 
 	struct board *board;
 	size_t board_bytes;

@@ -2,6 +2,7 @@
 #include "par/sys.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -143,4 +144,15 @@ void format_duration(char *buf, size_t len, double ns)
 		snprintf(buf, len, "%.2f ms", ns / 1e6);
 	else
 		snprintf(buf, len, "%.3f s", ns / 1e9);
+}
+
+unsigned sys_usable_pus(void)
+{
+	cpu_set_t mask;
+	int n;
+
+	if (sched_getaffinity(0, sizeof mask, &mask) != 0)
+		return 1;
+	n = CPU_COUNT(&mask);
+	return n > 0 ? (unsigned)n : 1;
 }

@@ -53,6 +53,9 @@ static inline void cpu_relax(void)
  * the parent if it is killed. */
 void sys_child_after_fork(void);
 
+/* The PUs this process may run on (its affinity mask), at least 1. */
+unsigned sys_usable_pus(void);
+
 /* Formats ns as a short human duration ("812 ns", "3.41 us", "1.20 s"). */
 void format_duration(char *buf, size_t len, double ns);
 
