@@ -274,8 +274,47 @@ static ssize_t in_fill(struct channel *ch)
 	return n;
 }
 
+/* Hands out the next message where it lies in the transport's memory, if
+ * the inbox is empty and the message is there whole and in one piece (not
+ * across the ring's end): no copy into the inbox. In a map of a million
+ * empty tasks that copy was a fifth of the fork pool parent's time, and a
+ * worker reads its arguments in place too. The message stays the reader's
+ * (the writer cannot reuse its bytes) until the next receive consumes it,
+ * which is the lifetime channel.h promises. */
+static bool in_peek(struct channel *ch, const void **msg, size_t *len)
+{
+	const unsigned char *p;
+	size_t contig;
+	uint64_t mlen;
+
+	if (!ch->t->peek || ch->in_len != ch->in_off)
+		return false;
+	p = ch->t->peek(ch, &contig);
+	if (contig < PREFIX)
+		return false;
+	memcpy(&mlen, p, sizeof mlen);
+	if (mlen > contig || PREFIX + PAD((size_t)mlen) > contig)
+		return false;
+	*msg = p + PREFIX;
+	*len = (size_t)mlen;
+	ch->held = PREFIX + PAD((size_t)mlen);
+	return true;
+}
+
+/* Gives the bytes of a message handed out in place back to the writer. */
+static void release_held(struct channel *ch)
+{
+	if (ch->held) {
+		ch->t->consume(ch, ch->held);
+		ch->held = 0;
+	}
+}
+
 int channel_try_recv(struct channel *ch, const void **msg, size_t *len)
 {
+	release_held(ch);
+	if (in_peek(ch, msg, len))
+		return 1;
 	for (;;) {
 		ssize_t n;
 
@@ -291,6 +330,7 @@ int channel_try_recv(struct channel *ch, const void **msg, size_t *len)
 
 bool channel_may_have_input(struct channel *ch)
 {
+	release_held(ch);   /* else it would count as input still */
 	return ch->in_len - ch->in_off >= in_need(ch) || ch->t->may_read(ch);
 }
 

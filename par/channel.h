@@ -127,7 +127,8 @@ void channel_drop_pending(struct channel *ch);
 int channel_try_recv(struct channel *ch, const void **msg, size_t *len);
 
 /* True if there may be bytes to read right now: cheap (no system call for
- * shm), for spinning. */
+ * shm), for spinning. Ends the last received message's lifetime, as a
+ * receive does. */
 bool channel_may_have_input(struct channel *ch);
 
 /* True if channel_may_have_input costs a plain load (shm), so a spinner may

@@ -5,7 +5,8 @@
  * A transport moves bytes without blocking and knows how to sleep; channel.c
  * does the framing (a 16-byte prefix holding the length before each message,
  * and padding after it to a multiple of 16 bytes), reassembles
- * messages in the inbox and keeps the unwritten rest of a message in the
+ * messages in the inbox (or hands a whole one out where it lies, when the
+ * transport can peek) and keeps the unwritten rest of a message in the
  * outbox.
  */
 #ifndef CHANNEL_IMPL_H
@@ -30,6 +31,12 @@ struct channel_transport {
 	ssize_t (*read_some)(struct channel *ch, void *buf, size_t len);
 	/* Cheap: might read_some return something other than 0? */
 	bool (*may_read)(struct channel *ch);
+	/* Optional (shm): the unread bytes as they lie in the transport's own
+	 * memory, *contig of them in one piece from the returned address; and
+	 * consume, which lets the writer have n of them back. channel.c hands
+	 * a whole message out in place and consumes it at the next receive. */
+	const unsigned char *(*peek)(struct channel *ch, size_t *contig);
+	void (*consume)(struct channel *ch, size_t n);
 	/* Announces a sleep (see channel_arm); false if there is input, room
 	 * to write (want_write) or a closed peer already. */
 	bool (*arm)(struct channel *ch, bool want_write);
@@ -81,6 +88,8 @@ struct channel {
 	/* Inbox: bytes read, [in_off, in_len) not yet handed out. */
 	unsigned char *in;
 	size_t in_cap, in_len, in_off;
+	size_t held;                   /* a message handed out in place (peek):
+					  its bytes, consumed at the next receive */
 
 	union {
 		struct pipe_end pipe;

@@ -151,6 +151,27 @@ static ssize_t shm_read_some(struct channel *ch, void *buf, size_t len)
 	return (ssize_t)len;
 }
 
+static const unsigned char *shm_peek(struct channel *ch, size_t *contig)
+{
+	struct shm_end *se = &ch->u.shm;
+	uint64_t head = atomic_load_explicit(se->in_head, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(se->in_tail, memory_order_relaxed);
+	size_t at = (size_t)(tail & (se->ring_bytes - 1));
+	size_t avail = (size_t)(head - tail);
+
+	*contig = avail < se->ring_bytes - at ? avail : (size_t)se->ring_bytes - at;
+	return se->in_data + at;
+}
+
+static void shm_consume(struct channel *ch, size_t n)
+{
+	struct shm_end *se = &ch->u.shm;
+	uint64_t tail = atomic_load_explicit(se->in_tail, memory_order_relaxed);
+
+	atomic_store_explicit(se->in_tail, tail + n, memory_order_release);
+	wake_peer(se);
+}
+
 static bool shm_may_read(struct channel *ch)
 {
 	struct shm_end *se = &ch->u.shm;
@@ -252,6 +273,8 @@ static void shm_close(struct channel *ch, bool quietly)
 static const struct channel_transport shm_transport = {
 	.spins = true,
 	.cheap_look = true,
+	.peek = shm_peek,
+	.consume = shm_consume,
 	.write_some = shm_write_some,
 	.read_some = shm_read_some,
 	.may_read = shm_may_read,

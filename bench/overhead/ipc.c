@@ -23,7 +23,10 @@
  * The shm-ring kernels send through the fork pool's own channel
  * (par/channel.h, CHANNEL_SHM): the child is the worker end and sends whole
  * messages with channel_send; the driver takes them with channel_try_recv
- * as the fork pool's parent does, message by message, reassembled.
+ * as the fork pool's parent does, message by message: in place in the ring
+ * when a message lies there whole and in one piece (no copy out, unlike a
+ * pipe's read), else reassembled in the inbox (every 4 MiB message: the
+ * ring holds 256 KiB).
  *
  * memcpy copies the same two buffers, both touched beforehand, so it is the
  * cache-hot best case; an empty asm with a memory clobber after each copy
