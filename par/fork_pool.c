@@ -36,6 +36,11 @@
  *     of each down pipe instead of the guard: one round trip 9-16 us ->
  *     4.0-5.3 us, against 1.3-2.0 us for the thread pool in the same
  *     minutes (channel_pipe.c).
+ *   - tvp's own reads between setup and the timed region (CPU pressure,
+ *     run-queue delay: 40-100 us) outlast the spin window, so a one-task
+ *     cell timed a sleeping worker's wake-up: 87 us over shm, 19 us for a
+ *     thread pool, against 2.3-2.4 us warm. Now the run loop calls
+ *     pool_wake last before the timed region (bench/run/measure.c).
  *   - a map of empty tasks (1,000,000 noop, 2 workers): the parent is the
  *     bottleneck, busy for the whole map (its CPU time = the wall time):
  *     it decodes every result record into the caller's array of struct

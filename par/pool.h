@@ -104,6 +104,22 @@ typedef void (*pool_error_callback)(void *ud, int err, const struct task_result 
  * task that is not fails with -ENOENT and says so). */
 int pool_new(struct pool **out, const struct pool_options *opt, char *err, size_t errlen);
 
+/* Makes the pool's workers awake again, as pool_new leaves them: one empty
+ * task per worker, then round trips for POOL_WAKE_NS, for a caller that is
+ * about to time a hand-off after doing other things for longer than the
+ * spin window (its idle workers have gone to sleep meanwhile, and the
+ * first task would time their wake-up). Its tasks are not numbered, not
+ * counted towards maxtasksperchild, and the statistics they leave are
+ * taken and dropped: call it where pool_take_stats would lose nothing
+ * (right after pool_new or pool_take_stats). Returns 0, or the status of
+ * a round trip that failed (its message in err). */
+int pool_wake(struct pool *p, char *err, size_t errlen);
+
+/* How long pool_wake makes round trips once every worker has run its
+ * task: 50 us, the spin window, so that the worker spinning last is the
+ * one that just answered. */
+#define POOL_WAKE_NS 50000u
+
 /* Runs one task and waits for it. Returns the task's status (0 or negative
  * errno; a worker that died gives -ECHILD with a message that names the
  * signal or exit code) with its result or message moved into out. */

@@ -54,19 +54,20 @@ static int warm_task(const void *arg, size_t arg_len, struct task_result *out)
 
 TASK_REGISTER(warm_task)
 
-/* pool_new's warm-up (see DESIGN): one task per worker, then round trips
- * for POOL_WARM_NS; then the counters start from zero. Returns 0, -EINTR
+/* pool_new's warm-up and pool_wake (see DESIGN): one task per worker, then
+ * round trips for warm_ns; the statistics they leave are dropped and task
+ * numbers go on from where they were. Returns 0, -EINTR
  * (the pool terminated) when opt.stop was set, or the status of a warm-up
  * task that failed (a worker that could not start: a fresh image that
  * refused its registry, say), with its message in err. */
-static int warm_up(struct pool *p, char *err, size_t errlen)
+static int warm_for(struct pool *p, uint64_t warm_ns, char *err, size_t errlen)
 {
 	unsigned n = p->base.opt.workers;
 	int *status = xcalloc(n, sizeof *status);
 	struct task_result *results = xcalloc(n, sizeof *results);
 	struct worker_stats *ws = xcalloc(n, sizeof *ws);
 	struct pool_async *a;
-	uint64_t t0;
+	uint64_t t0, next_task = atomic_load(&p->next_task);
 	int rc = 0;
 
 	p->base.warming = true;
@@ -88,7 +89,7 @@ static int warm_up(struct pool *p, char *err, size_t errlen)
 			task_error_text(&results[i], rc, err, errlen);
 		}
 	}
-	for (t0 = now_ns(); rc == 0 && !p->base.opt.cold && now_ns() - t0 < POOL_WARM_NS;) {
+	for (t0 = now_ns(); rc == 0 && now_ns() - t0 < warm_ns;) {
 		if (stopped(p)) {
 			rc = -EINTR;
 			snprintf(err, errlen, "interrupted while the pool warmed up");
@@ -107,12 +108,22 @@ static int warm_up(struct pool *p, char *err, size_t errlen)
 	if (rc == 0)
 		ops_of(p)->progress(p, 0, NULL);
 	pool_take_stats(p, ws, n);
-	atomic_store(&p->next_task, 0);
+	atomic_store(&p->next_task, next_task);
 	p->base.warming = false;
 	free(ws);
 	free(results);
 	free(status);
 	return rc;
+}
+
+static int warm_up(struct pool *p, char *err, size_t errlen)
+{
+	return warm_for(p, p->base.opt.cold ? 0 : POOL_WARM_NS, err, errlen);
+}
+
+int pool_wake(struct pool *p, char *err, size_t errlen)
+{
+	return warm_for(p, POOL_WAKE_NS, err, errlen);
 }
 
 int pool_new(struct pool **out, const struct pool_options *opt, char *err, size_t errlen)

@@ -24,6 +24,7 @@ const struct mode mode_executor_fork = {
 	.python = true,
 	.flags = MODE_FORKS | MODE_CHANNEL | MODE_START,
 	.setup = exf_setup,
+	.ready = pooled_ready,
 	.execute = pooled_executor_execute,
 	.teardown = pooled_teardown,
 };

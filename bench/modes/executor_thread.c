@@ -23,6 +23,7 @@ const struct mode mode_executor_thread = {
 	.python = true,
 	.flags = 0,
 	.setup = exm_setup,
+	.ready = pooled_ready,
 	.execute = pooled_executor_execute,
 	.teardown = pooled_teardown,
 };

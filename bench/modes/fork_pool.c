@@ -28,6 +28,7 @@ const struct mode mode_fork_pool = {
 	.python = true,
 	.flags = MODE_FORKS | MODE_CHANNEL | MODE_START,
 	.setup = fpm_setup,
+	.ready = pooled_ready,
 	.execute = pooled_map_execute,
 	.teardown = pooled_teardown,
 };

@@ -99,6 +99,13 @@ struct mode {
 	 * setup. */
 	int (*setup)(struct mode_run *m);
 
+	/* Not timed, called last before execute, after tvp's own reads around
+	 * it (usage, pressure, run-queue: 40-100 us, longer than a pool's spin
+	 * window): makes the workers awake again, so that execute times a
+	 * warm pool's hand-off, as setup left it, not the wake-up of workers
+	 * tvp let fall asleep. NULL: nothing to do. Returns as setup does. */
+	int (*ready)(struct mode_run *m);
+
 	/* Timed. Runs all m->tasks tasks. Returns 0 when every task ran (a task
 	 * may still have failed: see m->status), -EINTR when tvp_interrupted was
 	 * seen between tasks, or another negative errno with m->err set when the

@@ -136,6 +136,13 @@ static void name_stalled(struct mode_run *m, struct pool *p, pid_t pid, const st
 			 "(state T in /proc)", (int)pid, t);
 }
 
+int pooled_ready(struct mode_run *m)
+{
+	struct pooled *st = m->state;
+
+	return pool_wake(st->p, m->err, sizeof m->err);
+}
+
 int pooled_map_execute(struct mode_run *m)
 {
 	struct pooled *st = m->state;

@@ -22,6 +22,7 @@ const struct mode mode_thread_pool = {
 	.python = true,
 	.flags = 0,
 	.setup = tpm_setup,
+	.ready = pooled_ready,
 	.execute = pooled_map_execute,
 	.teardown = pooled_teardown,
 };

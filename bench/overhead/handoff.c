@@ -146,6 +146,12 @@ static int run_batch(struct handoff *s, uint64_t tasks, struct ovh_sample *out, 
 		rc = ovh_fail(err, errlen, rc, "%s: setup: %s", mode->name, m.err[0] ? m.err : strerror(-rc));
 		goto out;
 	}
+	if (mode->ready && (rc = mode->ready(&m)) != 0) {   /* as the run loop does */
+		if (mode->teardown)
+			mode->teardown(&m);
+		rc = ovh_fail(err, errlen, rc, "%s: ready: %s", mode->name, m.err[0] ? m.err : strerror(-rc));
+		goto out;
+	}
 	t0 = now_ns();
 	rc = mode->execute(&m);
 	wall_ns = now_ns() - t0;
