@@ -111,8 +111,9 @@ int pool_new(struct pool **out, const struct pool_options *opt, char *err, size_
  * first task would time their wake-up). Its tasks are not numbered, not
  * counted towards maxtasksperchild, and the statistics they leave are
  * taken and dropped: call it where pool_take_stats would lose nothing
- * (right after pool_new or pool_take_stats). Returns 0, or the status of
- * a round trip that failed (its message in err). */
+ * (right after pool_new or pool_take_stats), from the one thread using the
+ * pool. Returns 0, or the status of a round trip that failed (its message
+ * in err). */
 int pool_wake(struct pool *p, char *err, size_t errlen);
 
 /* How long pool_wake makes round trips once every worker has run its
