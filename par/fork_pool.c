@@ -40,7 +40,13 @@
  *     run-queue delay: 40-100 us) outlast the spin window, so a one-task
  *     cell timed a sleeping worker's wake-up: 87 us over shm, 19 us for a
  *     thread pool, against 2.3-2.4 us warm. Now the run loop calls
- *     pool_wake last before the timed region (bench/run/measure.c).
+ *     pool_wake last before the timed region (bench/run/measure.c). Two
+ *     more pieces of such a cell were not the hand-off: taking the
+ *     workers' statistics (2.7-3 us, now after the timed region: the
+ *     modes' collect), and the worker's first run of the task's code,
+ *     10 us against 1.6 us after (a fork leaves a file mapping's page
+ *     table entries to be faulted in: the worker now populates the
+ *     program's code at start, fork_child.c).
  *   - a map of empty tasks (1,000,000 noop, 2 workers): the parent is the
  *     bottleneck, busy for the whole map (its CPU time = the wall time):
  *     it decodes every result record into the caller's array of struct

@@ -1,6 +1,7 @@
 /* mode_cases.h: running one mode on a workload instance in the test process,
- * as the run loop does (arrays from mode_run_alloc_arrays, setup, execute,
- * teardown), for the tests that compare every mode with serial. */
+ * as the run loop does (arrays from mode_run_alloc_arrays, setup, ready,
+ * execute, collect, teardown), for the tests that compare every mode with
+ * serial. */
 #ifndef MODE_CASES_H
 #define MODE_CASES_H
 
@@ -37,8 +38,12 @@ static inline void run_mode(const struct mode *md, enum channel_kind channel,
 	mode_run_alloc_arrays(&m, tasks);
 	rc = md->setup ? md->setup(&m) : 0;
 	ck_assert_msg(rc == 0, "%s setup: %s", name, m.err);
+	rc = md->ready ? md->ready(&m) : 0;
+	ck_assert_msg(rc == 0, "%s ready: %s", name, m.err);
 	rc = md->execute(&m);
 	ck_assert_msg(rc == 0, "%s execute: %d %s", name, rc, m.err);
+	if (md->collect)
+		md->collect(&m);
 	o->tasks_in_stats = 0;
 	for (unsigned i = 0; i < m.n_wstats; i++)
 		o->tasks_in_stats += m.wstats[i].tasks;

@@ -26,5 +26,6 @@ const struct mode mode_executor_fork = {
 	.setup = exf_setup,
 	.ready = pooled_ready,
 	.execute = pooled_executor_execute,
+	.collect = pooled_collect,
 	.teardown = pooled_teardown,
 };

@@ -25,5 +25,6 @@ const struct mode mode_executor_thread = {
 	.setup = exm_setup,
 	.ready = pooled_ready,
 	.execute = pooled_executor_execute,
+	.collect = pooled_collect,
 	.teardown = pooled_teardown,
 };

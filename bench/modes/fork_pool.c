@@ -30,5 +30,6 @@ const struct mode mode_fork_pool = {
 	.setup = fpm_setup,
 	.ready = pooled_ready,
 	.execute = pooled_map_execute,
+	.collect = pooled_collect,
 	.teardown = pooled_teardown,
 };

@@ -112,6 +112,12 @@ struct mode {
 	 * mode itself failed. */
 	int (*execute)(struct mode_run *m);
 
+	/* Not timed, right after execute and tvp's reads that close the
+	 * timed region: fills m->wstats with what the workers did, for a mode
+	 * whose workers keep that themselves (a pool: 2.7-3 us to take, which
+	 * a one-task cell timed as work). NULL: execute filled it. */
+	void (*collect)(struct mode_run *m);
+
 	/* Frees what setup and execute made; leaves no thread or child behind.
 	 * Called after every setup that returned 0. NULL: nothing to do. */
 	void (*teardown)(struct mode_run *m);

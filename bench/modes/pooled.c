@@ -18,6 +18,9 @@
  * registered by name) gets the instance as bytes and rebuilds it there, and
  * workload_run_task runs that one.
  *
+ * What the workers did (pool_take_stats: 2.7-3 us, formatting CPU sets) is
+ * read in collect, after the timed region, not at the end of execute.
+ *
  * The executor path keeps at most WINDOW futures outstanding: it submits
  * ahead and collects the oldest future's result before submitting more, so a
  * million tasks never hold a million futures, and results come out in order.
@@ -167,7 +170,6 @@ int pooled_map_execute(struct mode_run *m)
 		break;
 	}
 	pool_async_free(a);
-	take_stats(m, st->p);
 	return rc;
 }
 
@@ -219,8 +221,14 @@ out:
 			future_free(fs[got % WINDOW]);
 	}
 	free(fs);
-	take_stats(m, st->p);
 	return rc;
+}
+
+void pooled_collect(struct mode_run *m)
+{
+	struct pooled *st = m->state;
+
+	take_stats(m, st->p);
 }
 
 void pooled_teardown(struct mode_run *m)

@@ -19,8 +19,10 @@ int pooled_executor_setup(struct mode_run *m, enum pool_kind kind);
  * order. Both look at tvp_interrupted while waiting, stop the pool on an
  * interrupt and return -EINTR; both leave the workers' statistics in
  * m->wstats. */
-/* ready: pool_wake on the pool (or the executor's). */
+/* ready: pool_wake on the pool (or the executor's). collect: the workers'
+ * statistics into m->wstats. */
 int pooled_ready(struct mode_run *m);
+void pooled_collect(struct mode_run *m);
 int pooled_map_execute(struct mode_run *m);
 int pooled_executor_execute(struct mode_run *m);
 

@@ -24,5 +24,6 @@ const struct mode mode_thread_pool = {
 	.setup = tpm_setup,
 	.ready = pooled_ready,
 	.execute = pooled_map_execute,
+	.collect = pooled_collect,
 	.teardown = pooled_teardown,
 };

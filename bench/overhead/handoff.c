@@ -155,6 +155,8 @@ static int run_batch(struct handoff *s, uint64_t tasks, struct ovh_sample *out, 
 	t0 = now_ns();
 	rc = mode->execute(&m);
 	wall_ns = now_ns() - t0;
+	if (mode->collect)
+		mode->collect(&m);
 	if (mode->teardown)
 		mode->teardown(&m);
 	if (rc) {

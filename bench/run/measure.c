@@ -330,6 +330,8 @@ int measure(const struct cell *c, struct capacity *cap, struct sample *out, char
 	s.pressure_us = k1.pressure_us - k0.pressure_us;
 	s.runq_ns = k1.runq_ns - k0.runq_ns;
 	usage_read(RUSAGE_SELF, &u[1]);
+	if (c->mode->collect)
+		c->mode->collect(&m);
 	if (rc == 0)
 		rc = check_strict(c, &m);
 	if (rc == 0)
