@@ -126,6 +126,17 @@ static ssize_t shm_write_some(struct channel *ch, const struct iovec *iov, unsig
 	return (ssize_t)done;
 }
 
+/* Gives n read bytes back to the writer (and wakes it if it waits for
+ * room). */
+static void shm_consume(struct channel *ch, size_t n)
+{
+	struct shm_end *se = &ch->u.shm;
+	uint64_t tail = atomic_load_explicit(se->in_tail, memory_order_relaxed);
+
+	atomic_store_explicit(se->in_tail, tail + n, memory_order_release);
+	wake_peer(se);
+}
+
 static ssize_t shm_read_some(struct channel *ch, void *buf, size_t len)
 {
 	struct shm_end *se = &ch->u.shm;
@@ -146,8 +157,7 @@ static ssize_t shm_read_some(struct channel *ch, void *buf, size_t len)
 	first = len < se->ring_bytes - at ? len : (size_t)se->ring_bytes - at;
 	memcpy(buf, se->in_data + at, first);
 	memcpy((unsigned char *)buf + first, se->in_data, len - first);
-	atomic_store_explicit(se->in_tail, tail + len, memory_order_release);
-	wake_peer(se);
+	shm_consume(ch, len);
 	return (ssize_t)len;
 }
 
@@ -161,15 +171,6 @@ static const unsigned char *shm_peek(struct channel *ch, size_t *contig)
 
 	*contig = avail < se->ring_bytes - at ? avail : (size_t)se->ring_bytes - at;
 	return se->in_data + at;
-}
-
-static void shm_consume(struct channel *ch, size_t n)
-{
-	struct shm_end *se = &ch->u.shm;
-	uint64_t tail = atomic_load_explicit(se->in_tail, memory_order_relaxed);
-
-	atomic_store_explicit(se->in_tail, tail + n, memory_order_release);
-	wake_peer(se);
 }
 
 static bool shm_may_read(struct channel *ch)

@@ -53,6 +53,18 @@ static int64_t pid_of(const struct task_result *r)
 	return pid;
 }
 
+/* The pid of the worker that ran one task_pid. */
+static int64_t apply_pid(struct pool *p)
+{
+	struct task_result r = TASK_RESULT_INIT;
+	int64_t pid;
+
+	ck_assert_int_eq(pool_apply(p, task_pid, NULL, 0, &r), 0);
+	pid = pid_of(&r);
+	task_result_release(&r);
+	return pid;
+}
+
 static const struct pool_options kinds[] = {
 	{ .kind = POOL_THREADS, .workers = 1 },
 	{ .kind = POOL_PROCESSES, .workers = 1, .channel = CHANNEL_PIPE },
@@ -155,13 +167,8 @@ START_TEST(warm_up_is_not_a_task_of_the_child)
 
 	opt.maxtasksperchild = 2;
 	p = start(&opt);
-	for (int i = 0; i < 3; i++) {
-		struct task_result r = TASK_RESULT_INIT;
-
-		ck_assert_int_eq(pool_apply(p, task_pid, NULL, 0, &r), 0);
-		pid[i] = pid_of(&r);
-		task_result_release(&r);
-	}
+	for (int i = 0; i < 3; i++)
+		pid[i] = apply_pid(p);
 	ck_assert_int_eq(pid[0], pid[1]);
 	ck_assert_int_ne(pid[1], pid[2]);
 	pool_free(p);
@@ -189,12 +196,8 @@ START_TEST(wake_is_not_a_task_of_the_child)
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(ws[0].tasks, 0);
 	for (int i = 0; i < 3; i++) {
-		struct task_result r = TASK_RESULT_INIT;
-
 		ck_assert_msg(pool_wake(p, err, sizeof err) == 0, "pool_wake: %s", err);
-		ck_assert_int_eq(pool_apply(p, task_pid, NULL, 0, &r), 0);
-		pid[i] = pid_of(&r);
-		task_result_release(&r);
+		pid[i] = apply_pid(p);
 	}
 	if (opt.kind == POOL_PROCESSES) {
 		ck_assert_int_eq(pid[0], pid[1]);
