@@ -105,7 +105,11 @@ int channel_recv(struct channel *ch, int64_t timeout_ns, uint64_t spin_ns, const
 
 /* ---- the parent end: never blocks -------------------------------------- */
 
-/* Queues one message: hdr (copied; at most 64 bytes) followed by payload (not
+/* The largest header channel_post takes. */
+#define CHANNEL_POST_HDR_MAX 128
+
+/* Queues one message: hdr (copied; at most CHANNEL_POST_HDR_MAX bytes,
+ * else -EMSGSIZE) followed by payload (not
  * copied: it must stay valid and unchanged until channel_send_pending is
  * false), and writes what fits at once. Returns 0, -EBUSY if a message is
  * still pending, -EPIPE if the peer is gone. */

@@ -80,7 +80,7 @@ struct channel {
 
 	/* Outbox: the message being written (prefix, parts, padding). */
 	uint64_t out_prefix[2];
-	unsigned char out_hdr[64];
+	unsigned char out_hdr[CHANNEL_POST_HDR_MAX];
 	struct iovec out_iov[6];
 	unsigned out_n;
 	size_t out_total, out_done;

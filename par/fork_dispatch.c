@@ -24,6 +24,7 @@
 
 #include "par/fork_wire.h"
 #include "par/proc.h"
+#include "par/shared_mem.h"
 #include "par/sys.h"
 #include "par/task_registry.h"
 
@@ -51,6 +52,25 @@ bool fork_dispatch_results(struct fpool *fp, struct wslot *s, const void *m, siz
 		goto bad;
 	if (!s->claimed)
 		fork_prefetch_note_claim(fp, s);   /* it sends results: it started it */
+	if (h.flags & WIRE_OUT_AT) {
+		/* The worker wrote the small outcomes in place; the rest
+		 * follow, each naming its record. */
+		while (b < end) {
+			struct wire_direct d;
+
+			if ((size_t)(end - b) < sizeof d)
+				goto bad;
+			memcpy(&d, b, sizeof d);
+			b += sizeof d;
+			if ((size_t)(end - b) < d.len || d.index < h.first ||
+			    d.index - h.first >= h.count)
+				goto bad;
+			j->status[d.index] = d.status;
+			task_result_set(&j->results[d.index], b, d.len);
+			b += d.len;
+		}
+		goto counted;
+	}
 	for (uint64_t i = 0; i < h.count; i++) {
 		struct wire_record rec;
 		size_t k = (size_t)(h.first + i);
@@ -84,6 +104,7 @@ bool fork_dispatch_results(struct fpool *fp, struct wslot *s, const void *m, siz
 		}
 		b += rec.len;
 	}
+counted:
 	s->done += (size_t)h.count;
 	if (s->done < j->n)
 		return true;
@@ -118,6 +139,45 @@ static uint64_t wire_fn(struct fpool *fp, task_fn fn)
 	return fp->sent_id;
 }
 
+_Static_assert(sizeof(struct wire_run) <= CHANNEL_POST_HDR_MAX, "a job's header must fit channel_post");
+_Static_assert(sizeof(struct wire_run) % 16 == 0, "records after the header stay 16-byte aligned");
+
+/* Whether j's argument records lie in memory its workers share. */
+static bool fork_dispatch_args_shared(const struct fpool *fp, const struct job *j)
+{
+	return fp->shared_gen && j->n && j->arg_size &&
+	       shared_mem_covers(j->args, j->n * j->arg_size, fp->shared_gen);
+}
+
+bool fork_dispatch_one_piece(const struct fpool *fp, const struct job *j)
+{
+	return j->arg_size == 0 || j->n <= PIECE_BYTES / j->arg_size ||
+	       fork_dispatch_args_shared(fp, j);
+}
+
+/* Which of j's arrays lie in memory its workers share (shared_mem.h), as
+ * wire_run flags, with their addresses set in h. Only for workers forked
+ * from this process's memory over shm; the pipe channel stays a pipe. */
+static uint32_t fork_dispatch_shared(const struct fpool *fp, const struct job *j,
+				     struct wire_run *h)
+{
+	uint32_t f = 0;
+
+	if (!fp->shared_gen || !j->n)
+		return 0;
+	if (fork_dispatch_args_shared(fp, j)) {
+		f |= WIRE_ARGS_AT;
+		h->args_at = (uint64_t)(uintptr_t)j->args;
+	}
+	if (shared_mem_covers(j->status, j->n * sizeof *j->status, fp->shared_gen) &&
+	    shared_mem_covers(j->results, j->n * sizeof *j->results, fp->shared_gen)) {
+		f |= WIRE_OUT_AT;
+		h->status_at = (uint64_t)(uintptr_t)j->status;
+		h->results_at = (uint64_t)(uintptr_t)j->results;
+	}
+	return f;
+}
+
 int fork_dispatch_post(struct fpool *fp, struct wslot *s, struct job *j, uint64_t seq,
 		       size_t first, size_t cnt, uint32_t flags)
 {
@@ -134,7 +194,9 @@ int fork_dispatch_post(struct fpool *fp, struct wslot *s, struct job *j, uint64_
 	h.count = cnt;
 	h.first_task = j->first_task + first;
 	h.job_n = j->n;
-	rc = channel_post(s->ch, &h, sizeof h, j->args + first * j->arg_size, cnt * j->arg_size);
+	h.flags |= fork_dispatch_shared(fp, j, &h);
+	rc = channel_post(s->ch, &h, sizeof h, j->args + first * j->arg_size,
+			  h.flags & WIRE_ARGS_AT ? 0 : cnt * j->arg_size);
 	if (rc < 0)
 		fp->next_death_check = 0;   /* it is dead: see to it soon */
 	return rc;
@@ -148,6 +210,13 @@ static void feed(struct fpool *fp, struct wslot *s)
 	while (j && !channel_send_pending(s->ch) && s->sent < j->n) {
 		size_t per = j->arg_size ? PIECE_BYTES / j->arg_size : j->n;
 		size_t cnt = j->n - s->sent;
+
+		/* Pieces let a worker start while the arguments still
+		 * stream in; arguments it reads in place need none (each
+		 * piece cost a message, a results message and often a
+		 * wake-up: 244 of them in a map of a million records). */
+		if (s->sent == 0 && fork_dispatch_args_shared(fp, j))
+			per = j->n;
 
 		if (per == 0)
 			per = 1;

@@ -75,6 +75,7 @@
 #include <unistd.h>
 
 #include "par/proc.h"
+#include "par/shared_mem.h"
 #include "par/sys.h"
 
 static void close_fd(int *fd)
@@ -247,6 +248,10 @@ static int fp_start(struct pool *p, char *err, size_t errlen)
 	fp->child.initializer = opt->initializer;
 	fp->child.initarg = opt->initarg;
 	fp->start = opt->start;
+	/* Taken before the server and the workers are forked: what is
+	 * shared by then is theirs too (shared_mem.h). */
+	if (fp->start == POOL_START_FORK && fp->child.kind == CHANNEL_SHM)
+		fp->shared_gen = shared_mem_generation();
 	fp->pus = sys_usable_pus();
 	fp->wake_efd = fp->board_fd = -1;
 	pthread_mutex_init(&fp->mu, NULL);

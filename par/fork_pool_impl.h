@@ -48,6 +48,11 @@
 
 struct board_slot {
 	alignas(CACHE_LINE) _Atomic uint64_t running;  /* task number + 1, or 0 */
+	_Atomic uint64_t in_place;              /* the last task (number + 1) it ran writing
+						   its result straight into the caller's
+						   shared array: when this equals running at
+						   its death, the slot may hold a pointer
+						   into the dead worker's heap (fork_death.c) */
 	_Atomic uint64_t tasks;
 	_Atomic uint64_t busy_ns;
 	_Atomic int32_t pid;
@@ -147,6 +152,8 @@ struct fpool {
 	int board_fd;                 /* the memfd behind it (fresh images map it) */
 
 	enum pool_start start;
+	uint64_t shared_gen;          /* shared memory up to this generation is the
+					 workers' too (shared_mem.h); 0: none */
 	struct forkserver *fs;        /* fork: for replacements; forkserver: every worker */
 	unsigned char *tmpl;          /* fresh images: the start-up bytes all share */
 	size_t tmpl_len;
@@ -233,6 +240,10 @@ int fork_server_reap(struct fpool *fp, pid_t pid, int pidfd, bool served);
  * kills the worker) if the message makes no sense. */
 bool fork_dispatch_results(struct fpool *fp, struct wslot *s, const void *m, size_t len,
 			   struct job **fin);
+
+/* Whether j goes to a worker in one message: PIECE_BYTES of arguments at
+ * most, or arguments the workers read in place (par/shared_mem.h). */
+bool fork_dispatch_one_piece(const struct fpool *fp, const struct job *j);
 
 /* Posts records [first, first + cnt) of j to s's worker as job seq, with
  * the wire_run flags. Returns 0, or a negative errno (the worker is dead:

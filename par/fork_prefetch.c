@@ -13,7 +13,8 @@
  *
  * When no worker is idle, the queue's head may go to a busy worker as its
  * next job, posted whole in one message flagged WIRE_PREFETCHED. Only a job
- * of one piece (PIECE_BYTES of arguments at most) without a deadline, behind
+ * of one piece (PIECE_BYTES of arguments at most, or arguments read in
+ * place from shared memory) without a deadline, behind
  * a job without one, in a pool without maxtasksperchild: a deadline counts
  * from the job's start, which the parent would not see, and a kill for the
  * running job's deadline must not hit the next one.
@@ -48,7 +49,7 @@ static bool may_wait_behind(struct fpool *fp, struct wslot *s, const struct job 
 
 	return s->state == W_BUSY && s->claimed && !s->next && cur->deadline_ns == 0 &&
 	       s->sent == cur->n && !channel_send_pending(s->ch) && j->deadline_ns == 0 &&
-	       (j->arg_size == 0 || j->n <= PIECE_BYTES / j->arg_size);
+	       fork_dispatch_one_piece(fp, j);
 }
 
 bool fork_prefetch_jobs(struct fpool *fp)
@@ -61,7 +62,7 @@ bool fork_prefetch_jobs(struct fpool *fp)
 		struct wslot *s = &fp->w[i];
 		struct job *j = fp->qhead;
 
-		if (j->deadline_ns || (j->arg_size && j->n > PIECE_BYTES / j->arg_size))
+		if (j->deadline_ns || !fork_dispatch_one_piece(fp, j))
 			break;   /* the head must wait for an idle worker: keep the order */
 		if (!may_wait_behind(fp, s, j))
 			continue;

@@ -145,6 +145,7 @@ int fork_server_reap(struct fpool *fp, pid_t pid, int pidfd, bool served)
 static void board_reset(struct board_slot *bs)
 {
 	atomic_store(&bs->running, 0);
+	atomic_store(&bs->in_place, 0);
 	atomic_store(&bs->tasks, 0);
 	atomic_store(&bs->busy_ns, 0);
 	atomic_store(&bs->pid, 0);

@@ -9,10 +9,18 @@
  * then count (struct wire_record, result bytes) pairs). Both sides check
  * every length: a worker that gets a message it cannot read exits with
  * FORK_EXIT_BAD_MESSAGE; a parent that gets one kills the worker. Headers
- * are 64 and 32 bytes, so records that follow stay 16-byte aligned in a
+ * are 96 and 32 bytes, so records that follow stay 16-byte aligned in a
  * channel's inbox. A prefetched job (fork_prefetch.c) comes whole in one
  * message flagged WIRE_PREFETCHED: the worker runs it only if it wins its
  * slot's claim word on the scoreboard, else it drops it unanswered.
+ *
+ * Shared memory (par/shared_mem.h): a piece flagged WIRE_ARGS_AT carries no
+ * argument bytes (the worker reads them at args_at, an address in memory it
+ * shares with the parent); one flagged WIRE_OUT_AT has the worker write
+ * each small result into results_at[i] and status_at[i] (record i of the
+ * job) itself, and its results messages (flagged WIRE_OUT_AT too) carry
+ * only the records it could not write there, each as a struct wire_direct
+ * naming its record, then its bytes.
  */
 #ifndef FORK_WIRE_H
 #define FORK_WIRE_H
@@ -25,6 +33,9 @@ enum { MSG_RUN = 1, MSG_RESULTS = 2 };
 /* Parent -> worker: a piece of a job; count * arg_size argument bytes
  * follow. */
 #define WIRE_PREFETCHED 1u     /* wire_run.flags: run only if the claim is still ours */
+#define WIRE_ARGS_AT 2u        /* wire_run.flags: the arguments are at args_at */
+#define WIRE_OUT_AT 4u         /* wire_run, wire_results flags: small outcomes are
+				  written at status_at and results_at */
 
 struct wire_run {
 	uint32_t kind, flags;
@@ -36,18 +47,31 @@ struct wire_run {
 	uint64_t count;
 	uint64_t first_task;    /* pool-wide number of the piece's first record */
 	uint64_t job_n;         /* records in the whole job */
+	uint64_t args_at;       /* WIRE_ARGS_AT: the job's record 0 */
+	uint64_t status_at;     /* WIRE_OUT_AT: the job's int status[job_n] */
+	uint64_t results_at;    /* WIRE_OUT_AT: its struct task_result[job_n] */
+	uint64_t pad;
 };
 
 /* Worker -> parent: outcomes of records [first, first + count); count
  * (struct wire_record, result bytes) pairs follow. */
 struct wire_results {
-	uint32_t kind, pad;
+	uint32_t kind, flags;   /* flags: WIRE_OUT_AT, as the piece asked */
 	uint64_t job_seq;
 	uint64_t first;
 	uint64_t count;
 };
 
 struct wire_record {
+	int32_t status;
+	uint32_t len;
+};
+
+/* Under WIRE_OUT_AT: an outcome the worker could not write in place (a
+ * large result, or a slot holding a result of the caller's), then len
+ * bytes. index is the record's within the job. */
+struct wire_direct {
+	uint64_t index;
 	int32_t status;
 	uint32_t len;
 };

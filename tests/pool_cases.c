@@ -105,6 +105,16 @@ int64_t case_i64(const struct task_result *r)
 	return v;
 }
 
+const char *case_msg(const struct task_result *r)
+{
+	static char buf[600];
+	size_t n = r->len < sizeof buf - 1 ? r->len : sizeof buf - 1;
+
+	memcpy(buf, task_result_data(r), n);
+	buf[n] = '\0';
+	return buf;
+}
+
 /* The options of a pool of workers workers on the configuration. */
 static struct pool_options case_options(unsigned workers)
 {

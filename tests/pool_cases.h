@@ -53,6 +53,10 @@ int case_sleep(const void *arg, size_t len, struct task_result *out);
 /* The int64 at the start of a result, or -1 when it is shorter. */
 int64_t case_i64(const struct task_result *r);
 
+/* A result's bytes as a string (a message), cut at 599 bytes; the buffer
+ * is static, overwritten by the next call. */
+const char *case_msg(const struct task_result *r);
+
 /* A pool of workers workers on the configuration; fails the test if it
  * cannot be made. */
 struct pool *case_pool(unsigned workers);

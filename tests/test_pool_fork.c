@@ -86,16 +86,6 @@ static int task_crash(const void *arg, size_t len, struct task_result *out)
 	return 0;
 }
 
-static const char *msg_of(const struct task_result *r)
-{
-	static char buf[600];
-	size_t n = r->len < sizeof buf - 1 ? r->len : sizeof buf - 1;
-
-	memcpy(buf, task_result_data(r), n);
-	buf[n] = '\0';
-	return buf;
-}
-
 START_TEST(maxtasksperchild_replaces_workers)
 {
 	struct pool *p = fork_pool(chans[_i], 2, 3);
@@ -166,17 +156,17 @@ static void check_crash(enum channel_kind ch, enum crash_how how, const char *wa
 	ck_assert_int_eq(status[BAD], -ECHILD);
 	snprintf(expect, sizeof expect, "%s while running task %d", want, BAD);
 	/* It ends there: nothing decoded or appended after the task. */
-	ck_assert_msg(strlen(msg_of(&res[BAD])) >= strlen(expect) &&
-		      !strcmp(msg_of(&res[BAD]) + strlen(msg_of(&res[BAD])) - strlen(expect), expect) &&
-		      strstr(msg_of(&res[BAD]), "(pid "),
-		      "message '%s' does not end in '%s'", msg_of(&res[BAD]), expect);
+	ck_assert_msg(strlen(case_msg(&res[BAD])) >= strlen(expect) &&
+		      !strcmp(case_msg(&res[BAD]) + strlen(case_msg(&res[BAD])) - strlen(expect), expect) &&
+		      strstr(case_msg(&res[BAD]), "(pid "),
+		      "message '%s' does not end in '%s'", case_msg(&res[BAD]), expect);
 	/* What the run loop prints is the message itself: no "(No child
 	 * processes)", the meaningless text of -ECHILD, after it. */
 	{
 		char text[400];
 
 		task_error_text(&res[BAD], status[BAD], text, sizeof text);
-		ck_assert_str_eq(text, msg_of(&res[BAD]));
+		ck_assert_str_eq(text, case_msg(&res[BAD]));
 		ck_assert(!strstr(text, "No child processes"));
 	}
 	/* The pool goes on, with a replacement. */
@@ -240,7 +230,7 @@ START_TEST(worker_killed_from_outside)
 		      (unsigned long long)(now_ns() - t0));
 	snprintf(expect, sizeof expect, "worker 0 (pid %d) killed by signal 9 (Killed) while "
 		 "running task 0", (int)ws[0].pid);
-	ck_assert_msg(strstr(msg_of(&r), expect), "message '%s' lacks '%s'", msg_of(&r), expect);
+	ck_assert_msg(strstr(case_msg(&r), expect), "message '%s' lacks '%s'", case_msg(&r), expect);
 	pool_async_free(a);
 	ck_assert_int_eq(pool_apply(p, task_crash, ok, sizeof ok, &r), 0);
 	ck_assert_int_eq(case_i64(&r), 10);
@@ -261,8 +251,8 @@ START_TEST(task_past_deadline)
 	slow = pool_apply_async(p, task_crash, hang, sizeof hang, NULL, NULL, NULL, 100000000);
 	fast = pool_apply_async(p, task_crash, ok, sizeof ok, NULL, NULL, NULL, 5000000000ull);
 	ck_assert_int_eq(pool_async_get(slow, 10000000000ll, &r), -ETIMEDOUT);
-	ck_assert_msg(strstr(msg_of(&r), "ran past its deadline of 100.00 ms") &&
-		      strstr(msg_of(&r), "was killed and replaced"), "message: %s", msg_of(&r));
+	ck_assert_msg(strstr(case_msg(&r), "ran past its deadline of 100.00 ms") &&
+		      strstr(case_msg(&r), "was killed and replaced"), "message: %s", case_msg(&r));
 	ck_assert_msg(now_ns() - t0 >= 100000000u, "killed before its deadline");
 	ck_assert_msg(now_ns() - t0 < 3000000000ull, "killed long after its deadline");
 	ck_assert_int_eq(pool_async_get(fast, POOL_FOREVER, &r), 0);
@@ -293,7 +283,7 @@ START_TEST(terminate_kills_running)
 	ck_assert_msg(now_ns() - t0 < 3000000000ull, "terminate took too long");
 	ck_assert_int_eq(tvp_count_children(), 0);   /* reaped, not just signalled */
 	ck_assert_int_eq(pool_async_get(a, 0, &r), -ECANCELED);
-	ck_assert_msg(strstr(msg_of(&r), "terminated"), "message: %s", msg_of(&r));
+	ck_assert_msg(strstr(case_msg(&r), "terminated"), "message: %s", case_msg(&r));
 	ck_assert_int_eq(pool_async_get(q, 0, &r), -ECANCELED);
 	pool_async_free(a);
 	pool_async_free(q);

@@ -28,13 +28,16 @@
 #include "bench/modes/pooled.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench/modes/stall.h"
 #include "bench/units.h"
 #include "bench/util.h"
 #include "par/executor.h"
+#include "par/shared_mem.h"
 #include "workloads/workload_wire.h"
 
 #define INTERRUPT_POLL_NS 50000000
@@ -44,7 +47,8 @@
 struct pooled {
 	struct pool *p;             /* the pool (map), or the executor's */
 	struct executor *ex;        /* NULL for the map modes */
-	struct task_arg *args;
+	struct task_arg *args;      /* shared memory (par/shared_mem.h) */
+	size_t args_bytes;
 	unsigned cap_wstats;        /* entries of m->wstats */
 	void *inst;                 /* spawn, forkserver: the instance as bytes */
 };
@@ -63,6 +67,21 @@ static int start(struct mode_run *m, enum pool_kind kind, bool executor)
 	int rc;
 
 	st = xcalloc(1, sizeof *st);
+	/* The argument records are shared memory, made before the pool's
+	 * workers are forked, so they read them in place (shared_mem.h;
+	 * registry.c's map_array says why). */
+	st->args_bytes = m->tasks ? m->tasks * sizeof *st->args : 1;
+	st->args = pool_shared_alloc(st->args_bytes);
+	if (!st->args) {
+		rc = -ENOMEM;
+		snprintf(m->err, sizeof m->err, "shared memory for %" PRIu64 " task arguments: %s",
+			 m->tasks, strerror(ENOMEM));
+		goto out_free;
+	}
+	for (uint64_t i = 0; i < m->tasks; i++) {
+		st->args[i].wi = m->wi;
+		st->args[i].index = i;
+	}
 	if (kind == POOL_PROCESSES && m->start != POOL_START_FORK) {
 		rc = workload_wire_encode(m->wi, &st->inst, &opt.initarg_len, m->err, sizeof m->err);
 		if (rc < 0)
@@ -84,15 +103,11 @@ static int start(struct mode_run *m, enum pool_kind kind, bool executor)
 	 * timed as the tasks'. */
 	st->cap_wstats = pool_workers(st->p) + (kind == POOL_PROCESSES ? EXTRA_STATS : 0);
 	m->wstats = xcalloc(st->cap_wstats, sizeof *m->wstats);
-	st->args = xmalloc(m->tasks * sizeof *st->args);
-	for (uint64_t i = 0; i < m->tasks; i++) {
-		st->args[i].wi = m->wi;
-		st->args[i].index = i;
-	}
 	m->state = st;
 	return 0;
 
 out_free:
+	pool_shared_free(st->args, st->args_bytes);
 	free(st->inst);
 	free(st);
 	return rc;
@@ -240,7 +255,7 @@ void pooled_teardown(struct mode_run *m)
 			executor_free(st->ex);
 		else
 			pool_free(st->p);
-		free(st->args);
+		pool_shared_free(st->args, st->args_bytes);
 		free(st->inst);
 		free(st);
 		m->state = NULL;

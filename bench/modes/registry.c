@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "bench/util.h"
+#include "par/shared_mem.h"
 
 extern const struct mode mode_serial;
 extern const struct mode mode_thread_spawn;
@@ -50,18 +50,23 @@ const char *mode_kind_name(const struct mode *m)
 	return m->flags & MODE_FORKS ? "process" : "thread";
 }
 
-/* One anonymous mapping per array, so that MADV_DONTFORK covers exactly it. */
+/* Each array is shared memory (par/shared_mem.h), allocated before the
+ * mode's setup, so a fork pool's workers (forked in setup) read the
+ * arguments and write small results where they lie, as a thread pool's do:
+ * a process pool that copies every result back on the parent's one core
+ * measured 3-4 times the thread pool's time on a million empty tasks, and
+ * that was tvp's design, not a property of processes. A fork per task
+ * copies no page table entries for a shared mapping, as it did none for
+ * the MADV_DONTFORK private arrays this replaced. */
 static void *map_array(size_t bytes)
 {
-	void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	unsigned char *p = pool_shared_alloc(bytes ? bytes : 1);
 	volatile unsigned char *b = p;
 
-	if (p == MAP_FAILED) {
+	if (!p) {
 		fprintf(stderr, "tvp: out of memory mapping %zu bytes\n", bytes);
 		abort();
 	}
-	madvise(p, bytes, MADV_DONTFORK);
 	/* Write every page now: a fresh mapping's first touches are page
 	 * faults, which must not be timed. (Zero is what the page holds.) */
 	for (size_t i = 0; i < bytes; i += 4096)
@@ -88,9 +93,9 @@ void mode_run_free_arrays(struct mode_run *m)
 	for (uint64_t i = 0; i < m->tasks && m->results; i++)
 		task_result_release(&m->results[i]);
 	if (m->status)
-		munmap(m->status, m->tasks ? m->tasks * sizeof *m->status : 1);
+		pool_shared_free(m->status, m->tasks ? m->tasks * sizeof *m->status : 1);
 	if (m->results)
-		munmap(m->results, m->tasks ? m->tasks * sizeof *m->results : 1);
+		pool_shared_free(m->results, m->tasks ? m->tasks * sizeof *m->results : 1);
 	m->status = NULL;
 	m->results = NULL;
 }
