@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "par/fork_wire.h"
+#include "par/shared_mem.h"
 #include "par/sys.h"
 #include "par/task_registry.h"
 
@@ -321,6 +322,8 @@ __attribute__((noreturn)) void fork_child_main(const struct fork_child *c, int *
 
 	worker_bind(c);
 	populate_code();
+	if (!c->by_name && c->kind == CHANNEL_SHM)
+		shared_mem_populate();   /* maps over them run in place (shared_mem.h) */
 	if (channel_open_worker(&ch, c->kind, fds, nfds) < 0)
 		_exit(FORK_EXIT_NO_CHANNEL);
 	me = (int32_t)getpid();

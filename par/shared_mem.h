@@ -40,4 +40,9 @@ void pool_shared_free(void *p, size_t bytes);
 uint64_t shared_mem_generation(void);
 bool shared_mem_covers(const void *p, size_t len, uint64_t upto);
 
+/* For a fork pool worker, right after its fork: maps every region it
+ * inherited into its own page tables (MADV_POPULATE_WRITE), so that its
+ * first map does not fault its way through them. */
+void shared_mem_populate(void);
+
 #endif
