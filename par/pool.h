@@ -139,7 +139,10 @@ struct pool_async *pool_apply_async(struct pool *p, task_fn fn, const void *arg,
  * in chunks of chunksize records (0: Python's default, n / (4 * workers)
  * rounded up). status[i] and results[i] receive record i's outcome. Returns 0
  * when every task ran (a task may still have failed: see status), or a
- * negative errno. */
+ * negative errno. A process pool (fork, shm) reads arguments and writes
+ * small results in place when they lie in memory from pool_shared_alloc
+ * made before the pool (par/shared_mem.h): as fast as a thread pool's map;
+ * otherwise every record travels through the channel. */
 int pool_map(struct pool *p, task_fn fn, const void *args, size_t arg_size, size_t n,
 	     size_t chunksize, struct task_result *results, int *status);
 
