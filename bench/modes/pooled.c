@@ -1,12 +1,14 @@
 /* pooled.c: the body of the pool modes (pooled.h).
  *
  * DESIGN
- * setup (not timed: the run loop records it as setup_ns) starts the pool and
- * builds one struct task_arg per task; a process pool forks its workers
- * here, while the run loop has one thread. execute (timed) hands the tasks
- * over and waits; statuses and results land in the run loop's arrays
- * (threads write them in place; processes' results are copied back through
- * the channel). Waits are cut into INTERRUPT_POLL_NS slices so that a Ctrl-C
+ * setup (not timed: the run loop records it as setup_ns) builds one struct
+ * task_arg per task, in shared memory, then starts the pool; a process pool
+ * forks its workers here, while the run loop has one thread. execute
+ * (timed) hands the tasks over and waits; statuses and results land in the
+ * run loop's arrays, which are shared memory too (registry.c): threads, and
+ * fork workers over shm, write small results in place; larger ones, and
+ * every result over a pipe or from spawned workers, are copied back through
+ * the channel (par/shared_mem.h). Waits are cut into INTERRUPT_POLL_NS slices so that a Ctrl-C
  * is noticed within 50 ms: the pool is then terminated (queued work dropped;
  * worker processes SIGTERMed, SIGKILLed after a grace, all reaped) and
  * execute returns -EINTR. The same slices feed the watchdog
