@@ -21,6 +21,12 @@
  * The scoreboard's `running` says which task a worker runs, so that the
  * parent can name it if the worker dies. A worker ends with an exit code
  * from enum fork_exit (fork_wire.h).
+ *
+ * A piece whose arrays the parent shares with us (par/shared_mem.h) is run
+ * in place (worker_run_in_place): arguments read where they lie, small
+ * results written by the task straight into the caller's slots. A forked
+ * worker maps those regions into its page tables at start, as it does the
+ * program's code: a fork copies neither kind of page table entry.
  */
 #include "par/fork_pool_impl.h"
 
@@ -204,9 +210,10 @@ static void out_at_send(struct outbuf *o, uint64_t k, int st, struct task_result
  * parent must never free our pointer; should we die in the task, the board's
  * in_place (= running) tells the parent the slot may hold one
  * (fork_death.c). Results that fit stay where they are: only the count and
- * the rest come back. A record built on the side and copied in was 1.6
- * times the thread pool's cost in a map of a million empty tasks; this is
- * 1.15. */
+ * the rest come back. The loop is kept as lean as a thread pool worker's:
+ * a result built on the side and copied in made a map of a million empty
+ * tasks 1.6 times the thread pool's time in a driver over libtvp.a; this
+ * is 1.4 there, and within noise of it in tvp run. */
 static void worker_run_in_place(const struct fork_child *c, struct board_slot *bs,
 				struct channel *ch, const struct wire_run *h,
 				const unsigned char *args, struct outbuf *o)
@@ -358,7 +365,7 @@ __attribute__((noreturn)) void fork_child_main(const struct fork_child *c, int *
 			}
 		}
 		/* Messages sit at 16-byte boundaries of the inbox (channel.c)
-		 * and the header is 64 bytes, so the records are aligned as
+		 * and the header is 96 bytes, so the records are aligned as
 		 * malloc would align them; copy only if that ever changes. */
 		args = (const unsigned char *)m + sizeof h;
 		if (h.flags & WIRE_ARGS_AT)   /* in memory we share (shared_mem.h) */
