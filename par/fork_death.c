@@ -69,13 +69,14 @@ static void fail_job(struct fpool *fp, struct wslot *s, int err, const char *msg
 	struct job *j = s->job;
 	struct board_slot *bs = &fp->board->slot[s->id];
 	uint64_t running = atomic_load(&bs->running);
+	uint64_t at = running - 1 - j->first_task;   /* the record it ran, if this job's */
 
 	/* It died in a task writing straight into the caller's shared
 	 * array (fork_child.c): a heap pointer there is the dead worker's. */
 	if (running && running == atomic_load(&bs->in_place) && running - 1 >= j->first_task &&
-	    running - 1 - j->first_task < j->n && running - 1 - j->first_task >= s->done) {
-		j->results[running - 1 - j->first_task].heap = NULL;
-		j->results[running - 1 - j->first_task].len = 0;
+	    at < j->n && at >= s->done) {
+		j->results[at].heap = NULL;
+		j->results[at].len = 0;
 	}
 	for (size_t k = s->done; k < j->n; k++) {
 		j->status[k] = err;

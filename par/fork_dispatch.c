@@ -215,7 +215,7 @@ static void feed(struct fpool *fp, struct wslot *s)
 		 * stream in; arguments it reads in place need none (each
 		 * piece cost a message, a results message and often a
 		 * wake-up: 244 of them in a map of a million records). */
-		if (s->sent == 0 && fork_dispatch_args_shared(fp, j))
+		if (cnt > per && s->sent == 0 && fork_dispatch_args_shared(fp, j))
 			per = j->n;
 
 		if (per == 0)

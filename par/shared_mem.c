@@ -42,8 +42,10 @@ void *pool_shared_alloc(size_t bytes)
 	void *p;
 
 	if (!r || bytes == 0) {
+		int err = r ? EINVAL : ENOMEM;
+
 		free(r);
-		errno = r ? EINVAL : ENOMEM;
+		errno = err;
 		return NULL;
 	}
 	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

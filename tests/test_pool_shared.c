@@ -154,6 +154,16 @@ static void check_plain(const struct arrays *a, size_t i, int64_t in_place)
 		      r[1] ? "in place, not expected" : "through the channel, not in place");
 }
 
+/* pool_map of a's records in chunks of chunk, then every record checked
+ * as check_plain does. */
+static void map_plain(struct pool *p, const struct arrays *a, size_t chunk, int64_t in_place)
+{
+	ck_assert_int_eq(pool_map(p, task_where, a->args, sizeof *a->args, a->n, chunk, a->res,
+				  a->status), 0);
+	for (size_t i = 0; i < a->n; i++)
+		check_plain(a, i, in_place);
+}
+
 static const size_t chunks[] = { 0, 1, 7 };
 
 /* Shared arrays made before the pool: every record in place, whatever the
@@ -165,10 +175,7 @@ START_TEST(shared_before_the_pool_is_written_in_place)
 
 	arrays_new(&a, 5000, true);
 	p = new_pool(CHANNEL_SHM, POOL_START_FORK, 3);
-	ck_assert_int_eq(pool_map(p, task_where, a.args, sizeof *a.args, a.n, chunks[_i], a.res,
-				  a.status), 0);
-	for (size_t i = 0; i < a.n; i++)
-		check_plain(&a, i, 1);
+	map_plain(p, &a, chunks[_i], 1);
 	free_pool(p);
 	arrays_free(&a);
 }
@@ -208,10 +215,7 @@ START_TEST(not_shared_goes_through_the_channel)
 		p = new_pool(CHANNEL_SHM, POOL_START_SPAWN, 2);
 		break;
 	}
-	ck_assert_int_eq(pool_map(p, task_where, a.args, sizeof *a.args, a.n, 0, a.res, a.status),
-			 0);
-	for (size_t i = 0; i < a.n; i++)
-		check_plain(&a, i, 0);
+	map_plain(p, &a, 0, 0);
 	free_pool(p);
 	arrays_free(&a);
 }
@@ -307,10 +311,7 @@ START_TEST(a_worker_dies_holding_a_heap_result_in_place)
 	a.args[BAD].how = HOW_PLAIN;
 	for (size_t i = 0; i < N; i++)
 		task_result_release(&a.res[i]);
-	ck_assert_int_eq(pool_map(p, task_where, a.args, sizeof *a.args, N, CHUNK, a.res, a.status),
-			 0);
-	for (size_t i = 0; i < N; i++)
-		check_plain(&a, i, 1);
+	map_plain(p, &a, CHUNK, 1);
 	free_pool(p);
 	arrays_free(&a);
 }
