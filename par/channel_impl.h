@@ -65,6 +65,7 @@ struct shm_end {
 	size_t map_bytes;
 	uint64_t ring_bytes;           /* a power of two */
 	_Atomic uint64_t *in_head, *in_tail, *out_head, *out_tail;
+	uint64_t out_tail_seen;        /* *out_tail when last read: never ahead of it */
 	unsigned char *in_data, *out_data;
 	_Atomic uint32_t *my_sleeping, *peer_sleeping, *my_closed, *peer_closed;
 	int my_efd;                    /* we sleep on it; the peer writes it */

@@ -143,13 +143,19 @@ _Static_assert(sizeof(struct wire_run) <= CHANNEL_POST_HDR_MAX, "a job's header 
 _Static_assert(sizeof(struct wire_run) % 16 == 0, "records after the header stay 16-byte aligned");
 
 /* Whether j's argument records lie in memory its workers share. */
-static bool fork_dispatch_args_shared(const struct fpool *fp, const struct job *j)
+/* Whether [p, p + len) is the workers' too (mu held). */
+static bool shared_with_workers(struct fpool *fp, const void *p, size_t len)
 {
-	return fp->shared_gen && j->n && j->arg_size &&
-	       shared_mem_covers(j->args, j->n * j->arg_size, fp->shared_gen);
+	return shared_mem_covers_cached(&fp->shared_seen, p, len, fp->shared_gen);
 }
 
-bool fork_dispatch_one_piece(const struct fpool *fp, const struct job *j)
+static bool fork_dispatch_args_shared(struct fpool *fp, const struct job *j)
+{
+	return fp->shared_gen && j->n && j->arg_size &&
+	       shared_with_workers(fp, j->args, j->n * j->arg_size);
+}
+
+bool fork_dispatch_one_piece(struct fpool *fp, const struct job *j)
 {
 	return j->arg_size == 0 || j->n <= PIECE_BYTES / j->arg_size ||
 	       fork_dispatch_args_shared(fp, j);
@@ -158,7 +164,7 @@ bool fork_dispatch_one_piece(const struct fpool *fp, const struct job *j)
 /* Which of j's arrays lie in memory its workers share (shared_mem.h), as
  * wire_run flags, with their addresses set in h. Only for workers forked
  * from this process's memory over shm; the pipe channel stays a pipe. */
-static uint32_t fork_dispatch_shared(const struct fpool *fp, const struct job *j,
+static uint32_t fork_dispatch_shared(struct fpool *fp, const struct job *j,
 				     struct wire_run *h)
 {
 	uint32_t f = 0;
@@ -169,8 +175,8 @@ static uint32_t fork_dispatch_shared(const struct fpool *fp, const struct job *j
 		f |= WIRE_ARGS_AT;
 		h->args_at = (uint64_t)(uintptr_t)j->args;
 	}
-	if (shared_mem_covers(j->status, j->n * sizeof *j->status, fp->shared_gen) &&
-	    shared_mem_covers(j->results, j->n * sizeof *j->results, fp->shared_gen)) {
+	if (shared_with_workers(fp, j->status, j->n * sizeof *j->status) &&
+	    shared_with_workers(fp, j->results, j->n * sizeof *j->results)) {
 		f |= WIRE_OUT_AT;
 		h->status_at = (uint64_t)(uintptr_t)j->status;
 		h->results_at = (uint64_t)(uintptr_t)j->results;

@@ -30,6 +30,7 @@
 #include "par/channel.h"
 #include "par/forkserver.h"
 #include "par/pin.h"
+#include "par/shared_mem.h"
 #include "par/pool_backend.h"
 #include "par/proc.h"
 
@@ -154,6 +155,7 @@ struct fpool {
 	enum pool_start start;
 	uint64_t shared_gen;          /* shared memory up to this generation is the
 					 workers' too (shared_mem.h); 0: none */
+	struct shared_mem_cache shared_seen;   /* look-ups of it, under mu */
 	struct forkserver *fs;        /* fork: for replacements; forkserver: every worker */
 	unsigned char *tmpl;          /* fresh images: the start-up bytes all share */
 	size_t tmpl_len;
@@ -243,7 +245,7 @@ bool fork_dispatch_results(struct fpool *fp, struct wslot *s, const void *m, siz
 
 /* Whether j goes to a worker in one message: PIECE_BYTES of arguments at
  * most, or arguments the workers read in place (par/shared_mem.h). */
-bool fork_dispatch_one_piece(const struct fpool *fp, const struct job *j);
+bool fork_dispatch_one_piece(struct fpool *fp, const struct job *j);
 
 /* Posts records [first, first + cnt) of j to s's worker as job seq, with
  * the wire_run flags. Returns 0, or a negative errno (the worker is dead:

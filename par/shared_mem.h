@@ -40,6 +40,25 @@ void pool_shared_free(void *p, size_t bytes);
 uint64_t shared_mem_generation(void);
 bool shared_mem_covers(const void *p, size_t len, uint64_t upto);
 
+/* A copy of the registry, kept by one user (a fork pool, under its lock)
+ * and refreshed when a region has been allocated or freed since: a look-up
+ * then reads the registry's epoch and the copy, not its lock and list.
+ * Zeroed memory is an empty cache. */
+#define SHARED_MEM_CACHED 8
+struct shared_mem_cache {
+	uint64_t epoch;             /* the registry's epoch when copied; 0: never */
+	unsigned n;                 /* regions copied */
+	bool all;                   /* every region is in the copy */
+	struct {
+		uintptr_t lo, hi;
+		uint64_t gen;
+	} r[SHARED_MEM_CACHED];
+};
+
+/* shared_mem_covers, answered from c (refreshed first if stale). */
+bool shared_mem_covers_cached(struct shared_mem_cache *c, const void *p, size_t len,
+			      uint64_t upto);
+
 /* For a fork pool worker, right after its fork: maps every region it
  * inherited into its own page tables (MADV_POPULATE_WRITE), so that its
  * first map does not fault its way through them. */

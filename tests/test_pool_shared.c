@@ -2,7 +2,8 @@
  * (par/shared_mem.h): results written in place exactly when the arrays are
  * shared and the workers share them, every outcome right either way, and
  * nothing lost or freed wrongly when a worker dies, the pool is terminated
- * or a slot already holds a result of the caller's.
+ * or a slot already holds a result of the caller's; the pool's copy of the
+ * registry answers as the registry does.
  *
  * Whether a result was written in place is seen by the task itself: it
  * reports whether the result slot it was given lies in the caller's array
@@ -350,6 +351,50 @@ START_TEST(terminate_while_in_place)
 }
 END_TEST
 
+/* The registry's look-ups through a copy (shared_mem_covers_cached) give
+ * what the registry gives, as regions come and go, with more regions than
+ * the copy holds, for spans inside, across and outside them; a region made
+ * after the generation a pool noted is not the workers'. */
+START_TEST(cached_look_ups_agree_with_the_registry)
+{
+	enum { N = SHARED_MEM_CACHED + 4, PAGE = 4096 };
+	struct shared_mem_cache c;
+	unsigned char *r[N];
+	uint64_t upto;
+
+	memset(&c, 0, sizeof c);
+	for (int i = 0; i < N; i++)
+		ck_assert_ptr_nonnull(r[i] = pool_shared_alloc(2 * PAGE));
+	upto = shared_mem_generation();
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < N; i++) {
+			const struct {
+				const void *p;
+				size_t len;
+			} q[] = {
+				{ r[i], 2 * PAGE }, { r[i] + PAGE, 8 }, { r[i] + PAGE, 2 * PAGE },
+				{ r[i] + 2 * PAGE - 1, 1 }, { r[i] - 1, 4 }, { &c, sizeof c },
+			};
+
+			for (size_t k = 0; k < ARRAY_SIZE(q); k++)
+				ck_assert_msg(shared_mem_covers_cached(&c, q[k].p, q[k].len, upto) ==
+					      shared_mem_covers(q[k].p, q[k].len, upto),
+					      "round %d region %d query %zu", round, i, k);
+		}
+		/* Remake one region (perhaps at the same address): newer. */
+		pool_shared_free(r[round], 2 * PAGE);
+		ck_assert_ptr_nonnull(r[round] = pool_shared_alloc(2 * PAGE));
+		ck_assert(!shared_mem_covers_cached(&c, r[round], 8, upto));
+		ck_assert(shared_mem_covers_cached(&c, r[round], 8, shared_mem_generation()));
+	}
+	ck_assert(shared_mem_covers_cached(&c, r[N - 1], 8, upto));
+	ck_assert(!shared_mem_covers_cached(&c, NULL, 8, upto));
+	for (int i = 0; i < N; i++)
+		pool_shared_free(r[i], 2 * PAGE);
+	ck_assert(!shared_mem_covers_cached(&c, r[N - 1], 8, upto));
+}
+END_TEST
+
 static Suite *pool_shared_suite(void)
 {
 	Suite *s = suite_create("pool-shared");
@@ -361,6 +406,7 @@ static Suite *pool_shared_suite(void)
 	tcase_add_test(tc, large_results_errors_and_held_slots_travel);
 	tcase_add_test(tc, a_worker_dies_holding_a_heap_result_in_place);
 	tcase_add_test(tc, terminate_while_in_place);
+	tcase_add_test(tc, cached_look_ups_agree_with_the_registry);
 	suite_add_tcase(s, tc);
 	return s;
 }
