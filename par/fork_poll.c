@@ -153,6 +153,8 @@ static uint64_t spin_window(struct fpool *fp)
 {
 	unsigned busy = 0;
 
+	if (pool_base(fp->p)->starting)
+		return 0;   /* workers starting: sleep (pool_life.c) */
 	for (unsigned i = 0; i < fp->n; i++) {
 		const struct wslot *s = &fp->w[i];
 

@@ -116,6 +116,19 @@ int pool_new(struct pool **out, const struct pool_options *opt, char *err, size_
  * in err). */
 int pool_wake(struct pool *p, char *err, size_t errlen);
 
+/* pool_wake, then a map of fn over records [0, n) of args into status and
+ * results (chunks of one record) as the last of the wake's tasks: not
+ * numbered, not counted, statistics dropped, as pool_wake's. For a caller
+ * about to time a map over the same arrays: the workers have then read
+ * those records and whatever fn reads, and written those slots, and the
+ * pool has run the path its next map takes (results in place, when the
+ * arrays are shared: par/shared_mem.h), so the timed map does not pay a
+ * worker's first touches. fn should read and leave the slots as it found
+ * them (status 0, no result); n may be 0. Returns as pool_wake, or the
+ * first failed record's status with its message in err. */
+int pool_wake_map(struct pool *p, task_fn fn, const void *args, size_t arg_size, size_t n,
+		  struct task_result *results, int *status, char *err, size_t errlen);
+
 /* How long pool_wake makes round trips once every worker has run its
  * task: 50 us, the spin window, so that the worker spinning last is the
  * one that just answered. */

@@ -94,6 +94,9 @@ struct pool_base {
 	void *backend;                /* the backend's own state */
 	bool warming;                 /* pool_new's warm-up runs: its jobs are the pool's
 					 own, not counted toward maxtasksperchild */
+	bool starting;                /* pool_new waits for its workers' first tasks: a
+					 waiter sleeps at once, it does not spin
+					 (pool_life.c) */
 };
 
 static inline struct pool_base *pool_base(struct pool *p)

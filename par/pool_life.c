@@ -18,6 +18,25 @@
  * first tasks still run): what the start itself costs, for tvp overhead
  * and the start methods' target. opt.stop is looked at between forks
  * (the backend) and while warming, so an interrupt ends a start at once.
+ *
+ * While the workers start (the first task of each), the caller sleeps at
+ * once instead of spinning first (pool_base.starting): it has nothing to
+ * hand over until they are up, and a caller spinning there kept the PU a
+ * worker had been forked onto. On the 2-vCPU VM one-worker fork pools
+ * started on the caller's PU about one time in seven (22 of 155), and the
+ * two then stayed there through the warm-up and the timed task, handing
+ * over through sched_yield: 5-6 us a one-task map instead of 2.5-3. A caller
+ * that sleeps gives the PU up; the worker's answer wakes it on another
+ * (4 of 155 stayed together).
+ *
+ * pool_wake_map ends the wake-up with the caller's own first records,
+ * mapped with a task that reads them and runs nothing (tvp run's
+ * workload_touch_task): a worker's first map over arrays it has not seen
+ * paid its first touches of them, of the workload's instance and of the
+ * in-place path: 2.7 us for a fork pool and 2.0 for a thread pool on the
+ * VM (medians of a one-task map right after such a map, against the map
+ * itself; in a build that timestamped them). tvp run's one-task cells:
+ * bench/modes/pooled.c.
  */
 #include "par/pool.h"
 
@@ -54,24 +73,22 @@ static int warm_task(const void *arg, size_t arg_len, struct task_result *out)
 
 TASK_REGISTER(warm_task)
 
-/* pool_new's warm-up and pool_wake (see DESIGN): one task per worker, then
- * round trips for warm_ns; the statistics they leave are dropped and task
- * numbers go on from where they were. Returns 0, -EINTR
- * (the pool terminated) when opt.stop was set, or the status of a warm-up
- * task that failed (a worker that could not start: a fresh image that
- * refused its registry, say), with its message in err. */
-static int warm_for(struct pool *p, uint64_t warm_ns, char *err, size_t errlen)
+/* A map that is part of a warm-up (its tasks the pool's, not the
+ * caller's), waited for while looking at opt.stop: 0, -EINTR (the pool
+ * terminated), or the first failed record's status with its message in
+ * err. */
+static int warm_map(struct pool *p, task_fn fn, const void *args, size_t arg_size, size_t n,
+		    struct task_result *results, int *status, char *err, size_t errlen)
 {
-	unsigned n = p->base.opt.workers;
-	int *status = xcalloc(n, sizeof *status);
-	struct task_result *results = xcalloc(n, sizeof *results);
-	struct worker_stats *ws = xcalloc(n, sizeof *ws);
-	struct pool_async *a;
-	uint64_t t0, next_task = atomic_load(&p->next_task);
+	struct pool_async *a = pool_map_async(p, fn, args, arg_size, n, 1, results, status,
+					      NULL, NULL);
 	int rc = 0;
 
-	p->base.warming = true;
-	a = pool_map_async(p, warm_task, NULL, 0, n, 1, results, status, NULL, NULL);
+	if (!a) {
+		rc = -errno;
+		snprintf(err, errlen, "the pool is closed");
+		return rc;
+	}
 	while (pool_async_wait(a, WARM_POLL_NS) == -ETIMEDOUT) {
 		if (stopped(p)) {
 			rc = -EINTR;
@@ -83,12 +100,44 @@ static int warm_for(struct pool *p, uint64_t warm_ns, char *err, size_t errlen)
 	pool_async_free(a);
 	if (rc == -EINTR)
 		snprintf(err, errlen, "interrupted while the pool warmed up");
-	for (unsigned i = 0; rc == 0 && i < n; i++) {
+	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (status[i] != 0) {
 			rc = status[i];
 			task_error_text(&results[i], rc, err, errlen);
 		}
 	}
+	return rc;
+}
+
+/* The caller's records a warm-up ends with (pool_wake_map), or none. */
+struct touch {
+	task_fn fn;
+	const void *args;
+	size_t arg_size, n;
+	struct task_result *results;
+	int *status;
+};
+
+/* pool_new's warm-up and pool_wake (see DESIGN): one task per worker, then
+ * round trips for warm_ns, then the touch map if any; the statistics they
+ * leave are dropped and task numbers go on from where they were. Returns 0,
+ * -EINTR (the pool terminated) when opt.stop was set, or the status of a
+ * warm-up task that failed (a worker that could not start: a fresh image
+ * that refused its registry, say), with its message in err. */
+static int warm_for(struct pool *p, uint64_t warm_ns, bool starting, const struct touch *touch,
+		    char *err, size_t errlen)
+{
+	unsigned n = p->base.opt.workers;
+	int *status = xcalloc(n, sizeof *status);
+	struct task_result *results = xcalloc(n, sizeof *results);
+	struct worker_stats *ws = xcalloc(n, sizeof *ws);
+	uint64_t t0, next_task = atomic_load(&p->next_task);
+	int rc;
+
+	p->base.warming = true;
+	p->base.starting = starting;
+	rc = warm_map(p, warm_task, NULL, 0, n, results, status, err, errlen);
+	p->base.starting = false;
 	for (t0 = now_ns(); rc == 0 && now_ns() - t0 < warm_ns;) {
 		if (stopped(p)) {
 			rc = -EINTR;
@@ -99,6 +148,9 @@ static int warm_for(struct pool *p, uint64_t warm_ns, char *err, size_t errlen)
 		if (rc < 0 && rc != -EINTR)
 			task_error_text(&results[0], rc, err, errlen);
 	}
+	if (rc == 0 && touch && touch->n)
+		rc = warm_map(p, touch->fn, touch->args, touch->arg_size, touch->n,
+			      touch->results, touch->status, err, errlen);
 	for (unsigned i = 0; i < n; i++)
 		task_result_release(&results[i]);
 	/* Take in the warm-up's reports, so that a pool_wait_any right after
@@ -118,12 +170,20 @@ static int warm_for(struct pool *p, uint64_t warm_ns, char *err, size_t errlen)
 
 static int warm_up(struct pool *p, char *err, size_t errlen)
 {
-	return warm_for(p, p->base.opt.cold ? 0 : POOL_WARM_NS, err, errlen);
+	return warm_for(p, p->base.opt.cold ? 0 : POOL_WARM_NS, true, NULL, err, errlen);
 }
 
 int pool_wake(struct pool *p, char *err, size_t errlen)
 {
-	return warm_for(p, POOL_WAKE_NS, err, errlen);
+	return warm_for(p, POOL_WAKE_NS, false, NULL, err, errlen);
+}
+
+int pool_wake_map(struct pool *p, task_fn fn, const void *args, size_t arg_size, size_t n,
+		  struct task_result *results, int *status, char *err, size_t errlen)
+{
+	const struct touch t = { fn, args, arg_size, n, results, status };
+
+	return warm_for(p, POOL_WAKE_NS, false, &t, err, errlen);
 }
 
 int pool_new(struct pool **out, const struct pool_options *opt, char *err, size_t errlen)

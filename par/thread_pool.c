@@ -422,6 +422,8 @@ static int tp_progress(struct pool *p, int64_t timeout_ns, const _Atomic int *fl
 	uint32_t base = flag ? 0 : atomic_load(&tp->seen_seq);
 	int rc = 0;
 
+	if (pool_base(p)->starting)
+		spin_end = now;   /* workers starting: sleep at once (pool_life.c) */
 	if (spin_end > deadline)
 		spin_end = deadline;
 	/* A zero timeout (a readiness poll) looks once and leaves. */

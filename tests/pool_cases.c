@@ -122,15 +122,21 @@ static struct pool_options case_options(unsigned workers)
 				      .channel = cases.channel, .start = cases.start };
 }
 
-struct pool *case_pool(unsigned workers)
+struct pool *case_start(const struct pool_options *opt)
 {
-	struct pool_options opt = case_options(workers);
 	struct pool *p = NULL;
 	char err[256] = "";
-	int rc = pool_new(&p, &opt, err, sizeof err);
+	int rc = pool_new(&p, opt, err, sizeof err);
 
 	ck_assert_msg(rc == 0, "pool_new: %s (%d)", err, rc);
 	return p;
+}
+
+struct pool *case_pool(unsigned workers)
+{
+	struct pool_options opt = case_options(workers);
+
+	return case_start(&opt);
 }
 
 void case_pool_free(struct pool *p)

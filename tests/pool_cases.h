@@ -61,6 +61,9 @@ const char *case_msg(const struct task_result *r);
  * cannot be made. */
 struct pool *case_pool(unsigned workers);
 
+/* pool_new with opt; fails the test if it fails. */
+struct pool *case_start(const struct pool_options *opt);
+
 /* Frees p (or an executor), then fails the test if a child process is left. */
 void case_pool_free(struct pool *p);
 void case_executor_free(struct executor *ex);

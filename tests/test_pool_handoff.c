@@ -18,6 +18,7 @@
 
 #include "par/pool.h"
 #include "par/sys.h"
+#include "pool_cases.h"
 #include "testutil.h"
 
 static int task_noop(const void *arg, size_t len, struct task_result *out)
@@ -71,15 +72,6 @@ static const struct pool_options kinds[] = {
 	{ .kind = POOL_PROCESSES, .workers = 1, .channel = CHANNEL_SHM },
 };
 
-static struct pool *start(const struct pool_options *opt)
-{
-	struct pool *p = NULL;
-	char err[256] = "";
-	int rc = pool_new(&p, opt, err, sizeof err);
-
-	ck_assert_msg(rc == 0, "pool_new: %s (%d)", err, rc);
-	return p;
-}
 
 static uint64_t apply_ns(struct pool *p)
 {
@@ -117,7 +109,7 @@ START_TEST(first_task_costs_a_warm_handoff)
 	const struct pool_options *opt = &kinds[_i];
 
 	for (int k = 0; k < POOLS; k++) {
-		struct pool *p = start(opt);
+		struct pool *p = case_start(opt);
 		uint64_t t[WARM_APPLIES];
 
 		first[k] = apply_ns(p);
@@ -147,7 +139,7 @@ START_TEST(stats_start_from_zero)
 	unsigned n;
 
 	opt.workers = 3;
-	p = start(&opt);
+	p = case_start(&opt);
 	n = pool_take_stats(p, ws, 8);
 	ck_assert_uint_eq(n, 3);
 	for (unsigned i = 0; i < n; i++)
@@ -166,7 +158,7 @@ START_TEST(warm_up_is_not_a_task_of_the_child)
 	struct pool *p;
 
 	opt.maxtasksperchild = 2;
-	p = start(&opt);
+	p = case_start(&opt);
 	for (int i = 0; i < 3; i++)
 		pid[i] = apply_pid(p);
 	ck_assert_int_eq(pid[0], pid[1]);
@@ -190,7 +182,7 @@ START_TEST(wake_is_not_a_task_of_the_child)
 
 	if (opt.kind == POOL_PROCESSES)
 		opt.maxtasksperchild = 2;
-	p = start(&opt);
+	p = case_start(&opt);
 	ck_assert_msg(pool_wake(p, err, sizeof err) == 0, "pool_wake: %s", err);
 	n = pool_take_stats(p, ws, 4);
 	ck_assert_uint_eq(n, 1);
@@ -221,7 +213,7 @@ START_TEST(wake_brings_a_warm_handoff_back)
 	char err[256] = "";
 
 	for (int k = 0; k < POOLS; k++) {
-		struct pool *p = start(opt);
+		struct pool *p = case_start(opt);
 		uint64_t t[WARM_APPLIES];
 
 		for (int i = 0; i < WARM_APPLIES; i++)
@@ -294,7 +286,7 @@ START_TEST(stop_during_a_large_start)
 	/* What a whole pool costs, start and end: the stopped start ends the
 	 * workers it forked, which is most of what it still does. */
 	t0 = now_ns();
-	p = start(&opt);
+	p = case_start(&opt);
 	start_ns = now_ns() - t0;
 	pool_free(p);
 	full_ns = now_ns() - t0;
@@ -352,7 +344,7 @@ static struct pool *one_worker(int chan)
 {
 	struct pool_options opt = kinds[1 + chan];
 
-	return start(&opt);
+	return case_start(&opt);
 }
 
 START_TEST(prefetched_job_survives_its_workers_death)

@@ -32,6 +32,25 @@ int workload_run_task(const void *arg, size_t arg_len, struct task_result *out)
 }
 TASK_REGISTER(workload_run_task);
 
+int workload_touch_task(const void *arg, size_t arg_len, struct task_result *out)
+{
+	const struct task_arg *ta = arg;
+	const struct workload_inst *wi;
+	volatile const struct workload *wl;
+	int rc;
+
+	if (arg_len != sizeof *ta)
+		return 0;   /* workload_run_task will say so */
+	wi = ta->wi;
+	rc = workload_wire_local(&wi, out);
+	if (rc < 0)
+		return rc;
+	wl = wi->wl;
+	(void)wl->task;
+	return 0;
+}
+TASK_REGISTER(workload_touch_task);
+
 bool workload_verify_u64(const struct task_result *r, uint64_t index, uint64_t want,
 			 const char *what, char *err, size_t errlen)
 {

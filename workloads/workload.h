@@ -176,6 +176,13 @@ struct task_arg {
  * par/task_registry.h). */
 int workload_run_task(const void *arg, size_t arg_len, struct task_result *out);
 
+/* Reads what workload_run_task reads before the workload's own code runs
+ * (the record, the instance, the workload) and runs nothing: status 0, no
+ * result (a spawned worker that could not rebuild the instance fails it as
+ * workload_run_task would). The pool modes' ready hook maps it over the first records so that
+ * the timed map does not pay a worker's first touches (pool_wake_map). */
+int workload_touch_task(const void *arg, size_t arg_len, struct task_result *out);
+
 /* The registry (workloads/registry.c). */
 extern const struct workload *const workloads[];
 extern const size_t workloads_count;

@@ -103,7 +103,11 @@ struct mode {
 	 * it (usage, pressure, run-queue: 40-100 us, longer than a pool's spin
 	 * window): makes the workers awake again, so that execute times a
 	 * warm pool's hand-off, as setup left it, not the wake-up of workers
-	 * tvp let fall asleep. NULL: nothing to do. Returns as setup does. */
+	 * tvp let fall asleep, nor their first touches of this measurement's
+	 * arrays (the pool modes map workload_touch_task, which runs no task,
+	 * over the first records: pool_wake_map). Must leave every status 0
+	 * and every result empty. NULL: nothing to do. Returns as setup
+	 * does. */
 	int (*ready)(struct mode_run *m);
 
 	/* Timed. Runs all m->tasks tasks. Returns 0 when every task ran (a task

@@ -20,6 +20,16 @@
  * registered by name) gets the instance as bytes and rebuilds it there, and
  * workload_run_task runs that one.
  *
+ * ready (not timed) wakes the pool and maps workload_touch_task over the
+ * first records, one per worker (pool_wake_map): each worker reads its
+ * record, the instance and the workload, and a fork pool over shm runs
+ * the in-place path, without running a task. Without it a one-task cell
+ * timed those first touches (and, for a fork pool, sometimes a worker
+ * sharing the caller's PU: par/pool_life.c): medians of 4.5-6.8 us for a
+ * fork pool over shm and 2.9-4.1 for a thread pool on the 2-vCPU VM,
+ * against 2.9-3.7 and 2.1-2.6 with it, in the same minutes as tvp
+ * overhead's warmed hand-offs of 1.9-2.1 and 2.1-2.6 us.
+ *
  * What the workers did (pool_take_stats: 2.7-3 us, formatting CPU sets) is
  * read in collect, after the timed region, not at the end of execute.
  *
@@ -159,8 +169,10 @@ static void name_stalled(struct mode_run *m, struct pool *p, pid_t pid, const st
 int pooled_ready(struct mode_run *m)
 {
 	struct pooled *st = m->state;
+	uint64_t n = m->tasks < pool_workers(st->p) ? m->tasks : pool_workers(st->p);
 
-	return pool_wake(st->p, m->err, sizeof m->err);
+	return pool_wake_map(st->p, workload_touch_task, st->args, sizeof *st->args, n,
+			     m->results, m->status, m->err, sizeof m->err);
 }
 
 int pooled_map_execute(struct mode_run *m)

@@ -11,7 +11,8 @@
  * the mode's ready (not timed: a pool's workers fell asleep during the
  * pressure and run-queue reads, which take longer than its spin window, and
  * a one-task cell then timed their wake-up: 19 us for a thread pool and 87
- * us for a fork pool over shm, against 2.3-2.4 us warm), the mode's execute
+ * us for a fork pool over shm, against 2.3-2.4 us warm; it also lets each
+ * worker touch the first records, mode.h), the mode's execute
  * (timed: wall_ns is CLOCK_MONOTONIC around exactly that call), teardown,
  * and verification of every task's result (not timed; a wrong result fails
  * the cell, it is not a warning).
