@@ -97,10 +97,11 @@ static int map_board(struct fpool *fp, char *err, size_t errlen)
 int fork_server_start(struct fpool *fp, char *err, size_t errlen)
 {
 	char label[64];
-	int threads = proc_count_threads();
+	int threads = fp->start == POOL_START_FORK ?
+		      proc_threads_settle(PROC_FORK_SAFE_THREADS, PROC_SETTLE_NS) : 0;
 	int rc;
 
-	if (fp->start == POOL_START_FORK && threads > PROC_FORK_SAFE_THREADS) {
+	if (threads > PROC_FORK_SAFE_THREADS) {
 		snprintf(err, errlen, "fork start method: this process has %d threads; a forked "
 			 "worker would inherit locks they hold; use spawn or forkserver", threads);
 		return -EBUSY;

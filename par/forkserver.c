@@ -296,7 +296,7 @@ static int socket_pair(int sv[2], char *err, size_t errlen)
 int forkserver_start(struct forkserver **out, forkserver_child_fn fn, void *ctx, char *err,
 		     size_t errlen)
 {
-	int threads = proc_count_threads();
+	int threads = proc_threads_settle(PROC_FORK_SAFE_THREADS, PROC_SETTLE_NS);
 	pid_t parent = getpid(), pid;
 	int sv[2], rc;
 

@@ -75,6 +75,16 @@ int proc_count_threads(void)
 	return n;
 }
 
+int proc_threads_settle(int most, uint64_t wait_ns)
+{
+	uint64_t deadline = now_ns() + wait_ns;
+	int n;
+
+	while ((n = proc_count_threads()) > most && now_ns() < deadline)
+		sleep_ns(50000);
+	return n;
+}
+
 pid_t proc_fork_quiet(void)
 {
 	sigset_t all, old;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* How many threads a process may have when it forks: one, its own.
@@ -44,6 +45,16 @@ int proc_child_pidfd(pid_t pid);
 
 /* Threads of the calling process (from /proc/self/status), or -1. */
 int proc_count_threads(void);
+
+/* proc_count_threads, after waiting up to wait_ns for the count to fall to
+ * most: a thread that pthread_join has just returned for is still counted
+ * until the kernel has reaped it, a few microseconds later (a fork pool
+ * started right after a thread pool was freed refused to fork, "this
+ * process has 2 threads", in make check). */
+int proc_threads_settle(int most, uint64_t wait_ns);
+
+/* How long a fork waits for joined threads to be reaped. */
+#define PROC_SETTLE_NS 50000000u
 
 /* glibc's fork() with every signal blocked across it: the parent's mask is
  * restored in the parent; the child keeps every signal blocked until it

@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "par/fork_wire.h"
+#include "par/proc.h"
 #include "pool_cases.h"
 #include "testutil.h"
 #include "bench/util.h"
@@ -391,6 +392,45 @@ START_TEST(refused_once_threads_exist)
 }
 END_TEST
 
+static void *exiting_thread(void *arg)
+{
+	(void)arg;
+	sleep_ns(20000000);
+	return NULL;
+}
+
+/* A thread on its way out is waited for (a thread just joined is counted
+ * until the kernel reaps it, so a fork pool started right after a thread
+ * pool was freed refused, under load); a thread that stays is not. Then a
+ * fork pool started right after a thread pool's free, a few times. */
+START_TEST(waits_for_exiting_threads)
+{
+	struct pool_options topt = { .kind = POOL_THREADS, .workers = 16 };
+	struct pool_options fopt = { .kind = POOL_PROCESSES, .workers = 1 };
+	pthread_t t;
+	int pfd[2];
+
+	ck_assert_int_eq(pthread_create(&t, NULL, exiting_thread, NULL), 0);
+	ck_assert_int_eq(pthread_detach(t), 0);
+	/* PROC_FORK_SAFE_THREADS: ours, and TSan's own under TSan. */
+	ck_assert_int_eq(proc_count_threads(), PROC_FORK_SAFE_THREADS + 1);
+	ck_assert_int_eq(proc_threads_settle(PROC_FORK_SAFE_THREADS, 10000000000ull),
+			 PROC_FORK_SAFE_THREADS);
+	ck_assert_int_eq(pipe(pfd), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, parked_thread, &pfd[0]), 0);
+	ck_assert_int_eq(proc_threads_settle(PROC_FORK_SAFE_THREADS, 1000000),
+			 PROC_FORK_SAFE_THREADS + 1);
+	ck_assert_int_eq(write(pfd[1], "x", 1), 1);
+	pthread_join(t, NULL);
+	close(pfd[0]);
+	close(pfd[1]);
+	for (int i = 0; i < 5; i++) {
+		pool_free(case_start(&topt));
+		case_pool_free(case_start(&fopt));
+	}
+}
+END_TEST
+
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -700,6 +740,7 @@ static Suite *pool_fork_suite(void)
 	tcase_add_loop_test(tc, robust_mutex_survives_worker_death, 0, ARRAY_SIZE(chans));
 	tcase_add_test(tc, fork_fails_under_nproc_limit);
 	tcase_add_test(tc, refused_once_threads_exist);
+	tcase_add_test(tc, waits_for_exiting_threads);
 	return s;
 }
 

@@ -119,12 +119,8 @@ static int omp_execute(struct mode_run *m)
 
 int omp_team_release(void)
 {
-	uint64_t deadline = now_ns() + TEAM_EXIT_NS;
-
 	omp_pause_resource_all(omp_pause_hard);
-	while (proc_count_threads() > 1 && now_ns() < deadline)
-		sleep_ns(100000);
-	if (proc_count_threads() <= 1)
+	if (proc_threads_settle(1, TEAM_EXIT_NS) <= 1)
 		return 0;
 	fprintf(stderr, "tvp: omp: the OpenMP team is still alive %.1f s after release\n",
 		TEAM_EXIT_NS / 1e9);
