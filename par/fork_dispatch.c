@@ -234,33 +234,53 @@ static void feed(struct fpool *fp, struct wslot *s)
 	}
 }
 
-/* Hands queued jobs to idle workers, the most recently idle first. */
+/* The idle workers, in fp->pick: the spinning one (it sees a job in well
+ * under a microsecond) marked newest, the others with when they became
+ * idle. Returns how many. */
+static unsigned idle_workers(struct fpool *fp)
+{
+	int32_t spinner = atomic_load_explicit(&fp->board->spinner, memory_order_relaxed);
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < fp->n; i++) {
+		const struct wslot *s = &fp->w[i];
+
+		if (s->state != W_IDLE)
+			continue;
+		fp->pick[k].since = spinner && s->pid == spinner ? UINT64_MAX : s->idle_since;
+		fp->pick[k++].idx = i;
+	}
+	return k;
+}
+
+/* Takes the newest of fp->pick[0, *n) out and returns its worker. */
+static struct wslot *newest_idle(struct fpool *fp, unsigned *n)
+{
+	unsigned b = 0;
+	struct wslot *s;
+
+	for (unsigned k = 1; k < *n; k++)
+		if (fp->pick[k].since > fp->pick[b].since)
+			b = k;
+	s = &fp->w[fp->pick[b].idx];
+	fp->pick[b] = fp->pick[--*n];
+	return s;
+}
+
+/* Hands queued jobs to idle workers, the most recently idle first. The idle
+ * workers are listed once per call: a map's wave of 128 jobs to 128 idle
+ * workers scanned every worker's slot per job, 0.3-0.45 us of the parent's
+ * 5 us a job on the 2-vCPU VM. */
 bool fork_dispatch_jobs(struct fpool *fp, uint64_t now)
 {
+	unsigned n_idle = fp->qhead || fp->n_prefetched ? idle_workers(fp) : 0;
 	bool any = false;
 
-	while (fp->qhead || fp->n_prefetched) {
-		int32_t spinner = atomic_load_explicit(&fp->board->spinner, memory_order_relaxed);
-		struct wslot *best = NULL;
+	while ((fp->qhead || fp->n_prefetched) && n_idle) {
+		struct wslot *best;
 		struct job *j;
 		int expect = JOB_QUEUED;
 
-		/* The spinning worker if it is idle (it sees the job in well
-		 * under a microsecond), else the one idle most recently. */
-		for (unsigned i = 0; i < fp->n; i++) {
-			struct wslot *s = &fp->w[i];
-
-			if (s->state != W_IDLE)
-				continue;
-			if (spinner && s->pid == spinner) {
-				best = s;
-				break;
-			}
-			if (!best || s->idle_since > best->idle_since)
-				best = s;
-		}
-		if (!best)
-			break;
 		if (fp->qhead) {
 			j = fp->qhead;
 			fp->qhead = j->next;
@@ -273,6 +293,7 @@ bool fork_dispatch_jobs(struct fpool *fp, uint64_t now)
 		 * mu); the CAS is the contract's transition. */
 		if (!atomic_compare_exchange_strong(&j->state, &expect, JOB_RUNNING))
 			continue;
+		best = newest_idle(fp, &n_idle);
 		best->state = W_BUSY;
 		best->job = j;
 		best->claimed = true;
@@ -425,18 +446,22 @@ void fork_dispatch_deliver(struct fpool *fp, struct job *fin)
 	pthread_cond_broadcast(&fp->cv);
 }
 
-void fork_dispatch_submit(struct pool *p, struct job *j)
+void fork_dispatch_submit(struct pool *p, struct job *jobs, size_t n)
 {
 	struct fpool *fp = fpool_of(p);
 
 	pthread_mutex_lock(&fp->mu);
-	j->next = NULL;
-	if (fp->qtail)
-		fp->qtail->next = j;
-	else
-		fp->qhead = j;
-	fp->qtail = j;
-	/* Hand it over at once if a worker is idle: the round trip starts
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+
+		j->next = NULL;
+		if (fp->qtail)
+			fp->qtail->next = j;
+		else
+			fp->qhead = j;
+		fp->qtail = j;
+	}
+	/* Hand them over at once to the idle workers: the round trip starts
 	 * now, not when the caller begins to wait. */
 	if (!fp->stopping)
 		fork_dispatch_jobs(fp, now_ns());

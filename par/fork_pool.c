@@ -68,6 +68,25 @@
  *     page table entries of a shared mapping: it now maps them at start,
  *     fork_child.c). tvp run noop 1,000,000 at 2 workers: fork-pool within
  *     noise of thread-pool (paired ratios 0.89 and 1.07, from 1.4-1.9).
+ *   - a one-task tvp run cell (timestamps in a build made for it): a
+ *     worker's first map over the cell's arrays paid its first touches of
+ *     them, of the workload's instance and of the in-place path (2.7 us;
+ *     a thread pool's, 2.0), and in about one one-worker pool in seven the
+ *     worker had been forked onto the caller's PU and both stayed there.
+ *     Now the mode's ready hook ends the wake-up with those records
+ *     (pool_wake_map) and pool_new's caller sleeps while workers start
+ *     (pool_life.c): the cell went from 2.3-3.1 times the warmed hand-off
+ *     to 1.4-1.8. The shared-memory look-ups of a submit (0.4-0.7 us: three
+ *     locked list walks) now read a per-pool copy (shared_mem.c).
+ *   - a wave of 128 jobs to 128 idle, sleeping workers: the parent posts
+ *     one every 4.7-5.5 us where a thread pool queues one every 3.3-4.7;
+ *     the wake-up system call is most of both (3.1-4.5 us, eventfd or
+ *     futex alike). A map's jobs now arrive in one submit (one lock, and
+ *     the idle workers listed once, not scanned per job: 0.3-0.45 us a
+ *     job): map_async of 256 sleeping tasks at 128 workers returned after
+ *     688-721 us instead of 741-907. Left: writing into each worker's
+ *     ring (0.35-0.65 us a job, its lines cold), so the 128th task still
+ *     starts 150-300 us after a thread pool's.
  */
 #include "par/fork_pool_impl.h"
 
@@ -190,6 +209,7 @@ static void fp_free_state(struct fpool *fp)
 	free(fp->pfd);
 	free(fp->pfd_first);
 	free(fp->pfd_count);
+	free(fp->pick);
 	free(fp);
 }
 
@@ -272,6 +292,7 @@ static int fp_start(struct pool *p, char *err, size_t errlen)
 	fp->w = xcalloc(fp->n, sizeof *fp->w);
 	fp->pfd_first = xcalloc(fp->n, sizeof *fp->pfd_first);
 	fp->pfd_count = xcalloc(fp->n, sizeof *fp->pfd_count);
+	fp->pick = xcalloc(fp->n, sizeof *fp->pick);
 	for (unsigned i = 0; i < fp->n; i++) {
 		fp->w[i].id = i;
 		fp->w[i].pidfd = -1;

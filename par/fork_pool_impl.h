@@ -181,6 +181,10 @@ struct fpool {
 	struct pollfd *pfd;           /* the poller's poll set */
 	unsigned cap_pfd;
 	unsigned *pfd_first, *pfd_count; /* [n]: each channel's part of it */
+	struct idle_pick {             /* [n]: fork_dispatch_jobs's idle workers */
+		uint64_t since;
+		unsigned idx;
+	} *pick;
 };
 
 static inline struct fpool *fpool_of(struct pool *p)
@@ -264,7 +268,7 @@ bool fork_dispatch_pump(struct fpool *fp, struct job **fin);
 void fork_dispatch_deliver(struct fpool *fp, struct job *fin);
 
 /* ops->submit and ops->cancel. */
-void fork_dispatch_submit(struct pool *p, struct job *j);
+void fork_dispatch_submit(struct pool *p, struct job *jobs, size_t n);
 bool fork_dispatch_cancel(struct pool *p, struct job *j);
 
 /* Puts j on the list of finished jobs. */

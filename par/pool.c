@@ -215,8 +215,8 @@ void pool_submit_all(struct pool *p, struct req *r)
 {
 	if (refuse_unregistered(p, r))
 		return;
-	for (size_t i = 0; i < r->njobs; i++)
-		ops_of(p)->submit(p, &r->jobs[i]);
+	if (r->njobs)
+		ops_of(p)->submit(p, r->jobs, r->njobs);
 }
 
 /* ---- waiting ----------------------------------------------------------- */

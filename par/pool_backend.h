@@ -57,9 +57,10 @@ struct pool_backend_ops {
 	/* Starts opt->workers workers. Returns 0, or a negative errno with err
 	 * set, having stopped whatever it started. */
 	int (*start)(struct pool *p, char *err, size_t errlen);
-	/* Hands a job over (state QUEUED). The backend calls pool_job_done(p, j)
-	 * when it is DONE. Never blocks for long. */
-	void (*submit)(struct pool *p, struct job *j);
+	/* Hands n jobs over, in order (state QUEUED; a request's jobs, one
+	 * array). The backend calls pool_job_done(p, j) for each when it is
+	 * DONE. Never blocks for long. */
+	void (*submit)(struct pool *p, struct job *jobs, size_t n);
 	/* Tries QUEUED -> CANCELLED and removes the job from the queue; true if
 	 * it did (the backend will not touch j again). */
 	bool (*cancel)(struct pool *p, struct job *j);

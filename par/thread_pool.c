@@ -155,7 +155,7 @@ static struct job *pop(struct tpool *tp)
 	return j;
 }
 
-static void tp_submit(struct pool *p, struct job *j)
+static void tp_submit_one(struct pool *p, struct job *j)
 {
 	struct tpool *tp = tpool_of(p);
 
@@ -174,6 +174,12 @@ static void tp_submit(struct pool *p, struct job *j)
 	if (atomic_load(&tp->idle_sleepers) > 0 &&
 	    atomic_load(&tp->q_len) > (size_t)atomic_load(&tp->spinners))
 		futex_wake(&tp->work_seq, 1);
+}
+
+static void tp_submit(struct pool *p, struct job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		tp_submit_one(p, &jobs[i]);
 }
 
 /* Unlinking is a walk from the head: cancels usually hit old jobs (the
