@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "par/channel_kind.h"
 #include "par/start_method.h"
@@ -64,6 +65,12 @@ struct pool_options {
 					      for measuring a start itself */
 	volatile sig_atomic_t *stop;       /* pool_new gives up (-EINTR) once *stop is nonzero,
 					      e.g. a flag a SIGINT handler sets; NULL: never */
+	pid_t (*stalled)(void *arg);       /* asked every 5 ms while pool_new or pool_wake
+					      waits for its own tasks: a pid (a worker seen
+					      stopped, SIGSTOP) ends the wait, the pool
+					      terminated, with -ETIMEDOUT naming it; NULL:
+					      never (bench/modes/stall.h is tvp's) */
+	void *stalled_arg;
 };
 
 /* The spin window when spin_ns is 0: 50 us. Long enough that a caller

@@ -73,33 +73,53 @@ static int warm_task(const void *arg, size_t arg_len, struct task_result *out)
 
 TASK_REGISTER(warm_task)
 
+/* A worker the caller's watchdog saw stopped (opt.stalled), or 0. */
+static pid_t stalled(const struct pool *p)
+{
+	return p->base.opt.stalled ? p->base.opt.stalled(p->base.opt.stalled_arg) : 0;
+}
+
+/* Waits for a (a warm-up's own tasks) while looking at opt.stop and
+ * opt.stalled: 0, or -EINTR or -ETIMEDOUT (the pool terminated) with err
+ * saying why. */
+static int warm_wait(struct pool *p, struct pool_async *a, char *err, size_t errlen)
+{
+	pid_t pid = 0;
+	int rc = 0;
+
+	while (pool_async_wait(a, WARM_POLL_NS) == -ETIMEDOUT) {
+		if (stopped(p) || (pid = stalled(p))) {
+			rc = pid ? -ETIMEDOUT : -EINTR;
+			pool_terminate(p);   /* fails the map: its arrays are free to go */
+			pool_async_wait(a, POOL_FOREVER);
+			break;
+		}
+	}
+	if (rc == -EINTR)
+		snprintf(err, errlen, "interrupted while the pool warmed up");
+	if (rc == -ETIMEDOUT)
+		snprintf(err, errlen, "worker pid %d made no progress while the pool warmed up; "
+			 "stopped? (state T in /proc)", (int)pid);
+	return rc;
+}
+
 /* A map that is part of a warm-up (its tasks the pool's, not the
- * caller's), waited for while looking at opt.stop: 0, -EINTR (the pool
- * terminated), or the first failed record's status with its message in
- * err. */
+ * caller's): 0, as warm_wait, or the first failed record's status with its
+ * message in err. */
 static int warm_map(struct pool *p, task_fn fn, const void *args, size_t arg_size, size_t n,
 		    struct task_result *results, int *status, char *err, size_t errlen)
 {
 	struct pool_async *a = pool_map_async(p, fn, args, arg_size, n, 1, results, status,
 					      NULL, NULL);
-	int rc = 0;
+	int rc;
 
 	if (!a) {
 		rc = -errno;
 		snprintf(err, errlen, "the pool is closed");
 		return rc;
 	}
-	while (pool_async_wait(a, WARM_POLL_NS) == -ETIMEDOUT) {
-		if (stopped(p)) {
-			rc = -EINTR;
-			pool_terminate(p);   /* fails the map: its arrays are free to go */
-			pool_async_wait(a, POOL_FOREVER);
-			break;
-		}
-	}
+	rc = warm_wait(p, a, err, errlen);
 	pool_async_free(a);
-	if (rc == -EINTR)
-		snprintf(err, errlen, "interrupted while the pool warmed up");
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (status[i] != 0) {
 			rc = status[i];
@@ -139,14 +159,17 @@ static int warm_for(struct pool *p, uint64_t warm_ns, bool starting, const struc
 	rc = warm_map(p, warm_task, NULL, 0, n, results, status, err, errlen);
 	p->base.starting = false;
 	for (t0 = now_ns(); rc == 0 && now_ns() - t0 < warm_ns;) {
-		if (stopped(p)) {
-			rc = -EINTR;
-			snprintf(err, errlen, "interrupted while the pool warmed up");
+		struct pool_async *a = pool_apply_async(p, warm_task, NULL, 0, NULL, NULL, NULL, 0);
+
+		if (!a) {
+			snprintf(err, errlen, "the pool is closed");
+			rc = -EINVAL;
 			break;
 		}
-		rc = pool_apply(p, warm_task, NULL, 0, &results[0]);
-		if (rc < 0 && rc != -EINTR)
+		rc = warm_wait(p, a, err, errlen);
+		if (rc == 0 && (rc = pool_async_get(a, 0, &results[0])) < 0)
 			task_error_text(&results[0], rc, err, errlen);
+		pool_async_free(a);
 	}
 	if (rc == 0 && touch && touch->n)
 		rc = warm_map(p, touch->fn, touch->args, touch->arg_size, touch->n,

@@ -8,11 +8,13 @@
  * the PU a worker started on: par/pool_life.c). The pool modes' ready hook
  * runs none of the workload's tasks. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
 #include "bench/modes/mode.h"
+#include "bench/modes/stall.h"
 #include "bench/util.h"
 #include "par/pool.h"
 #include "par/shared_mem.h"
@@ -222,6 +224,61 @@ START_TEST(start_sleeps_while_workers_start)
 }
 END_TEST
 
+static struct stall watch;
+
+static pid_t watch_stalled(void *arg)
+{
+	(void)arg;
+	return stall_check(&watch);
+}
+
+static void init_stop(void *arg)
+{
+	(void)arg;
+	raise(SIGSTOP);
+}
+
+/* A worker stopped (SIGSTOP) while the pool starts, or while it wakes,
+ * fails the wait once the watchdog (opt.stalled) names it: -ETIMEDOUT,
+ * the message names the pid, the pool is terminated and no child is left.
+ * (Before, pool_new and pool_wake waited for it for good.) */
+START_TEST(a_stopped_worker_fails_the_warm_up)
+{
+	struct pool_options opt = kinds[1 + _i];
+	struct arrays a;
+	char err[256] = "";
+	struct pool *p = NULL;
+	int64_t pid;
+	int rc;
+
+	opt.workers = 1;
+	opt.stalled = watch_stalled;
+	opt.initializer = init_stop;
+	stall_start(&watch, 1);
+	rc = pool_new(&p, &opt, err, sizeof err);
+	ck_assert_int_eq(rc, -ETIMEDOUT);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(err, "made no progress") && strstr(err, "stopped?"), "err: %s", err);
+	tvp_assert_no_children();
+
+	opt.initializer = NULL;
+	stall_start(&watch, 0);   /* never reports while it starts */
+	p = case_start(&opt);
+	pid = apply_pid(p);
+	ck_assert_int_eq(kill((pid_t)pid, SIGSTOP), 0);
+	make_seen();
+	arrays_new(&a, -1);
+	stall_start(&watch, 1);
+	rc = pool_wake_map(p, task_mark, a.args, sizeof *a.args, 1, a.results, a.status, err,
+			   sizeof err);
+	ck_assert_int_eq(rc, -ETIMEDOUT);
+	ck_assert_msg(strstr(err, "made no progress"), "err: %s", err);
+	pool_free(p);
+	arrays_free(&a);
+	tvp_assert_no_children();
+}
+END_TEST
+
 /* The pool modes' ready hook maps workload_touch_task over the first
  * records: with tasks that would sleep 60 s each it returns in a small part
  * of one task's time, every record's status 0 and result empty. */
@@ -281,6 +338,7 @@ static Suite *pool_wake_suite(void)
 	tcase_add_loop_test(tc, wake_map_runs_the_first_records_as_warm_up, 0, 3);
 	tcase_add_loop_test(tc, wake_map_reports_a_failed_record, 0, 3);
 	tcase_add_loop_test(tc, start_sleeps_while_workers_start, 0, 3);
+	tcase_add_loop_test(tc, a_stopped_worker_fails_the_warm_up, 0, 2);
 	tc = tvp_tcase(s, "modes", 60);
 	tcase_add_loop_test(tc, pool_modes_ready_runs_no_task, 0, 4);
 	tcase_add_test(tc, touch_task_runs_nothing);

@@ -14,6 +14,11 @@
  * execute returns -EINTR. The same slices feed the watchdog
  * (bench/modes/stall.h): a worker process stopped past the run loop's bound
  * fails the measurement, named, and the pool is terminated the same way.
+ * So do setup's and ready's waits for the pool's own tasks
+ * (pool_options.stalled): a worker stopped while the pool started or woke
+ * hung tvp for good (make check: test_journal's stopped worker, stopped
+ * 200 ms after it appeared, on a machine slow enough that the pool was
+ * still starting).
  *
  * Under the spawn and forkserver start methods a worker is a fresh tvp (or
  * a fork of a fresh server): the pool's initializer (workload_wire_init,
@@ -63,7 +68,17 @@ struct pooled {
 	size_t args_bytes;
 	unsigned cap_wstats;        /* entries of m->wstats */
 	void *inst;                 /* spawn, forkserver: the instance as bytes */
+	struct stall wd;            /* the watchdog of setup's and ready's waits */
 };
+
+/* pool_options.stalled: a worker stopped past the measurement's bound while
+ * the pool warms up (setup) or wakes (ready). */
+static pid_t warm_stalled(void *arg)
+{
+	struct pooled *st = arg;
+
+	return stall_check(&st->wd);
+}
 
 static int start(struct mode_run *m, enum pool_kind kind, bool executor)
 {
@@ -75,10 +90,13 @@ static int start(struct mode_run *m, enum pool_kind kind, bool executor)
 		.channel = m->channel,
 		.start = m->start,
 		.stop = &tvp_interrupted,   /* a Ctrl-C during a large pool's start */
+		.stalled = warm_stalled,
 	};
 	int rc;
 
 	st = xcalloc(1, sizeof *st);
+	opt.stalled_arg = st;
+	stall_start(&st->wd, m->stall_ns);
 	/* The argument records are shared memory, made before the pool's
 	 * workers are forked, so they read them in place (shared_mem.h;
 	 * registry.c's map_array says why). */
@@ -171,6 +189,7 @@ int pooled_ready(struct mode_run *m)
 	struct pooled *st = m->state;
 	uint64_t n = m->tasks < pool_workers(st->p) ? m->tasks : pool_workers(st->p);
 
+	stall_start(&st->wd, m->stall_ns);
 	return pool_wake_map(st->p, workload_touch_task, st->args, sizeof *st->args, n,
 			     m->results, m->status, m->err, sizeof m->err);
 }
