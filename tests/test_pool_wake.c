@@ -5,8 +5,10 @@
  * left, counts as the pool's warm-up (no statistics, no count toward
  * maxtasksperchild), and reports a failed record. While pool_new waits for
  * its workers to start, the caller sleeps instead of spinning (it gave up
- * the PU a worker started on: par/pool_life.c). The pool modes' ready hook
- * runs none of the workload's tasks. */
+ * the PU a worker started on: par/pool_life.c), and a worker stopped
+ * meanwhile fails the start (or the wake) once the caller's watchdog
+ * names it. The pool modes' ready hook runs none of the workload's
+ * tasks. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
