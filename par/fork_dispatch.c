@@ -142,13 +142,13 @@ static uint64_t wire_fn(struct fpool *fp, task_fn fn)
 _Static_assert(sizeof(struct wire_run) <= CHANNEL_POST_HDR_MAX, "a job's header must fit channel_post");
 _Static_assert(sizeof(struct wire_run) % 16 == 0, "records after the header stay 16-byte aligned");
 
-/* Whether j's argument records lie in memory its workers share. */
 /* Whether [p, p + len) is the workers' too (mu held). */
 static bool shared_with_workers(struct fpool *fp, const void *p, size_t len)
 {
 	return shared_mem_covers_cached(&fp->shared_seen, p, len, fp->shared_gen);
 }
 
+/* Whether j's argument records lie in memory its workers share. */
 static bool fork_dispatch_args_shared(struct fpool *fp, const struct job *j)
 {
 	return fp->shared_gen && j->n && j->arg_size &&

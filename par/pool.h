@@ -120,7 +120,8 @@ int pool_new(struct pool **out, const struct pool_options *opt, char *err, size_
  * taken and dropped: call it where pool_take_stats would lose nothing
  * (right after pool_new or pool_take_stats), from the one thread using the
  * pool. Returns 0, or the status of a round trip that failed (its message
- * in err). */
+ * in err; -ETIMEDOUT when opt.stalled named a stopped worker, the pool
+ * then terminated). */
 int pool_wake(struct pool *p, char *err, size_t errlen);
 
 /* pool_wake, then a map of fn over records [0, n) of args into status and

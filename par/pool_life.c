@@ -141,9 +141,10 @@ struct touch {
 /* pool_new's warm-up and pool_wake (see DESIGN): one task per worker, then
  * round trips for warm_ns, then the touch map if any; the statistics they
  * leave are dropped and task numbers go on from where they were. Returns 0,
- * -EINTR (the pool terminated) when opt.stop was set, or the status of a
- * warm-up task that failed (a worker that could not start: a fresh image
- * that refused its registry, say), with its message in err. */
+ * -EINTR (the pool terminated) when opt.stop was set, -ETIMEDOUT (the same)
+ * when opt.stalled named a stopped worker, or the status of a warm-up task
+ * that failed (a worker that could not start: a fresh image that refused
+ * its registry, say), with its message in err. */
 static int warm_for(struct pool *p, uint64_t warm_ns, bool starting, const struct touch *touch,
 		    char *err, size_t errlen)
 {
