@@ -96,6 +96,29 @@ TASK_REGISTER(case_sleep)
 TASK_REGISTER(case_init)
 TASK_REGISTER(case_report_init)
 
+int case_pid(const void *arg, size_t len, struct task_result *out)
+{
+	int64_t pid = getpid();
+
+	(void)arg;
+	(void)len;
+	task_result_set(out, &pid, sizeof pid);
+	return 0;
+}
+TASK_REGISTER(case_pid)
+
+int64_t case_apply_pid(struct pool *p)
+{
+	struct task_result r = TASK_RESULT_INIT;
+	int64_t pid;
+
+	ck_assert_int_eq(pool_apply(p, case_pid, NULL, 0, &r), 0);
+	pid = case_i64(&r);
+	ck_assert_int_gt(pid, 0);
+	task_result_release(&r);
+	return pid;
+}
+
 int64_t case_i64(const struct task_result *r)
 {
 	int64_t v = -1;

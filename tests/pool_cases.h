@@ -50,6 +50,13 @@ int case_square(const void *arg, size_t len, struct task_result *out);
 int case_fail_odd(const void *arg, size_t len, struct task_result *out);
 int case_sleep(const void *arg, size_t len, struct task_result *out);
 
+/* Returns { pid } of the process that ran it (arguments ignored). */
+int case_pid(const void *arg, size_t len, struct task_result *out);
+
+/* The pid of the worker that ran one case_pid (pool_apply); fails the test
+ * if it failed. */
+int64_t case_apply_pid(struct pool *p);
+
 /* The int64 at the start of a result, or -1 when it is shorter. */
 int64_t case_i64(const struct task_result *r);
 

@@ -35,21 +35,8 @@ static struct pool *fork_pool(enum channel_kind ch, unsigned workers, uint64_t m
 {
 	struct pool_options opt = { .kind = POOL_PROCESSES, .workers = workers,
 				    .channel = ch, .maxtasksperchild = maxtasks };
-	struct pool *p = NULL;
-	char err[256] = "";
-	int rc = pool_new(&p, &opt, err, sizeof err);
 
-	ck_assert_msg(rc == 0, "pool_new: %s (%d)", err, rc);
-	return p;
-}
-
-/* Returns { pid }. */
-static int task_pid(const void *arg, size_t len, struct task_result *out)
-{
-	int64_t pid = getpid();
-
-	task_result_set(out, &pid, sizeof pid);
-	return 0;
+	return case_start(&opt);
 }
 
 enum crash_how { CRASH_NONE, CRASH_SEGV, CRASH_ABORT, CRASH_EXIT3, CRASH_HANG, CRASH_EXIT71 };
@@ -94,13 +81,8 @@ START_TEST(maxtasksperchild_replaces_workers)
 	int64_t pids[N];
 	int distinct = 0;
 
-	for (int i = 0; i < N; i++) {
-		struct task_result r = TASK_RESULT_INIT;
-
-		ck_assert_int_eq(pool_apply(p, task_pid, NULL, 0, &r), 0);
-		pids[i] = case_i64(&r);
-		task_result_release(&r);
-	}
+	for (int i = 0; i < N; i++)
+		pids[i] = case_apply_pid(p);
 	for (int i = 0; i < N; i++) {
 		int same = 0;
 

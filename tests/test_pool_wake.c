@@ -61,28 +61,6 @@ static int task_mark(const void *arg, size_t len, struct task_result *out)
 	return 0;
 }
 
-static int task_pid(const void *arg, size_t len, struct task_result *out)
-{
-	int64_t pid = getpid();
-
-	(void)arg;
-	(void)len;
-	task_result_set(out, &pid, sizeof pid);
-	return 0;
-}
-
-static int64_t apply_pid(struct pool *p)
-{
-	struct task_result r = TASK_RESULT_INIT;
-	int64_t pid;
-
-	ck_assert_int_eq(pool_apply(p, task_pid, NULL, 0, &r), 0);
-	ck_assert_uint_eq(r.len, sizeof pid);
-	memcpy(&pid, task_result_data(&r), sizeof pid);
-	task_result_release(&r);
-	return pid;
-}
-
 struct arrays {
 	int64_t (*args)[2];
 	int *status;
@@ -149,7 +127,7 @@ START_TEST(wake_map_runs_the_first_records_as_warm_up)
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(ws[0].tasks, 0);
 	for (int i = 0; i < 3; i++)
-		pid[i] = apply_pid(p);
+		pid[i] = case_apply_pid(p);
 	if (opt.kind == POOL_PROCESSES) {
 		ck_assert_int_eq(pid[0], pid[1]);
 		ck_assert_int_ne(pid[1], pid[2]);
@@ -179,7 +157,7 @@ START_TEST(wake_map_reports_a_failed_record)
 	ck_assert_int_eq(pool_wake_map(p, task_mark, a.args, sizeof *a.args, 0, a.results,
 				       a.status, err, sizeof err), 0);
 	ck_assert_int_eq(atomic_load(&seen[3]), 0);
-	ck_assert_int_gt(apply_pid(p), 0);
+	ck_assert_int_gt(case_apply_pid(p), 0);
 	pool_free(p);
 	arrays_free(&a);
 	tvp_assert_no_children();
@@ -266,7 +244,7 @@ START_TEST(a_stopped_worker_fails_the_warm_up)
 	opt.initializer = NULL;
 	stall_start(&watch, 0);   /* never reports while it starts */
 	p = case_start(&opt);
-	pid = apply_pid(p);
+	pid = case_apply_pid(p);
 	ck_assert_int_eq(kill((pid_t)pid, SIGSTOP), 0);
 	make_seen();
 	arrays_new(&a, -1);
