@@ -83,6 +83,28 @@ START_TEST(every_kernel_gives_positive_finite_figures)
 }
 END_TEST
 
+/* A wave is every worker's two sleeps: it cannot be shorter than them
+ * (a kernel that woke no one, or one of each, would be), and the process
+ * kind's workers are gone after teardown. */
+START_TEST(a_wave_is_every_worker_sleeping_twice)
+{
+	static const char *const names[] = { "wave-thread-32", "wave-process-32" };
+	const struct ovh_bench *b = ovh_find(names[_i]);
+	struct ovh_ctx ctx = { .workers = 3, .cpu = { -1, -1 }, .quick = true };
+	struct ovh_sample s = { 0 };
+	char err[512] = "";
+	void *state = NULL;
+
+	ck_assert(b != NULL);
+	ck_assert_uint_eq(b->workers, 32);
+	ck_assert_int_eq(b->setup(b, &ctx, &state, err, sizeof err), 0);
+	ck_assert_int_eq(b->run(state, 3, &s, err, sizeof err), 0);
+	b->teardown(state);
+	ck_assert_msg(s.value >= 3 * 2 * (double)b->variant * 1e6, "%s: %g ns", b->name, s.value);
+	tvp_assert_no_children();
+}
+END_TEST
+
 START_TEST(registry_names_are_unique_and_complete)
 {
 	static const char *const required[] = { "thread-create-join", "fork-exit-wait",
@@ -414,6 +436,7 @@ static Suite *overhead_suite(void)
 	TCase *tc = tvp_tcase(s, "kernels", 60);
 
 	tcase_add_loop_test(tc, every_kernel_gives_positive_finite_figures, 0, (int)ovh_count());
+	tcase_add_loop_test(tc, a_wave_is_every_worker_sleeping_twice, 0, 2);
 	tcase_add_test(tc, registry_names_are_unique_and_complete);
 	tc = tvp_tcase(s, "cli", 60);
 	tcase_add_loop_test(tc, bad_command_lines_exit_2, 0, (int)ARRAY_SIZE(bad));

@@ -6,10 +6,12 @@
 
 #include "bench/util.h"
 
-extern const struct ovh_bench ovh_create_benches[], ovh_handoff_benches[], ovh_wakeup_benches[],
+extern const struct ovh_bench ovh_create_benches[], ovh_handoff_benches[], ovh_wave_benches[],
+	ovh_wakeup_benches[],
 	ovh_ipc_benches[], ovh_memory_benches[], ovh_start_benches[], ovh_omp_benches[],
 	ovh_mpi_benches[];
-extern const size_t ovh_create_benches_count, ovh_handoff_benches_count, ovh_wakeup_benches_count,
+extern const size_t ovh_create_benches_count, ovh_handoff_benches_count, ovh_wave_benches_count,
+	ovh_wakeup_benches_count,
 	ovh_ipc_benches_count, ovh_memory_benches_count, ovh_start_benches_count,
 	ovh_omp_benches_count, ovh_mpi_benches_count;
 
@@ -18,6 +20,7 @@ extern const size_t ovh_create_benches_count, ovh_handoff_benches_count, ovh_wak
 static const struct ovh_set sets[] = {
 	{ ovh_create_benches, &ovh_create_benches_count },
 	{ ovh_handoff_benches, &ovh_handoff_benches_count },
+	{ ovh_wave_benches, &ovh_wave_benches_count },
 	{ ovh_wakeup_benches, &ovh_wakeup_benches_count },
 	{ ovh_ipc_benches, &ovh_ipc_benches_count },
 	{ ovh_memory_benches, &ovh_memory_benches_count },
