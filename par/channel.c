@@ -334,6 +334,11 @@ bool channel_may_have_input(struct channel *ch)
 	return ch->in_len - ch->in_off >= in_need(ch) || ch->t->may_read(ch);
 }
 
+bool channel_recv_partial(const struct channel *ch)
+{
+	return ch->in_len > ch->in_off;   /* a whole one would have been taken */
+}
+
 bool channel_look_is_cheap(const struct channel *ch)
 {
 	return ch->t->cheap_look;

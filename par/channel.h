@@ -135,6 +135,10 @@ int channel_try_recv(struct channel *ch, const void **msg, size_t *len);
  * receive does. */
 bool channel_may_have_input(struct channel *ch);
 
+/* Whether part of a message has been read and the rest has not come yet
+ * (after channel_try_recv returned 0). */
+bool channel_recv_partial(const struct channel *ch);
+
 /* True if channel_may_have_input costs a plain load (shm), so a spinner may
  * look after every pause; false if it is a system call (a pipe's FIONREAD):
  * look once per round of pauses. */

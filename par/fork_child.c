@@ -156,7 +156,7 @@ static void send_results(struct board *b, struct channel *ch, uint32_t flags, ui
 
 	if (channel_send(ch, iov, 2) != 0)
 		_exit(FORK_EXIT_DONE);  /* the parent has gone or let us go */
-	atomic_fetch_add_explicit(&b->sent, 1, memory_order_release);
+	atomic_fetch_add_explicit(&b->news, 1, memory_order_release);
 	o->len = 0;
 }
 
@@ -363,6 +363,9 @@ __attribute__((noreturn)) void fork_child_main(const struct fork_child *c, int *
 				more_expected = false;
 				continue;
 			}
+			/* A spinning parent notes the claim (and may send
+			 * the next job behind it) at its next pump. */
+			atomic_fetch_add_explicit(&c->board->news, 1, memory_order_release);
 		}
 		/* Messages sit at 16-byte boundaries of the inbox (channel.c)
 		 * and the header is 96 bytes, so the records are aligned as

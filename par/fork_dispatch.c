@@ -358,20 +358,45 @@ static void refill(struct fpool *fp, uint64_t now, struct job **fin)
 		fail_queue(fp, fin);
 }
 
+/* What a slot left after its part of a pump that only another pump will
+ * notice: no worker's news comes of it. */
+static bool slot_left_work(const struct wslot *s)
+{
+	if (s->state == W_EMPTY)
+		return true;   /* a replacement to start */
+	if (channel_send_pending(s->ch) || channel_recv_partial(s->ch))
+		return true;
+	return s->state == W_BUSY &&
+	       (s->sent < s->job->n || (s->deadline_at && !s->killed));
+}
+
+bool fork_dispatch_pump_due(struct fpool *fp, uint64_t now)
+{
+	return fp->pump_busy || now >= fp->next_death_check ||
+	       now - fp->pump_at >= QUIET_PUMP_NS ||
+	       atomic_load_explicit(&fp->board->news, memory_order_acquire) != fp->pump_news;
+}
+
 bool fork_dispatch_pump(struct fpool *fp, struct job **fin)
 {
 	uint64_t maxtasks = pool_base(fp->p)->opt.maxtasksperchild;
 	uint64_t now = now_ns();
-	bool moved = false;
+	bool moved = false, busy = fp->n_exiting > 0;
 
+	/* Read before the slots: news after this is seen by the next
+	 * fork_dispatch_pump_due. */
+	fp->pump_news = atomic_load_explicit(&fp->board->news, memory_order_acquire);
+	fp->pump_at = now;
 	for (unsigned i = 0; i < fp->n; i++) {
 		struct wslot *s = &fp->w[i];
 		const void *m;
 		size_t len;
 		int rc;
 
-		if (s->state == W_EMPTY)
+		if (s->state == W_EMPTY) {
+			busy = true;
 			continue;
+		}
 		if (s->state == W_IDLE) {
 			/* An idle worker sends nothing: do not read its
 			 * channel (a pipe's read is a system call per worker,
@@ -427,6 +452,10 @@ bool fork_dispatch_pump(struct fpool *fp, struct job **fin)
 	refill(fp, now, fin);
 	if (fork_dispatch_jobs(fp, now))
 		moved = true;
+	/* After the dispatch, which may leave a send waiting for room. */
+	for (unsigned i = 0; i < fp->n && !busy; i++)
+		busy = slot_left_work(&fp->w[i]);
+	fp->pump_busy = busy || fp->qhead != NULL || fp->stopping;
 	return moved;
 }
 

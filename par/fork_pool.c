@@ -87,6 +87,20 @@
  *     688-721 us instead of 741-907. Left: writing into each worker's
  *     ring (0.35-0.65 us a job, its lines cold), so the 128th task still
  *     starts 150-300 us after a thread pool's.
+ *   - the same map, whole (perf -a over 150 maps, after start-up): the
+ *     parent used twice a thread pool caller's CPU (16-18% of the samples
+ *     against 7%). A pump after every pause of its spin, over all 128
+ *     channels, and a poll() of 128 pidfds every 0.2 ms and again in every
+ *     sleep. Now the spinning parent pumps only when the board has news
+ *     or the last pump left work (fork_poll.c), and the pidfds sit in one
+ *     epoll set (fork_death.c): the pump and the death check left the
+ *     profile. The sleep's ppoll over each busy channel's eventfd and
+ *     socket (257 descriptors) is left: 40% of the parent's samples. Four
+ *     alternated runs of `tvp run` of that map, fork-pool/thread-pool:
+ *     0.957-0.982, mean 0.970 (before: 0.957-0.976, mean 0.965), within
+ *     the noise. The floor: `tvp overhead --only
+ *     wave-thread-128,wave-process-128`, bare threads and processes woken
+ *     the same way, processes 1.01-1.02 times slower (bench/overhead/wave.c).
  */
 #include "par/fork_pool_impl.h"
 
@@ -95,6 +109,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -200,6 +215,7 @@ static void fp_free_state(struct fpool *fp)
 		munmap(fp->board, fp->board_bytes);
 	close_fd(&fp->board_fd);
 	close_fd(&fp->wake_efd);
+	close_fd(&fp->death_epfd);
 	free(fp->tmpl);
 	pthread_cond_destroy(&fp->cv);
 	pthread_mutex_destroy(&fp->mu);
@@ -283,7 +299,7 @@ static int fp_start(struct pool *p, char *err, size_t errlen)
 	if (fp->start == POOL_START_FORK && fp->child.kind == CHANNEL_SHM)
 		fp->shared_gen = shared_mem_generation();
 	fp->pus = sys_usable_pus();
-	fp->wake_efd = fp->board_fd = -1;
+	fp->wake_efd = fp->board_fd = fp->death_epfd = -1;
 	pthread_mutex_init(&fp->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -306,6 +322,12 @@ static int fp_start(struct pool *p, char *err, size_t errlen)
 	if (fp->wake_efd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "eventfd (the pool's wake-up): %s", strerror(-rc));
+		goto out_stop;
+	}
+	fp->death_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (fp->death_epfd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "epoll_create1 (the workers' pidfds): %s", strerror(-rc));
 		goto out_stop;
 	}
 	for (unsigned i = 0; i < fp->n; i++) {

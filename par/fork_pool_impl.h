@@ -38,6 +38,7 @@
 #define PIECE_BYTES (64u << 10)           /* argument bytes per job message */
 #define RESULT_FLUSH_BYTES (64u << 10)    /* result bytes per result message */
 #define DEATH_CHECK_NS 200000u            /* how often a busy parent looks at pidfds */
+#define QUIET_PUMP_NS 25000u              /* a spinning parent's pump without news */
 #define LONG_JOB_RECORDS 256u             /* a job with this many outcomes to come
 					     keeps its worker busy for a while */
 #define MAX_RETIRED 4096u                 /* stats kept for workers gone */
@@ -71,8 +72,9 @@ struct board_slot {
 
 struct board {
 	alignas(CACHE_LINE) _Atomic int32_t spinner;   /* pid of the idle worker spinning, or 0 */
-	alignas(CACHE_LINE) _Atomic uint64_t sent;     /* result messages sent by all workers:
-							  what a spinning parent watches */
+	alignas(CACHE_LINE) _Atomic uint64_t news;     /* result messages sent and prefetched
+							  jobs claimed, by all workers: what a
+							  spinning parent watches (fork_poll.c) */
 	struct board_slot slot[];
 };
 
@@ -163,6 +165,8 @@ struct fpool {
 	uint64_t sent_id;
 
 	int wake_efd;                 /* submit and wake rouse a sleeping poller */
+	int death_epfd;               /* an epoll set of every worker's pidfd (fork_death.c) */
+	unsigned unwatched;           /* pidfds it could not take: look at all of them */
 	bool poller;                  /* a thread is making progress */
 	pthread_t poller_thread;
 	bool poller_sleeping;
@@ -171,6 +175,11 @@ struct fpool {
 	uint64_t done_seq, seen_seq;  /* reports, for flagless progress */
 	uint64_t next_death_check;
 	uint64_t spawn_retry_at;
+	uint64_t pump_news;           /* board->news when the last pump began */
+	uint64_t pump_at;             /* when it began */
+	bool pump_busy;               /* it left work only a pump notices (a send
+					 waiting for room, pieces to feed, a
+					 deadline, a message half read...) */
 	char spawn_err[200];
 
 	struct worker_stats *retired; /* workers gone since the last take_stats */
@@ -264,6 +273,11 @@ bool fork_dispatch_jobs(struct fpool *fp, uint64_t now);
 /* One non-blocking round of everything. Returns true if anything moved. */
 bool fork_dispatch_pump(struct fpool *fp, struct job **fin);
 
+/* Whether a pump now could find anything the last one did not: news on the
+ * board, work it left (pump_busy), a death check due, or QUIET_PUMP_NS
+ * since it (fork_poll.c's DESIGN). */
+bool fork_dispatch_pump_due(struct fpool *fp, uint64_t now);
+
 /* Reports finished jobs, dropping mu meanwhile (callbacks may submit). */
 void fork_dispatch_deliver(struct fpool *fp, struct job *fin);
 
@@ -336,6 +350,11 @@ void fork_death_retire(struct fpool *fp, struct wslot *s);
 /* Looks at every pidfd without waiting; buries the dead. Returns true if
  * any was. */
 bool fork_death_check(struct fpool *fp, struct job **fin);
+
+/* Adds a new worker's pidfd to fp->death_epfd; takes it out before it is
+ * closed. */
+void fork_death_watch(struct fpool *fp, int pidfd);
+void fork_death_unwatch(struct fpool *fp, int pidfd);
 
 /* Waits up to grace_ns for every live and exiting worker to end, then
  * SIGKILLs the rest. */

@@ -262,6 +262,7 @@ int fork_server_spawn(struct fpool *fp, struct wslot *s, char *err, size_t errle
 		return rc;
 	}
 	channel_parent_ready(ch);
+	fork_death_watch(fp, s->pidfd);
 	s->ch = ch;
 	s->state = W_IDLE;
 	s->job = NULL;
