@@ -79,6 +79,11 @@ void channel_parent_ready(struct channel *ch)
 	ch->t->parent_ready(ch);
 }
 
+int channel_share_wake(struct channel *ch, int efd)
+{
+	return ch->t->share_wake ? ch->t->share_wake(ch, efd) : -ENOTSUP;
+}
+
 int channel_open_worker(struct channel **out, enum channel_kind kind, const int *fds,
 			unsigned nfds)
 {

@@ -74,6 +74,15 @@ unsigned channel_worker_fds(const struct channel *ch, int *fds);
  * closes the parent's. */
 void channel_parent_ready(struct channel *ch);
 
+/* In the parent, before channel_worker_fds: the peer will wake this end by
+ * writing efd, an eventfd that the ends of many channels share and their
+ * owner polls once, instead of an eventfd of the channel's own (the end
+ * keeps a copy of efd). Such an end has no poll descriptors: channel_pollfds
+ * gives 0, so its owner polls efd, reads it after a wake-up, and learns of
+ * a peer's death some other way (a pidfd). Returns 0, -ENOTSUP when the
+ * transport cannot (a pipe: its data is its wake-up), or a negative errno. */
+int channel_share_wake(struct channel *ch, int efd);
+
 /* In the worker: makes the worker end from the descriptors (taking them
  * over: they are closed by channel_free, or at once on failure). Returns 0
  * with *out set, or a negative errno. */

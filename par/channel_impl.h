@@ -44,6 +44,8 @@ struct channel_transport {
 	void (*disarm)(struct channel *ch, const struct pollfd *pfd, unsigned n);
 	unsigned (*worker_fds)(const struct channel *ch, int *fds);
 	void (*parent_ready)(struct channel *ch);
+	/* Optional (shm): see channel_share_wake. */
+	int (*share_wake)(struct channel *ch, int efd);
 	/* Releases the transport. quietly: this is a forked copy of the end,
 	 * so the peer must not be told anything. */
 	void (*close)(struct channel *ch, bool quietly);
@@ -71,6 +73,7 @@ struct shm_end {
 	int my_efd;                    /* we sleep on it; the peer writes it */
 	int peer_efd;                  /* we write it to wake the peer */
 	int sentinel;                  /* our end of a socketpair: hangs up when the peer is gone */
+	bool wake_shared;              /* my_efd is a copy of an eventfd other ends share */
 	int memfd, peer_sentinel;      /* parent, until ready */
 	bool peer_gone;
 };

@@ -11,7 +11,10 @@
  * every PU runs a worker with a long job, see spin_window), then sleeps in
  * ppoll until a channel, a pidfd or the wake eventfd (submit, wake) fires,
  * or the earliest deadline of a running task or of a retried spawn. The
- * pidfds enter the sleep as one epoll descriptor (fork_death.c); a poll set
+ * pidfds enter the sleep as one epoll descriptor (fork_death.c), and the shm
+ * channels as one eventfd all their workers write (channel_share_wake), so
+ * the sleep is a ppoll over 4 descriptors at any size of an shm pool (a
+ * pipe pool's channels are their own wake-ups: one per busy worker); a poll set
  * of them all is built in one place, fork_poll_pidfds, for the death check
  * and the grace period of join and terminate.
  *
@@ -88,7 +91,7 @@ static bool sleep_poll(struct fpool *fp, uint64_t until)
 	struct timespec ts, *tsp = NULL;
 	uint64_t now, v;
 
-	fork_poll_reserve(fp, fp->n * (CHANNEL_MAX_POLLFDS + 1) + fp->n_exiting + 1);
+	fork_poll_reserve(fp, fp->n * (CHANNEL_MAX_POLLFDS + 1) + fp->n_exiting + 3);
 	for (unsigned i = 0; i < fp->n; i++) {
 		struct wslot *s = &fp->w[i];
 
@@ -108,6 +111,8 @@ static bool sleep_poll(struct fpool *fp, uint64_t until)
 		n += fork_poll_pidfds(fp, &fp->pfd[n], NULL);
 	else   /* every pidfd, in one descriptor (fork_death.c) */
 		set_pollfd(&fp->pfd[n++], fp->death_epfd);
+	if (fp->chan_efd >= 0)   /* every shm channel's, in one (channel_share_wake) */
+		set_pollfd(&fp->pfd[n++], fp->chan_efd);
 	set_pollfd(&fp->pfd[n++], fp->wake_efd);
 	now = now_ns();
 	if (until != UINT64_MAX) {
@@ -126,6 +131,9 @@ static bool sleep_poll(struct fpool *fp, uint64_t until)
 	fp->poller_sleeping = false;
 	if (fp->pfd[n - 1].revents)
 		while (read(fp->wake_efd, &v, sizeof v) < 0 && errno == EINTR)
+			;
+	if (fp->chan_efd >= 0 && fp->pfd[n - 2].revents)
+		while (read(fp->chan_efd, &v, sizeof v) < 0 && errno == EINTR)
 			;
 	/* A pidfd may have fired: look at them all next round. */
 	fp->next_death_check = 0;

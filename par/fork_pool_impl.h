@@ -166,6 +166,8 @@ struct fpool {
 
 	int wake_efd;                 /* submit and wake rouse a sleeping poller */
 	int death_epfd;               /* an epoll set of every worker's pidfd (fork_death.c) */
+	int chan_efd;                 /* shm: every worker wakes the sleeping poller by it
+					 (channel_share_wake); -1: pipes */
 	unsigned unwatched;           /* pidfds it could not take: look at all of them */
 	bool poller;                  /* a thread is making progress */
 	pthread_t poller_thread;

@@ -250,6 +250,12 @@ int fork_server_spawn(struct fpool *fp, struct wslot *s, char *err, size_t errle
 			 channel_kind_name(fp->child.kind), s->id, fp->n, strerror(-rc));
 		return rc;
 	}
+	if (fp->chan_efd >= 0 && (rc = channel_share_wake(ch, fp->chan_efd)) < 0) {
+		snprintf(err, errlen, "channel for worker %u of %u: %s", s->id, fp->n,
+			 strerror(-rc));
+		channel_free(ch);
+		return rc;
+	}
 	board_reset(&fp->board->slot[s->id]);
 	fds[0] = fp->board_fd;
 	nfds = 1 + channel_worker_fds(ch, fds + 1);

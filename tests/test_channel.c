@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "par/channel.h"
@@ -362,6 +364,69 @@ START_TEST(a_message_half_read_is_partial)
 }
 END_TEST
 
+/* Waits 0.3 s, sends one message, then waits for the parent to close. */
+static int late_worker(struct channel *w)
+{
+	unsigned char *m = make_msg(3, 100);
+	struct iovec iov = { m, 100 };
+	const void *in;
+	size_t len;
+
+	usleep(300000);
+	if (channel_send(w, &iov, 1) != 0)
+		return 97;
+	free(m);
+	return channel_recv(w, POOL_FOREVER, 0, &in, &len) == -EPIPE ? 0 : 98;
+}
+
+/* Two shm ends sharing one eventfd (a fork pool's parent: fork_poll.c): no
+ * descriptors of their own, and a message on either wakes a sleep on the
+ * shared one. A pipe cannot share. */
+START_TEST(ends_share_one_wake_up)
+{
+	struct channel *ch[2], *pipe_ch;
+	struct pollfd pfd[CHANNEL_MAX_POLLFDS];
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pid_t pid[2];
+
+	ck_assert_int_ge(efd, 0);
+	ck_assert_int_eq(channel_new(&pipe_ch, CHANNEL_PIPE), 0);
+	ck_assert_int_eq(channel_share_wake(pipe_ch, efd), -ENOTSUP);
+	channel_free(pipe_ch);
+	for (int k = 0; k < 2; k++) {
+		ck_assert_int_eq(channel_new(&ch[k], CHANNEL_SHM), 0);
+		ck_assert_int_eq(channel_share_wake(ch[k], efd), 0);
+	}
+	/* Only the second worker sends: the sleep on efd must end by it. */
+	pid[0] = fork_worker(ch[0], echo_worker);
+	pid[1] = fork_worker(ch[1], late_worker);
+	for (int k = 0; k < 2; k++) {
+		ck_assert(channel_arm(ch[k]));
+		ck_assert_uint_eq(channel_pollfds(ch[k], pfd), 0);
+	}
+	pfd[0] = (struct pollfd){ .fd = efd, .events = POLLIN };
+	ck_assert_int_eq(poll(pfd, 1, 10000), 1);
+	for (int k = 0; k < 2; k++)
+		channel_disarm(ch[k], pfd, 0);
+	{
+		const void *m;
+		size_t len;
+		uint64_t v;
+
+		ck_assert_int_eq(read(efd, &v, sizeof v), (ssize_t)sizeof v);
+		ck_assert_int_eq(channel_try_recv(ch[0], &m, &len), 0);
+		ck_assert_int_eq(channel_try_recv(ch[1], &m, &len), 1);
+		ck_assert(msg_ok(3, m, len, 100));
+	}
+	for (int k = 0; k < 2; k++) {
+		channel_free(ch[k]);
+		ck_assert_int_eq(wait_status(pid[k]), 0);
+	}
+	close(efd);
+	tvp_assert_no_children();
+}
+END_TEST
+
 START_TEST(kind_names)
 {
 	enum channel_kind k;
@@ -388,6 +453,7 @@ static Suite *channel_suite(void)
 	tcase_add_loop_test(tc, dead_worker_is_noticed_after_its_messages, 0, ARRAY_SIZE(kinds));
 	tcase_add_loop_test(tc, timeout_then_parent_close, 0, ARRAY_SIZE(kinds));
 	tcase_add_loop_test(tc, a_message_half_read_is_partial, 0, ARRAY_SIZE(kinds));
+	tcase_add_test(tc, ends_share_one_wake_up);
 	tcase_add_test(tc, kind_names);
 	return s;
 }
