@@ -53,10 +53,12 @@ set tics nomirror out
 # The legend goes under the plot, in columns, never over the data.
 set key outside below center horizontal Left reverse noautotitle samplen 2 spacing 1.1 maxrows 4 width -2
 set title title font ",18"
-palette = "#1f77b4 #d62728 #2ca02c #9467bd #ff7f0e #17becf #8c564b #e377c2 #7f7f7f #bcbd22"
-# The same mode has the same colour in every chart; others take the palette.
-known = "serial thread-spawn thread-pool executor-thread fork-spawn fork-pool/shm fork-pool/pipe executor-fork/shm executor-fork/pipe fork-pool executor-fork"
-knowncol = "#333333 #ff7f0e #1f77b4 #17becf #d62728 #9467bd #e377c2 #8c564b #bcbd22 #9467bd #8c564b"
+# The same mode has the same colour in every chart; others (Python's
+# series) take the palette, which holds none of the modes' colours: omp
+# drew in thread-spawn's orange when it took the palette by its place.
+known = "serial thread-spawn thread-pool executor-thread fork-spawn fork-pool/shm fork-pool/pipe executor-fork/shm executor-fork/pipe fork-pool executor-fork omp mpi"
+knowncol = "#333333 #ff7f0e #1f77b4 #17becf #d62728 #9467bd #e377c2 #8c564b #bcbd22 #9467bd #8c564b #2ca02c #000080"
+palette = "#7f7f7f #b15928 #1b9e77 #f0027f #66a61e #e6ab02 #a6761d #6a3d9a"
 # A start method other than fork ("fork-pool/shm+spawn", tvp run --start)
 # keeps its mode's colour and takes its own point: square for spawn,
 # triangle for forkserver.
