@@ -148,15 +148,15 @@ static void out_put(struct outbuf *o, const void *p, size_t n)
 
 /* Sends the outcomes of records [first, first + count), and says so on the
  * board for a parent that spins (fork_poll.c). */
-static void send_results(struct board *b, struct channel *ch, uint32_t flags, uint64_t seq,
-			 uint64_t first, uint64_t count, struct outbuf *o)
+static void send_results(const struct fork_child *c, struct channel *ch, uint32_t flags,
+			 uint64_t seq, uint64_t first, uint64_t count, struct outbuf *o)
 {
 	struct wire_results h = { MSG_RESULTS, flags, seq, first, count };
 	struct iovec iov[2] = { { &h, sizeof h }, { o->b, o->len } };
 
 	if (channel_send(ch, iov, 2) != 0)
 		_exit(FORK_EXIT_DONE);  /* the parent has gone or let us go */
-	atomic_fetch_add_explicit(&b->news, 1, memory_order_release);
+	board_note_ready(c->board, c->id);
 	o->len = 0;
 }
 
@@ -249,7 +249,7 @@ static void worker_run_in_place(const struct fork_child *c, struct board_slot *b
 	atomic_store_explicit(&bs->tasks, atomic_load(&bs->tasks) + h->count, memory_order_relaxed);
 	atomic_store_explicit(&bs->busy_ns, atomic_load(&bs->busy_ns) + (now_ns() - t0),
 			      memory_order_release);
-	send_results(c->board, ch, WIRE_OUT_AT, h->job_seq, h->first, h->count, o);
+	send_results(c, ch, WIRE_OUT_AT, h->job_seq, h->first, h->count, o);
 }
 
 /* Runs one piece of a job and sends its outcomes back. */
@@ -299,7 +299,7 @@ static void worker_run(const struct fork_child *c, struct board_slot *bs, struct
 			busy += t - t0;
 			atomic_store_explicit(&bs->tasks, atomic_load(&bs->tasks) + (i + 1 - sent_to),
 					      memory_order_relaxed);
-			send_results(c->board, ch, 0, h->job_seq, h->first + sent_to,
+			send_results(c, ch, 0, h->job_seq, h->first + sent_to,
 				     i + 1 - sent_to, o);
 			sent_to = i + 1;
 			t0 = now_ns();
@@ -311,7 +311,7 @@ static void worker_run(const struct fork_child *c, struct board_slot *bs, struct
 	atomic_store_explicit(&bs->tasks, atomic_load(&bs->tasks) + (h->count - sent_to),
 			      memory_order_relaxed);
 	atomic_store_explicit(&bs->busy_ns, atomic_load(&bs->busy_ns) + busy, memory_order_release);
-	send_results(c->board, ch, 0, h->job_seq, h->first + sent_to, h->count - sent_to, o);
+	send_results(c, ch, 0, h->job_seq, h->first + sent_to, h->count - sent_to, o);
 }
 
 /* The life of a worker: receive a piece, run it, send the outcomes, until
@@ -333,9 +333,9 @@ __attribute__((noreturn)) void fork_child_main(const struct fork_child *c, int *
 		shared_mem_populate();   /* maps over them run in place (shared_mem.h) */
 	if (channel_open_worker(&ch, c->kind, fds, nfds) < 0)
 		_exit(FORK_EXIT_NO_CHANNEL);
-	me = (int32_t)getpid();
+	me = (int32_t)c->id + 1;   /* the spinner token (struct board) */
 	atomic_store(&bs->tid, (int32_t)syscall(SYS_gettid));
-	atomic_store(&bs->pid, me);
+	atomic_store(&bs->pid, (int32_t)getpid());
 	if (c->initializer)
 		c->initializer(c->initarg);
 	for (;;) {
@@ -365,7 +365,7 @@ __attribute__((noreturn)) void fork_child_main(const struct fork_child *c, int *
 			}
 			/* A spinning parent notes the claim (and may send
 			 * the next job behind it) at its next pump. */
-			atomic_fetch_add_explicit(&c->board->news, 1, memory_order_release);
+			board_note_ready(c->board, c->id);
 		}
 		/* Messages sit at 16-byte boundaries of the inbox (channel.c)
 		 * and the header is 96 bytes, so the records are aligned as

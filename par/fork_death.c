@@ -147,7 +147,7 @@ void fork_death_bury(struct fpool *fp, struct wslot *s, int why_err, struct job 
 	drain(fp, s, fin);
 	status = fork_server_reap(fp, s->pid, s->pidfd, s->served);
 	retire_stats(fp, s);
-	board_drop_token(fp->board, s->pid);
+	board_drop_token(fp->board, (int32_t)s->id + 1);
 	fork_prefetch_return(fp, s, why_err, fin);   /* what it had not started */
 	if (s->job) {
 		char msg[300];
@@ -169,7 +169,7 @@ void fork_death_bury(struct fpool *fp, struct wslot *s, int why_err, struct job 
 	fork_death_unwatch(fp, s->pidfd);
 	close(s->pidfd);
 	s->pidfd = -1;
-	s->state = W_EMPTY;
+	fork_slot_state(fp, s, W_EMPTY, false);
 	s->pid = 0;
 }
 
@@ -190,7 +190,7 @@ void fork_death_retire(struct fpool *fp, struct wslot *s)
 	fp->n_exiting++;
 	s->pidfd = -1;
 	s->pid = 0;
-	s->state = W_EMPTY;
+	fork_slot_state(fp, s, W_EMPTY, false);
 }
 
 /* Reaps and forgets the exiting workers whose pidfd is readable (all of

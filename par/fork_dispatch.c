@@ -111,8 +111,7 @@ counted:
 	atomic_store_explicit(&j->state, JOB_DONE, memory_order_release);
 	fork_dispatch_push_done(fin, j);
 	s->job = NULL;
-	s->state = W_IDLE;
-	s->idle_since = now_ns();
+	fork_slot_state(fp, s, W_IDLE, false);
 	if (!pool_base(fp->p)->warming)
 		s->lifetime += j->n;
 	s->deadline_at = 0;
@@ -234,49 +233,82 @@ static void feed(struct fpool *fp, struct wslot *s)
 	}
 }
 
-/* The idle workers, in fp->pick: the spinning one (it sees a job in well
- * under a microsecond) marked newest, the others with when they became
- * idle. Returns how many. */
-static unsigned idle_workers(struct fpool *fp)
+/* What a slot left after its part of a pump that only another pump will
+ * notice: no worker's news comes of it. */
+static bool slot_left_work(const struct wslot *s)
+{
+	if (s->state == W_EMPTY)
+		return true;   /* a replacement to start */
+	if (channel_send_pending(s->ch) || channel_recv_partial(s->ch))
+		return true;
+	return s->state == W_BUSY &&
+	       (s->sent < s->job->n || (s->deadline_at && !s->killed));
+}
+
+static void idle_unlink(struct fpool *fp, struct wslot *s)
+{
+	if (s->idle_prev >= 0)
+		fp->w[s->idle_prev].idle_next = s->idle_next;
+	else
+		fp->idle_first = s->idle_next;
+	if (s->idle_next >= 0)
+		fp->w[s->idle_next].idle_prev = s->idle_prev;
+	else
+		fp->idle_last = s->idle_prev;
+	s->idle_prev = s->idle_next = -1;
+}
+
+void fork_slot_state(struct fpool *fp, struct wslot *s, enum wstate st, bool fresh)
+{
+	int me = (int)s->id;
+
+	if (s->state == W_IDLE && st != W_IDLE)
+		idle_unlink(fp, s);
+	if (st == W_IDLE && s->state != W_IDLE) {
+		if (fresh) {
+			s->idle_prev = fp->idle_last;
+			s->idle_next = -1;
+			if (fp->idle_last >= 0)
+				fp->w[fp->idle_last].idle_next = me;
+			else
+				fp->idle_first = me;
+			fp->idle_last = me;
+		} else {
+			s->idle_prev = -1;
+			s->idle_next = fp->idle_first;
+			if (fp->idle_first >= 0)
+				fp->w[fp->idle_first].idle_prev = me;
+			else
+				fp->idle_last = me;
+			fp->idle_first = me;
+		}
+	}
+	s->state = st;
+}
+
+/* The idle worker to give a job: the one spinning (it sees a job in well
+ * under a microsecond), else the one idle most recently; NULL if none. */
+static struct wslot *pick_idle(struct fpool *fp)
 {
 	int32_t spinner = atomic_load_explicit(&fp->board->spinner, memory_order_relaxed);
-	unsigned k = 0;
 
-	for (unsigned i = 0; i < fp->n; i++) {
-		const struct wslot *s = &fp->w[i];
-
-		if (s->state != W_IDLE)
-			continue;
-		fp->pick[k].since = spinner && s->pid == spinner ? UINT64_MAX : s->idle_since;
-		fp->pick[k++].idx = i;
-	}
-	return k;
+	if (spinner > 0 && (unsigned)spinner <= fp->n && fp->w[spinner - 1].state == W_IDLE)
+		return &fp->w[spinner - 1];
+	return fp->idle_first >= 0 ? &fp->w[fp->idle_first] : NULL;
 }
 
-/* Takes the newest of fp->pick[0, *n) out and returns its worker. */
-static struct wslot *newest_idle(struct fpool *fp, unsigned *n)
-{
-	unsigned b = 0;
-	struct wslot *s;
-
-	for (unsigned k = 1; k < *n; k++)
-		if (fp->pick[k].since > fp->pick[b].since)
-			b = k;
-	s = &fp->w[fp->pick[b].idx];
-	fp->pick[b] = fp->pick[--*n];
-	return s;
-}
-
-/* Hands queued jobs to idle workers, the most recently idle first. The idle
- * workers are listed once per call: a map's wave of 128 jobs to 128 idle
- * workers scanned every worker's slot per job, 0.3-0.45 us of the parent's
- * 5 us a job on the 2-vCPU VM. */
+/* Hands queued jobs to idle workers, the most recently idle first, each
+ * picked in O(1) from the list of idle slots (fork_slot_state). Listing the
+ * idle workers per call (a scan of every slot, and one more per job) cost
+ * a map's wave of 128 jobs 0.3-0.45 us a job, and an executor, which
+ * submits its futures one by one, that scan per future: 8.3 us a submit at
+ * 128 idle workers against a thread executor's 5.3 (/work/m20/ex.c on the
+ * 2-vCPU VM). */
 bool fork_dispatch_jobs(struct fpool *fp, uint64_t now)
 {
-	unsigned n_idle = fp->qhead || fp->n_prefetched ? idle_workers(fp) : 0;
 	bool any = false;
 
-	while ((fp->qhead || fp->n_prefetched) && n_idle) {
+	while ((fp->qhead || fp->n_prefetched) && fp->idle_first >= 0) {
 		struct wslot *best;
 		struct job *j;
 		int expect = JOB_QUEUED;
@@ -293,8 +325,8 @@ bool fork_dispatch_jobs(struct fpool *fp, uint64_t now)
 		 * mu); the CAS is the contract's transition. */
 		if (!atomic_compare_exchange_strong(&j->state, &expect, JOB_RUNNING))
 			continue;
-		best = newest_idle(fp, &n_idle);
-		best->state = W_BUSY;
+		best = pick_idle(fp);
+		fork_slot_state(fp, best, W_BUSY, false);
 		best->job = j;
 		best->claimed = true;
 		best->job_seq = ++fp->next_seq;
@@ -302,6 +334,8 @@ bool fork_dispatch_jobs(struct fpool *fp, uint64_t now)
 		best->killed = false;
 		best->deadline_at = j->deadline_ns ? now + j->deadline_ns : 0;
 		feed(fp, best);
+		if (slot_left_work(best))
+			fp->dispatch_left = true;   /* a send waits for room */
 		any = true;
 	}
 	if (fork_prefetch_jobs(fp))
@@ -358,91 +392,113 @@ static void refill(struct fpool *fp, uint64_t now, struct job **fin)
 		fail_queue(fp, fin);
 }
 
-/* What a slot left after its part of a pump that only another pump will
- * notice: no worker's news comes of it. */
-static bool slot_left_work(const struct wslot *s)
-{
-	if (s->state == W_EMPTY)
-		return true;   /* a replacement to start */
-	if (channel_send_pending(s->ch) || channel_recv_partial(s->ch))
-		return true;
-	return s->state == W_BUSY &&
-	       (s->sent < s->job->n || (s->deadline_at && !s->killed));
-}
-
 bool fork_dispatch_pump_due(struct fpool *fp, uint64_t now)
 {
-	return fp->pump_busy || now >= fp->next_death_check ||
+	return fp->pump_busy || fp->dispatch_left || now >= fp->next_death_check ||
 	       now - fp->pump_at >= QUIET_PUMP_NS ||
 	       atomic_load_explicit(&fp->board->news, memory_order_acquire) != fp->pump_news;
 }
 
-bool fork_dispatch_pump(struct fpool *fp, struct job **fin)
+/* One slot's part of a pump. Returns true if anything moved; sets *busy
+ * if it left work only a pump will notice (slot_left_work). */
+static bool pump_slot(struct fpool *fp, struct wslot *s, uint64_t now, struct job **fin,
+		      bool *busy)
 {
 	uint64_t maxtasks = pool_base(fp->p)->opt.maxtasksperchild;
-	uint64_t now = now_ns();
-	bool moved = false, busy = fp->n_exiting > 0;
+	bool moved = false;
+	const void *m;
+	size_t len;
+	int rc;
 
-	/* Read before the slots: news after this is seen by the next
-	 * fork_dispatch_pump_due. */
+	if (s->state == W_EMPTY) {
+		*busy = true;
+		return false;
+	}
+	if (s->state == W_IDLE) {
+		/* An idle worker sends nothing: do not read its channel (a
+		 * pipe's read is a system call per worker, which made one
+		 * hand-off to a pool of 128 cost 38 us instead of 9). Its
+		 * death shows on its pidfd. A job taken back from it may
+		 * still be on its way out. */
+		if (channel_send_pending(s->ch) && channel_flush(s->ch) < 0)
+			fp->next_death_check = 0;
+		if (maxtasks && s->lifetime >= maxtasks)
+			fork_death_retire(fp, s);
+		return false;
+	}
+	if (channel_send_pending(s->ch)) {
+		rc = channel_flush(s->ch);
+		if (rc < 0)
+			fp->next_death_check = 0;
+		else if (rc == 0)
+			moved = true;
+	}
+	while ((rc = channel_try_recv(s->ch, &m, &len)) == 1) {
+		moved = true;
+		if (!fork_dispatch_results(fp, s, m, len, fin))
+			break;
+		if (s->state != W_BUSY)
+			break;
+	}
+	if (s->state == W_IDLE && maxtasks && s->lifetime >= maxtasks) {
+		fork_death_retire(fp, s);
+		return moved;
+	}
+	if (rc < 0) {
+		/* End of stream: the worker is gone. */
+		fork_death_bury(fp, s, 0, fin);
+		return true;
+	}
+	if (s->state == W_BUSY) {
+		if (!s->claimed)
+			fork_prefetch_note_claim(fp, s);
+		feed(fp, s);
+		if (s->deadline_at && now >= s->deadline_at && !s->killed) {
+			proc_pidfd_signal(s->pidfd, SIGKILL);
+			s->killed = true;
+			fp->next_death_check = 0;
+		}
+	}
+	if (!*busy)
+		*busy = slot_left_work(s);
+	return moved;
+}
+
+bool fork_dispatch_pump(struct fpool *fp, struct job **fin)
+{
+	uint64_t now = now_ns();
+	uint64_t ready[BOARD_READY_WORDS];
+	bool moved = false, busy = fp->n_exiting > 0;
+	/* Only the slots whose workers said so (the board's ready bits),
+	 * when the last pump left no work behind; every slot otherwise, and
+	 * at least every FULL_PUMP_NS (see fork_poll.c's DESIGN). */
+	bool all = fp->pump_busy || fp->dispatch_left || now - fp->full_pump_at >= FULL_PUMP_NS;
+
+	/* Read before the bits and the slots: news after this is seen by the
+	 * next fork_dispatch_pump_due, and a bit set after the exchange
+	 * comes with news after it. */
 	fp->pump_news = atomic_load_explicit(&fp->board->news, memory_order_acquire);
 	fp->pump_at = now;
-	for (unsigned i = 0; i < fp->n; i++) {
-		struct wslot *s = &fp->w[i];
-		const void *m;
-		size_t len;
-		int rc;
-
-		if (s->state == W_EMPTY) {
-			busy = true;
-			continue;
-		}
-		if (s->state == W_IDLE) {
-			/* An idle worker sends nothing: do not read its
-			 * channel (a pipe's read is a system call per worker,
-			 * which made one hand-off to a pool of 128 cost 38 us
-			 * instead of 9). Its death shows on its pidfd. A job
-			 * taken back from it may still be on its way out. */
-			if (channel_send_pending(s->ch) && channel_flush(s->ch) < 0)
-				fp->next_death_check = 0;
-			if (maxtasks && s->lifetime >= maxtasks)
-				fork_death_retire(fp, s);
-			continue;
-		}
-		if (channel_send_pending(s->ch)) {
-			rc = channel_flush(s->ch);
-			if (rc < 0)
-				fp->next_death_check = 0;
-			else if (rc == 0)
+	fp->dispatch_left = false;
+	for (unsigned w = 0; w < BOARD_READY_WORDS; w++)
+		ready[w] = atomic_load_explicit(&fp->board->ready[w], memory_order_relaxed) ?
+			   atomic_exchange_explicit(&fp->board->ready[w], 0, memory_order_acquire) : 0;
+	if (all) {
+		fp->full_pump_at = now;
+		for (unsigned i = 0; i < fp->n; i++)
+			if (pump_slot(fp, &fp->w[i], now, fin, &busy))
 				moved = true;
-		}
-		while ((rc = channel_try_recv(s->ch, &m, &len)) == 1) {
-			moved = true;
-			if (!fork_dispatch_results(fp, s, m, len, fin))
-				break;
-			if (s->state != W_BUSY)
-				break;
-		}
-		if (s->state == W_IDLE && maxtasks && s->lifetime >= maxtasks) {
-			fork_death_retire(fp, s);
-			continue;
-		}
-		if (rc < 0) {
-			/* End of stream: the worker is gone. */
-			fork_death_bury(fp, s, 0, fin);
-			moved = true;
-			continue;
-		}
-		if (s->state == W_BUSY) {
-			if (!s->claimed)
-				fork_prefetch_note_claim(fp, s);
-			feed(fp, s);
-			if (s->deadline_at && now >= s->deadline_at && !s->killed) {
-				proc_pidfd_signal(s->pidfd, SIGKILL);
-				s->killed = true;
-				fp->next_death_check = 0;
+	} else {
+		for (unsigned w = 0; w < BOARD_READY_WORDS; w++)
+			while (ready[w]) {
+				unsigned bit = (unsigned)__builtin_ctzll(ready[w]);
+
+				ready[w] &= ready[w] - 1;
+				/* Slots beyond the bits share them (board_note_ready). */
+				for (unsigned i = w * 64 + bit; i < fp->n; i += BOARD_READY_BITS)
+					if (pump_slot(fp, &fp->w[i], now, fin, &busy))
+						moved = true;
 			}
-		}
 	}
 	if (now >= fp->next_death_check) {
 		if (fork_death_check(fp, fin))
@@ -452,10 +508,7 @@ bool fork_dispatch_pump(struct fpool *fp, struct job **fin)
 	refill(fp, now, fin);
 	if (fork_dispatch_jobs(fp, now))
 		moved = true;
-	/* After the dispatch, which may leave a send waiting for room. */
-	for (unsigned i = 0; i < fp->n && !busy; i++)
-		busy = slot_left_work(&fp->w[i]);
-	fp->pump_busy = busy || fp->qhead != NULL || fp->stopping;
+	fp->pump_busy = busy || fp->dispatch_left || fp->qhead != NULL || fp->stopping;
 	return moved;
 }
 

@@ -92,7 +92,8 @@
  *     against 7%). A pump after every pause of its spin, over all 128
  *     channels, and a poll() of 128 pidfds every 0.2 ms and again in every
  *     sleep. Now the spinning parent pumps only when the board has news
- *     or the last pump left work (fork_poll.c), and the pidfds sit in one
+ *     or the last pump left work, and then only the slots whose workers
+ *     set a ready bit (fork_poll.c), and the pidfds sit in one
  *     epoll set (fork_death.c): the pump and the death check left the
  *     profile. The sleep's ppoll over each busy channel's eventfd and
  *     socket (257 descriptors, 40% of the parent's samples) is now over
@@ -230,7 +231,6 @@ static void fp_free_state(struct fpool *fp)
 	free(fp->pfd);
 	free(fp->pfd_first);
 	free(fp->pfd_count);
-	free(fp->pick);
 	free(fp);
 }
 
@@ -313,10 +313,11 @@ static int fp_start(struct pool *p, char *err, size_t errlen)
 	fp->w = xcalloc(fp->n, sizeof *fp->w);
 	fp->pfd_first = xcalloc(fp->n, sizeof *fp->pfd_first);
 	fp->pfd_count = xcalloc(fp->n, sizeof *fp->pfd_count);
-	fp->pick = xcalloc(fp->n, sizeof *fp->pick);
+	fp->idle_first = fp->idle_last = -1;
 	for (unsigned i = 0; i < fp->n; i++) {
 		fp->w[i].id = i;
 		fp->w[i].pidfd = -1;
+		fp->w[i].idle_prev = fp->w[i].idle_next = -1;
 	}
 	pool_base(p)->backend = fp;
 

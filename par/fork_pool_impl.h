@@ -39,6 +39,9 @@
 #define RESULT_FLUSH_BYTES (64u << 10)    /* result bytes per result message */
 #define DEATH_CHECK_NS 200000u            /* how often a busy parent looks at pidfds */
 #define QUIET_PUMP_NS 25000u              /* a spinning parent's pump without news */
+#define FULL_PUMP_NS 1000000u             /* a pump of every slot, at least this often */
+#define BOARD_READY_WORDS 16u             /* the board's ready bits: 1024, one per */
+#define BOARD_READY_BITS (64u * BOARD_READY_WORDS)  /* worker, shared beyond */
 #define LONG_JOB_RECORDS 256u             /* a job with this many outcomes to come
 					     keeps its worker busy for a while */
 #define MAX_RETIRED 4096u                 /* stats kept for workers gone */
@@ -71,12 +74,27 @@ struct board_slot {
 };
 
 struct board {
-	alignas(CACHE_LINE) _Atomic int32_t spinner;   /* pid of the idle worker spinning, or 0 */
+	alignas(CACHE_LINE) _Atomic int32_t spinner;   /* number + 1 of the idle worker
+							  spinning, or 0 */
 	alignas(CACHE_LINE) _Atomic uint64_t news;     /* result messages sent and prefetched
 							  jobs claimed, by all workers: what a
 							  spinning parent watches (fork_poll.c) */
+	/* Bit i % BOARD_READY_BITS: worker i sent results or claimed a job
+	 * since the parent last looked (board_note_ready). */
+	alignas(CACHE_LINE) _Atomic uint64_t ready[BOARD_READY_WORDS];
 	struct board_slot slot[];
 };
+
+/* What worker `id` does after it sent results or claimed a job: its ready
+ * bit, then news (fork_dispatch_pump reads them in the other order). */
+static inline void board_note_ready(struct board *b, unsigned id)
+{
+	unsigned bit = id % BOARD_READY_BITS;
+
+	atomic_fetch_or_explicit(&b->ready[bit / 64], (uint64_t)1 << (bit % 64),
+				 memory_order_release);
+	atomic_fetch_add_explicit(&b->news, 1, memory_order_release);
+}
 
 /* Gives up the spinner token if worker `me` still holds it. */
 static inline void board_drop_token(struct board *b, int32_t me)
@@ -126,7 +144,7 @@ struct wslot {
 	bool malformed;               /* SIGKILLed for a message that made no sense */
 	bool served;                  /* forked by the fork server: its child, not ours */
 	uint64_t lifetime;            /* records this process has finished */
-	uint64_t idle_since;
+	int idle_prev, idle_next;     /* W_IDLE: its neighbours in fpool.idle (slot numbers), -1: none */
 	uint64_t taken_tasks, taken_busy;
 };
 
@@ -179,6 +197,8 @@ struct fpool {
 	uint64_t spawn_retry_at;
 	uint64_t pump_news;           /* board->news when the last pump began */
 	uint64_t pump_at;             /* when it began */
+	uint64_t full_pump_at;        /* when the last pump of every slot began */
+	bool dispatch_left;           /* a dispatch left a send waiting for room */
 	bool pump_busy;               /* it left work only a pump notices (a send
 					 waiting for room, pieces to feed, a
 					 deadline, a message half read...) */
@@ -192,10 +212,8 @@ struct fpool {
 	struct pollfd *pfd;           /* the poller's poll set */
 	unsigned cap_pfd;
 	unsigned *pfd_first, *pfd_count; /* [n]: each channel's part of it */
-	struct idle_pick {             /* [n]: fork_dispatch_jobs's idle workers */
-		uint64_t since;
-		unsigned idx;
-	} *pick;
+	int idle_first, idle_last;    /* the W_IDLE slots, the one idle most recently first
+					 (fork_dispatch.c); -1: none */
 };
 
 static inline struct fpool *fpool_of(struct pool *p)
@@ -267,6 +285,11 @@ bool fork_dispatch_one_piece(struct fpool *fp, const struct job *j);
  * the pump will see to it). */
 int fork_dispatch_post(struct fpool *fp, struct wslot *s, struct job *j, uint64_t seq,
 		       size_t first, size_t cnt, uint32_t flags);
+
+/* Puts slot s in state st, keeping the list of idle slots: a slot that
+ * becomes idle goes first (a job just ended: its worker is the likeliest to
+ * be spinning still), or last when `fresh` (a new worker). */
+void fork_slot_state(struct fpool *fp, struct wslot *s, enum wstate st, bool fresh);
 
 /* Hands queued jobs to idle workers (taking prefetched ones back for them
  * when the queue is empty), then prefetches. Returns true if any moved. */

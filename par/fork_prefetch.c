@@ -74,6 +74,8 @@ bool fork_prefetch_jobs(struct fpool *fp)
 		fp->n_prefetched++;
 		atomic_store_explicit(claim_of(fp, s), s->next_seq, memory_order_release);
 		fork_dispatch_post(fp, s, j, s->next_seq, 0, j->n, WIRE_PREFETCHED);
+		if (channel_send_pending(s->ch))
+			fp->dispatch_left = true;   /* the pump flushes it */
 		any = true;
 	}
 	return any;
@@ -87,7 +89,7 @@ void fork_prefetch_promote(struct fpool *fp, struct wslot *s)
 		return;
 	s->next = NULL;
 	fp->n_prefetched--;
-	s->state = W_BUSY;
+	fork_slot_state(fp, s, W_BUSY, false);
 	s->job = j;
 	s->job_seq = s->next_seq;
 	s->claimed = false;
@@ -127,8 +129,7 @@ bool fork_prefetch_take_back(struct fpool *fp, struct wslot *s, struct job *j)
 		fp->n_prefetched--;
 	} else {
 		s->job = NULL;
-		s->state = W_IDLE;
-		s->idle_since = now_ns();
+		fork_slot_state(fp, s, W_IDLE, false);
 	}
 	return true;
 }

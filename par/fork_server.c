@@ -270,12 +270,11 @@ int fork_server_spawn(struct fpool *fp, struct wslot *s, char *err, size_t errle
 	channel_parent_ready(ch);
 	fork_death_watch(fp, s->pidfd);
 	s->ch = ch;
-	s->state = W_IDLE;
+	fork_slot_state(fp, s, W_IDLE, true);
 	s->job = NULL;
 	s->lifetime = 0;
 	s->killed = false;
 	s->malformed = false;
-	s->idle_since = 0;
 	s->taken_tasks = s->taken_busy = 0;
 	return 0;
 }

@@ -646,6 +646,44 @@ START_TEST(idle_pool_sleeps)
 }
 END_TEST
 
+/* Sleeps int64 *arg ms, then returns { pid }. */
+static int sleep_then_pid(const void *arg, size_t len, struct task_result *out)
+{
+	int64_t ms;
+
+	memcpy(&ms, arg, sizeof ms);
+	sleep_ns((uint64_t)ms * 1000000u);
+	return case_pid(NULL, 0, out);
+}
+
+/* A job goes to the worker idle most recently (fork_dispatch.c's list of
+ * idle slots: its caches are warm, and it may still be spinning). With no
+ * spin, so that no spinner token decides: three workers end their tasks 80
+ * ms apart; the next tasks go to the one that ended last, again and again. */
+START_TEST(the_worker_idle_most_recently_gets_the_next_task)
+{
+	struct pool_options opt = { .kind = POOL_PROCESSES, .workers = 3, .channel = chans[_i],
+				    .spin_ns = 1 };
+	struct pool *p = case_start(&opt);
+	int64_t ms[3] = { 160, 0, 80 };
+	struct task_result r[3] = { TASK_RESULT_INIT, TASK_RESULT_INIT, TASK_RESULT_INIT };
+	int st[3];
+	int64_t pid[3];
+
+	ck_assert_int_eq(pool_map(p, sleep_then_pid, ms, sizeof ms[0], 3, 1, r, st), 0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(st[i], 0);
+		pid[i] = case_i64(&r[i]);
+		task_result_release(&r[i]);
+	}
+	/* Three tasks at once: three workers. */
+	ck_assert(pid[0] != pid[1] && pid[1] != pid[2] && pid[0] != pid[2]);
+	for (int k = 0; k < 5; k++)
+		ck_assert_int_eq(case_apply_pid(p), pid[0]);
+	case_pool_free(p);
+}
+END_TEST
+
 /* A robust process-shared mutex in shared memory, for the next test. */
 static pthread_mutex_t *robust;
 
@@ -718,6 +756,7 @@ static Suite *pool_fork_suite(void)
 	tcase_add_loop_test(tc, large_map, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, concurrent_callers, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, idle_pool_sleeps, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, the_worker_idle_most_recently_gets_the_next_task, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, robust_mutex_survives_worker_death, 0, ARRAY_SIZE(chans));
 	tcase_add_test(tc, fork_fails_under_nproc_limit);
 	tcase_add_test(tc, refused_once_threads_exist);
