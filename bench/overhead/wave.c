@@ -13,14 +13,16 @@
  * the machine allows a process pool against a thread pool.
  *
  * DESIGN
- * Measured before this file existed (issue 13): 128 bare processes took
- * 11.36-11.70 ms for the 5 ms wave where 128 bare threads took 10.90-11.30
- * (six alternated pairs of 30 waves, /work/m20/kt.c, on the 2-vCPU PVM
- * guest): waking them cost 800-1060 us against 550-950, and the second
- * sleep (128 timer wake-ups at once, address spaces switched on each) added
- * 5.22-5.35 ms against 5.08-5.16. A switch between two processes on one PU
- * cost 3.9-4.6 us a round trip, between two threads 3.6-3.8. tvp's pools
- * were at that floor: fork-pool's wave 11.1-11.4 ms, thread-pool's 10.7-10.9.
+ * Measured with a driver before this file existed (issue 13, the 2-vCPU
+ * PVM guest, six alternated pairs of 30 waves): 128 bare processes took
+ * 11.36-11.70 ms for the 5 ms wave where 128 bare threads took 10.90-11.30;
+ * waking them cost 800-1060 us against 550-950, and the second sleep (128
+ * timer wake-ups at once) added 5.22-5.35 ms against 5.08-5.16. A switch
+ * between two processes on one PU cost 3.9-4.6 us a round trip, between
+ * two threads 3.6-3.8. This kernel, whose workers are warmed by WARM_WAVES
+ * untimed waves first (a fresh child's first wave cost 1.08 times the
+ * threads'), gives processes 1.01-1.03 times the threads' time at 128
+ * workers and 1.00-1.01 at 32 (`--repeat 30`, three runs).
  *
  * Both kinds run the same code on the same MAP_SHARED area; they differ
  * only in being threads or forked children (and in the futex's PRIVATE
