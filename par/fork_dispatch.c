@@ -298,12 +298,12 @@ static struct wslot *pick_idle(struct fpool *fp)
 }
 
 /* Hands queued jobs to idle workers, the most recently idle first, each
- * picked in O(1) from the list of idle slots (fork_slot_state). Listing the
- * idle workers per call (a scan of every slot, and one more per job) cost
- * a map's wave of 128 jobs 0.3-0.45 us a job, and an executor, which
- * submits its futures one by one, that scan per future: 8.3 us a submit at
- * 128 idle workers against a thread executor's 5.3 (/work/m20/ex.c on the
- * 2-vCPU VM). */
+ * picked in O(1) from the list of idle slots (fork_slot_state). Scanning
+ * every slot per job cost a map's wave of 128 jobs 0.3-0.45 us a job;
+ * listing the idle ones once per call still cost an executor, which
+ * submits its futures one by one, a scan per future (1.8% of the parent's
+ * samples for 256 futures at 128 workers; a submit took 7.5-9 us there
+ * against a thread executor's 4.7-6.3, most of it the post itself). */
 bool fork_dispatch_jobs(struct fpool *fp, uint64_t now)
 {
 	bool any = false;
