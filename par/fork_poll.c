@@ -13,26 +13,26 @@
  * or the earliest deadline of a running task or of a retried spawn. The
  * pidfds enter the sleep as one epoll descriptor (fork_death.c), and the shm
  * channels as one eventfd all their workers write (channel_share_wake), so
- * the sleep is a ppoll over 4 descriptors at any size of an shm pool (a
- * pipe pool's channels are their own wake-ups: one per busy worker); a poll set
- * of them all is built in one place, fork_poll_pidfds, for the death check
- * and the grace period of join and terminate.
+ * an shm pool sleeps on 4 descriptors at any size (a pipe pool's channels
+ * are their own wake-ups: one per busy worker). fork_poll_pidfds builds a
+ * poll set of every pidfd for the death check's fallback and for the grace
+ * period of join and terminate.
  *
- * While it spins, the poller pumps (fork_dispatch_pump: every worker's
- * channel, O(workers)) only when it could find something: the board's news
- * counter moved (a worker sent results or claimed a prefetched job), the
- * last pump left work behind (a send waiting for room, pieces of a job to
- * feed, a deadline, a message half read, a worker to start), a death check
- * is due, or QUIET_PUMP_NS (25 us) passed; and always before it sleeps.
- * A pump then visits only the slots whose workers set their bit in the
- * board's ready words (board_note_ready: results sent, a prefetched job
- * claimed), unless the last pump left work behind or FULL_PUMP_NS (1 ms)
- * passed since one visited every slot: a worker's death shows on its pidfd,
- * so nothing else needs a look at a slot nobody touched. At 128 workers
- * each result message had cost a walk over 128 channels.
- * Not on entry either: an executor's caller enters once per future it
- * waits for, and a pump of 128 channels each time was 1.5-3 us of it. At 128 busy workers a pump after every pause was 4-6 us of
- * the parent's time between two looks at the board.
+ * The poller pumps (fork_dispatch_pump) only when it could find something:
+ * the board's news counter moved (a worker sent results or claimed a
+ * prefetched job), the last pump left work behind (a send waiting for
+ * room, pieces of a job to feed, a deadline, a message half read, a worker
+ * to start, jobs queued), a death check is due, or QUIET_PUMP_NS (25 us)
+ * passed; and always before it sleeps, but not on entering progress (an
+ * executor's caller enters once per future it waits for). A pump then
+ * visits only the slots whose workers set their bit in the board's ready
+ * words (board_note_ready), unless the last pump left work behind or
+ * FULL_PUMP_NS (1 ms) passed since one visited every slot: a worker's death
+ * shows on its pidfd, so nothing else needs a look at a slot nobody
+ * touched. Before, a pump after every pause of the spin walked every
+ * channel: in a map of 256 sleeping tasks at 128 workers that walk
+ * (shm_peek, channel_try_recv, the pump) was about a third of the parent's
+ * profile samples (perf -a, cpu-clock).
  */
 #include "par/fork_pool_impl.h"
 
