@@ -166,6 +166,7 @@ struct fpool {
 	struct job *qhead, *qtail;    /* queued jobs */
 	uint64_t next_seq;
 	unsigned n_prefetched;        /* slots with a next job */
+	unsigned prefetch_at;         /* where fork_prefetch_jobs looks first (mod n) */
 	unsigned pus;                 /* PUs this process may use, at the start */
 
 	struct board *board;

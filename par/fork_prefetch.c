@@ -58,7 +58,12 @@ bool fork_prefetch_jobs(struct fpool *fp)
 
 	if (fp->stopping || pool_base(fp->p)->opt.maxtasksperchild)
 		return false;
-	for (unsigned i = 0; i < fp->n && fp->qhead; i++) {
+	/* From where the last prefetch went: the slots before it are likely
+	 * to hold a next job already (an executor prefetches one future per
+	 * submit, and a scan from slot 0 each time is O(workers^2) over a
+	 * wave). */
+	for (unsigned k = 0; k < fp->n && fp->qhead; k++) {
+		unsigned i = (fp->prefetch_at + k) % fp->n;
 		struct wslot *s = &fp->w[i];
 		struct job *j = fp->qhead;
 
@@ -70,6 +75,7 @@ bool fork_prefetch_jobs(struct fpool *fp)
 		if (!fp->qhead)
 			fp->qtail = NULL;
 		s->next = j;
+		fp->prefetch_at = i + 1;
 		s->next_seq = ++fp->next_seq;
 		fp->n_prefetched++;
 		atomic_store_explicit(claim_of(fp, s), s->next_seq, memory_order_release);
