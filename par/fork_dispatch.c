@@ -422,8 +422,10 @@ static bool pump_slot(struct fpool *fp, struct wslot *s, uint64_t now, struct jo
 		 * still be on its way out. */
 		if (channel_send_pending(s->ch) && channel_flush(s->ch) < 0)
 			fp->next_death_check = 0;
-		if (maxtasks && s->lifetime >= maxtasks)
+		if (maxtasks && s->lifetime >= maxtasks) {
 			fork_death_retire(fp, s);
+			*busy = true;
+		}
 		return false;
 	}
 	if (channel_send_pending(s->ch)) {
@@ -442,11 +444,13 @@ static bool pump_slot(struct fpool *fp, struct wslot *s, uint64_t now, struct jo
 	}
 	if (s->state == W_IDLE && maxtasks && s->lifetime >= maxtasks) {
 		fork_death_retire(fp, s);
+		*busy = true;   /* its slot is empty: a replacement to start */
 		return moved;
 	}
 	if (rc < 0) {
 		/* End of stream: the worker is gone. */
 		fork_death_bury(fp, s, 0, fin);
+		*busy = true;
 		return true;
 	}
 	if (s->state == W_BUSY) {

@@ -6,12 +6,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -252,6 +254,16 @@ static void *partner_thread(void *arg)
 		ovh_bind_self(p->cpu);
 	p->fn(p->arg);
 	return NULL;
+}
+
+void ovh_futex_wait(_Atomic uint32_t *w, uint32_t val, bool private, const struct timespec *ts)
+{
+	syscall(SYS_futex, w, FUTEX_WAIT | (private ? FUTEX_PRIVATE_FLAG : 0), val, ts, NULL, 0);
+}
+
+void ovh_futex_wake(_Atomic uint32_t *w, bool private)
+{
+	syscall(SYS_futex, w, FUTEX_WAKE | (private ? FUTEX_PRIVATE_FLAG : 0), 1, NULL, NULL, 0);
 }
 
 int ovh_partner_start(struct ovh_partner *p, bool process, int cpu, void (*fn)(void *arg),

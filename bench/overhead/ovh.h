@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include "par/channel_kind.h"
@@ -183,6 +185,13 @@ int ovh_partner_start(struct ovh_partner *p, bool process, int cpu, void (*fn)(v
  * end within timeout_ns is killed. Returns 0, or -ECHILD if a process ended
  * by a signal or with a non-zero status. Idempotent. */
 int ovh_partner_wait(struct ovh_partner *p, uint64_t timeout_ns);
+
+/* A futex wait on *w while it holds val (until ts, relative; NULL: no
+ * limit), and a wake of one waiter. private: the waiters are threads of
+ * this process (FUTEX_PRIVATE_FLAG); a word in memory shared with other
+ * processes needs false. */
+void ovh_futex_wait(_Atomic uint32_t *w, uint32_t val, bool private, const struct timespec *ts);
+void ovh_futex_wake(_Atomic uint32_t *w, bool private);
 
 /* Binds the calling thread to one OS CPU. Returns 0 or a negative errno. */
 int ovh_bind_self(int cpu);

@@ -25,7 +25,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -33,7 +32,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bench/util.h"
@@ -55,16 +53,6 @@ struct pingpong {
 	bool bound;
 	cpu_set_t saved;              /* the driver's affinity before binding */
 };
-
-static void futex_wait(_Atomic uint32_t *w, uint32_t val, bool private)
-{
-	syscall(SYS_futex, w, FUTEX_WAIT | (private ? FUTEX_PRIVATE_FLAG : 0), val, NULL, NULL, 0);
-}
-
-static void futex_wake(_Atomic uint32_t *w, bool private)
-{
-	syscall(SYS_futex, w, FUTEX_WAKE | (private ? FUTEX_PRIVATE_FLAG : 0), 1, NULL, NULL, 0);
-}
 
 /* The partner: answers every ping until the stop flag is up. */
 static void pong(void *arg)
@@ -92,11 +80,11 @@ static void pong(void *arg)
 			uint32_t cur;
 
 			while ((cur = atomic_load(&c->word)) != expect && !atomic_load(&c->stop))
-				futex_wait(&c->word, cur, private);
+				ovh_futex_wait(&c->word, cur, private, NULL);
 			if (atomic_load(&c->stop))
 				break;
 			atomic_store(&c->word, expect + 1);
-			futex_wake(&c->word, private);
+			ovh_futex_wake(&c->word, private);
 		}
 		break;
 	case MECH_SPIN:
@@ -134,9 +122,9 @@ static int ping(struct pingpong *s)
 		break;
 	case MECH_FUTEX:
 		atomic_store(&c->word, v);
-		futex_wake(&c->word, !s->process);
+		ovh_futex_wake(&c->word, !s->process);
 		while ((cur = atomic_load(&c->word)) != v + 1)
-			futex_wait(&c->word, cur, !s->process);
+			ovh_futex_wait(&c->word, cur, !s->process, NULL);
 		break;
 	case MECH_SPIN:
 		atomic_store_explicit(&c->word, v, memory_order_release);
@@ -172,7 +160,7 @@ static void pingpong_teardown(void *state)
 			break;
 		case MECH_FUTEX:
 			atomic_fetch_add(&s->ctl->word, 1);
-			futex_wake(&s->ctl->word, !s->process);
+			ovh_futex_wake(&s->ctl->word, !s->process);
 			break;
 		}
 		ovh_partner_wait(&s->partner, 5000000000ull);

@@ -35,16 +35,11 @@
 #include "bench/overhead/ovh.h"
 
 #include <errno.h>
-#include <linux/futex.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "bench/util.h"
 #include "par/sys.h"
@@ -62,32 +57,20 @@ struct wave_area {
 	struct wave_word go[];   /* one per worker: bumped to start its wave */
 };
 
+struct wave_arg {
+	struct wave *s;
+	unsigned i;
+};
+
 struct wave {
 	const struct ovh_bench *b;
 	struct wave_area *a;
 	size_t area_bytes;
 	unsigned n, started;
 	bool process;
-	pid_t *pid;
-	pthread_t *thread;
-	uint32_t round;
+	struct ovh_partner *part;   /* [n]: the workers */
+	struct wave_arg *arg;       /* [n]: what each is given */
 };
-
-struct wave_arg {
-	struct wave *s;
-	unsigned i;
-};
-
-static void fx_wait(_Atomic uint32_t *w, uint32_t val, bool private, const struct timespec *ts)
-{
-	syscall(SYS_futex, w, FUTEX_WAIT | (private ? FUTEX_PRIVATE_FLAG : 0), val, ts, NULL, 0);
-}
-
-static void fx_wake(_Atomic uint32_t *w, bool private)
-{
-	syscall(SYS_futex, w, FUTEX_WAKE | (private ? FUTEX_PRIVATE_FLAG : 0), INT32_MAX, NULL,
-		NULL, 0);
-}
 
 /* One worker: waits for its word to move, sleeps its two tasks, counts
  * itself done (the last one wakes the driver); until stop. */
@@ -102,7 +85,7 @@ static void wave_worker(struct wave *s, unsigned i)
 		uint32_t g = atomic_load(&a->go[i].v);
 
 		if (g == seen) {
-			fx_wait(&a->go[i].v, g, private, NULL);
+			ovh_futex_wait(&a->go[i].v, g, private, NULL);
 			continue;
 		}
 		seen = g;
@@ -111,17 +94,15 @@ static void wave_worker(struct wave *s, unsigned i)
 		sleep_ns(task_ns);
 		sleep_ns(task_ns);
 		if (atomic_fetch_add(&a->done.v, 1) + 1 == s->n)
-			fx_wake(&a->done.v, private);
+			ovh_futex_wake(&a->done.v, private);
 	}
 }
 
-static void *wave_thread(void *arg)
+static void wave_entry(void *arg)
 {
 	struct wave_arg *wa = arg;
 
 	wave_worker(wa->s, wa->i);
-	free(wa);
-	return NULL;
 }
 
 static int wave_run(void *state, uint64_t iters, struct ovh_sample *out, char *err,
@@ -135,31 +116,17 @@ static void wave_teardown(void *state)
 		atomic_store(&s->a->stop.v, 1);
 		for (unsigned i = 0; i < s->started; i++) {
 			atomic_fetch_add(&s->a->go[i].v, 1);
-			fx_wake(&s->a->go[i].v, !s->process);
+			ovh_futex_wake(&s->a->go[i].v, !s->process);
 		}
 	}
-	for (unsigned i = 0; i < s->started; i++) {
-		if (!s->process) {
-			pthread_join(s->thread[i], NULL);
-			continue;
-		}
-		/* A child still asleep in its tasks finishes them (2 x variant
-		 * ms) first; one that does not answer STUCK_NS is killed. */
-		uint64_t end = now_ns() + STUCK_NS;
-
-		while (waitpid(s->pid[i], NULL, WNOHANG) == 0) {
-			if (now_ns() > end) {
-				kill(s->pid[i], SIGKILL);
-				ovh_waitpid(s->pid[i]);
-				break;
-			}
-			sleep_ns(1000000);
-		}
-	}
+	/* A process still asleep in its tasks finishes them (2 x variant ms)
+	 * first; one that does not answer within STUCK_NS is killed. */
+	for (unsigned i = 0; i < s->started; i++)
+		ovh_partner_wait(&s->part[i], STUCK_NS);
 	if (s->a)
 		munmap(s->a, s->area_bytes);
-	free(s->pid);
-	free(s->thread);
+	free(s->part);
+	free(s->arg);
 	free(s);
 }
 
@@ -182,39 +149,17 @@ static int wave_setup(const struct ovh_bench *b, const struct ovh_ctx *c, void *
 		return rc;
 	}
 	s->a = m;   /* MAP_ANONYMOUS reads as zeros: every word 0 */
-	if (s->process)
-		s->pid = xcalloc(s->n, sizeof *s->pid);
-	else
-		s->thread = xcalloc(s->n, sizeof *s->thread);
+	s->part = xcalloc(s->n, sizeof *s->part);
+	s->arg = xcalloc(s->n, sizeof *s->arg);
 	for (; s->started < s->n; s->started++) {
-		unsigned i = s->started;
+		char why[200];
 
-		if (s->process) {
-			pid_t pid = fork();
-
-			if (pid < 0) {
-				rc = ovh_fail(err, errlen, -errno, "fork (worker %u of %u): %s", i + 1,
-					      s->n, strerror(errno));
-				goto fail;
-			}
-			if (pid == 0) {
-				sys_child_after_fork();
-				wave_worker(s, i);
-				_exit(0);
-			}
-			s->pid[i] = pid;
-		} else {
-			struct wave_arg *wa = xcalloc(1, sizeof *wa);
-
-			wa->s = s;
-			wa->i = i;
-			rc = -pthread_create(&s->thread[i], NULL, wave_thread, wa);
-			if (rc) {
-				free(wa);
-				rc = ovh_fail(err, errlen, rc, "pthread_create (worker %u of %u): %s",
-					      i + 1, s->n, strerror(-rc));
-				goto fail;
-			}
+		s->arg[s->started] = (struct wave_arg){ s, s->started };
+		rc = ovh_partner_start(&s->part[s->started], s->process, -1, wave_entry,
+				       &s->arg[s->started], why, sizeof why);
+		if (rc) {
+			ovh_fail(err, errlen, rc, "%s (worker %u of %u)", why, s->started + 1, s->n);
+			goto fail;
 		}
 	}
 	/* Warm, as handoff.c warms its pools: a fresh child's first wave
@@ -250,7 +195,7 @@ static int wait_done(struct wave *s, char *err, size_t errlen)
 		if (now_ns() > end)
 			return ovh_fail(err, errlen, -ETIMEDOUT,
 					"%u of %u workers finished their wave within 10 s", d, s->n);
-		fx_wait(&s->a->done.v, d, !s->process, &step);
+		ovh_futex_wait(&s->a->done.v, d, !s->process, &step);
 	}
 }
 
@@ -267,7 +212,7 @@ static int wave_run(void *state, uint64_t iters, struct ovh_sample *out, char *e
 		t0 = now_ns();
 		for (unsigned i = 0; i < s->n; i++) {
 			atomic_fetch_add(&s->a->go[i].v, 1);
-			fx_wake(&s->a->go[i].v, !s->process);
+			ovh_futex_wake(&s->a->go[i].v, !s->process);
 		}
 		rc = wait_done(s, err, errlen);
 		if (rc)
