@@ -313,14 +313,21 @@ END_TEST
 
 #define BIG_MSG (4u << 20)   /* larger than an shm ring or a pipe's buffer */
 
-/* Sends one BIG_MSG message, then waits for the parent to close. */
-static int big_worker(struct channel *w)
+/* The message one_worker sends (sequence one_seq, one_len bytes, after
+ * one_delay_us): set before fork_worker. */
+static uint64_t one_seq;
+static size_t one_len;
+static useconds_t one_delay_us;
+
+/* Sends one message, then waits for the parent to close. */
+static int one_worker(struct channel *w)
 {
-	unsigned char *m = make_msg(7, BIG_MSG);
-	struct iovec iov = { m, BIG_MSG };
+	unsigned char *m = make_msg(one_seq, one_len);
+	struct iovec iov = { m, one_len };
 	const void *in;
 	size_t len;
 
+	usleep(one_delay_us);
 	if (channel_send(w, &iov, 1) != 0)
 		return 95;
 	free(m);
@@ -340,7 +347,10 @@ START_TEST(a_message_half_read_is_partial)
 
 	ck_assert_int_eq(channel_new(&ch, kinds[_i]), 0);
 	ck_assert(!channel_recv_partial(ch));
-	pid = fork_worker(ch, big_worker);
+	one_seq = 7;
+	one_len = BIG_MSG;
+	one_delay_us = 0;
+	pid = fork_worker(ch, one_worker);
 	/* Let the worker fill what the transport holds and fall asleep
 	 * waiting for room: the first read then takes a part only. */
 	usleep(20000);
@@ -364,21 +374,6 @@ START_TEST(a_message_half_read_is_partial)
 }
 END_TEST
 
-/* Waits 0.3 s, sends one message, then waits for the parent to close. */
-static int late_worker(struct channel *w)
-{
-	unsigned char *m = make_msg(3, 100);
-	struct iovec iov = { m, 100 };
-	const void *in;
-	size_t len;
-
-	usleep(300000);
-	if (channel_send(w, &iov, 1) != 0)
-		return 97;
-	free(m);
-	return channel_recv(w, POOL_FOREVER, 0, &in, &len) == -EPIPE ? 0 : 98;
-}
-
 /* Two shm ends sharing one eventfd (a fork pool's parent: fork_poll.c): no
  * descriptors of their own, and a message on either wakes a sleep on the
  * shared one. A pipe cannot share. */
@@ -398,8 +393,11 @@ START_TEST(ends_share_one_wake_up)
 		ck_assert_int_eq(channel_share_wake(ch[k], efd), 0);
 	}
 	/* Only the second worker sends: the sleep on efd must end by it. */
+	one_seq = 3;
+	one_len = 100;
+	one_delay_us = 300000;
 	pid[0] = fork_worker(ch[0], echo_worker);
-	pid[1] = fork_worker(ch[1], late_worker);
+	pid[1] = fork_worker(ch[1], one_worker);
 	for (int k = 0; k < 2; k++) {
 		ck_assert(channel_arm(ch[k]));
 		ck_assert_uint_eq(channel_pollfds(ch[k], pfd), 0);
