@@ -29,6 +29,21 @@
  * the pool modes' watchdog (bench/modes/stall.h) fails the measurement
  * instead, past a bound derived here from the cell's earlier samples.
  *
+ * The heap between measurements. After every measurement the heap is
+ * trimmed (malloc_trim), as `tvp overhead` trims after every kernel: what
+ * a measurement freed goes back to the kernel, so every measurement starts
+ * from the same heap whatever ran before it. Without it glibc kept freed
+ * memory at its own discretion: a serial cell of 16384 transfer results of
+ * 4 KiB left 64 MiB resident (an omp cell as much, an executor 9 MiB),
+ * `tvp bench --quick` grew to 350-410 MiB of resident private memory, and
+ * every fork copied its page table entries: in that bench fork-spawn took
+ * 3.6 ms a noop task against 0.8 ms with the trim (0.38 ms in a run of its
+ * own), sleep 16 x 20 ms at 16 workers 66.5 ms against 32.6, count 101 ms
+ * against 54; and one serial transfer cell took 11.7 or 29.8 ms as the
+ * memory happened to be resident or not. The price is uniform: a cell that
+ * allocates its results always pays their first touch (page faults) in its
+ * timed span, as a program's first map does.
+ *
  * Placement. Workers report a failed binding as pinned 0 with bind_errno;
  * under --pin-strict (mode_run.pin_strict) that fails the measurement here,
  * naming the worker, its CPUs and the reason. Without it the sample keeps
@@ -38,6 +53,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,5 +381,7 @@ out_failed:
 out:
 	sample_release(&s);
 	mode_run_free_arrays(&m);
+	/* Give the freed heap back (DESIGN: the heap between measurements). */
+	malloc_trim(0);
 	return rc;
 }
