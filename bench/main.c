@@ -107,6 +107,9 @@ int main(int argc, char **argv)
 {
 	const struct command *cmd;
 
+	/* Before the spawned worker's entry: every tvp process allocates the
+	 * same way (bench/run/measure.c: the heap between measurements). */
+	util_heap_fixed_thresholds();
 	spawn_worker_entry(argc, argv);   /* a spawned worker never returns (par/spawn.h) */
 	if (argc < 2) {
 		usage(stderr);

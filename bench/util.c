@@ -1,6 +1,8 @@
-/* util.c: the driver's interrupt flag and its signal handlers. */
+/* util.c: the driver's interrupt flag and its signal handlers, and how
+ * its heap gives memory back. */
 #include "bench/util.h"
 
+#include <malloc.h>
 #include <string.h>
 
 volatile sig_atomic_t tvp_interrupted;
@@ -33,6 +35,13 @@ void util_catch_interrupts(void)
 	for (size_t i = 0; i < ARRAY_SIZE(interrupting); i++)
 		sigaction(interrupting[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+void util_heap_fixed_thresholds(void)
+{
+	/* Either call also stops glibc's dynamic adjustment of both. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
 }
 
 int util_interrupt_status(void)

@@ -22,6 +22,13 @@ extern volatile sig_atomic_t tvp_interrupted;
  * Call from main, before any thread exists. */
 void util_catch_interrupts(void);
 
+/* Fixes glibc malloc's mmap and trim thresholds at their documented
+ * defaults (128 KiB), which it otherwise raises as large blocks are freed:
+ * a block of 128 KiB or more is then mapped for itself and unmapped when
+ * freed, so freed results do not stay resident for later forks to copy
+ * (DESIGN of bench/run/measure.c). Call first thing in main. */
+void util_heap_fixed_thresholds(void);
+
 /* The conventional exit status of an interrupted run: 128 + the signal
  * (130 for SIGINT, also when tvp_interrupted is 0). */
 int util_interrupt_status(void);

@@ -1,6 +1,8 @@
 /* test_measure.c: one measurement of a cell (bench/run/measure.c) leaves
  * the process as it found it: the heap its workers filled and freed is
- * given back to the kernel, so a later cell that forks does not copy it. */
+ * given back to the kernel, so a later cell that forks does not copy it;
+ * and tvp's malloc thresholds keep large blocks out of the heap. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "bench/modes/mode.h"
 #include "bench/run/cells.h"
 #include "bench/run/measure.h"
+#include "bench/util.h"
 #include "par/pin.h"
 
 /* This process's resident private anonymous memory, in KiB: what a fork
@@ -43,6 +46,8 @@ START_TEST(a_measurement_gives_the_freed_heap_back)
 	char err[512];
 	long before, after;
 
+	if (TVP_SAN[0])
+		tvp_skip("a sanitizer's allocator replaces glibc's (and ASan holds freed memory)");
 	wlt_init(&t, "transfer", "4K", NULL);
 	wlt_setup(&t);
 	ck_assert_int_eq(pin_plan_new(&plan, "none", 1, err, sizeof err), 0);
@@ -72,12 +77,41 @@ START_TEST(a_measurement_gives_the_freed_heap_back)
 }
 END_TEST
 
+/* With tvp's thresholds (main), a large block is mapped for itself every
+ * time: glibc's default raises its mmap threshold past a block's size once
+ * such a block is freed, and the next one then comes from the heap, where
+ * it stays resident after free. */
+START_TEST(large_blocks_are_mapped_every_time)
+{
+	size_t big = 4u << 20;
+	struct mallinfo2 m0, m1;
+	void *a, *b;
+
+	if (TVP_SAN[0])
+		tvp_skip("a sanitizer's allocator replaces glibc's");
+	util_heap_fixed_thresholds();
+	a = malloc(big);
+	ck_assert_ptr_nonnull(a);
+	memset(a, 1, big);
+	free(a);
+	m0 = mallinfo2();
+	b = malloc(big);
+	ck_assert_ptr_nonnull(b);
+	m1 = mallinfo2();
+	ck_assert_msg(m1.hblks == m0.hblks + 1, "a 4 MiB block after a freed one came from the heap "
+		      "(mapped blocks %zu -> %zu)", m0.hblks, m1.hblks);
+	free(b);
+	ck_assert_uint_eq(mallinfo2().hblks, m0.hblks);
+}
+END_TEST
+
 static Suite *measure_suite(void)
 {
 	Suite *s = suite_create("measure");
 	TCase *tc = tvp_tcase(s, "heap", 60);
 
 	tcase_add_test(tc, a_measurement_gives_the_freed_heap_back);
+	tcase_add_test(tc, large_blocks_are_mapped_every_time);
 	return s;
 }
 

@@ -29,20 +29,32 @@
  * the pool modes' watchdog (bench/modes/stall.h) fails the measurement
  * instead, past a bound derived here from the cell's earlier samples.
  *
- * The heap between measurements. After every measurement the heap is
- * trimmed (malloc_trim), as `tvp overhead` trims after every kernel: what
- * a measurement freed goes back to the kernel, so every measurement starts
- * from the same heap whatever ran before it. Without it glibc kept freed
- * memory at its own discretion: a serial cell of 16384 transfer results of
- * 4 KiB left 64 MiB resident (an omp cell as much, an executor 9 MiB),
- * `tvp bench --quick` grew to 350-410 MiB of resident private memory, and
- * every fork copied its page table entries: in that bench fork-spawn took
- * 3.6 ms a noop task against 0.8 ms with the trim (0.38 ms in a run of its
- * own), sleep 16 x 20 ms at 16 workers 66.5 ms against 32.6, count 101 ms
- * against 54; and one serial transfer cell took 11.7 or 29.8 ms as the
- * memory happened to be resident or not. The price is uniform: a cell that
- * allocates its results always pays their first touch (page faults) in its
- * timed span, as a program's first map does.
+ * The heap between measurements. Every fork copies the page table entries
+ * of the parent's resident private memory, so what tvp's own heap holds is
+ * part of every fork-spawn sample (and of a fork pool's start-up). glibc
+ * keeps freed memory at its own discretion: a serial cell of 16384 transfer
+ * results of 4 KiB left 64 MiB resident (an omp cell as much), and it
+ * raises its mmap and trim thresholds (up to 32 and 64 MiB) as large blocks
+ * are freed, after which the 4 MiB results of thread-pool, executor-thread
+ * and omp cells piled up in the worker threads' arenas, 30-60 MiB a cell.
+ * `tvp bench --quick` held a median 139 MiB (up to 410), and its fork-spawn
+ * cells took 3.6-5.1 ms a noop task against 0.38 ms in a run of their own;
+ * sleep 16 x 20 ms at 16 workers 66-74 ms against 26. Two things fix it,
+ * as `tvp overhead` already did the first: after every measurement the
+ * heap is trimmed (malloc_trim: free pages of every arena and the main
+ * heap's top go back), and main() fixes both thresholds at their documented
+ * 128 KiB (util_heap_fixed_thresholds), so a block that large is mapped for
+ * itself and unmapped when freed (malloc_trim cannot shrink the top of a
+ * thread's arena: with the trim alone, five quick benches of nine still
+ * had fork-spawn at 3.1-6.3 ms a noop task, the two whose heap was logged
+ * at 290 MiB after a measurement). With both, three quick benches held 3-4 MiB between
+ * measurements (70-84 MiB at most, inside a cell), fork-spawn took
+ * 0.44-0.56 ms a noop task and sleep 16 x 20 ms at 16 workers 24-27 ms.
+ * The price is the same for every mode: a cell that allocates its results
+ * pays their first touch (page faults) in its timed span, every time, as a
+ * program's first map does; before, it depended on what ran before it (one
+ * serial transfer cell took 11.7 or 29.8 ms as its memory happened to be
+ * resident or not).
  *
  * Placement. Workers report a failed binding as pinned 0 with bind_errno;
  * under --pin-strict (mode_run.pin_strict) that fails the measurement here,
