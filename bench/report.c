@@ -185,14 +185,33 @@ static int cmp_ll(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-size_t report_worker_counts(const struct report *R, const char *w, long long size, long long *out)
+void report_instances(struct report *R)
+{
+	long long next = 0;
+
+	for (size_t i = 0; i < R->n; i++) {
+		struct report_cell *r = &R->cells[i];
+
+		r->inst = -1;
+		for (size_t k = 0; k < i && r->inst < 0; k++) {
+			const struct report_cell *q = &R->cells[k];
+
+			if (!strcmp(q->workload, r->workload) && q->size == r->size && q->tasks == r->tasks)
+				r->inst = q->inst;
+		}
+		if (r->inst < 0)
+			r->inst = next++;
+	}
+}
+
+size_t report_worker_counts(const struct report *R, const char *w, long long inst, long long *out)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < R->n; i++) {
 		const struct report_cell *r = &R->cells[i];
 		bool dup = false;
-		if (strcmp(r->workload, w) || r->size != size || strcmp(r->pin, "none"))
+		if (strcmp(r->workload, w) || r->inst != inst || strcmp(r->pin, "none"))
 			continue;
 		for (size_t k = 0; k < n; k++)
 			dup |= out[k] == r->workers;
@@ -221,20 +240,20 @@ static void html_row(struct report *R, long long workers, const struct report_ce
 			6, 0x1d);
 }
 
-static void print_table(struct report *R, const char *w, long long size)
+static void print_table(struct report *R, const char *w, long long inst)
 {
 	long long *ws = xcalloc(R->n + 1, sizeof *ws);
-	size_t nw = report_worker_counts(R, w, size, ws);
+	size_t nw = report_worker_counts(R, w, inst, ws);
 	const struct report_cell *any = NULL;
 	char a[32], b[32], c[32], d[32], sz[UNITS_LEN], head[256];
 	static const char *const cols[] = { "workers", "best mode", "median", "95% CI of the median",
 					    "speedup", "next best" };
 
 	for (size_t i = 0; i < R->n && !any; i++)
-		if (!strcmp(R->cells[i].workload, w) && R->cells[i].size == size)
+		if (!strcmp(R->cells[i].workload, w) && R->cells[i].inst == inst)
 			any = &R->cells[i];
 	/* A size the workload ignores (noop) is left out. */
-	if (strcmp(units_size(sz, sizeof sz, size, resdoc_str(any->c, "size_unit", "")), "-"))
+	if (strcmp(units_size(sz, sizeof sz, any->size, resdoc_str(any->c, "size_unit", "")), "-"))
 		snprintf(head, sizeof head, "%s, size %s, %lld tasks per measurement (pin none)", w, sz, any->tasks);
 	else
 		snprintf(head, sizeof head, "%s, %lld tasks per measurement (pin none)", w, any->tasks);
@@ -248,7 +267,7 @@ static void print_table(struct report *R, const char *w, long long size)
 			cols[3], cols[4], cols[5]);
 	}
 	for (size_t k = 0; k < nw; k++) {
-		const struct report_cell *bst = report_best(R, w, size, ws[k], REPORT_KINDS_ALL, "none",
+		const struct report_cell *bst = report_best(R, w, inst, ws[k], REPORT_KINDS_ALL, "none",
 							   REPORT_ANY_FAMILY), *next = NULL;
 		if (!bst && R->html) {
 			snprintf(a, sizeof a, "%lld", ws[k]);
@@ -261,7 +280,7 @@ static void print_table(struct report *R, const char *w, long long size)
 		}
 		for (size_t i = 0; i < R->n; i++) {
 			const struct report_cell *r = &R->cells[i];
-			if (r != bst && report_measured(r) && !strcmp(r->workload, w) && r->size == size &&
+			if (r != bst && report_measured(r) && !strcmp(r->workload, w) && r->inst == inst &&
 			    r->workers == ws[k] && !strcmp(r->pin, "none") && (!next || r->med < next->med))
 				next = r;
 		}
@@ -392,10 +411,10 @@ static void print_tables(struct report *R, const char **wl, size_t nwl)
 			if (strcmp(R->cells[i].workload, wl[k]))
 				continue;
 			for (size_t j = 0; j < nd; j++)
-				dup |= done[j] == R->cells[i].size;
+				dup |= done[j] == R->cells[i].inst;
 			if (!dup) {
-				done[nd++] = R->cells[i].size;
-				print_table(R, wl[k], R->cells[i].size);
+				done[nd++] = R->cells[i].inst;
+				print_table(R, wl[k], R->cells[i].inst);
 			}
 		}
 	}
@@ -503,6 +522,7 @@ int cmd_report(int argc, char **argv)
 	R.cells = xcalloc(R.n + 1, sizeof *R.cells);
 	for (size_t i = 0; i < R.n; i++)
 		report_cell_init(&R.cells[i], json_array_get(R.doc.results, i));
+	report_instances(&R);
 	report_results(&R, have_ovh ? &ovh : NULL);
 out:
 	if (R.html && status == 0)

@@ -43,6 +43,8 @@ struct report_cell {
 	enum report_kind kind;
 	int family;                  /* enum mode_family, or -1: an unknown mode */
 	long long workers, size, tasks;
+	long long inst;              /* which (workload, size, tasks) instance: cells
+					compare only within one (report_instances) */
 	double med, lo, hi, speedup;
 	char label[160];             /* "thread-pool", "fork-pool/shm+spawn", "thread-pool (python)" */
 	const char *start;           /* a start method other than fork, or NULL (resdoc_cell_start) */
@@ -55,6 +57,11 @@ struct report {
 	unsigned cores, pus;
 	unsigned usable_pus;         /* topology.allowed_pu_count, else pus */
 	size_t findings;             /* written so far */
+	/* While one instance of a workload that has several at its size is
+	 * found about (report_findings): its workload and " (N tasks)", which
+	 * report_finding puts after "for WORKLOAD". */
+	const char *inst_w;
+	char inst_note[48];
 	FILE *out;
 	bool html;                   /* write HTML (report_html.c), not text */
 };
@@ -78,16 +85,23 @@ const char *report_dur(char *buf, size_t len, double ns);
 /* Writes one finding (the "findings" heading before the first). */
 void report_finding(struct report *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The fastest measured cell of workload at size with pin whose kind is in
- * kinds (REPORT_KINDS...) and whose family is family (or
+/* Numbers the (workload, size, tasks) instances of R's cells (their inst):
+ * cells are compared only within one. A bench measures a workload at one
+ * size with several task counts (noop: a pool group of a million tasks, an
+ * executor group and a spawn group of far fewer), and medians of different
+ * task counts are not comparable. */
+void report_instances(struct report *R);
+
+/* The fastest measured cell of workload's instance inst with pin whose kind
+ * is in kinds (REPORT_KINDS...) and whose family is family (or
  * REPORT_ANY_FAMILY); workers 0: any count. NULL when there is none. */
 const struct report_cell *report_best(const struct report *R, const char *workload,
-				      long long size, long long workers, unsigned kinds,
+				      long long inst, long long workers, unsigned kinds,
 				      const char *pin, int family);
 
-/* The worker counts measured for (workload, size, pin none), sorted, into
+/* The worker counts measured for (workload, inst, pin none), sorted, into
  * out (room for R->n entries); returns how many. */
-size_t report_worker_counts(const struct report *R, const char *w, long long size, long long *out);
+size_t report_worker_counts(const struct report *R, const char *w, long long inst, long long *out);
 
 /* The warnings section (report_warnings.c). */
 void report_warnings(struct report *R);
@@ -105,8 +119,8 @@ int report_ci_pct(const struct report_cell *a, const struct report_cell *b);
 /* Paired findings (report_paired.c): the fastest cell at `at` workers
  * against serial; Amdahl's serial fraction of each mode where the fit on
  * worker counts up to pus (the usable PUs) is good (bench/amdahl.h). */
-void report_speedup_finding(struct report *R, const char *w, long long size, long long at);
-void report_amdahl_findings(struct report *R, const char *w, long long size, unsigned pus);
+void report_speedup_finding(struct report *R, const char *w, long long inst, long long at);
+void report_amdahl_findings(struct report *R, const char *w, long long inst, unsigned pus);
 
 /* Every finding on workload w's cells. */
 void report_findings(struct report *R, const char *w);

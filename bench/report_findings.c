@@ -19,14 +19,14 @@
 #define UNPAIRED " [unpaired: the file has no rounds]"
 
 const struct report_cell *report_best(const struct report *R, const char *workload,
-				      long long size, long long workers, unsigned kinds,
+				      long long inst, long long workers, unsigned kinds,
 				      const char *pin, int family)
 {
 	const struct report_cell *b = NULL;
 
 	for (size_t i = 0; i < R->n; i++) {
 		const struct report_cell *r = &R->cells[i];
-		if (!report_measured(r) || strcmp(r->workload, workload) || r->size != size ||
+		if (!report_measured(r) || strcmp(r->workload, workload) || r->inst != inst ||
 		    (workers && r->workers != workers) || strcmp(r->pin, pin))
 			continue;
 		if (!(kinds & REPORT_KINDS(r->kind)))
@@ -49,15 +49,25 @@ void report_finding(struct report *R, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
+	if (R->inst_w && R->inst_note[0]) {
+		size_t n = 4 + strlen(R->inst_w);
+
+		if (!strncmp(text, "for ", 4) && !strncmp(text + 4, R->inst_w, n - 4) &&
+		    (text[n] == ' ' || text[n] == ',')) {
+			report_item(R, "%s%.*s%s%s", R->html ? "" : "- ", (int)n, text, R->inst_note,
+				    text + n);
+			return;
+		}
+	}
 	report_item(R, "%s%s", R->html ? "" : "- ", text);
 }
 
 /* The worker count to compare modes at: the core count if measured, else
  * the largest measured below it, else the smallest above 1. 0: none. */
-static long long compare_at(const struct report *R, const char *w, long long size)
+static long long compare_at(const struct report *R, const char *w, long long inst)
 {
 	long long *ws = xcalloc(R->n + 1, sizeof *ws), at = 0;
-	size_t nw = report_worker_counts(R, w, size, ws);
+	size_t nw = report_worker_counts(R, w, inst, ws);
 
 	for (size_t k = 0; k < nw; k++)
 		if (ws[k] > 1 && ws[k] <= (long long)R->cores)
@@ -69,17 +79,17 @@ static long long compare_at(const struct report *R, const char *w, long long siz
 	return at;
 }
 
-static void find_threads_vs_processes(struct report *R, const char *w, long long size)
+static void find_threads_vs_processes(struct report *R, const char *w, long long inst)
 {
-	long long at = compare_at(R, w, size);
+	long long at = compare_at(R, w, inst);
 	const struct report_cell *t, *p;
 	char a[32], b[32], c[32], d[32], text[600];
 
 	if (!at)
 		return;
-	t = report_best(R, w, size, at, REPORT_KINDS(REPORT_KIND_THREAD), "none",
+	t = report_best(R, w, inst, at, REPORT_KINDS(REPORT_KIND_THREAD), "none",
 			REPORT_ANY_FAMILY);
-	p = report_best(R, w, size, at, REPORT_KINDS(REPORT_KIND_PROCESS), "none",
+	p = report_best(R, w, inst, at, REPORT_KINDS(REPORT_KIND_PROCESS), "none",
 			REPORT_ANY_FAMILY);
 	if (!t || !p)
 		return;
@@ -103,19 +113,19 @@ static void find_threads_vs_processes(struct report *R, const char *w, long long
 	}
 }
 
-static void find_past_cores(struct report *R, const char *w, long long size)
+static void find_past_cores(struct report *R, const char *w, long long inst)
 {
 	long long *ws = xcalloc(R->n + 1, sizeof *ws);
-	size_t nw = report_worker_counts(R, w, size, ws);
-	long long at = compare_at(R, w, size), top = nw ? ws[nw - 1] : 0;
+	size_t nw = report_worker_counts(R, w, inst, ws);
+	long long at = compare_at(R, w, inst), top = nw ? ws[nw - 1] : 0;
 	const struct report_cell *a, *b;
 	char an[200], bn[200], text[600];
 
 	free(ws);
 	if (!at || top <= (long long)R->cores || top <= at)
 		return;
-	a = report_best(R, w, size, at, REPORT_KINDS_PARALLEL, "none", REPORT_ANY_FAMILY);
-	b = report_best(R, w, size, top, REPORT_KINDS_PARALLEL, "none", REPORT_ANY_FAMILY);
+	a = report_best(R, w, inst, at, REPORT_KINDS_PARALLEL, "none", REPORT_ANY_FAMILY);
+	b = report_best(R, w, inst, top, REPORT_KINDS_PARALLEL, "none", REPORT_ANY_FAMILY);
 	if (!a || !b)
 		return;
 	snprintf(an, sizeof an, "%s x%lld", a->label, at);
@@ -136,22 +146,22 @@ static void find_past_cores(struct report *R, const char *w, long long size)
 			w, R->cores, a->speedup, at, a->label, b->speedup, top, b->label);
 }
 
-static void find_pool_vs_spawn(struct report *R, const char *w, long long size)
+static void find_pool_vs_spawn(struct report *R, const char *w, long long inst)
 {
 	static const struct {
 		enum report_kind kind;
 		const char *name;
 	} kinds[] = { { REPORT_KIND_THREAD, "thread" }, { REPORT_KIND_PROCESS, "process" } };
 	long long *ws = xcalloc(R->n + 1, sizeof *ws);
-	size_t nw = report_worker_counts(R, w, size, ws);
+	size_t nw = report_worker_counts(R, w, inst, ws);
 	long long top = nw ? ws[nw - 1] : 0;
 	char a[32], b[32], text[600];
 
 	free(ws);
 	for (size_t k = 0; k < ARRAY_SIZE(kinds) && top > 1; k++) {
 		unsigned kind = REPORT_KINDS(kinds[k].kind);
-		const struct report_cell *pool = report_best(R, w, size, top, kind, "none", MODE_FAMILY_POOL);
-		const struct report_cell *spawn = report_best(R, w, size, top, kind, "none", MODE_FAMILY_SPAWN);
+		const struct report_cell *pool = report_best(R, w, inst, top, kind, "none", MODE_FAMILY_POOL);
+		const struct report_cell *spawn = report_best(R, w, inst, top, kind, "none", MODE_FAMILY_SPAWN);
 		if (!pool || !spawn)
 			continue;
 		if (report_paired(pool, pool->label, spawn, spawn->label, text, sizeof text))
@@ -186,6 +196,15 @@ static bool several_sizes(const struct report *R, const char *w)
 	return false;
 }
 
+/* The first instance of workload w at size (report_instances). */
+static long long inst_of_size(const struct report *R, const char *w, long long size)
+{
+	for (size_t i = 0; i < R->n; i++)
+		if (!strcmp(R->cells[i].workload, w) && R->cells[i].size == size)
+			return R->cells[i].inst;
+	return -1;
+}
+
 /* For a workload measured at several sizes: threads against processes at
  * the smallest and the largest size, per task. */
 static void find_sizes(struct report *R, const char *w)
@@ -203,10 +222,11 @@ static void find_sizes(struct report *R, const char *w)
 	if (lo == hi)
 		return;
 	for (size_t k = 0; k < 2; k++) {
-		long long at = compare_at(R, w, *sz[k]);
-		const struct report_cell *t = at ? report_best(R, w, *sz[k], at, REPORT_KINDS(REPORT_KIND_THREAD),
+		long long inst = inst_of_size(R, w, *sz[k]);
+		long long at = compare_at(R, w, inst);
+		const struct report_cell *t = at ? report_best(R, w, inst, at, REPORT_KINDS(REPORT_KIND_THREAD),
 							   "none", REPORT_ANY_FAMILY) : NULL;
-		const struct report_cell *p = at ? report_best(R, w, *sz[k], at, REPORT_KINDS(REPORT_KIND_PROCESS),
+		const struct report_cell *p = at ? report_best(R, w, inst, at, REPORT_KINDS(REPORT_KIND_PROCESS),
 							   "none", REPORT_ANY_FAMILY) : NULL;
 		char a[32], b[32], sb[UNITS_LEN], text[600];
 		if (!t || !p)
@@ -230,13 +250,13 @@ static void find_sizes(struct report *R, const char *w)
 	}
 }
 
-static void find_pinning(struct report *R, const char *w, long long size)
+static void find_pinning(struct report *R, const char *w, long long inst)
 {
 	const char *pins[8];
 	size_t np = 0;
 
 	for (size_t i = 0; i < R->n && np < ARRAY_SIZE(pins); i++)
-		if (!strcmp(R->cells[i].workload, w) && R->cells[i].size == size &&
+		if (!strcmp(R->cells[i].workload, w) && R->cells[i].inst == inst &&
 		    !report_has_str(pins, np, R->cells[i].pin))
 			pins[np++] = R->cells[i].pin;
 	for (size_t k = 0; k < np; k++) {
@@ -248,18 +268,18 @@ static void find_pinning(struct report *R, const char *w, long long size)
 			continue;
 		for (size_t i = 0; i < R->n; i++) {
 			const struct report_cell *r = &R->cells[i];
-			if (!strcmp(r->workload, w) && r->size == size && !strcmp(r->pin, pins[k]) &&
+			if (!strcmp(r->workload, w) && r->inst == inst && !strcmp(r->pin, pins[k]) &&
 			    r->workers <= (long long)R->cores && r->workers > at)
 				at = r->workers;
 		}
 		for (size_t i = 0; i < R->n && at; i++) {
 			const struct report_cell *p = &R->cells[i], *n = NULL;
-			if (strcmp(p->workload, w) || p->size != size || strcmp(p->pin, pins[k]) ||
+			if (strcmp(p->workload, w) || p->inst != inst || strcmp(p->pin, pins[k]) ||
 			    p->workers != at || !report_measured(p))
 				continue;
 			for (size_t j = 0; j < R->n; j++) {
 				const struct report_cell *q = &R->cells[j];
-				if (!strcmp(q->workload, w) && q->size == size && !strcmp(q->pin, "none") &&
+				if (!strcmp(q->workload, w) && q->inst == inst && !strcmp(q->pin, "none") &&
 				    q->workers == at && !strcmp(q->label, p->label) && report_measured(q))
 					n = q;
 			}
@@ -296,7 +316,7 @@ static void find_pinning(struct report *R, const char *w, long long size)
 static bool fork_twin(const struct report_cell *t, const struct report_cell *s)
 {
 	return !t->start && report_measured(t) && !strcmp(t->workload, s->workload) &&
-	       t->size == s->size && t->workers == s->workers && !strcmp(t->pin, s->pin) &&
+	       t->inst == s->inst && t->workers == s->workers && !strcmp(t->pin, s->pin) &&
 	       !strcmp(t->mode, s->mode) &&
 	       !strcmp(resdoc_str(t->c, "channel", "-"), resdoc_str(s->c, "channel", "-")) &&
 	       !strcmp(resdoc_str(t->c, "lang", "c"), resdoc_str(s->c, "lang", "c"));
@@ -306,10 +326,10 @@ static bool fork_twin(const struct report_cell *t, const struct report_cell *s)
  * largest worker count: what starting workers afresh (spawn) or from a
  * server (forkserver) costs once the pool is up, or per task for
  * fork-spawn. */
-static void find_start_methods(struct report *R, const char *w, long long size)
+static void find_start_methods(struct report *R, const char *w, long long inst)
 {
 	long long *ws = xcalloc(R->n + 1, sizeof *ws);
-	size_t nw = report_worker_counts(R, w, size, ws);
+	size_t nw = report_worker_counts(R, w, inst, ws);
 	long long top = nw ? ws[nw - 1] : 0;
 	char text[600];
 
@@ -317,7 +337,7 @@ static void find_start_methods(struct report *R, const char *w, long long size)
 	for (size_t i = 0; i < R->n; i++) {
 		const struct report_cell *s = &R->cells[i], *f = NULL;
 
-		if (!s->start || strcmp(s->workload, w) || s->size != size || s->workers != top ||
+		if (!s->start || strcmp(s->workload, w) || s->inst != inst || s->workers != top ||
 		    strcmp(s->pin, "none") || !report_measured(s))
 			continue;
 		for (size_t k = 0; k < R->n && !f; k++)
@@ -333,19 +353,39 @@ void report_findings(struct report *R, const char *w)
 {
 	long long size = -1;
 
-	/* The largest size stands for the workload; find_sizes covers the rest. */
+	/* The largest size stands for the workload; find_sizes covers the rest.
+	 * Each of its instances (task counts: report_instances) on its own. */
 	for (size_t i = 0; i < R->n; i++)
 		if (!strcmp(R->cells[i].workload, w) && R->cells[i].size > size)
 			size = R->cells[i].size;
-	/* With several sizes, find_sizes compares threads and processes. */
-	if (!several_sizes(R, w))
-		find_threads_vs_processes(R, w, size);
-	if (compare_at(R, w, size))
-		report_speedup_finding(R, w, size, compare_at(R, w, size));
-	report_amdahl_findings(R, w, size, R->usable_pus);
-	find_past_cores(R, w, size);
-	find_pool_vs_spawn(R, w, size);
-	find_start_methods(R, w, size);
+	for (size_t i = 0; i < R->n; i++) {
+		long long inst = R->cells[i].inst;
+		bool seen = false, several = false;
+
+		if (strcmp(R->cells[i].workload, w) || R->cells[i].size != size)
+			continue;
+		for (size_t k = 0; k < i; k++)
+			seen |= R->cells[k].inst == inst;
+		if (seen)
+			continue;
+		for (size_t k = 0; k < R->n; k++)
+			several |= !strcmp(R->cells[k].workload, w) && R->cells[k].size == size &&
+				   R->cells[k].inst != inst;
+		R->inst_w = w;
+		R->inst_note[0] = 0;
+		if (several)
+			snprintf(R->inst_note, sizeof R->inst_note, " (%lld tasks)", R->cells[i].tasks);
+		/* With several sizes, find_sizes compares threads and processes. */
+		if (!several_sizes(R, w))
+			find_threads_vs_processes(R, w, inst);
+		if (compare_at(R, w, inst))
+			report_speedup_finding(R, w, inst, compare_at(R, w, inst));
+		report_amdahl_findings(R, w, inst, R->usable_pus);
+		find_past_cores(R, w, inst);
+		find_pool_vs_spawn(R, w, inst);
+		find_start_methods(R, w, inst);
+		find_pinning(R, w, inst);
+		R->inst_w = NULL;
+	}
 	find_sizes(R, w);
-	find_pinning(R, w, size);
 }

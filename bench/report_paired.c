@@ -102,11 +102,11 @@ int report_ci_pct(const struct report_cell *a, const struct report_cell *b)
 	return l >= 0.95 ? 95 : (int)floor(l * 100 + 1e-9);
 }
 
-void report_speedup_finding(struct report *R, const char *w, long long size, long long at)
+void report_speedup_finding(struct report *R, const char *w, long long inst, long long at)
 {
-	const struct report_cell *s = report_best(R, w, size, 0, REPORT_KINDS(REPORT_KIND_SERIAL),
+	const struct report_cell *s = report_best(R, w, inst, 0, REPORT_KINDS(REPORT_KIND_SERIAL),
 						  "none", REPORT_ANY_FAMILY);
-	const struct report_cell *b = report_best(R, w, size, at, REPORT_KINDS_PARALLEL, "none",
+	const struct report_cell *b = report_best(R, w, inst, at, REPORT_KINDS_PARALLEL, "none",
 						  REPORT_ANY_FAMILY);
 	char name[200], text[600];
 
@@ -118,7 +118,7 @@ void report_speedup_finding(struct report *R, const char *w, long long size, lon
 			       text);
 }
 
-void report_amdahl_findings(struct report *R, const char *w, long long size, unsigned pus)
+void report_amdahl_findings(struct report *R, const char *w, long long inst, unsigned pus)
 {
 	const char *labels[64];
 	size_t nl = 0;
@@ -126,7 +126,7 @@ void report_amdahl_findings(struct report *R, const char *w, long long size, uns
 
 	for (size_t i = 0; i < R->n && nl < ARRAY_SIZE(labels); i++) {
 		const struct report_cell *r = &R->cells[i];
-		if (!strcmp(r->workload, w) && r->size == size && r->kind != REPORT_KIND_SERIAL &&
+		if (!strcmp(r->workload, w) && r->inst == inst && r->kind != REPORT_KIND_SERIAL &&
 		    !strcmp(r->pin, "none") && !report_has_str(labels, nl, r->label))
 			labels[nl++] = r->label;
 	}
@@ -136,7 +136,7 @@ void report_amdahl_findings(struct report *R, const char *w, long long size, uns
 		long long lo = 0, hi = 0;
 		for (size_t i = 0; i < R->n; i++) {
 			const struct report_cell *r = &R->cells[i];
-			if (strcmp(r->workload, w) || r->size != size || strcmp(r->pin, "none") ||
+			if (strcmp(r->workload, w) || r->inst != inst || strcmp(r->pin, "none") ||
 			    strcmp(r->label, labels[k]) || !report_measured(r))
 				continue;
 			par[n] = (double)(r->tasks > 0 && r->tasks < r->workers ? r->tasks : r->workers);

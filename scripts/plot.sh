@@ -50,6 +50,14 @@ select_rows() {
 	{ IFS= read -r header; printf '%s\n' "$header"; sort -t"$tab" -k11,11 -k5,5n -k7,7n; }
 }
 rows() { echo $(($(wc -l <"$1") - 1)); }
+# per_task FILE: the table with the times (median, its interval) divided by
+# each row's tasks, and a column per_task set to 1 for time.gp's label.
+per_task() {
+	awk -F'\t' -v OFS='\t' '
+		NR==1 { for (i = 1; i <= NF; i++) h[$i] = i; print $0, "per_task"; next }
+		{ n = $h["tasks"] + 0; if (n > 0) { $h["median_ns"] /= n; $h["ci95_lo_ns"] /= n; $h["ci95_hi_ns"] /= n }
+		  print $0, 1 }' "$1"
+}
 # parallel FILE: how many rows are not the serial mode.
 parallel() { col kind "$1" | grep -vc '^serial$' || true; }
 
@@ -87,7 +95,10 @@ for w in $(col workload "$tmp/all.tsv" | sort -u); do
 		note "speedup-$w, time-$w, efficiency-$w" "only the serial mode was run for $w"
 		skipped=$((skipped + 2))
 	elif [ "$w" = noop ]; then
-		draw time.gp "time-$w" "$t" "$w: what handing off tasks costs, per mode and worker count\\n$machine"
+		# Per task: a bench measures noop's pools, executors and spawn
+		# modes with different task counts (tvp report: instances).
+		per_task "$t" >"$tmp/noop-per-task.tsv"
+		draw time.gp "time-$w" "$tmp/noop-per-task.tsv" "$w: what handing off one task costs, per mode and worker count\\n$machine"
 		note "speedup-$w, efficiency-$w" "noop measures the cost of a hand-off; a speedup over doing nothing means nothing"
 		skipped=$((skipped + 1))
 	else

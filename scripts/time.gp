@@ -25,7 +25,19 @@ xpos(w, s) = wordpos(sprintf("%d", w), wlist) + (wordpos(s, series) - (ns + 1) /
 low = minof("median_ns")
 logy = (low > 0 && top / low > 30)
 set xlabel "workers (threads or processes)"
-set ylabel sprintf("time of one measurement, median (%s%s)", unit, logy ? ", log scale" : "")
+# A table from plot.sh's per_task (noop) holds the time of one task.
+pertask = (maxof("per_task") > 0)
+what = pertask ? "time per task" : "time of one measurement"
+if (logy) {
+	# In seconds with SI prefixes on the ticks ("10 ms", "100 µs"), as the
+	# overhead chart: one unit cannot label decades apart.
+	scale = 1e9
+	set micro
+	set format y "%.0s %cs"
+	set ylabel sprintf("%s, median (log scale)", what)
+} else {
+	set ylabel sprintf("%s, median (%s)", what, unit)
+}
 set xrange [0.4:words(wlist) + 0.6]
 if (logy) {
 	set logscale y 10

@@ -72,6 +72,22 @@ static void assert_chart(const char *dir, const char *name)
 	free(png);
 }
 
+/* The text of chart name's SVG in dir/charts (free it). */
+static char *chart_svg(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/charts/%s.svg", dir, name), *buf;
+	FILE *f = fopen(path, "r");
+	long len;
+
+	ck_assert_msg(f, "%s missing", path);
+	ck_assert(fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0);
+	buf = xcalloc((size_t)len + 1, 1);
+	ck_assert(fread(buf, 1, (size_t)len, f) == (size_t)len);
+	fclose(f);
+	free(path);
+	return buf;
+}
+
 START_TEST(every_chart_from_the_fixtures)
 {
 	static const char *const charts[] = {
@@ -94,27 +110,21 @@ START_TEST(every_chart_from_the_fixtures)
 	 * count (2) lies within the cores, and one point cannot test the law
 	 * (the 4- and 8-worker points are left out of the fit). */
 	{
-		char *svg = xasprintf("%s/charts/speedup-count.svg", dir), buf[1 << 16];
-		FILE *f = fopen(svg, "r");
-		size_t n = fread(buf, 1, sizeof buf - 1, f);
-		buf[n] = '\0';
-		fclose(f);
+		char *buf = chart_svg(dir, "speedup-count");
+
 		ck_assert_msg(!strstr(buf, "Amdahl f = "), "an Amdahl fit on one point in the legend");
 		ck_assert(strstr(buf, "2 cores"));
 		/* The size in units, as the report says it. */
 		ck_assert_msg(strstr(buf, "(size 20M iterations)"), "no size in units in the title");
-		free(svg);
+		free(buf);
 	}
 	/* The overhead legend names only the kinds drawn (thread, process). */
 	{
-		char *svg = xasprintf("%s/charts/overhead.svg", dir), buf[1 << 17];
-		FILE *f = fopen(svg, "r");
-		size_t n = fread(buf, 1, sizeof buf - 1, f);
-		buf[n] = '\0';
-		fclose(f);
+		char *buf = chart_svg(dir, "overhead");
+
 		ck_assert(strstr(buf, ">thread<") && strstr(buf, ">process<"));
 		ck_assert_msg(!strstr(buf, ">other<"), "an 'other' legend entry with no bars");
-		free(svg);
+		free(buf);
 	}
 	free(out);
 	tvp_rm_rf(dir);
@@ -174,13 +184,15 @@ START_TEST(a_quick_run_draws_what_it_has)
 }
 END_TEST
 
-/* noop measures what a hand-off costs: its time chart is drawn, its speedup
- * and efficiency charts are not (a speedup over doing nothing means
- * nothing). The input: the sample's noop cells. */
+/* noop measures what a hand-off costs: its time chart is drawn, per task
+ * (a bench runs noop's pools, executors and spawn modes with different task
+ * counts), its speedup and efficiency charts are not (a speedup over doing
+ * nothing means nothing). The input: a sample run's noop cells
+ * (tests/fixtures/sample-noop.json). */
 START_TEST(noop_has_no_speedup_chart)
 {
 	char *dir = tvp_tmpdir(), *in = xasprintf("%s/noop.json", dir), *out;
-	char *sample = xasprintf("%s/results/sample/results.json", root());
+	char *sample = xasprintf("%s/tests/fixtures/sample-noop.json", root());
 	json_t *doc = json_load_file(sample, 0, NULL), *keep = json_array(), *cell;
 	size_t i;
 	int st;
@@ -198,6 +210,9 @@ START_TEST(noop_has_no_speedup_chart)
 	assert_chart(dir, "time-noop");
 	ck_assert_msg(strstr(out, "speedup-noop, efficiency-noop: skipped: noop measures the cost of a hand-off"),
 		      "%s", out);
+	free(out);
+	out = chart_svg(dir, "time-noop");
+	ck_assert_msg(strstr(out, "time per task"), "time-noop's axis is not per task");
 	free(out);
 	json_decref(doc);
 	tvp_rm_rf(dir);

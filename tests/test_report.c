@@ -77,11 +77,12 @@ START_TEST(findings_from_the_fixture)
 }
 END_TEST
 
-/* The sample's bandwidth entries carry their time per message in stats and
- * the rate in bytes_per_s: the report prints the rate, as the JSON says it. */
+/* A sample run's bandwidth entries (tests/fixtures/sample-overhead.json)
+ * carry their time per message in stats and the rate in bytes_per_s: the
+ * report prints the rate, as the JSON says it. */
 START_TEST(bandwidth_and_memory_in_units)
 {
-	char *o = fixture("../../results/sample/overhead.json");
+	char *o = fixture("sample-overhead.json");
 	struct tvp_cmd c;
 
 	tvp_run_cli(&c, 30, "report", o, NULL);
@@ -372,6 +373,62 @@ START_TEST(paired_findings_from_rounds)
 }
 END_TEST
 
+/* A bench measures one workload at one size with several task counts (noop:
+ * a pool group of a million tasks, an executor group and a spawn group of
+ * far fewer). rounds.json plus its serial and fork-spawn cells again with 2
+ * tasks and a quarter of the times: a second instance of count at 20M. Its
+ * fork-spawn (15.75 ms) must not be the best mode of the 8-task table, nor
+ * the fork-spawn that the 8-task fork-pool is found against. */
+START_TEST(instances_with_other_task_counts_apart)
+{
+	char *f = fixture("rounds.json"), *dir = tvp_tmpdir(), *out = xasprintf("%s/two.json", dir);
+	json_t *doc = json_load_file(f, 0, NULL), *res, *c;
+	struct tvp_cmd cmd;
+	size_t i, n;
+
+	ck_assert_ptr_nonnull(doc);
+	res = json_object_get(doc, "results");
+	n = json_array_size(res);
+	for (i = 0; i < n; i++) {
+		const char *mode = json_string_value(json_object_get(json_array_get(res, i), "mode"));
+		json_t *st, *smp, *e;
+		const char *k;
+		size_t j;
+
+		if (strcmp(mode, "serial") && strcmp(mode, "fork-spawn"))
+			continue;
+		c = json_deep_copy(json_array_get(res, i));
+		json_object_set_new(c, "tasks", json_integer(2));
+		st = json_object_get(c, "stats");
+		json_object_foreach(st, k, e)
+			if (strstr(k, "_ns"))
+				json_object_set_new(st, k, json_real(json_number_value(e) / 4));
+		json_array_foreach(json_object_get(c, "samples"), j, smp)
+			json_object_set_new(smp, "wall_ns",
+					    json_integer(json_integer_value(json_object_get(smp, "wall_ns")) / 4));
+		json_array_append_new(res, c);
+	}
+	ck_assert_int_eq(json_dump_file(doc, out, 0), 0);
+	json_decref(doc);
+	tvp_run_cli(&cmd, 30, "report", out, NULL);
+	ck_assert_msg(cmd.status == 0, "exit %d: %s", cmd.status, cmd.err);
+	has(cmd.out, "count, size 20M iterations, 8 tasks per measurement (pin none)");
+	has(cmd.out, "count, size 20M iterations, 2 tasks per measurement (pin none)");
+	has(cmd.out, "        2  thread-pool              42.20 ms");
+	has(cmd.out, "        2  fork-spawn               15.75 ms");
+	/* rounds.json's finding, of its own instance, named by its tasks. */
+	has(cmd.out, "for count (8 tasks) at 2 workers, a process pool against a process per task: "
+		     "fork-pool/shm is 49% faster than fork-spawn (ratio 1.49, 95% CI 1.47-1.50)");
+	has(cmd.out, "for count (2 tasks), the fastest at 2 workers");
+	ck_assert_msg(!strstr(cmd.out, "slower than fork-spawn"), "%s", cmd.out);
+	tvp_cmd_free(&cmd);
+	tvp_rm_rf(dir);
+	free(dir);
+	free(out);
+	free(f);
+}
+END_TEST
+
 /* rounds.json cut to rounds 0-2, fork-pool x2's times there multiplied by
  * 1.0, 1.3 and 0.8, thread-pool x2's round 0 marked contended. Ratios
  * fp_r / tp_r: 1.01, 0.990 x 1.3 = 1.287, 1.0303 x 0.8 = 0.824; median
@@ -429,6 +486,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, bandwidth_and_memory_in_units);
 	tcase_add_test(tc, html_page_stands_alone);
 	tcase_add_test(tc, paired_findings_from_rounds);
+	tcase_add_test(tc, instances_with_other_task_counts_apart);
 	tcase_add_test(tc, undecided_and_kept_contended);
 	tcase_add_test(tc, overhead_beside_the_results);
 	tcase_add_test(tc, bad_input);
