@@ -106,6 +106,24 @@
  *     the noise. The floor: `tvp overhead --only
  *     wave-thread-128,wave-process-128`, bare threads and processes woken
  *     the same way, processes 1.01-1.02 times slower (bench/overhead/wave.c).
+ *   - what is left of that map's gap (a driver running thread-pool,
+ *     fork-pool and both executors alternately in one process, 40-60
+ *     rounds, medians; 2026-11-30): the 128th task starts 564-818 us after
+ *     the map begins in a thread pool and 992-1466 us in a fork pool, most
+ *     of the final gap. Half of it is the parent's own CPU in the dispatch
+ *     (CLOCK_THREAD_CPUTIME_ID around map_async: 620-760 us against
+ *     330-530; the eventfd write that wakes a worker about 3.7 us of a
+ *     post, a thread pool's futex wake 2.2 in a bare driver), half the
+ *     woken workers preempting it on its PU (about 50 involuntary switches
+ *     of the caller per dispatch in both pools) with slices of 8 us
+ *     median against a thread worker's 5 (perf sched timehist; bare
+ *     processes 6, bare threads 4: a process switch costs more on this
+ *     VM). Tried and dropped, each within 0.4% in paired rounds: workers
+ *     that sleep on a futex in the channel's page instead of poll() on an
+ *     eventfd (the waker reads how its peer sleeps from the sleeping word);
+ *     prefetching the next idle worker's ring lines in the dispatch loop;
+ *     and, in a bare driver, a wake-up tree (each woken worker wakes two):
+ *     the chain's latency outweighed the parallel wake-ups.
  */
 #include "par/fork_pool_impl.h"
 
