@@ -1,12 +1,14 @@
 /* test_hpc_modes.c: what the omp and mpi modes promise beyond giving the
  * serial mode's results (test_thread_modes and test_fork_modes check those,
  * and each workload's cli_every_mode runs them from the registry): omp
- * leaves no thread behind, so a fork pool works after it; mpi fails with a
+ * leaves no thread behind, so a fork pool works after it, and leaves the
+ * calling thread's CPUs as it found them; mpi fails with a
  * clear message when mpirun is missing, names a rank killed mid-batch,
  * works over TCP, and leaves no mpirun or rank behind. Skipped where the
  * mode was not built or mpirun is absent. */
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 
 #include "bench/modes/mode.h"
 #include "bench/util.h"
+#include "par/pin.h"
 #include "par/proc.h"
 #include "testutil.h"
 #include "workloads/workload.h"
@@ -147,6 +150,35 @@ START_TEST(omp_leaves_no_thread)
 }
 END_TEST
 
+/* The calling thread is the omp team's thread 0, so a pin plan binds it;
+ * teardown must give it its CPUs back, or every thread and process made
+ * after an omp@scatter cell inherits one PU (an unpinned thread pool then
+ * ran at 1.00x on two cores). */
+START_TEST(omp_gives_the_caller_its_cpus_back)
+{
+	const struct mode *omp = need_mode("omp");
+	struct workload_inst wi = { .wl = workload_find("count"), .size = 1000 };
+	struct pin_plan *plan;
+	struct mode_run m;
+	cpu_set_t before, after;
+	char err[256];
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof before, &before), 0);
+	if (CPU_COUNT(&before) < 2)
+		tvp_skip("one usable PU: a binding to it changes nothing");
+	ck_assert_msg(pin_plan_new(&plan, "scatter", 2, err, sizeof err) == 0, "%s", err);
+	prepare(&m, &wi, 2, 50);
+	m.pin = plan;
+	ck_assert_int_eq(run(omp, &m), 0);
+	check_counted(&m, 1000);
+	mode_run_free_arrays(&m);
+	ck_assert_int_eq(sched_getaffinity(0, sizeof after, &after), 0);
+	ck_assert_msg(CPU_EQUAL(&before, &after), "the caller kept the team's binding: %d CPUs of %d",
+		      CPU_COUNT(&after), CPU_COUNT(&before));
+	pin_plan_free(plan);
+}
+END_TEST
+
 START_TEST(mpi_without_mpirun)
 {
 	const struct mode *md = need_mode("mpi");
@@ -225,6 +257,7 @@ static Suite *hpc_modes_suite(void)
 	TCase *tc = tvp_tcase(s, "omp-mpi", 60);
 
 	tcase_add_test(tc, omp_leaves_no_thread);
+	tcase_add_test(tc, omp_gives_the_caller_its_cpus_back);
 	tcase_add_test(tc, mpi_without_mpirun);
 	tcase_add_test(tc, mpi_over_tcp);
 	tcase_add_test(tc, mpi_killed_rank);
