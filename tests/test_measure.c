@@ -1,8 +1,10 @@
 /* test_measure.c: one measurement of a cell (bench/run/measure.c) leaves
  * the process as it found it: the heap its workers filled and freed is
  * given back to the kernel, so a later cell that forks does not copy it;
- * and tvp's malloc thresholds keep large blocks out of the heap. */
+ * tvp's malloc thresholds keep large blocks out of the heap; and a mode
+ * that leaves tvp's thread bound to fewer CPUs is undone. */
 #include <malloc.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,13 +107,73 @@ START_TEST(large_blocks_are_mapped_every_time)
 }
 END_TEST
 
+/* The serial mode, but its setup binds the calling thread to one CPU and
+ * leaves it so, as the omp mode once did. */
+static int (*serial_setup)(struct mode_run *m);
+
+static int binding_setup(struct mode_run *m)
+{
+	cpu_set_t one;
+	int cpu = 0;
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof one, &one), 0);
+	while (!CPU_ISSET(cpu, &one))
+		cpu++;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof one, &one), 0);
+	return serial_setup(m);
+}
+
+/* A mode that leaves tvp's thread bound would confine every later cell to
+ * those CPUs: measure() gives the thread its CPUs back. */
+START_TEST(a_mode_that_binds_the_caller_is_undone)
+{
+	struct wlt t;
+	struct pin_plan *plan;
+	struct mode binder;
+	struct cell c;
+	struct sample s;
+	cpu_set_t before, after;
+	char err[512];
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof before, &before), 0);
+	if (CPU_COUNT(&before) < 2)
+		tvp_skip("one usable PU: a binding to it changes nothing");
+	wlt_init(&t, "count", "1K", NULL);
+	wlt_setup(&t);
+	ck_assert_int_eq(pin_plan_new(&plan, "none", 1, err, sizeof err), 0);
+	binder = *mode_find("serial");
+	serial_setup = binder.setup;
+	binder.name = "binder";
+	binder.setup = binding_setup;
+	memset(&c, 0, sizeof c);
+	c.lang = CELL_LANG_C;
+	c.wi = &t.wi;
+	c.mode = &binder;
+	c.workers = 1;
+	c.tasks = 4;
+	c.size = t.wi.size;
+	c.plan = plan;
+	c.pin = "none";
+	ck_assert_msg(measure(&c, NULL, &s, err, sizeof err) == 0, "%s", err);
+	sample_release(&s);
+	ck_assert_int_eq(sched_getaffinity(0, sizeof after, &after), 0);
+	ck_assert_msg(CPU_EQUAL(&before, &after), "tvp's thread kept the mode's binding: %d CPUs of %d",
+		      CPU_COUNT(&after), CPU_COUNT(&before));
+	pin_plan_free(plan);
+	wlt_teardown(&t);
+}
+END_TEST
+
 static Suite *measure_suite(void)
 {
 	Suite *s = suite_create("measure");
-	TCase *tc = tvp_tcase(s, "heap", 60);
+	TCase *tc = tvp_tcase(s, "measure", 60);
 
 	tcase_add_test(tc, a_measurement_gives_the_freed_heap_back);
 	tcase_add_test(tc, large_blocks_are_mapped_every_time);
+	tcase_add_test(tc, a_mode_that_binds_the_caller_is_undone);
 	return s;
 }
 

@@ -59,7 +59,13 @@
  * Placement. Workers report a failed binding as pinned 0 with bind_errno;
  * under --pin-strict (mode_run.pin_strict) that fails the measurement here,
  * naming the worker, its CPUs and the reason. Without it the sample keeps
- * the worker as it ran and the run loop warns once.
+ * the worker as it ran and the run loop warns once. A mode must leave tvp's
+ * own thread on the CPUs it had: every later thread and process inherits
+ * them. The omp mode once left it bound to one PU after an omp@scatter
+ * cell, and make bench's unpinned count cells that followed ran on one core
+ * (1.00x at 2 workers). So each measurement compares the thread's CPUs
+ * before and after, puts them back if a mode moved them, and says so on
+ * stderr once per mode.
  */
 #include "bench/run/measure.h"
 
@@ -67,6 +73,7 @@
 #include <inttypes.h>
 #include <malloc.h>
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +301,29 @@ static void record_usage(struct sample *s, const struct cell *c, const struct us
 	s->n_counters = wl->counters ? wl->counters(c->wi, s->counters, SAMPLE_MAX_COUNTERS) : 0;
 }
 
+/* A mode must leave the calling thread's CPUs as it found them: every
+ * thread and process made later inherits them (DESIGN: placement). Puts
+ * them back and says so once per mode when one did not. */
+static void keep_caller_cpus(const struct cell *c, const cpu_set_t *before)
+{
+	static const struct mode *told[16];
+	static size_t ntold;
+	cpu_set_t now;
+	bool seen = false;
+
+	if (sched_getaffinity(0, sizeof now, &now) != 0 || CPU_EQUAL(&now, before))
+		return;
+	sched_setaffinity(0, sizeof *before, before);
+	for (size_t i = 0; i < ntold; i++)
+		seen |= told[i] == c->mode;
+	if (seen)
+		return;
+	if (ntold < ARRAY_SIZE(told))
+		told[ntold++] = c->mode;
+	fprintf(stderr, "tvp: %s left tvp's thread bound to %d of its %d CPUs; given back (a bug of "
+		"the mode)\n", c->mode->name, CPU_COUNT(&now), CPU_COUNT(before));
+}
+
 int measure(const struct cell *c, struct capacity *cap, struct sample *out, char *err,
 	    size_t errlen)
 {
@@ -302,6 +332,8 @@ int measure(const struct cell *c, struct capacity *cap, struct sample *out, char
 	struct usage u[4];   /* see record_usage */
 	struct kernel_reading k0, k1;
 	struct sample s;
+	cpu_set_t cpus;
+	bool have_cpus = sched_getaffinity(0, sizeof cpus, &cpus) == 0;
 	uint64_t t0;
 	int rc;
 
@@ -393,6 +425,8 @@ out_failed:
 out:
 	sample_release(&s);
 	mode_run_free_arrays(&m);
+	if (have_cpus)
+		keep_caller_cpus(c, &cpus);
 	/* Give the freed heap back (DESIGN: the heap between measurements). */
 	malloc_trim(0);
 	return rc;
