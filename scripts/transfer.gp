@@ -12,9 +12,11 @@ load system("dirname '".ARG0."'")."/common.gp"
 
 series = distinct("series")
 if (words(series) == 0) { print "transfer.gp: no rows in ".in; exit status 1 }
-top = maxof("median_ns") / minof("tasks")
-scale = (top >= 1e10 ? 1e9 : (top >= 1e7 ? 1e6 : (top >= 1e4 ? 1e3 : 1)))
-unit = (scale == 1e9 ? "s" : (scale == 1e6 ? "ms" : (scale == 1e3 ? "µs" : "ns")))
+# In seconds with SI prefixes on the ticks ("10 ms", "100 µs"), as the time
+# and overhead charts on a log axis: the sizes span decades of time.
+scale = 1e9
+set micro
+set format y "%.0s %cs"
 set xlabel "result size per task (log scale)"
 set logscale xy
 # A tick at each measured size, named in binary units ("4 KiB").
@@ -23,7 +25,7 @@ sizes = distinctn("size")
 set xtics ()
 do for [i=1:words(sizes)] { set xtics add (bytes(real(word(sizes, i))) real(word(sizes, i))) }
 set xrange [real(word(sizes, 1)) / 2:real(word(sizes, words(sizes))) * 2]
-set ylabel sprintf("time per task, median (%s, log scale)", unit)
+set ylabel "time per task, median (log scale)"
 set errorbars 0 lw 1.5
 plotcmd = "plot"
 n = 0
