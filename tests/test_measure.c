@@ -34,6 +34,22 @@ static long rss_anon_kb(void)
 	return kb;
 }
 
+/* A C cell of mode md with one unpinned worker and tasks tasks of t. */
+static void one_worker_cell(struct cell *c, struct wlt *t, const struct mode *md, uint64_t tasks,
+			    const struct pin_plan *plan)
+{
+	ck_assert_ptr_nonnull(md);
+	memset(c, 0, sizeof *c);
+	c->lang = CELL_LANG_C;
+	c->wi = &t->wi;
+	c->mode = md;
+	c->workers = 1;
+	c->tasks = tasks;
+	c->size = t->wi.size;
+	c->plan = plan;
+	c->pin = "none";
+}
+
 /* 16384 results of 4 KiB each, made and freed by the measurement: 64 MiB
  * that glibc keeps resident unless it is trimmed (the serial mode's, on
  * this thread; omp's and the executors' alike). Before the trim, `make
@@ -53,16 +69,7 @@ START_TEST(a_measurement_gives_the_freed_heap_back)
 	wlt_init(&t, "transfer", "4K", NULL);
 	wlt_setup(&t);
 	ck_assert_int_eq(pin_plan_new(&plan, "none", 1, err, sizeof err), 0);
-	memset(&c, 0, sizeof c);
-	c.lang = CELL_LANG_C;
-	c.wi = &t.wi;
-	c.mode = mode_find("serial");
-	ck_assert_ptr_nonnull(c.mode);
-	c.workers = 1;
-	c.tasks = 16384;
-	c.size = t.wi.size;
-	c.plan = plan;
-	c.pin = "none";
+	one_worker_cell(&c, &t, mode_find("serial"), 16384, plan);
 	before = rss_anon_kb();
 	for (int round = 0; round < 2; round++) {
 		ck_assert_msg(measure(&c, NULL, &s, err, sizeof err) == 0, "%s", err);
@@ -147,15 +154,7 @@ START_TEST(a_mode_that_binds_the_caller_is_undone)
 	serial_setup = binder.setup;
 	binder.name = "binder";
 	binder.setup = binding_setup;
-	memset(&c, 0, sizeof c);
-	c.lang = CELL_LANG_C;
-	c.wi = &t.wi;
-	c.mode = &binder;
-	c.workers = 1;
-	c.tasks = 4;
-	c.size = t.wi.size;
-	c.plan = plan;
-	c.pin = "none";
+	one_worker_cell(&c, &t, &binder, 4, plan);
 	ck_assert_msg(measure(&c, NULL, &s, err, sizeof err) == 0, "%s", err);
 	sample_release(&s);
 	ck_assert_int_eq(sched_getaffinity(0, sizeof after, &after), 0);
