@@ -25,8 +25,9 @@ xpos(w, s) = wordpos(sprintf("%d", w), wlist) + (wordpos(s, series) - (ns + 1) /
 low = minof("median_ns")
 logy = (low > 0 && top / low > 30)
 set xlabel "workers (threads or processes)"
-# A table from plot.sh's per_task (noop) holds the time of one task.
-pertask = (maxof("per_task") > 0)
+# A table from plot.sh's per_task (noop) holds the time of one task: it has
+# a per_task column (looked up in the header, not read as a value).
+pertask = int(system("head -n 1 '".in."' | tr '\t' '\n' | grep -cx per_task")) > 0
 what = pertask ? "time per task" : "time of one measurement"
 if (logy) {
 	# In seconds with SI prefixes on the ticks ("10 ms", "100 µs"), as the
