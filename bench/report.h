@@ -57,11 +57,6 @@ struct report {
 	unsigned cores, pus;
 	unsigned usable_pus;         /* topology.allowed_pu_count, else pus */
 	size_t findings;             /* written so far */
-	/* While one instance of a workload that has several at its size is
-	 * found about (report_findings): its workload and " (N tasks)", which
-	 * report_finding puts after "for WORKLOAD". */
-	const char *inst_w;
-	char inst_note[48];
 	FILE *out;
 	bool html;                   /* write HTML (report_html.c), not text */
 };
@@ -116,11 +111,20 @@ bool report_paired(const struct report_cell *a, const char *a_name, const struct
  * rounded down (75 for 3 samples; 95 for a /1 cell without ci_level). */
 int report_ci_pct(const struct report_cell *a, const struct report_cell *b);
 
+/* What findings are about: one instance of a workload (report_instances),
+ * and what they call it, the workload's name with " (N tasks)" when its
+ * size has several instances (the bench's noop groups). */
+struct report_inst {
+	const char *w;
+	long long id;
+	char name[96];
+};
+
 /* Paired findings (report_paired.c): the fastest cell at `at` workers
  * against serial; Amdahl's serial fraction of each mode where the fit on
  * worker counts up to pus (the usable PUs) is good (bench/amdahl.h). */
-void report_speedup_finding(struct report *R, const char *w, long long inst, long long at);
-void report_amdahl_findings(struct report *R, const char *w, long long inst, unsigned pus);
+void report_speedup_finding(struct report *R, const struct report_inst *in, long long at);
+void report_amdahl_findings(struct report *R, const struct report_inst *in, unsigned pus);
 
 /* Every finding on workload w's cells. */
 void report_findings(struct report *R, const char *w);

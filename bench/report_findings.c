@@ -49,16 +49,6 @@ void report_finding(struct report *R, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	if (R->inst_w && R->inst_note[0]) {
-		size_t n = 4 + strlen(R->inst_w);
-
-		if (!strncmp(text, "for ", 4) && !strncmp(text + 4, R->inst_w, n - 4) &&
-		    (text[n] == ' ' || text[n] == ',')) {
-			report_item(R, "%s%.*s%s%s", R->html ? "" : "- ", (int)n, text, R->inst_note,
-				    text + n);
-			return;
-		}
-	}
 	report_item(R, "%s%s", R->html ? "" : "- ", text);
 }
 
@@ -79,8 +69,10 @@ static long long compare_at(const struct report *R, const char *w, long long ins
 	return at;
 }
 
-static void find_threads_vs_processes(struct report *R, const char *w, long long inst)
+static void find_threads_vs_processes(struct report *R, const struct report_inst *in)
 {
+	const char *w = in->w;
+	long long inst = in->id;
 	long long at = compare_at(R, w, inst);
 	const struct report_cell *t, *p;
 	char a[32], b[32], c[32], d[32], text[600];
@@ -94,27 +86,29 @@ static void find_threads_vs_processes(struct report *R, const char *w, long long
 	if (!t || !p)
 		return;
 	if (report_paired(t, t->label, p, p->label, text, sizeof text))
-		report_finding(R, "for %s at %lld workers (%u cores), threads against processes: %s", w, at,
+		report_finding(R, "for %s at %lld workers (%u cores), threads against processes: %s", in->name, at,
 			       R->cores, text);
 	else if (!report_apart(t, p))
 		report_finding(R, "on this machine, for %s, threads and processes are not told apart: %s %.2fx and %s "
 			   "%.2fx at %lld workers (%u cores); their %d%% CIs overlap (%s-%s and %s-%s), so "
 			   "the data do not separate them" UNPAIRED,
-			w, t->label, t->speedup, p->label, p->speedup, at, R->cores, report_ci_pct(t, p),
+			in->name, t->label, t->speedup, p->label, p->speedup, at, R->cores, report_ci_pct(t, p),
 			report_dur(a, 32, t->lo), report_dur(b, 32, t->hi), report_dur(c, 32, p->lo),
 			report_dur(d, 32, p->hi));
 	else {
 		const struct report_cell *f = t->med < p->med ? t : p, *s = f == t ? p : t;
 		report_finding(R, "for %s at %lld workers (%u cores), %s beat %s by %.2fx: %s %.2fx against %s "
 			   "%.2fx (medians %s and %s, CIs apart)" UNPAIRED,
-			w, at, R->cores, f == t ? "threads" : "processes", f == t ? "processes" : "threads",
+			in->name, at, R->cores, f == t ? "threads" : "processes", f == t ? "processes" : "threads",
 			s->med / f->med, f->label, f->speedup, s->label, s->speedup, report_dur(a, 32, f->med),
 			report_dur(b, 32, s->med));
 	}
 }
 
-static void find_past_cores(struct report *R, const char *w, long long inst)
+static void find_past_cores(struct report *R, const struct report_inst *in)
 {
+	const char *w = in->w;
+	long long inst = in->id;
 	long long *ws = xcalloc(R->n + 1, sizeof *ws);
 	size_t nw = report_worker_counts(R, w, inst, ws);
 	long long at = compare_at(R, w, inst), top = nw ? ws[nw - 1] : 0;
@@ -131,23 +125,25 @@ static void find_past_cores(struct report *R, const char *w, long long inst)
 	snprintf(an, sizeof an, "%s x%lld", a->label, at);
 	snprintf(bn, sizeof bn, "%s x%lld", b->label, top);
 	if (report_paired(b, bn, a, an, text, sizeof text))
-		report_finding(R, "for %s, workers past the %u cores, the best at each: %s", w, R->cores, text);
+		report_finding(R, "for %s, workers past the %u cores, the best at each: %s", in->name, R->cores, text);
 	else if (b->hi < a->lo)
 		report_finding(R, "for %s, workers past the %u cores keep helping: best %.2fx at %lld workers "
 			   "(%s) against %.2fx at %lld (%s)" UNPAIRED,
-			w, R->cores, b->speedup, top, b->label, a->speedup, at, a->label);
+			in->name, R->cores, b->speedup, top, b->label, a->speedup, at, a->label);
 	else if (a->hi < b->lo)
 		report_finding(R, "for %s, workers past the %u cores cost time: best %.2fx at %lld workers (%s) "
 			   "against %.2fx at %lld (%s); CIs apart" UNPAIRED,
-			w, R->cores, b->speedup, top, b->label, a->speedup, at, a->label);
+			in->name, R->cores, b->speedup, top, b->label, a->speedup, at, a->label);
 	else
 		report_finding(R, "for %s, workers past the %u cores neither help nor hurt measurably: best "
 			   "%.2fx at %lld workers (%s), %.2fx at %lld (%s); CIs overlap" UNPAIRED,
-			w, R->cores, a->speedup, at, a->label, b->speedup, top, b->label);
+			in->name, R->cores, a->speedup, at, a->label, b->speedup, top, b->label);
 }
 
-static void find_pool_vs_spawn(struct report *R, const char *w, long long inst)
+static void find_pool_vs_spawn(struct report *R, const struct report_inst *in)
 {
+	const char *w = in->w;
+	long long inst = in->id;
 	static const struct {
 		enum report_kind kind;
 		const char *name;
@@ -165,18 +161,18 @@ static void find_pool_vs_spawn(struct report *R, const char *w, long long inst)
 		if (!pool || !spawn)
 			continue;
 		if (report_paired(pool, pool->label, spawn, spawn->label, text, sizeof text))
-			report_finding(R, "for %s at %lld workers, a %s pool against a %s per task: %s", w, top,
+			report_finding(R, "for %s at %lld workers, a %s pool against a %s per task: %s", in->name, top,
 				       kinds[k].name, kinds[k].name, text);
 		else if (!report_apart(pool, spawn))
 			report_finding(R, "for %s at %lld workers, a %s pool and a %s per task are not told apart: %s %s "
 				   "and %s %s (CIs overlap)" UNPAIRED,
-				w, top, kinds[k].name, kinds[k].name, pool->label, report_dur(a, 32, pool->med),
+				in->name, top, kinds[k].name, kinds[k].name, pool->label, report_dur(a, 32, pool->med),
 				spawn->label,
 				report_dur(b, 32, spawn->med));
 		else
 			report_finding(R, "for %s at %lld workers, %s is %.2fx faster than %s: %s against %s "
 				   "(CIs apart)" UNPAIRED,
-				w, top, pool->med < spawn->med ? pool->label : spawn->label,
+				in->name, top, pool->med < spawn->med ? pool->label : spawn->label,
 				fmax(pool->med, spawn->med) / fmin(pool->med, spawn->med),
 				pool->med < spawn->med ? spawn->label : pool->label,
 				report_dur(a, 32, fmin(pool->med, spawn->med)), report_dur(b, 32, fmax(pool->med, spawn->med)));
@@ -250,8 +246,10 @@ static void find_sizes(struct report *R, const char *w)
 	}
 }
 
-static void find_pinning(struct report *R, const char *w, long long inst)
+static void find_pinning(struct report *R, const struct report_inst *in)
 {
+	const char *w = in->w;
+	long long inst = in->id;
 	const char *pins[8];
 	size_t np = 0;
 
@@ -287,7 +285,7 @@ static void find_pinning(struct report *R, const char *w, long long inst)
 				continue;
 			snprintf(pn, sizeof pn, "%s@%s", p->label, pins[k]);
 			if (report_paired(p, pn, n, n->label, text, sizeof text)) {
-				report_finding(R, "for %s at %lld workers, pinned '%s' against unpinned: %s", w, at,
+				report_finding(R, "for %s at %lld workers, pinned '%s' against unpinned: %s", in->name, at,
 					       pins[k], text);
 				continue;
 			}
@@ -304,11 +302,11 @@ static void find_pinning(struct report *R, const char *w, long long inst)
 		if (differ == 0 && same > 0)
 			report_finding(R, "for %s at %lld workers, pinning '%s' made no measurable difference: %zu "
 				   "mode(s) compared with unpinned, every CI overlapping" UNPAIRED,
-				w, at, pins[k], same);
+				in->name, at, pins[k], same);
 		else if (differ > 0)
 			report_finding(R, "for %s at %lld workers, pinning '%s' changed %zu of %zu mode(s); the "
 				   "largest: %s %.2fx pinned against %.2fx unpinned (CIs apart)" UNPAIRED,
-				w, at, pins[k], differ, differ + same, bigp->label, bigp->speedup, bign->speedup);
+				in->name, at, pins[k], differ, differ + same, bigp->label, bigp->speedup, bign->speedup);
 	}
 }
 
@@ -326,8 +324,10 @@ static bool fork_twin(const struct report_cell *t, const struct report_cell *s)
  * largest worker count: what starting workers afresh (spawn) or from a
  * server (forkserver) costs once the pool is up, or per task for
  * fork-spawn. */
-static void find_start_methods(struct report *R, const char *w, long long inst)
+static void find_start_methods(struct report *R, const struct report_inst *in)
 {
+	const char *w = in->w;
+	long long inst = in->id;
 	long long *ws = xcalloc(R->n + 1, sizeof *ws);
 	size_t nw = report_worker_counts(R, w, inst, ws);
 	long long top = nw ? ws[nw - 1] : 0;
@@ -345,7 +345,7 @@ static void find_start_methods(struct report *R, const char *w, long long inst)
 				f = &R->cells[k];
 		if (f && report_paired(s, s->label, f, f->label, text, sizeof text))
 			report_finding(R, "for %s at %lld workers, workers started by %s against fork: %s",
-				       w, top, s->start, text);
+				       in->name, top, s->start, text);
 	}
 }
 
@@ -359,33 +359,32 @@ void report_findings(struct report *R, const char *w)
 		if (!strcmp(R->cells[i].workload, w) && R->cells[i].size > size)
 			size = R->cells[i].size;
 	for (size_t i = 0; i < R->n; i++) {
-		long long inst = R->cells[i].inst;
+		struct report_inst in = { .w = w, .id = R->cells[i].inst };
 		bool seen = false, several = false;
 
 		if (strcmp(R->cells[i].workload, w) || R->cells[i].size != size)
 			continue;
 		for (size_t k = 0; k < i; k++)
-			seen |= R->cells[k].inst == inst;
+			seen |= R->cells[k].inst == in.id;
 		if (seen)
 			continue;
 		for (size_t k = 0; k < R->n; k++)
 			several |= !strcmp(R->cells[k].workload, w) && R->cells[k].size == size &&
-				   R->cells[k].inst != inst;
-		R->inst_w = w;
-		R->inst_note[0] = 0;
+				   R->cells[k].inst != in.id;
 		if (several)
-			snprintf(R->inst_note, sizeof R->inst_note, " (%lld tasks)", R->cells[i].tasks);
+			snprintf(in.name, sizeof in.name, "%s (%lld tasks)", w, R->cells[i].tasks);
+		else
+			snprintf(in.name, sizeof in.name, "%s", w);
 		/* With several sizes, find_sizes compares threads and processes. */
 		if (!several_sizes(R, w))
-			find_threads_vs_processes(R, w, inst);
-		if (compare_at(R, w, inst))
-			report_speedup_finding(R, w, inst, compare_at(R, w, inst));
-		report_amdahl_findings(R, w, inst, R->usable_pus);
-		find_past_cores(R, w, inst);
-		find_pool_vs_spawn(R, w, inst);
-		find_start_methods(R, w, inst);
-		find_pinning(R, w, inst);
-		R->inst_w = NULL;
+			find_threads_vs_processes(R, &in);
+		if (compare_at(R, w, in.id))
+			report_speedup_finding(R, &in, compare_at(R, w, in.id));
+		report_amdahl_findings(R, &in, R->usable_pus);
+		find_past_cores(R, &in);
+		find_pool_vs_spawn(R, &in);
+		find_start_methods(R, &in);
+		find_pinning(R, &in);
 	}
 	find_sizes(R, w);
 }

@@ -102,8 +102,10 @@ int report_ci_pct(const struct report_cell *a, const struct report_cell *b)
 	return l >= 0.95 ? 95 : (int)floor(l * 100 + 1e-9);
 }
 
-void report_speedup_finding(struct report *R, const char *w, long long inst, long long at)
+void report_speedup_finding(struct report *R, const struct report_inst *in, long long at)
 {
+	const char *w = in->w;
+	long long inst = in->id;
 	const struct report_cell *s = report_best(R, w, inst, 0, REPORT_KINDS(REPORT_KIND_SERIAL),
 						  "none", REPORT_ANY_FAMILY);
 	const struct report_cell *b = report_best(R, w, inst, at, REPORT_KINDS_PARALLEL, "none",
@@ -114,12 +116,14 @@ void report_speedup_finding(struct report *R, const char *w, long long inst, lon
 		return;
 	snprintf(name, sizeof name, "%s x%lld", b->label, at);
 	if (report_paired(b, name, s, "serial", text, sizeof text))
-		report_finding(R, "for %s, the fastest at %lld workers (%u cores): %s", w, at, R->cores,
-			       text);
+		report_finding(R, "for %s, the fastest at %lld workers (%u cores): %s", in->name, at,
+			       R->cores, text);
 }
 
-void report_amdahl_findings(struct report *R, const char *w, long long inst, unsigned pus)
+void report_amdahl_findings(struct report *R, const struct report_inst *in, unsigned pus)
 {
+	const char *w = in->w;
+	long long inst = in->id;
 	const char *labels[64];
 	size_t nl = 0;
 	double *par = xcalloc(R->n + 1, sizeof *par), *sp = xcalloc(R->n + 1, sizeof *sp);
@@ -151,7 +155,7 @@ void report_amdahl_findings(struct report *R, const char *w, long long inst, uns
 			report_finding(R, "for %s, %s follows Amdahl's law with a serial fraction of %.1f%% "
 				       "(fit on %zu worker counts, %lld-%lld, within the %u usable PUs; "
 				       "every speedup within %.0f%% of the curve)",
-				       w, labels[k], 100 * fit.f, fit.points, lo, hi, pus,
+				       in->name, labels[k], 100 * fit.f, fit.points, lo, hi, pus,
 				       100 * AMDAHL_MAX_RESIDUAL);
 	}
 	free(par);
