@@ -20,8 +20,9 @@
  * the child's pid and a pidfd for it. The child is the server's, not the
  * caller's: the caller polls and signals it through the pidfd, and asks the
  * server for its wait status (forkserver_wait), which the server reaps and
- * relays. The server dies with the caller and its children with the server
- * (PR_SET_PDEATHSIG, checked after arming). Calls are serialised by a lock
+ * relays. The server dies with the caller (PR_SET_PDEATHSIG, checked after
+ * arming, when the caller's main thread started it; else when its socket
+ * hangs up: sys.h) and its children with the server. Calls are serialised by a lock
  * of the struct: any thread of the caller may call.
  */
 #ifndef FORKSERVER_H

@@ -23,6 +23,12 @@
  *
  * Threads: every function may be called from any thread of the parent, except
  * that pool_free must be the last call. None may be called in a worker.
+ *
+ * When the parent process dies, its worker processes end: at once when the
+ * thread that started them was its main thread (a parent-death signal),
+ * else when their channel hangs up, idle ones at once and busy ones after
+ * their task (par/sys.h says why). A thread that started a pool may end
+ * before the pool does.
  */
 #ifndef POOL_H
 #define POOL_H

@@ -9,8 +9,8 @@
  * first copied above SPAWN_INIT_FD, so that no dup2 overwrites a source
  * another one still needs. The worker reads the header with pread (the
  * memfd's offset is shared with the parent's copy), closes the memfd and
- * the unused numbers below it, arms its parent-death signal and runs the
- * role. Roles live in a small fixed table filled by constructors.
+ * the unused numbers below it, arms its parent-death signal (when the
+ * parent's main thread spawned it: sys.h) and runs the role. Roles live in a small fixed table filled by constructors.
  */
 #include "par/spawn.h"
 
@@ -47,9 +47,13 @@ struct init_header {
 	uint32_t magic;
 	uint32_t nfds;
 	int32_t parent_pid;
-	uint32_t pad;
+	uint32_t flags;           /* INIT_FROM_MAIN */
 	uint64_t len;
 };
+
+/* The parent's main thread spawned the worker: it may arm its death
+ * signal (sys.h). */
+#define INIT_FROM_MAIN 1u
 
 static pthread_mutex_t roles_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct role roles[MAX_ROLES];
@@ -156,7 +160,7 @@ __attribute__((noreturn)) static void worker_main(int argc, char **argv)
 		die(label, "reading %llu init bytes: %s", (unsigned long long)h.len, strerror(-rc));
 	init[h.len] = 0;
 	close_range(3 + h.nfds, SPAWN_INIT_FD, 0);
-	sys_child_after_fork();
+	sys_child_setup(h.flags & INIT_FROM_MAIN);
 	/* The parent may have died before the death signal was armed. */
 	if (getppid() != (pid_t)h.parent_pid)
 		exit(0);
@@ -181,7 +185,8 @@ void spawn_worker_entry(int argc, char **argv)
  * errno with err set. */
 static int init_memfd(const void *init, size_t len, unsigned nfds, char *err, size_t errlen)
 {
-	struct init_header h = { INIT_MAGIC, nfds, (int32_t)getpid(), 0, len };
+	struct init_header h = { INIT_MAGIC, nfds, (int32_t)getpid(),
+				 sys_on_main_thread() ? INIT_FROM_MAIN : 0, len };
 	int fd = memfd_create("tvp-spawn-init", MFD_CLOEXEC);
 	int rc;
 

@@ -21,9 +21,10 @@
  * Before the role runs, the entry point does what every worker needs: it
  * ignores SIGINT (the parent decides when a run stops), and arms
  * PR_SET_PDEATHSIG (SIGKILL), checking afterwards that the parent is still
- * the one that spawned it. As with fork, the death signal follows the
- * parent THREAD that spawned the worker: start pools from a thread that
- * outlives them (main, in tvp).
+ * the one that spawned it. The death signal follows the parent THREAD
+ * that spawned the worker, so it is armed only when that was the parent's
+ * main thread (the init bytes' header says so; sys.h): a worker spawned
+ * by a thread that then returned was killed under its pool.
  */
 #ifndef SPAWN_H
 #define SPAWN_H

@@ -2,6 +2,7 @@
 #include "par/sys.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -127,11 +128,29 @@ int read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-void sys_child_after_fork(void)
+static pthread_t main_thread;
+
+static void __attribute__((constructor)) note_main_thread(void)
+{
+	main_thread = pthread_self();
+}
+
+bool sys_on_main_thread(void)
+{
+	return pthread_equal(pthread_self(), main_thread);
+}
+
+void sys_child_setup(bool death_signal)
 {
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (death_signal)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+void sys_child_after_fork(void)
+{
+	sys_child_setup(sys_on_main_thread());
 }
 
 void format_duration(char *buf, size_t len, double ns)

@@ -7,6 +7,7 @@
 #ifndef PAR_SYS_H
 #define PAR_SYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,8 +51,22 @@ static inline void cpu_relax(void)
 
 /* In a freshly forked worker: ignore SIGINT (the parent decides when the run
  * stops and reaps its children), take SIGTERM's default action, and die with
- * the parent if it is killed. */
+ * the parent if it is killed: sys_child_setup(true) when the thread that
+ * forked it was the parent's main thread, else (false) nothing of the
+ * kind. The kernel's parent-death signal (PR_SET_PDEATHSIG) fires when the
+ * forking THREAD ends, not the process: armed in the child of a thread
+ * that returns while its process goes on (a pool started from a thread,
+ * spawn and forkserver allow it), it killed a pool's workers under it.
+ * Such a child learns of its parent's death as CPython's pool workers do,
+ * from its channel or socket hanging up: at once when idle, after its task
+ * when busy. */
 void sys_child_after_fork(void);
+void sys_child_setup(bool death_signal);
+
+/* Whether the calling thread is the process's main thread (the one main()
+ * ran on; recorded by a constructor). In a forked child, whether the
+ * thread that forked it was: the child's one thread is a copy of it. */
+bool sys_on_main_thread(void);
 
 /* The PUs this process may run on (its affinity mask), at least 1. */
 unsigned sys_usable_pus(void);

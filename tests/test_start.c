@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -445,6 +447,126 @@ START_TEST(threaded_parent_spawn_and_forkserver_work_fork_refused)
 }
 END_TEST
 
+/* What a thread that starts a pool and then ends leaves behind. */
+struct starter {
+	enum pool_start start;
+	struct pool *p;
+	int64_t pid;          /* the pool's one worker, as the thread saw it */
+	char err[256];
+};
+
+static void *start_and_end(void *arg)
+{
+	struct starter *s = arg;
+	struct pool_options opt = st_options(s->start, 1);
+
+	if (pool_new(&s->p, &opt, s->err, sizeof s->err) == 0)
+		s->pid = apply_i64(s->p, st_pid, 0);
+	return NULL;
+}
+
+/* spawn and forkserver start from any thread; the kernel's parent-death
+ * signal (PR_SET_PDEATHSIG) fires when the thread that forked a child
+ * ends, not the process, so it must not be armed for children forked by a
+ * thread other than the main one: the pool's worker (and a fork server)
+ * would be killed as the thread that started the pool returns. */
+START_TEST(a_pool_outlives_the_thread_that_started_it)
+{
+	for (size_t m = 0; m < ARRAY_SIZE(starts); m++) {
+		struct starter s = { .start = starts[m] };
+		pthread_t t;
+
+		if (starts[m] == POOL_START_FORK)
+			continue;   /* refused from a thread (the test above) */
+		ck_assert_int_eq(pthread_create(&t, NULL, start_and_end, &s), 0);
+		pthread_join(t, NULL);
+		ck_assert_msg(s.p, "%s: %s", pool_start_name(starts[m]), s.err);
+		sleep_ns(200000000);   /* a parent-death signal has landed by now */
+		ck_assert_msg(apply_i64(s.p, st_pid, 0) == s.pid,
+			      "%s: the worker started by the ended thread was replaced",
+			      pool_start_name(starts[m]));
+		ck_assert_int_eq(apply_i64(s.p, st_double, 21), 42);
+		pool_free(s.p);
+		tvp_assert_no_children();
+	}
+}
+END_TEST
+
+/* Waits up to 5 s for pid to end: reaped here (a subreaper's orphan) or
+ * gone from the system. */
+static bool ended(pid_t pid)
+{
+	for (int i = 0; i < 500; i++) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+
+		if (r == pid || (r < 0 && kill(pid, 0) < 0 && errno == ESRCH))
+			return true;
+		sleep_ns(10000000);
+	}
+	return false;
+}
+
+/* ... and without the death signal they still end with their process:
+ * killed outright, a process whose pool a thread started (then ended)
+ * leaves no worker and no fork server behind; they learn it from their
+ * channels hanging up. The test is a subreaper, so the orphans come to it
+ * and are reaped, whatever reaps orphans on this machine. */
+START_TEST(without_the_death_signal_workers_still_end_with_their_process)
+{
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	for (size_t m = 0; m < ARRAY_SIZE(starts); m++) {
+		int64_t got[9];   /* count, then the worker, then the process's children */
+		int fd[2];
+		pid_t c;
+
+		if (starts[m] == POOL_START_FORK)
+			continue;
+		ck_assert_int_eq(pipe(fd), 0);
+		c = fork();
+		ck_assert_int_ge(c, 0);
+		if (c == 0) {
+			struct starter s = { .start = starts[m] };
+			int64_t out[9] = { 0 };
+			char path[64];
+			pthread_t t;
+			FILE *f;
+			int pid;
+
+			close(fd[0]);
+			if (pthread_create(&t, NULL, start_and_end, &s) != 0)
+				_exit(3);
+			pthread_join(t, NULL);
+			if (!s.p)
+				_exit(4);
+			out[1] = s.pid;
+			out[0] = 1;
+			/* The ended thread's children are the main thread's now. */
+			snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)getpid(),
+				 (int)getpid());
+			f = fopen(path, "r");
+			while (f && out[0] < 8 && fscanf(f, "%d", &pid) == 1)
+				out[++out[0]] = pid;
+			if (f)
+				fclose(f);
+			if (write(fd[1], out, sizeof out) != (ssize_t)sizeof out)
+				_exit(5);
+			pause();
+			_exit(0);
+		}
+		close(fd[1]);
+		ck_assert_int_eq(read_full(fd[0], got, sizeof got), 0);
+		close(fd[0]);
+		ck_assert_msg(got[0] >= 2, "%s: the pool's process has no child",
+			      pool_start_name(starts[m]));
+		ck_assert_int_eq(kill(c, SIGKILL), 0);
+		ck_assert_int_eq(waitpid(c, NULL, 0), c);
+		for (int64_t i = 1; i <= got[0]; i++)
+			ck_assert_msg(ended((pid_t)got[i]), "%s: process %lld outlived its parent",
+				      pool_start_name(starts[m]), (long long)got[i]);
+	}
+}
+END_TEST
+
 /* argv of process pid, NUL-separated, into buf; returns the count. */
 static int cmdline(pid_t pid, char *argv[8], char *buf, size_t len)
 {
@@ -801,6 +923,8 @@ static Suite *start_suite(void)
 	tcase_add_test(tc, robust_mutex_recovered_under_fork_server_replacements);
 	tc = tvp_tcase(s, "threads", 60);
 	tcase_add_test(tc, threaded_parent_spawn_and_forkserver_work_fork_refused);
+	tcase_add_test(tc, a_pool_outlives_the_thread_that_started_it);
+	tcase_add_test(tc, without_the_death_signal_workers_still_end_with_their_process);
 	tc = tvp_tcase(s, "names", 60);
 	tcase_add_test(tc, unregistered_task_or_initializer_fails_clearly);
 	tcase_add_test(tc, registry_names_ids_and_conflicts);
