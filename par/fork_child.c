@@ -367,6 +367,10 @@ __attribute__((noreturn)) void fork_child_main(const struct fork_child *c, int *
 			 * the next job behind it) at its next pump. */
 			board_note_ready(c->board, c->id);
 		}
+		/* Begun: from here its death fails the job (fork_death.c). The
+		 * fence keeps the task's stores behind this one. */
+		atomic_store_explicit(&bs->started, h.job_seq, memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
 		/* Messages sit at 16-byte boundaries of the inbox (channel.c)
 		 * and the header is 96 bytes, so the records are aligned as
 		 * malloc would align them; copy only if that ever changes. */

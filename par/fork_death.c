@@ -21,6 +21,15 @@
  * Records of the piece being run that had finished but not yet been sent
  * are reported failed with the rest. A task past its deadline: SIGKILL, the
  * same path, -ETIMEDOUT. Workers are numbered from 0 in every message.
+ *
+ * A job handed to a worker that died before beginning it (the board's
+ * `started` never reached the job's sequence number) ran nowhere: a worker
+ * killed while idle, before the parent saw the death (it looks at pidfds
+ * when it waits, not when it submits), used to fail the next job with "killed
+ * while running task N". That job goes back to the queue's head instead,
+ * QUEUED again, once: a second such death fails it as before, so a
+ * replacement that cannot even start (its initializer crashes) does not
+ * make the job go round forever.
  */
 #include "par/fork_pool_impl.h"
 
@@ -149,6 +158,14 @@ void fork_death_bury(struct fpool *fp, struct wslot *s, int why_err, struct job 
 	retire_stats(fp, s);
 	board_drop_token(fp->board, (int32_t)s->id + 1);
 	fork_prefetch_return(fp, s, why_err, fin);   /* what it had not started */
+	if (s->job && !why_err && !s->malformed && !s->job->requeued && s->done == 0 &&
+	    atomic_load(&fp->board->slot[s->id].started) != s->job_seq) {
+		/* Handed over, never begun: it runs on another worker. */
+		s->job->requeued = true;
+		atomic_store_explicit(&s->job->state, JOB_QUEUED, memory_order_release);
+		fork_dispatch_push_front(fp, s->job);
+		s->job = NULL;
+	}
 	if (s->job) {
 		char msg[300];
 

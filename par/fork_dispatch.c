@@ -34,6 +34,14 @@ void fork_dispatch_push_done(struct job **fin, struct job *j)
 	*fin = j;
 }
 
+void fork_dispatch_push_front(struct fpool *fp, struct job *j)
+{
+	j->next = fp->qhead;
+	fp->qhead = j;
+	if (!fp->qtail)
+		fp->qtail = j;
+}
+
 #define PREFETCH_RECORDS 64   /* 2.5 KiB ahead: best of 8-256 measured */
 
 bool fork_dispatch_results(struct fpool *fp, struct wslot *s, const void *m, size_t len,

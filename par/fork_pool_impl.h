@@ -53,6 +53,10 @@
 
 struct board_slot {
 	alignas(CACHE_LINE) _Atomic uint64_t running;  /* task number + 1, or 0 */
+	_Atomic uint64_t started;               /* the job_seq of the last piece it began:
+						   a job handed to it that it never began
+						   goes to another worker when it dies
+						   (fork_death.c) */
 	_Atomic uint64_t in_place;              /* the last task (number + 1) it ran writing
 						   its result straight into the caller's
 						   shared array: when this equals running at
@@ -313,6 +317,9 @@ bool fork_dispatch_cancel(struct pool *p, struct job *j);
 
 /* Puts j on the list of finished jobs. */
 void fork_dispatch_push_done(struct job **fin, struct job *j);
+
+/* Puts j (QUEUED) at the head of the queue. */
+void fork_dispatch_push_front(struct fpool *fp, struct job *j);
 
 /* ---- fork_prefetch.c --------------------------------------------------- */
 

@@ -162,10 +162,7 @@ static void give_back(struct fpool *fp, struct job *j, int err, struct job **fin
 			fork_dispatch_push_done(fin, j);
 		return;
 	}
-	j->next = fp->qhead;
-	fp->qhead = j;
-	if (!fp->qtail)
-		fp->qtail = j;
+	fork_dispatch_push_front(fp, j);
 }
 
 void fork_prefetch_return(struct fpool *fp, struct wslot *s, int err, struct job **fin)

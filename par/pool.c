@@ -167,6 +167,7 @@ void pool_job_init(struct job *j, struct req *r, task_fn fn, unsigned char *args
 	j->deadline_ns = deadline_ns;
 	atomic_init(&j->state, JOB_QUEUED);
 	j->next = NULL;
+	j->requeued = false;
 	j->owner = r;
 }
 

@@ -12,7 +12,10 @@
  *
  * Job state moves QUEUED -> RUNNING -> DONE, or QUEUED -> CANCELLED; the
  * backend makes every transition with an atomic compare-and-swap on
- * job->state, so a cancel and a worker's start can race safely. A job whose
+ * job->state, so a cancel and a worker's start can race safely. One more,
+ * once per job: RUNNING -> QUEUED when the worker process it was handed to
+ * died before beginning it (killed while idle, before the parent saw it):
+ * the job never ran, so it goes back to the queue's head rather than fail. A job whose
  * worker died is DONE with status -ECHILD (or -ETIMEDOUT past its deadline)
  * for its unfinished records and a message naming the worker, its pid, the
  * signal or exit code, and the task.
@@ -50,6 +53,7 @@ struct job {
 	uint64_t deadline_ns;         /* processes: run time allowed; 0: none */
 	_Atomic int state;            /* enum job_state */
 	struct job *next;             /* free for the backend's queue */
+	bool requeued;                /* the backend's: RUNNING -> QUEUED once already */
 	void *owner;                  /* the front end's */
 };
 

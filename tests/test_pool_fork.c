@@ -15,9 +15,11 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <errno.h>
 #include <string.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
@@ -66,8 +68,8 @@ static int task_crash(const void *arg, size_t len, struct task_result *out)
 	case CRASH_EXIT71:
 		_exit(FORK_EXIT_NO_CHANNEL);    /* a worker's own code, from a task */
 	case CRASH_HANG:
-		for (;;)
-			pause();
+		for (;;)   /* asleep, as tvp_wait_in_sleep looks for */
+			sleep_ns(1000000000);
 	}
 	a[1] *= 2;
 	task_result_set(out, &a[1], sizeof a[1]);
@@ -204,7 +206,7 @@ START_TEST(worker_killed_from_outside)
 	a = pool_apply_async(p, task_crash, hang, sizeof hang, NULL, NULL, NULL, 0);
 	case_wait_running(a);
 	ck_assert_uint_eq(pool_take_stats(p, ws, 4), 1);
-	sleep_ns(20000000);
+	tvp_wait_in_sleep(ws[0].pid);   /* begun: handed over is not enough */
 	t0 = now_ns();
 	ck_assert_int_eq(kill(ws[0].pid, SIGKILL), 0);
 	ck_assert_int_eq(pool_async_get(a, 10000000000ll, &r), -ECHILD);
@@ -220,6 +222,79 @@ START_TEST(worker_killed_from_outside)
 	ck_assert_uint_eq(pool_take_stats(p, ws, 4), 2);   /* the dead one and its replacement */
 	task_result_release(&r);
 	case_pool_free(p);
+}
+END_TEST
+
+/* A worker killed while idle takes no task with it: a job handed to it
+ * before the parent saw the death (it looks at pidfds when it waits, not
+ * when it submits) never started, so it runs on the replacement instead
+ * of failing with a message that says it was running there. */
+START_TEST(worker_killed_while_idle_loses_no_task)
+{
+	struct pool *p = fork_pool(chans[_i], 1, 0);
+	int64_t ok[2] = { CRASH_NONE, 21 };
+	struct task_result r = TASK_RESULT_INIT;
+	struct worker_stats ws[4];
+	struct pollfd pfd;
+	int rc;
+
+	ck_assert_uint_eq(pool_take_stats(p, ws, 4), 1);
+	pfd.fd = (int)syscall(SYS_pidfd_open, ws[0].pid, 0);
+	ck_assert_int_ge(pfd.fd, 0);
+	pfd.events = POLLIN;
+	ck_assert_int_eq(kill(ws[0].pid, SIGKILL), 0);
+	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);   /* dead, not reaped: the pool reaps */
+	close(pfd.fd);
+	rc = pool_apply(p, task_crash, ok, sizeof ok, &r);
+	ck_assert_msg(rc == 0, "the task failed (%d): %s", rc, case_msg(&r));
+	ck_assert_int_eq(case_i64(&r), 42);
+	ck_assert_uint_eq(pool_take_stats(p, ws, 4), 2);   /* the dead one and its replacement */
+	task_result_release(&r);
+	case_pool_free(p);
+}
+END_TEST
+
+/* Workers started after the first one die in their initializer (killed
+ * by a signal, as an idle worker killed from outside is). */
+static void init_only_first(void *arg)
+{
+	_Atomic int *started = arg;
+
+	if (atomic_fetch_add(started, 1) > 0)
+		raise(SIGKILL);
+}
+
+/* ... but only once: a job whose second worker dies before beginning it
+ * too fails, naming that death, rather than go round replacements that
+ * cannot start. */
+START_TEST(a_job_is_handed_on_once)
+{
+	_Atomic int *started = mmap(NULL, sizeof *started, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct pool_options opt = { .kind = POOL_PROCESSES, .workers = 1, .channel = chans[_i],
+				    .initializer = init_only_first, .initarg = (void *)started };
+	int64_t ok[2] = { CRASH_NONE, 21 };
+	struct task_result r = TASK_RESULT_INIT;
+	struct worker_stats ws[8];
+	struct pool *p;
+	char first[32];
+	int rc;
+
+	ck_assert_ptr_ne(started, MAP_FAILED);
+	atomic_init(started, 0);
+	p = case_start(&opt);
+	ck_assert_uint_eq(pool_take_stats(p, ws, 8), 1);
+	ck_assert_int_eq(kill(ws[0].pid, SIGKILL), 0);
+	rc = pool_apply(p, task_crash, ok, sizeof ok, &r);
+	ck_assert_int_eq(rc, -ECHILD);
+	/* Failed on the second worker (the replacement), not the first. */
+	snprintf(first, sizeof first, "(pid %d)", (int)ws[0].pid);
+	ck_assert_msg(strstr(case_msg(&r), "killed by signal 9") && !strstr(case_msg(&r), first),
+		      "message: %s (the first worker was %s)", case_msg(&r), first);
+	ck_assert_int_ge(atomic_load(started), 2);
+	task_result_release(&r);
+	case_pool_free(p);
+	munmap((void *)started, sizeof *started);
 }
 END_TEST
 
@@ -750,6 +825,8 @@ static Suite *pool_fork_suite(void)
 	tcase_add_loop_test(tc, worker_exit_status, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, worker_exit_codes_decoded, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, worker_killed_from_outside, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, worker_killed_while_idle_loses_no_task, 0, ARRAY_SIZE(chans));
+	tcase_add_loop_test(tc, a_job_is_handed_on_once, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, task_past_deadline, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, terminate_kills_running, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, large_arguments_and_results, 0, ARRAY_SIZE(chans));

@@ -337,6 +337,7 @@ START_TEST(worker_killed_from_outside_detected_and_replaced)
 		for (int i = 0; i < 10000 && !pool_async_running(a); i++)
 			sleep_ns(1000000);
 		ck_assert(pool_async_running(a));
+		tvp_wait_in_sleep(pid);   /* begun: handed over is not enough */
 		ck_assert_int_eq(kill(pid, SIGKILL), 0);
 		ck_assert_int_eq(pool_async_get(a, POOL_FOREVER, &r), -ECHILD);
 		ck_assert_msg(strstr(task_result_data(&r), "killed by signal 9") &&

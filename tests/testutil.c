@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -130,6 +131,32 @@ void tvp_assert_no_children(void)
 		sleep_ns(10000000);
 	}
 	ck_abort_msg("%d child process(es) left behind", n);
+}
+
+void tvp_wait_in_sleep(pid_t pid)
+{
+	char path[64];
+	long nr = -1;
+
+	snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
+	for (int i = 0; i < 1000; i++) {
+		FILE *f = fopen(path, "r");
+
+		nr = -1;
+		if (f) {
+			if (fscanf(f, "%ld", &nr) != 1)
+				nr = -1;
+			fclose(f);
+		}
+#ifdef SYS_nanosleep
+		if (nr == SYS_nanosleep)
+			return;
+#endif
+		if (nr == SYS_clock_nanosleep)
+			return;
+		sleep_ns(10000000);
+	}
+	ck_abort_msg("process %d not asleep in its task within 10 s (system call %ld)", (int)pid, nr);
 }
 
 static char *slurp_fd(int fd)

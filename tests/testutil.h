@@ -54,6 +54,14 @@ int tvp_count_children(void);
  * exiting ones up to a second to go. */
 void tvp_assert_no_children(void);
 
+/* Waits up to 10 s until process pid is asleep in nanosleep or
+ * clock_nanosleep (its /proc/PID/syscall): a pool worker in its task's
+ * sleep, not still waiting for the task. A worker killed before it began
+ * its task does not fail that task (par/fork_death.c), so a test that
+ * kills a worker "while it runs a task" waits for this first. Fails the
+ * test on timeout. */
+void tvp_wait_in_sleep(pid_t pid);
+
 /* The result of running a command. */
 struct tvp_cmd {
 	int status;        /* exit status, or 128+signal */
