@@ -198,7 +198,9 @@ void pool_iter_free(struct pool_iter *it);
  * the result (or message) into out and returns the task's status; -ETIMEDOUT
  * if not done in time; -ECANCELED if it was cancelled. */
 bool pool_async_ready(struct pool_async *a);
-bool pool_async_running(struct pool_async *a);  /* a worker has started it */
+bool pool_async_running(struct pool_async *a);  /* a worker has started it (processes:
+						  was handed it; false again if that worker
+						  died before beginning it, pool_backend.h) */
 int pool_async_wait(struct pool_async *a, int64_t timeout_ns);
 int pool_async_get(struct pool_async *a, int64_t timeout_ns, struct task_result *out);
 /* Cancels a job no worker has started; returns true if it will never run. */
