@@ -167,16 +167,29 @@ void paired_verdict(const struct paired *p, double band, struct paired_finding *
 	}
 }
 
+/* A ratio in two decimals, or two significant digits below 0.1 (a ratio
+ * of 0.0043 printed "0.00"). */
+static const char *ratio_text(char *buf, size_t len, double r)
+{
+	snprintf(buf, len, r > 0 && r < 0.1 ? "%.2g" : "%.2f", r);
+	return buf;
+}
+
+/* From this factor on, a difference reads as a multiple ("23.9x as fast",
+ * "takes 230x as long"), not a percentage ("2293% faster"). */
+#define PAIRED_MULTIPLE 5.0
+
 void paired_describe(const struct paired *p, const struct paired_finding *f, const char *a,
 		     const char *b, char *buf, size_t len)
 {
-	char ci[96];
+	char ci[96], r[3][16];
 	/* Rounded down, so that a coverage is never overstated; the 1e-9
 	 * keeps 0.75 from printing as 74 after rounding error. */
 	int level = p->ci_level >= 0.95 ? 95 : (int)floor(p->ci_level * 100 + 1e-9);
-	double within;
+	double within, times = 1 + f->by;
 
-	snprintf(ci, sizeof ci, "ratio %.2f, %d%% CI %.2f-%.2f", p->ratio, level, p->ci_lo, p->ci_hi);
+	snprintf(ci, sizeof ci, "ratio %s, %d%% CI %s-%s", ratio_text(r[0], 16, p->ratio), level,
+		 ratio_text(r[1], 16, p->ci_lo), ratio_text(r[2], 16, p->ci_hi));
 	switch (f->verdict) {
 	case PAIRED_EQUIVALENT:
 		within = fmax(1 - p->ci_lo, p->ci_hi - 1);
@@ -184,8 +197,17 @@ void paired_describe(const struct paired *p, const struct paired_finding *f, con
 		break;
 	case PAIRED_FASTER:
 	case PAIRED_SLOWER:
-		snprintf(buf, len, "%s is %.0f%% %s than %s (%s)", a, f->by * 100,
-			 f->verdict == PAIRED_FASTER ? "faster" : "slower", b, ci);
+		if (times >= PAIRED_MULTIPLE) {
+			char x[24];
+
+			/* three digits, never an exponent ("1010x", not "1.01e+03x") */
+			snprintf(x, sizeof x, times < 100 ? "%.3g" : "%.0f", times);
+			snprintf(buf, len, f->verdict == PAIRED_FASTER ? "%s is %sx as fast as %s (%s)" :
+				 "%s takes %sx as long as %s (%s)", a, x, b, ci);
+		} else {
+			snprintf(buf, len, "%s is %.0f%% %s than %s (%s)", a, f->by * 100,
+				 f->verdict == PAIRED_FASTER ? "faster" : "slower", b, ci);
+		}
 		break;
 	case PAIRED_UNDECIDED:
 		if (p->n == 0)

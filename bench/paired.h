@@ -83,6 +83,9 @@ void paired_verdict(const struct paired *p, double band, struct paired_finding *
  *   "a and b are within 3% (ratio 1.01, 95% CI 0.99-1.03)"
  *   "a is 50% faster than b (ratio 1.50, 95% CI 1.20-1.80)"
  *   "a is 25% slower than b (ratio 0.80, 95% CI 0.50-0.90)"
+ *   "a is 23.9x as fast as b (ratio 23.93, 95% CI 19.22-26.90)" and
+ *   "a takes 233x as long as b (ratio 0.0043, 95% CI 0.0041-0.0046)"
+ *   from five times on
  *   "the data cannot tell a from b (ratio 1.00, 95% CI 0.90-1.10); about
  *    33 more rounds would"
  * The CI is labelled with its real coverage, rounded down ("75% CI" for 3

@@ -242,6 +242,17 @@ START_TEST(findings_read_as_sentences)
 	ck_assert_str_eq(describe(5, 1.5, 1.2, 1.8, 1 - 2.0 / 32),
 			 "thread-pool is 50% faster than fork-pool (ratio 1.50, 93% CI 1.20-1.80)");
 	ck_assert_str_eq(describe(0, 0, 0, 0, 0), "no round measured both thread-pool and fork-pool");
+	/* Five times or more: a multiple, and small ratios keep two digits
+	 * (they read "2293% faster" and "23004% slower ... ratio 0.00"). */
+	ck_assert_str_eq(describe(10, 23.93, 19.22, 26.9, 0.978),
+			 "thread-pool is 23.9x as fast as fork-pool (ratio 23.93, 95% CI 19.22-26.90)");
+	ck_assert_str_eq(describe(10, 0.0043, 0.0041, 0.0046, 0.978),
+			 "thread-pool takes 233x as long as fork-pool (ratio 0.0043, 95% CI 0.0041-0.0046)");
+	ck_assert_str_eq(describe(10, 0.00099, 0.00049, 0.0016, 0.978),
+			 "thread-pool takes 1010x as long as fork-pool (ratio 0.00099, 95% CI "
+			 "0.00049-0.0016)");
+	ck_assert_str_eq(describe(10, 4.9, 4.5, 5.2, 0.978),
+			 "thread-pool is 390% faster than fork-pool (ratio 4.90, 95% CI 4.50-5.20)");
 }
 END_TEST
 
