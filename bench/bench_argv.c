@@ -48,6 +48,11 @@ static char *number(char *buf, size_t buflen, size_t *used, uint64_t v, const ch
 	return start;
 }
 
+const char *bench_group_channels(const struct bench_group *g)
+{
+	return g->both_channels ? "pipe,shm" : "shm";
+}
+
 int bench_group_argv(const struct bench_plan *p, const struct bench_group *g, char **argv,
 		     char *buf, size_t buflen)
 {
@@ -64,7 +69,7 @@ int bench_group_argv(const struct bench_plan *p, const struct bench_group *g, ch
 	argv[n++] = "--pin";
 	argv[n++] = g->scatter ? "none,scatter" : "none";
 	argv[n++] = "--channel";
-	argv[n++] = g->both_channels ? "pipe,shm" : "pipe";
+	argv[n++] = (char *)bench_group_channels(g);
 	argv[n++] = "--size";
 	argv[n++] = number(buf, buflen, &used, g->size, strcmp(g->wl->size_unit, "ns") ? "" : "ns");
 	argv[n++] = "--tasks";

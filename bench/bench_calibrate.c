@@ -87,9 +87,12 @@ static int time_handoffs(struct bench_plan *p, char *err, size_t errlen)
 	 * call is what a sample of the run will cost around it. */
 	probed = capacity_init(&cap, NULL, 0, 0) == 0;
 	for (size_t i = 1; i < modes_count && i < BENCH_MAX_REG_MODES && rc == 0; i++) {
+		/* Over shm, as the groups measure fork pools (bench_group_channels). */
 		struct cell c = { .lang = CELL_LANG_C, .wi = &wi, .mode = modes[i],
 				  .workers = p->machine.pus, .tasks = handoff_tasks(modes[i]),
-				  .size = wi.size, .plan = plan, .pin = "none" };
+				  .size = wi.size, .plan = plan, .pin = "none",
+				  .has_channel = modes[i]->flags & MODE_CHANNEL,
+				  .channel = CHANNEL_SHM };
 		struct sample s;
 		uint64_t t0 = now_ns();
 

@@ -81,7 +81,7 @@ struct bench_group {
 	unsigned workers[BENCH_MAX_WORKERS];        /* ascending */
 	size_t n_workers;
 	bool scatter;               /* pin none and scatter; else none */
-	bool both_channels;         /* channel pipe and shm; else pipe */
+	bool both_channels;         /* channel pipe and shm; else shm (bench_group_channels) */
 	uint64_t size;              /* one task, in the workload's unit */
 	uint64_t tasks;             /* per measurement */
 	bool measure_task;          /* its task time is worth measuring first */

@@ -198,6 +198,14 @@ START_TEST(every_group_parses_as_a_run)
 		ck_assert_uint_eq(o.tasks, p.groups[i].tasks);
 		ck_assert_uint_eq(o.n_workers, p.groups[i].n_workers);
 		ck_assert_uint_eq(o.workloads[0].sizes[0], p.groups[i].size);
+		/* Fork pools over shm, tvp run's default; pipe too only where
+		 * the channel is what the group compares. */
+		if (p.groups[i].wl->kind == WORKLOAD_TRANSFER) {
+			ck_assert_uint_eq(o.n_channels, 2);
+		} else {
+			ck_assert_uint_eq(o.n_channels, 1);
+			ck_assert_int_eq(o.channels[0], CHANNEL_SHM);
+		}
 		run_options_release(&o);
 	}
 }
