@@ -274,12 +274,14 @@ int fork_server_spawn(struct fpool *fp, struct wslot *s, char *err, size_t errle
  * Returns its wait status, or -1 if it could not be had. */
 int fork_server_reap(struct fpool *fp, pid_t pid, int pidfd, bool served);
 
-/* ---- fork_dispatch.c --------------------------------------------------- */
+/* ---- fork_results.c ---------------------------------------------------- */
 
 /* Records the outcomes in one results message of s. Returns false (and
  * kills the worker) if the message makes no sense. */
 bool fork_dispatch_results(struct fpool *fp, struct wslot *s, const void *m, size_t len,
 			   struct job **fin);
+
+/* ---- fork_dispatch.c --------------------------------------------------- */
 
 /* Whether j goes to a worker in one message: PIECE_BYTES of arguments at
  * most, or arguments the workers read in place (par/shared_mem.h). */
