@@ -10,7 +10,8 @@
  * another one still needs. The worker reads the header with pread (the
  * memfd's offset is shared with the parent's copy), closes the memfd and
  * the unused numbers below it, arms its parent-death signal (when the
- * parent's main thread spawned it: sys.h) and runs the role. Roles live in a small fixed table filled by constructors.
+ * parent's main thread spawned it: sys.h) and runs the role. Roles live in
+ * a small fixed table filled by constructors.
  */
 #include "par/spawn.h"
 
