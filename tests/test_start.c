@@ -244,11 +244,12 @@ static void unpark(struct park *k)
 	close(k->fd[1]);
 }
 
-/* Waits up to 5 s for pid to be gone. */
+/* Waits up to 5 s for pid to be gone: ended, and reaped here if it is our
+ * child (a subreaper's orphan), else gone from the system. */
 static bool gone(pid_t pid)
 {
 	for (int i = 0; i < 500; i++) {
-		if (kill(pid, 0) < 0 && errno == ESRCH)
+		if (waitpid(pid, NULL, WNOHANG) == pid || (kill(pid, 0) < 0 && errno == ESRCH))
 			return true;
 		sleep_ns(10000000);
 	}
@@ -493,20 +494,6 @@ START_TEST(a_pool_outlives_the_thread_that_started_it)
 }
 END_TEST
 
-/* Waits up to 5 s for pid to end: reaped here (a subreaper's orphan) or
- * gone from the system. */
-static bool ended(pid_t pid)
-{
-	for (int i = 0; i < 500; i++) {
-		pid_t r = waitpid(pid, NULL, WNOHANG);
-
-		if (r == pid || (r < 0 && kill(pid, 0) < 0 && errno == ESRCH))
-			return true;
-		sleep_ns(10000000);
-	}
-	return false;
-}
-
 /* ... and without the death signal they still end with their process:
  * killed outright, a process whose pool a thread started (then ended)
  * leaves no worker and no fork server behind; they learn it from their
@@ -562,7 +549,7 @@ START_TEST(without_the_death_signal_workers_still_end_with_their_process)
 		ck_assert_int_eq(kill(c, SIGKILL), 0);
 		ck_assert_int_eq(waitpid(c, NULL, 0), c);
 		for (int64_t i = 1; i <= got[0]; i++)
-			ck_assert_msg(ended((pid_t)got[i]), "%s: process %lld outlived its parent",
+			ck_assert_msg(gone((pid_t)got[i]), "%s: process %lld outlived its parent",
 				      pool_start_name(starts[m]), (long long)got[i]);
 	}
 }
