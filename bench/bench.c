@@ -34,6 +34,7 @@
 #include "bench/env.h"
 #include "bench/results.h"
 #include "bench/run/run.h"
+#include "bench/run_limits.h"
 #include "bench/run_options.h"
 #include "bench/util.h"
 #include "par/pin.h"
@@ -56,7 +57,7 @@ static void usage(FILE *f)
 		   "family. Prints the plan first, then runs every group interleaved in one run\n"
 		   "and writes one results file.\n\n"
 		   "  --quick            a smaller plan in about a minute (default budget 45 s)\n"
-		   "  --budget DURATION  the whole run, such as 300s (default 420s: make bench\n"
+		   "  --budget DURATION  the whole run, 1s to 24h, such as 300s or 5m (default 420s: make bench\n"
 		   "                     then ends within 10 minutes with tvp overhead and the report;\n"
 		   "                     a slow machine gets fewer rounds, at least 3, with a warning)\n"
 		   "  --plan             print the plan and its estimate, measure nothing\n"
@@ -90,10 +91,9 @@ static int parse(struct bench_opts *o, int argc, char **argv)
 		case OPT_OUTPUT: o->output = optarg; break;
 		case OPT_OUT: o->out_dir = optarg; break;
 		case OPT_BUDGET:
-			if (!parse_duration(optarg, 1000000000ull, 86400000000000ull, &o->budget_ns, err,
-					    sizeof err))
-				return cli_usage_error("bench: --budget %s; accepted: a duration from 1s "
-						       "to 24h, such as 90s", err);
+			if (!run_limits_parse_budget(optarg, 1000000000ull, 86400000000000ull,
+						     &o->budget_ns, err, sizeof err))
+				return cli_usage_error("bench: %s", err);
 			break;
 		}
 	}

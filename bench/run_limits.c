@@ -27,12 +27,28 @@ bool run_limits_parse_precision(const char *text, double *fraction, char *err, s
 	return false;
 }
 
-bool run_limits_parse_budget(const char *text, uint64_t *ns, char *err, size_t errlen)
+/* "a week", "24h", "1s", "1ms": a bound of --budget as the error names it. */
+static void name_bound(uint64_t ns, char *out, size_t len)
+{
+	if (ns == 7 * 86400000000000ull)
+		snprintf(out, len, "a week");
+	else if (ns % 3600000000000ull == 0)
+		snprintf(out, len, "%lluh", (unsigned long long)(ns / 3600000000000ull));
+	else if (ns % 60000000000ull == 0)
+		snprintf(out, len, "%llum", (unsigned long long)(ns / 60000000000ull));
+	else if (ns % 1000000000ull == 0)
+		snprintf(out, len, "%llus", (unsigned long long)(ns / 1000000000ull));
+	else
+		snprintf(out, len, "%llums", (unsigned long long)(ns / 1000000ull));
+}
+
+bool run_limits_parse_budget(const char *text, uint64_t min_ns, uint64_t max_ns, uint64_t *ns,
+			     char *err, size_t errlen)
 {
 	static const struct { const char *unit; double ns; } units[] = {
 		{ "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "min", 60e9 }, { "h", 3600e9 }, { "", 1e9 },
 	};
-	char num[32];
+	char num[32], lo[32], hi[32];
 	size_t n = strspn(text, "0123456789.");
 	double v;
 
@@ -43,14 +59,16 @@ bool run_limits_parse_budget(const char *text, uint64_t *ns, char *err, size_t e
 			if (strcmp(text + n, units[i].unit) != 0 || !cli_parse_double(num, 0, 1e12, &v))
 				continue;
 			v *= units[i].ns;
-			if (v >= 1e6 && v <= 7 * 86400e9) {
+			if (v >= (double)min_ns && v <= (double)max_ns) {
 				*ns = (uint64_t)v;
 				return true;
 			}
 		}
 	}
-	snprintf(err, errlen, "--budget '%s' is not accepted; accepted: a duration from 1ms to a week, like 500ms, 90s, 10m, 1h (a bare number is seconds)",
-		 text);
+	name_bound(min_ns, lo, sizeof lo);
+	name_bound(max_ns, hi, sizeof hi);
+	snprintf(err, errlen, "--budget '%s' is not accepted; accepted: a duration from %s to %s, like %s90s, 10m, 1h (a bare number is seconds)",
+		 text, lo, hi, min_ns < 1000000000ull ? "500ms, " : "");
 	return false;
 }
 

@@ -419,7 +419,8 @@ int run_options_parse(struct run_options *o, unsigned pus, int argc, char **argv
 				goto out;
 			break;
 		case OPT_BUDGET:
-			if (!run_limits_parse_budget(arg, &o->budget_ns, err, errlen))
+			if (!run_limits_parse_budget(arg, RUN_BUDGET_MIN_NS, RUN_BUDGET_MAX_NS,
+						     &o->budget_ns, err, errlen))
 				goto out;
 			break;
 		case OPT_VERBOSE: o->verbose = true; break;

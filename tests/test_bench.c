@@ -232,6 +232,11 @@ START_TEST(cli_plan_on_128_pus)
 	ck_assert(strstr(c.out, "budget 90 s"));
 	ck_assert(strstr(c.out, "\n  count "));   /* what fits depends on the load: see plan tests */
 	tvp_cmd_free(&c);
+	/* The budget reads as tvp run's does: minutes too. */
+	tvp_run_cli(&c, 60, "bench", "--quick", "--plan", "--budget", "2m", NULL);
+	ck_assert_msg(c.status == 0, "exit %d: %.300s", c.status, c.err);
+	ck_assert_msg(strstr(c.out, "budget 2.0 min"), "%s", c.out);
+	tvp_cmd_free(&c);
 	unsetenv("HWLOC_SYNTHETIC");
 }
 END_TEST
@@ -266,6 +271,7 @@ static const struct {
 } bad[] = {
 	{ { "--budget", "0s" }, "--budget" },
 	{ { "--budget", "ten" }, "--budget" },
+	{ { "--budget", "25h" }, "accepted: a duration from 1s to 24h" },
 	{ { "--bogus" }, "unknown option '--bogus'" },
 	{ { "--plan", "extra" }, "unexpected argument 'extra'" },
 	{ { "--output", "a.json", "--out", "d" }, "--output and --out" },
