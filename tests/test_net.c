@@ -405,10 +405,12 @@ START_TEST(duration_options)
 	char err[256] = "";
 
 	ck_assert(wlt_check_option("net", "net-delay", "0ms", err, sizeof err));
+	ck_assert(wlt_check_option("net", "net-delay", "0", err, sizeof err));   /* nought needs no unit */
 	ck_assert(wlt_check_option("net", "net-delay", "250us", err, sizeof err));
 	ck_assert(!wlt_check_option("net", "net-delay", "5", err, sizeof err));
 	ck_assert_msg(strstr(err, "duration"), "%s", err);
 	ck_assert(!wlt_check_option("net", "net-timeout", "0ms", err, sizeof err));
+	ck_assert(!wlt_check_option("net", "net-timeout", "0", err, sizeof err));
 	ck_assert(wlt_check_option("net", "net-timeout", "2s", err, sizeof err));
 }
 END_TEST

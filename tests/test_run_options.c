@@ -54,6 +54,10 @@ static const struct {
 	{ "--budget 5x", "accepted: a duration" },
 	{ "--budget 0", "from 1ms" },
 	{ "--budget 10d", "like 500ms, 90s, 10m, 1h" },
+	{ "--workload count --size 1e400", "is out of range; accepted: an iteration count" },
+	{ "--workload sleep --size 2h", "'2h' is not a duration; accepted: a duration such as 10ms" },
+	{ "--workload transfer --size 2G", "from 1 byte to 1G" },
+	{ "--workload net --net-delay 2m", "accepted: a duration from 0ms to 60s" },
 	{ "--min-repeat 0", "from 1" },
 	{ "--max-repeat x", "from 1" },
 	{ "--repeat 3 --min-repeat 2", "exactly N rounds" },
@@ -93,6 +97,9 @@ START_TEST(rejects)
 	ck_assert_msg(strstr(err, bad[_i].says), "'%s': message '%s' lacks '%s'", bad[_i].line, err,
 		      bad[_i].says);
 	ck_assert_msg(!strchr(err, '\n'), "one line: '%s'", err);
+	/* Says once what it takes (a size's range was said twice). */
+	ck_assert_msg(!strstr(err, "accepted:") || !strstr(strstr(err, "accepted:") + 1, "accepted:"),
+		      "'%s': 'accepted:' twice in '%s'", bad[_i].line, err);
 	run_options_release(&o);
 }
 END_TEST

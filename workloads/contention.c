@@ -377,7 +377,7 @@ const struct workload workload_contention = {
 	.name = "contention",
 	.summary = "shared state: every task increments one shared counter SIZE times under --lock",
 	.size_unit = "increments",
-	.size_help = "an increment count such as 1M (K/M/G = 10^3/10^6/10^9)",
+	.size_help = "an increment count such as 1M (K/M/G = 10^3/10^6/10^9), from 1 to 1000G",
 	.parse_size = contention_parse_size,
 	.default_size = contention_default_size,
 	.setup = contention_setup,

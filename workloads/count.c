@@ -101,7 +101,7 @@ const struct workload workload_count = {
 	.name = "count",
 	.summary = "CPU-bound: each task counts from 0 to SIZE (the seeds' loop)",
 	.size_unit = "iterations",
-	.size_help = "an iteration count such as 20M (K/M/G = 10^3/10^6/10^9), or auto",
+	.size_help = "an iteration count such as 20M (K/M/G = 10^3/10^6/10^9), from 1 to 1000G, or auto",
 	.parse_size = count_parse_size,
 	.default_size = count_default_size,
 	.calibrate = count_calibrate,

@@ -122,8 +122,7 @@ static bool check_delay(const char *text, char *err, size_t errlen)
 
 	if (parse_duration(text, 0, 60000000000ull, &ns, err, errlen))
 		return true;
-	snprintf(err, errlen, "--net-delay '%s' is not a duration from 0ms to 60s (such as 5ms)",
-		 text);
+	snprintf(err, errlen, "accepted: a duration from 0ms to 60s, such as 5ms (ns, us, ms or s)");
 	return false;
 }
 
@@ -133,8 +132,7 @@ static bool check_timeout(const char *text, char *err, size_t errlen)
 
 	if (parse_duration(text, 1000000ull, 3600000000000ull, &ns, err, errlen))
 		return true;
-	snprintf(err, errlen, "--net-timeout '%s' is not a duration from 1ms to 1h (such as 5s)",
-		 text);
+	snprintf(err, errlen, "accepted: a duration from 1ms to 1h, such as 5s (ns, us, ms or s)");
 	return false;
 }
 

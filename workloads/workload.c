@@ -114,8 +114,9 @@ static bool parse_scaled(const char *text, const struct unit *units, uint64_t mi
 			continue;
 		v *= (long double)u->mult;
 		if (v < (long double)min || v > (long double)max) {
-			snprintf(err, errlen, "'%s' is out of range; accepted: %s from %" PRIu64
-				 " to %" PRIu64, text, what, min, max);
+			/* The caller says what is accepted (a workload's
+			 * size_help, an option's range). */
+			snprintf(err, errlen, "'%s' is out of range", text);
 			return false;
 		}
 		*out = (uint64_t)(v + 0.5L);
@@ -132,7 +133,7 @@ bool parse_count(const char *text, uint64_t min, uint64_t max, uint64_t *out,
 	static const struct unit u[] = {
 		{ "", 1 }, { "K", 1000 }, { "M", 1000000 }, { "G", 1000000000 }, { NULL, 0 }
 	};
-	return parse_scaled(text, u, min, max, out, "a count (a number with K/M/G for 10^3/10^6/10^9)",
+	return parse_scaled(text, u, min, max, out, "a count",
 			    err, errlen);
 }
 
@@ -146,7 +147,7 @@ bool parse_bytes(const char *text, uint64_t min, uint64_t max, uint64_t *out,
 		{ "G", 1ull << 30 }, { "GB", 1ull << 30 }, { "GiB", 1ull << 30 },
 		{ NULL, 0 }
 	};
-	return parse_scaled(text, u, min, max, out, "a byte size (a number with K/M/G for KiB/MiB/GiB)",
+	return parse_scaled(text, u, min, max, out, "a byte size",
 			    err, errlen);
 }
 
@@ -156,6 +157,12 @@ bool parse_duration(const char *text, uint64_t min_ns, uint64_t max_ns,
 	static const struct unit u[] = {
 		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 }, { NULL, 0 }
 	};
+
+	/* A bare number is ambiguous but for nought. */
+	if (text && !strcmp(text, "0") && min_ns == 0) {
+		*out_ns = 0;
+		return true;
+	}
 	return parse_scaled(text, u, min_ns, max_ns, out_ns,
-			    "a duration in nanoseconds (a number with ns, us, ms or s)", err, errlen);
+			    "a duration", err, errlen);
 }

@@ -200,9 +200,11 @@ bool workload_verify_u64(const struct task_result *r, uint64_t index, uint64_t w
 			 const char *what, char *err, size_t errlen);
 
 /* Size parsers for workloads to use. Each returns true and sets *out, or
- * false with what is accepted in err. Counts take K/M/G (10^3/6/9); bytes
- * take K/M/G (2^10/20/30, with or without "iB"/"B"); durations take
- * ns/us/ms/s. The result must lie in [min, max]. */
+ * false with why in err ("'5x' is not a count", "'2G' is out of range"):
+ * the caller says what is accepted (a workload's size_help). Counts take
+ * K/M/G (10^3/6/9); bytes take K/M/G (2^10/20/30, with or without
+ * "iB"/"B"); durations take ns/us/ms/s (and a bare 0 when min_ns is 0).
+ * The result must lie in [min, max]. */
 bool parse_count(const char *text, uint64_t min, uint64_t max, uint64_t *out,
 		 char *err, size_t errlen);
 bool parse_bytes(const char *text, uint64_t min, uint64_t max, uint64_t *out,
