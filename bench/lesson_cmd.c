@@ -32,7 +32,7 @@ static void list(FILE *f)
 
 static void bad_name(const char *name)
 {
-	fprintf(stderr, "tvp: unknown lesson '%s'; accepted: ", name);
+	fprintf(stderr, "tvp: lesson: unknown lesson '%s'; accepted: ", name);
 	for (unsigned i = 0; i < lessons_count; i++)
 		fprintf(stderr, "%s, ", lessons[i]->name);
 	fprintf(stderr, "all\n");

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench/cli.h"
@@ -111,6 +112,7 @@ int cmd_plot(int argc, char **argv)
 {
 	struct plot_options o = { .png = true, .svg = true };
 	char *latest = NULL, *copy, *dir, *out, *ovh, *script, self[PATH_MAX];
+	struct stat st;
 	ssize_t n;
 	int rc;
 
@@ -133,6 +135,14 @@ int cmd_plot(int argc, char **argv)
 	if (n <= 0 || access(script, R_OK) != 0) {
 		fprintf(stderr, "tvp: plot: cannot find the chart scripts (%s); is tvp installed "
 				"(make install)?\n", script);
+		rc = 1;
+		goto out;
+	}
+	/* The folder here, so that a bad one gets tvp's line, not mkdir's. */
+	if ((rc = paths_mkdir_p(out)) != 0 || (rc = stat(out, &st) ? -errno : 0) != 0 ||
+	    !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "tvp: plot: cannot write charts into '%s': %s\n", out,
+			strerror(rc ? -rc : ENOTDIR));
 		rc = 1;
 		goto out;
 	}

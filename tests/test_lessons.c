@@ -590,7 +590,7 @@ START_TEST(list_help_and_bad_name)
 	tvp_cmd_free(&c);
 
 	tvp_run_cli(&c, 10, "lesson", "no-such-lesson", NULL);
-	tvp_assert_one_line_error(&c, 2, "tvp: ", "process");
+	tvp_assert_one_line_error(&c, 2, "tvp: lesson: ", "process");
 	ck_assert(strstr(c.err, "all"));
 	tvp_cmd_free(&c);
 

@@ -257,6 +257,33 @@ START_TEST(plot_sh_bad_input)
 }
 END_TEST
 
+/* A chart folder tvp cannot make is tvp's one-line error, before gnuplot
+ * runs (it was mkdir's message from plot.sh). */
+START_TEST(plot_names_a_folder_it_cannot_use)
+{
+	char *dir = tvp_tmpdir(), *file = xasprintf("%s/not-a-folder", dir);
+	char *in = xasprintf("%s/tests/fixtures/full.json", root());
+	const char *const outs[] = { file, "/proc/tvp-no-such/charts" };
+	struct tvp_cmd c;
+	FILE *f = fopen(file, "w");
+
+	ck_assert(f && fputs("mine\n", f) >= 0 && fclose(f) == 0);
+	for (size_t i = 0; i < ARRAY_SIZE(outs); i++) {
+		tvp_run_cli(&c, 30, "plot", in, "--overhead", "none", "-o", outs[i], NULL);
+		tvp_assert_one_line_error(&c, 1, "tvp: plot: ", "cannot write charts into");
+		tvp_cmd_free(&c);
+	}
+	f = fopen(file, "r");
+	char buf[16] = "";
+	ck_assert(f && fgets(buf, sizeof buf, f) && fclose(f) == 0);
+	ck_assert_str_eq(buf, "mine\n");   /* untouched */
+	tvp_rm_rf(dir);
+	free(in);
+	free(file);
+	free(dir);
+}
+END_TEST
+
 static Suite *plot_suite(void)
 {
 	Suite *s = suite_create("plot");
@@ -267,6 +294,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, a_quick_run_draws_what_it_has);
 	tcase_add_test(tc, scripts_need_their_input);
 	tcase_add_test(tc, plot_sh_bad_input);
+	tcase_add_test(tc, plot_names_a_folder_it_cannot_use);
 	return s;
 }
 
