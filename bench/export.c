@@ -23,6 +23,7 @@
 #include "bench/export_md.h"
 #include "bench/paths.h"
 #include "bench/resdoc.h"
+#include "bench/results.h"
 #include "bench/units.h"
 #include "bench/util.h"
 
@@ -514,6 +515,7 @@ static int parse_options(struct export_options *o, int argc, char **argv)
 int cmd_export(int argc, char **argv)
 {
 	struct export_options o = { .fmt = FMT_CSV };
+	struct results_text file = { 0 };
 	const char *output;
 	struct resdoc d;
 	struct table t;
@@ -563,10 +565,13 @@ int cmd_export(int argc, char **argv)
 	}
 	t.nwhere = o.nwhere;
 	t.out = stdout;
-	if (output && strcmp(output, "-") != 0 && !(t.out = fopen(output, "w"))) {
-		fprintf(stderr, "tvp: export: --output: cannot write '%s': %s\n", output, strerror(errno));
-		status = 2;
-		goto out;
+	if (output && strcmp(output, "-") != 0) {
+		if (results_text_open(&file, output, err, sizeof err) != 0) {
+			fprintf(stderr, "tvp: export: --output: %s\n", err);
+			status = 2;
+			goto out;
+		}
+		t.out = file.f;
 	}
 	if (t.fmt == FMT_MD && !o.host && !o.samples) {
 		/* Markdown per cell is for people: the compact tables. */
@@ -580,16 +585,16 @@ int cmd_export(int argc, char **argv)
 		else
 			(o.samples ? export_overhead_samples : export_overhead)(&t, &d);
 	}
-	if (fflush(t.out) != 0 || ferror(t.out)) {
-		fprintf(stderr, "tvp: export: cannot write %s: %s\n", output ? output : "stdout",
-			strerror(errno));
+	if (t.out == stdout && (fflush(t.out) != 0 || ferror(t.out))) {
+		fprintf(stderr, "tvp: export: cannot write stdout: %s\n", strerror(errno));
 		status = 1;
 	}
-	if (t.out != stdout && fclose(t.out) != 0 && status == 0) {
-		fprintf(stderr, "tvp: export: cannot write %s: %s\n", output, strerror(errno));
+	if (t.out != stdout && results_text_commit(&file, err, sizeof err) != 0) {
+		fprintf(stderr, "tvp: export: %s\n", err);
 		status = 1;
 	}
 out:
+	results_text_abort(&file);
 	free(t.where_col);
 	free(t.where_val);
 	free(t.row);

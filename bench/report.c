@@ -37,6 +37,7 @@
 #include "bench/cli.h"
 #include "bench/commands.h"
 #include "bench/paths.h"
+#include "bench/results.h"
 #include "bench/units.h"
 #include "bench/util.h"
 
@@ -468,6 +469,7 @@ int cmd_report(int argc, char **argv)
 	struct report_options opt = { 0 };
 	struct report R = { .out = stdout };
 	struct resdoc ovh = { 0 };
+	struct results_text file = { 0 };
 	const json_t *host;
 	char err[600];
 	bool have_ovh = false;
@@ -490,11 +492,11 @@ int cmd_report(int argc, char **argv)
 	if (!R.cores)
 		R.cores = R.pus ? R.pus : 1;
 	if (opt.html && strcmp(opt.html, "-")) {
-		if (!(R.out = fopen(opt.html, "w"))) {
-			status = cli_usage_error("report: --html: cannot write '%s': %s", opt.html, strerror(errno));
-			R.out = stdout;
+		if (results_text_open(&file, opt.html, err, sizeof err) != 0) {
+			status = cli_usage_error("report: --html: %s", err);
 			goto out;
 		}
+		R.out = file.f;
 	}
 	if ((R.html = opt.html != NULL))
 		report_html_begin(&R, "tvp report");
@@ -527,16 +529,19 @@ int cmd_report(int argc, char **argv)
 out:
 	if (R.html && status == 0)
 		report_html_end(&R);
-	if (fflush(R.out) != 0 && status == 0) {
+	if (R.out == stdout && fflush(R.out) != 0 && status == 0) {
 		fprintf(stderr, "tvp: report: cannot write the report: %s\n", strerror(errno));
 		status = 1;
 	}
-	if (R.out != stdout && fclose(R.out) != 0 && status == 0) {
-		fprintf(stderr, "tvp: report: cannot write '%s': %s\n", opt.html, strerror(errno));
-		status = 1;
+	if (R.out != stdout && status == 0) {
+		if (results_text_commit(&file, err, sizeof err) != 0) {
+			fprintf(stderr, "tvp: report: %s\n", err);
+			status = 1;
+		} else {
+			fprintf(stderr, "tvp report: %s\n", opt.html);
+		}
 	}
-	if (R.out != stdout && status == 0)
-		fprintf(stderr, "tvp report: %s\n", opt.html);
+	results_text_abort(&file);
 	free(R.cells);
 	free(opt.latest);
 	resdoc_release(&ovh);

@@ -24,6 +24,9 @@
  * rather than replace. Results are created 0666 less the umask.
  * results/latest.json is a relative symbolic link, replaced the same way (a
  * new link, then rename).
+ * tvp export --output and tvp report --html write their text the same way
+ * (results_text_*): printed into memory, then committed whole, so a full
+ * disk half way leaves the file that was there.
  */
 #include "bench/results.h"
 
@@ -326,23 +329,8 @@ static int publish(struct results_out *r, char *err, size_t errlen)
 	return rc;
 }
 
-/* Writes doc and a newline to fd. A short write is retried, so a full disk
- * or a file size limit reports its own errno. */
-static int write_doc(int fd, const json_t *doc)
-{
-	char *text = json_dumps(doc, JSON_INDENT(2));
-	int rc;
-
-	if (!text)
-		return -ENOMEM;
-	rc = write_full(fd, text, strlen(text));
-	if (rc == 0)
-		rc = write_full(fd, "\n", 1);
-	free(text);
-	return rc;
-}
-
-static int commit_in_place(struct results_out *r, const json_t *doc, char *err, size_t errlen)
+static int commit_in_place(struct results_out *r, const char *text, size_t len, char *err,
+			   size_t errlen)
 {
 	int fd, rc;
 
@@ -354,7 +342,9 @@ static int commit_in_place(struct results_out *r, const json_t *doc, char *err, 
 		snprintf(err, errlen, "cannot write '%s': %s", r->path, strerror(-rc));
 		return rc;
 	}
-	rc = write_doc(fd, doc);
+	/* A short write is retried, so a full disk or a file size limit
+	 * reports its own errno. */
+	rc = write_full(fd, text, len);
 	if (fd != STDOUT_FILENO && close(fd) != 0 && rc == 0)
 		rc = -errno;
 	if (rc != 0)
@@ -363,15 +353,16 @@ static int commit_in_place(struct results_out *r, const json_t *doc, char *err, 
 	return rc;
 }
 
-int results_commit(struct results_out *r, const json_t *doc, char *err, size_t errlen)
+int results_commit_text(struct results_out *r, const char *text, size_t len, char *err,
+			size_t errlen)
 {
 	int rc;
 
 	if (r->in_place) {
-		rc = commit_in_place(r, doc, err, errlen);
+		rc = commit_in_place(r, text, len, err, errlen);
 		goto out;
 	}
-	rc = write_doc(r->fd, doc);
+	rc = write_full(r->fd, text, len);
 	if (rc == 0 && fsync(r->fd) != 0)
 		rc = -errno;
 	if (rc != 0) {
@@ -391,6 +382,23 @@ out:
 	return rc;
 }
 
+int results_commit(struct results_out *r, const json_t *doc, char *err, size_t errlen)
+{
+	char *text = json_dumps(doc, JSON_INDENT(2)), *line;
+	int rc;
+
+	if (!text) {
+		snprintf(err, errlen, "cannot write '%s': %s", r->path, strerror(ENOMEM));
+		results_abort(r);
+		return -ENOMEM;
+	}
+	line = xasprintf("%s\n", text);
+	free(text);
+	rc = results_commit_text(r, line, strlen(line), err, errlen);
+	free(line);
+	return rc;
+}
+
 void results_abort(struct results_out *r)
 {
 	if (!r)
@@ -403,6 +411,49 @@ void results_abort(struct results_out *r)
 	free(r->target);
 	free(r->path);
 	free(r);
+}
+
+int results_text_open(struct results_text *t, const char *path, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	if ((rc = results_open(&t->r, path, "", err, errlen)) != 0)
+		return rc;
+	if (!(t->f = open_memstream(&t->buf, &t->len))) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(-rc));
+		results_text_abort(t);
+	}
+	return rc;
+}
+
+int results_text_commit(struct results_text *t, char *err, size_t errlen)
+{
+	struct results_out *r = t->r;
+	int rc;
+
+	t->r = NULL;
+	if (fclose(t->f) != 0) {
+		rc = -errno;
+		t->f = NULL;
+		snprintf(err, errlen, "cannot write '%s': %s", results_path(r), strerror(-rc));
+		results_abort(r);
+	} else {
+		t->f = NULL;
+		rc = results_commit_text(r, t->buf, t->len, err, errlen);
+	}
+	results_text_abort(t);
+	return rc;
+}
+
+void results_text_abort(struct results_text *t)
+{
+	if (t->f)
+		fclose(t->f);
+	results_abort(t->r);
+	free(t->buf);
+	memset(t, 0, sizeof *t);
 }
 
 void results_warn(json_t *warnings, const char *fmt, ...)

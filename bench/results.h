@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct results_out;
 
@@ -39,6 +40,29 @@ bool results_in_place(const struct results_out *r);
  * real cause; the temporary file is gone: a half-written file never
  * appears). */
 int results_commit(struct results_out *r, const json_t *doc, char *err, size_t errlen);
+
+/* The same for any text (len bytes, written as they are): tvp export's
+ * tables and tvp report --html go through it, so that a full disk leaves
+ * the file that was at the path, not half a table. */
+int results_commit_text(struct results_out *r, const char *text, size_t len, char *err,
+			size_t errlen);
+
+/* A text file written whole, for a command that prints as it goes: f is a
+ * memory stream until commit, which writes what was printed through
+ * results_commit_text (atomically over a regular file, in place on a device
+ * or a FIFO). path as for results_open ("-" is stdout, in place). */
+struct results_text {
+	FILE *f;
+	struct results_out *r;
+	char *buf;
+	size_t len;
+};
+int results_text_open(struct results_text *t, const char *path, char *err, size_t errlen);
+/* Writes what was printed to f and releases t; returns 0 or a negative
+ * errno with what failed in err. */
+int results_text_commit(struct results_text *t, char *err, size_t errlen);
+/* Gives up: nothing is written, the path keeps what it had. */
+void results_text_abort(struct results_text *t);
 
 /* Appends a formatted warning (one line, at most 511 bytes) to the JSON
  * array warnings, as every results document's "warnings" lists are. */

@@ -1,11 +1,14 @@
 /* test_hostile.c: what a hostile or careless user finds: numbers strtod
  * and strtoul would take but tvp must not (hex, signs, spaces), help and
- * lessons sent to a full disk, spreadsheet formulas in a CSV export.
+ * lessons sent to a full disk, an export or a report that fills the disk
+ * over a file already there, spreadsheet formulas in a CSV export.
  * Through build/tvp, as a user runs it. */
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,6 +77,63 @@ START_TEST(stdout_failure_is_a_failure)
 }
 END_TEST
 
+/* Runs tvp with args (NULL-terminated) where a file may not grow past
+ * 4 KiB (RLIMIT_FSIZE, SIGXFSZ ignored: writes fail with EFBIG, as on a full
+ * disk); returns its exit status. */
+static int with_small_disk(const char *const *args)
+{
+	const char *bin = getenv("TVP_BIN");
+	pid_t pid = fork();
+	int st;
+
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { 4096, 4096 };
+		int nul = open("/dev/null", O_WRONLY);
+
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execv(bin, (char *const *)args);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* An export or an HTML report that cannot be written whole fails and leaves
+ * the file that was at the path (it was truncated, then half written). */
+START_TEST(a_full_disk_keeps_the_file_there)
+{
+	char *dir = tvp_tmpdir(), *path = xasprintf("%s/out", dir);
+	char *in = xasprintf("%s/tests/fixtures/full.json", getenv("TVP_ROOT"));
+	const char *bin = getenv("TVP_BIN");
+	const char *const export[] = { bin, "export", in, "--output", path, NULL };
+	const char *const html[] = { bin, "report", in, "--overhead", "none", "--html", path, NULL };
+	const char *const *cmds[] = { export, html };
+	char buf[64];
+
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f = fopen(path, "w");
+		size_t n;
+
+		ck_assert(f && fputs("mine\n", f) >= 0 && fclose(f) == 0);
+		ck_assert_int_eq(with_small_disk(cmds[i]), 1);
+		f = fopen(path, "r");
+		ck_assert(f);
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		ck_assert_msg(strcmp(buf, "mine\n") == 0, "%s: the file now holds '%.40s'", cmds[i][1], buf);
+	}
+	tvp_rm_rf(dir);
+	free(in);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 /* OWASP: a CSV cell starting with = + - @ is quoted and prefixed with ';
  * negative numbers stay numbers. */
 START_TEST(csv_formulas_defused)
@@ -114,6 +174,7 @@ static Suite *hostile_suite(void)
 
 	tcase_add_loop_test(tc, lenient_numbers_refused, 0, sizeof bad / sizeof bad[0]);
 	tcase_add_test(tc, stdout_failure_is_a_failure);
+	tcase_add_test(tc, a_full_disk_keeps_the_file_there);
 	tcase_add_test(tc, csv_formulas_defused);
 	return s;
 }
