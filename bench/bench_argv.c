@@ -50,7 +50,10 @@ static char *number(char *buf, size_t buflen, size_t *used, uint64_t v, const ch
 
 const char *bench_group_channels(const struct bench_group *g)
 {
-	return g->both_channels ? "pipe,shm" : "shm";
+	for (size_t i = 0; i < g->n_modes; i++)
+		if (g->modes[i]->flags & MODE_CHANNEL)
+			return g->both_channels ? "pipe,shm" : "shm";
+	return NULL;
 }
 
 int bench_group_argv(const struct bench_plan *p, const struct bench_group *g, char **argv,
@@ -68,8 +71,10 @@ int bench_group_argv(const struct bench_plan *p, const struct bench_group *g, ch
 	argv[n++] = join(buf, buflen, &used, g->n_workers, worker_item, g);
 	argv[n++] = "--pin";
 	argv[n++] = g->scatter ? "none,scatter" : "none";
-	argv[n++] = "--channel";
-	argv[n++] = (char *)bench_group_channels(g);
+	if (bench_group_channels(g)) {
+		argv[n++] = "--channel";
+		argv[n++] = (char *)bench_group_channels(g);
+	}
 	argv[n++] = "--size";
 	argv[n++] = number(buf, buflen, &used, g->size, strcmp(g->wl->size_unit, "ns") ? "" : "ns");
 	argv[n++] = "--tasks";

@@ -16,7 +16,8 @@ int bench_group_argv(const struct bench_plan *p, const struct bench_group *g, ch
  * the group compares (transfer), else "shm", tvp run's default: the bench
  * measures the best process pool tvp has, as it does the best thread pool
  * (a million empty tasks cost a fork pool 2.7 times a thread pool's time
- * over a pipe, 0.93 times over shm: README). */
+ * over a pipe, 0.93 times over shm: README). NULL for a group without a
+ * mode that takes a channel (tvp run refuses a --channel nothing reads). */
 const char *bench_group_channels(const struct bench_group *g);
 
 #endif

@@ -78,7 +78,7 @@ void bench_print_plan(FILE *f, const struct bench_plan *p, const char *host,
 		cells += g->cells;
 		fprintf(f, "  %-16s %5zu  %-22s %-12s %-8s %-16s %7llu %5zu  %-10s %-9s %s%s%s\n", g->name,
 			g->n_modes, w, g->scatter ? "none,scatter" : "none",
-			bench_group_channels(g), sz, (unsigned long long)g->tasks,
+			bench_group_channels(g) ? bench_group_channels(g) : "-", sz, (unsigned long long)g->tasks,
 			g->cells, span(g->task_ns, a, sizeof a), span(g->round_ns, b, sizeof b),
 			span(g->shortest_ns, c, sizeof c),
 			g->source == BENCH_COST_MEASURED ? "" : " (nominal)",

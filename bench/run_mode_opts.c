@@ -76,6 +76,7 @@ bool run_mode_opts_channels(struct run_options *o, const char *text, char *err, 
 	free(o->channels);
 	o->channels = v;
 	o->n_channels = n;
+	o->channel_given = true;
 	return true;
 }
 
@@ -90,12 +91,14 @@ bool run_mode_opts_starts(struct run_options *o, const char *text, char *err, si
 	free(o->starts);
 	o->starts = v;
 	o->n_starts = n;
+	o->start_given = true;
 	return true;
 }
 
 bool run_mode_opts_mpi(struct run_options *o, bool hosts, const char *arg, char *err,
 		       size_t errlen)
 {
+	o->mpi_given = true;
 	if (hosts) {
 		if (access(arg, R_OK) != 0) {
 			snprintf(err, errlen, "--mpi-hosts '%s' is not a readable file; accepted: an Open MPI hostfile", arg);
@@ -140,8 +143,46 @@ static bool check_one(const struct run_workload *rw, const struct mode *mode,
 	return false;
 }
 
+static bool selected(const struct run_options *o, unsigned flags, const char *name)
+{
+	for (size_t k = 0; k < o->n_modes; k++)
+		if ((o->modes[k]->flags & flags) || (name && !strcmp(o->modes[k]->name, name)))
+			return true;
+	return false;
+}
+
+/* An option given for modes none of which is selected: "--channel is read
+ * by fork-pool and executor-fork only, ...". As a workload's option whose
+ * workload is not selected (run_checks.c), it would be ignored without a
+ * word: the user meant a cell that will not exist. */
+static bool unread(const char *opt, unsigned flags, const char *name, char *err, size_t errlen)
+{
+	size_t used = (size_t)snprintf(err, errlen, "%s is read by ", opt);
+	size_t named = 0;
+
+	for (size_t k = 0; k < modes_count && used < errlen; k++) {
+		if (!(modes[k]->flags & flags) && !(name && !strcmp(modes[k]->name, name)))
+			continue;
+		used += (size_t)snprintf(err + used, errlen - used, "%s%s", named ? ", " : "",
+					 modes[k]->name);
+		named++;
+	}
+	if (used < errlen)
+		snprintf(err + used, errlen - used, " only, and no such mode is selected; "
+			 "accepted: add one to --mode, or leave %s out", opt);
+	return false;
+}
+
 bool run_mode_opts_check(const struct run_options *o, char *err, size_t errlen)
 {
+	if (o->channel_given && !selected(o, MODE_CHANNEL, NULL))
+		return unread("--channel", MODE_CHANNEL, NULL, err, errlen);
+	/* --python's cells take --start too (bench/run/python_cells.c). */
+	if (o->start_given && !o->python && !selected(o, MODE_START, NULL))
+		return unread("--start", MODE_START, NULL, err, errlen);
+	if (o->mpi_given && !selected(o, 0, "mpi"))
+		return unread(o->mpi_hosts ? "--mpi-hosts" : "--mpi-transport", 0, "mpi", err,
+			      errlen);
 	for (size_t w = 0; w < o->n_workloads; w++) {
 		const struct run_workload *rw = &o->workloads[w];
 

@@ -318,7 +318,7 @@ void run_options_usage(FILE *f)
 		"  --pin LIST        placement policies, each a cell (default none):\n"
 		"%s\n"
 		"  --pin-strict      a failed binding is an error, not a warning\n"
-		"  --channel LIST    fork-pool channels: pipe, shm (default shm)\n"
+		"  --channel LIST    fork-pool and executor-fork channels: pipe, shm (default shm)\n"
 		"  --start LIST      how process workers start (fork-spawn, fork-pool,\n"
 		"                    executor-fork): fork, spawn, forkserver (default fork)\n"
 		"  --output FILE     JSON results (default results/HOST-STAMP.json, linked\n"

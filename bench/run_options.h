@@ -51,6 +51,9 @@ struct run_options {
 	/* The mpi mode: --mpi-hosts (NULL: this machine), --mpi-transport. */
 	const char *mpi_hosts;
 	enum mode_mpi_transport mpi_transport;
+	/* Given on the command line (not defaults): an option no selected
+	 * mode reads is an error (run_mode_opts_check). */
+	bool channel_given, start_given, mpi_given;
 };
 
 /* Parses argv (argv[0] is "run"); pus is what --workers auto counts from

@@ -199,8 +199,13 @@ START_TEST(every_group_parses_as_a_run)
 		ck_assert_uint_eq(o.n_workers, p.groups[i].n_workers);
 		ck_assert_uint_eq(o.workloads[0].sizes[0], p.groups[i].size);
 		/* Fork pools over shm, tvp run's default; pipe too only where
-		 * the channel is what the group compares. */
-		if (p.groups[i].wl->kind == WORKLOAD_TRANSFER) {
+		 * the channel is what the group compares; no --channel where
+		 * no mode reads one. */
+		if (!bench_group_channels(&p.groups[i])) {
+			ck_assert(!o.channel_given);
+			for (size_t k = 0; k < o.n_modes; k++)
+				ck_assert(!(o.modes[k]->flags & MODE_CHANNEL));
+		} else if (p.groups[i].wl->kind == WORKLOAD_TRANSFER) {
 			ck_assert_uint_eq(o.n_channels, 2);
 		} else {
 			ck_assert_uint_eq(o.n_channels, 1);

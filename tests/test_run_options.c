@@ -67,6 +67,10 @@ static const struct {
 	{ "--dir /nonexistent", "option of workload fileio, which is not selected" },
 	{ "--workload count,mixed --url http://127.0.0.1/", "option of workload net" },
 	{ "--workload contention --lock private --mode thread-pool,fork-pool", "cannot run under fork-pool (start fork): --lock private" },
+	/* Mode options no selected mode reads were ignored without a word. */
+	{ "--channel pipe --mode serial,thread-pool", "--channel is read by fork-pool, executor-fork only" },
+	{ "--start spawn --mode thread-pool,executor-thread", "--start is read by fork-spawn, fork-pool, executor-fork only" },
+	{ "--mpi-transport tcp --mode fork-pool", "--mpi-transport is read by mpi only" },
 };
 
 /* What those rules must still let through. */
@@ -75,7 +79,10 @@ START_TEST(workload_options_where_they_apply)
 	const char *good[] = { "--workload fileio --dir /tmp", "--workload all --dir /tmp",
 			       "--workload count,fileio --dir /tmp",
 			       "--workload contention --lock private --mode thread-pool,serial",
-			       "--workload contention --lock mutex --mode fork-pool" };
+			       "--workload contention --lock mutex --mode fork-pool",
+			       "--channel pipe --mode thread-pool,executor-fork",
+			       "--start spawn --mode fork-spawn", "--start spawn --mode thread-pool --python",
+			       "--mpi-transport tcp --mode mpi", "--channel pipe --start spawn" };
 
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
 		struct run_options o;
