@@ -130,6 +130,9 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
 	    strcmp(argv[1], "version") == 0) {
+		if (argc > 2)
+			return cli_usage_error("version: unexpected argument '%s'; usage: tvp version",
+					       argv[2]);
 		printf("tvp %s (%s)\n", TVP_VERSION, TVP_GIT_REV);
 		return finish(0);
 	}

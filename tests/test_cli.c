@@ -255,6 +255,9 @@ START_TEST(help_and_version_as_commands)
 	ck_assert_int_eq(c.status, 0);
 	ck_assert(!strncmp(c.out, "tvp 0.", 6));
 	tvp_cmd_free(&c);
+	tvp_run_cli(&c, 10, "version", "--bogus", NULL);   /* was taken silently */
+	tvp_assert_one_line_error(&c, 2, "tvp: version: ", "unexpected argument '--bogus'");
+	tvp_cmd_free(&c);
 }
 END_TEST
 
