@@ -564,15 +564,13 @@ int cmd_export(int argc, char **argv)
 		t.where_val[w] = eq + 1;
 	}
 	t.nwhere = o.nwhere;
-	t.out = stdout;
-	if (output && strcmp(output, "-") != 0) {
-		if (results_text_open(&file, output, err, sizeof err) != 0) {
-			fprintf(stderr, "tvp: export: --output: %s\n", err);
-			status = 2;
-			goto out;
-		}
-		t.out = file.f;
+	/* Written whole at the end, to stdout or over the file (results.h). */
+	if (results_text_open(&file, output ? output : "-", err, sizeof err) != 0) {
+		fprintf(stderr, "tvp: export: --output: %s\n", err);
+		status = 2;
+		goto out;
 	}
+	t.out = file.f;
 	if (t.fmt == FMT_MD && !o.host && !o.samples) {
 		/* Markdown per cell is for people: the compact tables. */
 		(d.kind == RESDOC_RESULTS ? export_md_results : export_md_overhead)(t.out, &d, md_keep, &t);
@@ -585,11 +583,7 @@ int cmd_export(int argc, char **argv)
 		else
 			(o.samples ? export_overhead_samples : export_overhead)(&t, &d);
 	}
-	if (t.out == stdout && (fflush(t.out) != 0 || ferror(t.out))) {
-		fprintf(stderr, "tvp: export: cannot write stdout: %s\n", strerror(errno));
-		status = 1;
-	}
-	if (t.out != stdout && results_text_commit(&file, err, sizeof err) != 0) {
+	if (results_text_commit(&file, err, sizeof err) != 0) {
 		fprintf(stderr, "tvp: export: %s\n", err);
 		status = 1;
 	}
