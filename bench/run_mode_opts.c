@@ -143,10 +143,17 @@ static bool check_one(const struct run_workload *rw, const struct mode *mode,
 	return false;
 }
 
+/* Whether mode m reads an option meant for the modes with one of flags,
+ * or for the mode called name. */
+static bool reads(const struct mode *m, unsigned flags, const char *name)
+{
+	return (m->flags & flags) || (name && !strcmp(m->name, name));
+}
+
 static bool selected(const struct run_options *o, unsigned flags, const char *name)
 {
 	for (size_t k = 0; k < o->n_modes; k++)
-		if ((o->modes[k]->flags & flags) || (name && !strcmp(o->modes[k]->name, name)))
+		if (reads(o->modes[k], flags, name))
 			return true;
 	return false;
 }
@@ -161,7 +168,7 @@ static bool unread(const char *opt, unsigned flags, const char *name, char *err,
 	size_t named = 0;
 
 	for (size_t k = 0; k < modes_count && used < errlen; k++) {
-		if (!(modes[k]->flags & flags) && !(name && !strcmp(modes[k]->name, name)))
+		if (!reads(modes[k], flags, name))
 			continue;
 		used += (size_t)snprintf(err + used, errlen - used, "%s%s", named ? ", " : "",
 					 modes[k]->name);
