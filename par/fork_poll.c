@@ -37,6 +37,7 @@
 #include "par/fork_pool_impl.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,11 +80,20 @@ unsigned fork_poll_pidfds(struct fpool *fp, struct pollfd *pfd, unsigned *live)
 	return n;
 }
 
-/* Takes the first `armed` workers' channels out of the poll set again. */
+#define NOT_ARMED UINT_MAX   /* pfd_first of a slot sleep_poll did not arm */
+
+/* Takes the channels sleep_poll armed among the first `armed` slots out of
+ * the poll set again, each told it may stop waking us. An shm channel that
+ * shares our wake-up eventfd has no descriptor of its own in the set
+ * (pfd_count 0) and must still be disarmed: once this skipped it, so its
+ * "parent sleeping" word stayed set, and each worker wrote the eventfd
+ * after each of its results (two writes a worker per round of a map of
+ * 256 sleeping tasks at 128 workers, for the parent's three sleeps), each
+ * also a needless wake-up of the parent. */
 static void disarm(struct fpool *fp, unsigned armed)
 {
 	for (unsigned i = 0; i < armed; i++)
-		if (fp->w[i].state != W_EMPTY && fp->pfd_count[i])
+		if (fp->pfd_first[i] != NOT_ARMED && fp->w[i].state != W_EMPTY)
 			channel_disarm(fp->w[i].ch, &fp->pfd[fp->pfd_first[i]], fp->pfd_count[i]);
 }
 
@@ -102,7 +112,7 @@ static bool sleep_poll(struct fpool *fp, uint64_t until)
 	for (unsigned i = 0; i < fp->n; i++) {
 		struct wslot *s = &fp->w[i];
 
-		first[i] = n;
+		first[i] = NOT_ARMED;
 		count[i] = 0;
 		if (s->state != W_BUSY)
 			continue;   /* only a busy worker sends; its pidfd tells a death */
@@ -110,6 +120,7 @@ static bool sleep_poll(struct fpool *fp, uint64_t until)
 			disarm(fp, armed);
 			return false;
 		}
+		first[i] = n;
 		armed = i + 1;
 		count[i] = channel_pollfds(s->ch, &fp->pfd[n]);
 		n += count[i];

@@ -779,6 +779,60 @@ static int lock_robust(const void *arg, size_t len, struct task_result *out)
 	return 0;
 }
 
+/* The write(2) calls process pid has made (/proc/PID/io's syscw). */
+static long writes_of(pid_t pid)
+{
+	char path[64], line[128];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/io", (int)pid);
+	ck_assert_msg((f = fopen(path, "r")) != NULL, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "syscw: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* A parent woken by one worker's result is awake: another worker's result
+ * must not write its wake-up eventfd (shm). The parent used to leave the
+ * "parent sleeping" word of every channel it had armed set when it woke
+ * (those sharing its eventfd were skipped by the disarm), so every worker
+ * wrote once per sleep of the parent. Here the parent spins 500 ms after
+ * anything moves, then sleeps: task A (1 s) ends while it sleeps and wakes
+ * it, task B (1.25 s) ends while it spins. One write in all. */
+START_TEST(an_awake_parent_is_not_woken)
+{
+	struct pool_options opt = { .kind = POOL_PROCESSES, .workers = 2, .channel = CHANNEL_SHM,
+				    .spin_ns = 500000000 };
+	struct pool *p = case_start(&opt);
+	struct task_result r = TASK_RESULT_INIT;
+	struct worker_stats ws[4];
+	int64_t ms[2] = { 1000, 1250 };
+	struct pool_async *a[2];
+	long before = 0, after = 0;
+	unsigned n = pool_take_stats(p, ws, 4);
+
+	ck_assert_uint_eq(n, 2);
+	for (unsigned i = 0; i < n; i++)
+		before += writes_of(ws[i].pid);
+	for (int k = 0; k < 2; k++)
+		ck_assert_ptr_nonnull(a[k] = pool_apply_async(p, sleep_then_pid, &ms[k], sizeof ms[k],
+							      NULL, NULL, NULL, 0));
+	for (int k = 0; k < 2; k++) {
+		ck_assert_int_eq(pool_async_get(a[k], POOL_FOREVER, &r), 0);
+		pool_async_free(a[k]);
+	}
+	for (unsigned i = 0; i < n; i++)
+		after += writes_of(ws[i].pid);
+	ck_assert_msg(after - before <= 1, "the workers wrote %ld times to wake the parent",
+		      after - before);
+	task_result_release(&r);
+	case_pool_free(p);
+}
+END_TEST
+
 /* A worker that dies holding a robust mutex must not hang the others: the
  * next locker gets EOWNERDEAD. That needs glibc's own fork in the worker
  * (its thread id and robust list); a raw clone broke it (par/fork_server.c). */
@@ -835,6 +889,7 @@ static Suite *pool_fork_suite(void)
 	tcase_add_loop_test(tc, idle_pool_sleeps, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, the_worker_idle_most_recently_gets_the_next_task, 0, ARRAY_SIZE(chans));
 	tcase_add_loop_test(tc, robust_mutex_survives_worker_death, 0, ARRAY_SIZE(chans));
+	tcase_add_test(tc, an_awake_parent_is_not_woken);
 	tcase_add_test(tc, fork_fails_under_nproc_limit);
 	tcase_add_test(tc, refused_once_threads_exist);
 	tcase_add_test(tc, waits_for_exiting_threads);
