@@ -133,6 +133,21 @@
  *     further). The same driver counted the parent's CPU over a whole map,
  *     2.6-2.7 ms of its 11.8 against a thread pool caller's 0.7, and two
  *     voluntary sleeps against 73-87.
+ *   - counting system calls of that map per round (perf stat -e
+ *     syscalls:sys_enter_write, perf record by pid): the parent wrote 133
+ *     eventfds (its 128 wake-ups) but the workers 259, two each, while the
+ *     parent slept about three times a round. When the parent woke it
+ *     disarmed only the channels with descriptors of their own in its poll
+ *     set; an shm channel sharing its eventfd has none, so its "parent
+ *     sleeping" word stayed set and its worker paid a wake-up call after
+ *     each result, before its next task (fork_poll.c's disarm). Fixed: 29
+ *     worker writes a round; alternated tvp runs of the 128-worker map,
+ *     fork-pool 0.959-0.988 of thread-pool's speedup against 0.945-0.974
+ *     before (README). Worth knowing that a wake-up's cost is the
+ *     scheduler's, not the system call's: 128 bare processes woken by one
+ *     FUTEX_WAKE of a shared word had the last of them running as late as
+ *     with 128 calls (0.56-0.66 ms either way, a bare driver
+ *     alternating both, 30 rounds), so batching wake-ups was not pursued.
  */
 #include "par/fork_pool_impl.h"
 
