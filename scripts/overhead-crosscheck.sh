@@ -30,9 +30,31 @@
 # of the pairwise ratios. A tool that is not installed is skipped with a note.
 #
 #   sh scripts/overhead-crosscheck.sh            all checks
+#   sh scripts/overhead-crosscheck.sh mpi-pingpong-sm fork-exit-wait
+#                                                only the checks of these
+#                                                tvp overhead entries
 #   ROUNDS=12 sh scripts/overhead-crosscheck.sh  more rounds
 set -eu
 cd "$(dirname "$0")/.."
+checks="fork-exit-wait thread-create-join pipe-roundtrip-process pipe-roundtrip-thread mpi-pingpong-sm"
+for want in "$@"; do
+	case " $checks " in
+	*" $want "*) ;;
+	*)
+		echo "overhead-crosscheck.sh: unknown check '$want'; accepted: $checks" >&2
+		exit 2
+		;;
+	esac
+done
+# wanted NAME: whether the command line asked for NAME's checks (all when
+# it named none).
+wanted() {
+	[ $# -eq 1 ] || return 1
+	[ -z "$selected" ] && return 0
+	case " $selected " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+selected="$*"
 make -s build/tvp
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -187,6 +209,7 @@ print("%-34s best: ref %.0f ns, tvp %.0f ns, ratio %.3f; median of pairwise rati
 # unpinned.
 check() {
 	label=$1 ref=$2 name=$3
+	wanted "$name" || return 0
 	echo "== $label vs tvp overhead --only $name, both under taskset -c $cpu0"
 	i=0
 	while [ $i -lt "$rounds" ]; do
@@ -211,7 +234,9 @@ check "minimal C pipe ping-pong between two processes" "$tmp/pipe" pipe-roundtri
 # The MPI reference: rank 0 times send + receive of 8 bytes to rank 1, as
 # tvp's mpi-pingpong-sm does in tvp-mpi-worker; rank 1 echoes until told
 # to stop (tag 1). As root, Open MPI needs the two variables set (only here).
-if command -v mpicc >/dev/null 2>&1 && build/tvp overhead --list | grep -q '^mpi-pingpong-sm '; then
+if ! wanted mpi-pingpong-sm; then
+	:
+elif command -v mpicc >/dev/null 2>&1 && build/tvp overhead --list | grep -q '^mpi-pingpong-sm '; then
 	cat >"$tmp/mpipp.c" <<'EOF'
 #include <mpi.h>
 #include "ref.h"
@@ -256,6 +281,9 @@ else
 	echo "== MPI ping-pong: skipped: mpicc or tvp's MPI kernels are missing (Debian: libopenmpi-dev openmpi-bin)"
 fi
 
+if ! wanted pipe-roundtrip-process && ! wanted pipe-roundtrip-thread; then
+	exit 0
+fi
 if ! command -v perf >/dev/null 2>&1 || ! perf bench sched pipe -l 10 >/dev/null 2>&1; then
 	echo "== pipe round trip: skipped: 'perf bench sched pipe' does not run here (Debian: apt-get install linux-perf)"
 	exit 0
