@@ -384,7 +384,7 @@ static bool shares_memory(pid_t a, pid_t b)
  * A child sharing pid's memory is not one of the mode's processes but
  * LeakSanitizer's: at exit an ASan build of tvp clones a tracer that
  * ptrace-stops its threads to scan for leaks, and waits for it. Stopping
- * that one hung tvp in its exit handlers (seen twice in make check; gdb
+ * that one hung tvp in its exit handlers (seen in make check and by hand; gdb
  * showed StopTheWorld in sched_yield, the clone in state T). */
 static size_t children_of(pid_t pid, pid_t *pids, size_t max)
 {
